@@ -1,0 +1,182 @@
+"""One settings object, loaded once: dataclass defaults < configs/default.toml < a coach's TOML < CLI flags.
+
+Reads TOML files; writes nothing. Unknown keys and wrong types are collected and reported together, once.
+Every field's help text lives in its metadata, and `configs/default.toml` mirrors these defaults (a test
+keeps them equal).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from dataclasses import asdict, dataclass, field, fields, is_dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import SettingsError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.toml"
+BANDS_CONFIG = PROJECT_ROOT / "configs" / "bands.toml"
+
+
+def _f(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class PoseSettings:
+    backend: str = _f("auto", "auto | hybrid | yolo | mediapipe. auto = best measured set-up whose models are present.")
+    model: str = _f("", "YOLO weights: a .pt file or an exported model folder. Empty: $FORMREVIEW_MODEL, then yolo_name.")
+    yolo_name: str = _f("yolov8n-pose.pt", "Ultralytics weight name used only when no path is given and download is on.")
+    allow_download: bool = _f(False, "Let ultralytics download yolo_name when it is not on disk (needs internet).")
+    imgsz: int = _f(640, "YOLO input size in pixels (the exported OpenVINO model is fixed at 640).")
+    det_conf: float = _f(0.25, "YOLO person confidence threshold.")
+    mp_min_detection_conf: float = _f(0.5, "BlazePose person-detector threshold.")
+    crop_margin: float = _f(0.25, "Hybrid: margin added around the client's box before BlazePose, as a box fraction.")
+
+
+@dataclass(frozen=True)
+class TrackSettings:
+    iou_link: float = _f(0.3, "Minimum box IoU to link a detection to a track in the next frame.")
+    max_gap_s: float = _f(0.5, "A track survives this long without a matching detection.")
+    min_present_frac: float = _f(0.2, "Tracks seen in less of the clip than this are never the client.")
+
+
+@dataclass(frozen=True)
+class CleanSettings:
+    conf_gate: float = _f(0.3, "Keypoints below this confidence become missing (METRICS.md, cleaning step 2).")
+    max_gap_s: float = _f(0.3, "Gaps up to this long are interpolated; longer ones stay missing.")
+    hampel_window: int = _f(7, "Hampel outlier filter window, frames.")
+    hampel_sigmas: float = _f(3.0, "Hampel threshold in robust standard deviations.")
+    lowpass_hz: float = _f(6.0, "Zero-phase Butterworth cut-off (human movement < 6 Hz).")
+    lowpass_order: int = _f(4, "Butterworth order.")
+    min_fps_for_butter: float = _f(15.0, "Below this frame rate use Savitzky-Golay instead of Butterworth.")
+
+
+@dataclass(frozen=True)
+class AnalysisSettings:
+    rep_min_prominence: float = _f(0.5, "Rep descent prominence as a fraction of the hip's vertical range.")
+    rep_min_separation_s: float = _f(0.5, "Two rep bottoms are at least this far apart.")
+    thigh_foreshortening: float = _f(0.55, "FPPA is suppressed when the projected thigh is below this fraction of standing.")
+    min_quality: float = _f(0.6, "Clip data-quality gate: fraction of rep frames with usable legs.")
+
+
+@dataclass(frozen=True)
+class AnnotateSettings:
+    max_height: int = _f(1280, "Annotated clip is scaled down to at most this height (phones; file size).")
+    crf: int = _f(23, "x264 quality (lower is better and bigger).")
+    preset: str = _f("veryfast", "x264 speed preset.")
+    slow_bottom_s: float = _f(1.0, "Extra seconds the bottom of the worst rep is held for.")
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    coach_name: str = _f("", "Shown in the report header.")
+    logo: str = _f("", "Path to a logo image embedded in the report (PNG/JPEG/SVG).")
+    brand_colour: str = _f("#1f5f8b", "Header colour (CSS hex).")
+    templates: str = _f("", "Folder of jinja2 templates overriding the built-in ones.")
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    jobs: int = _f(0, "Parallel workers; 0 = pick from CPU count and memory.")
+    timeout_s: float = _f(1800.0, "Per-video time limit, seconds.")
+    extensions: tuple[str, ...] = _f(
+        (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi", ".3gp"), "File endings treated as videos."
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything tunable. Sections mirror the [tables] of configs/default.toml."""
+
+    pose: PoseSettings = field(default_factory=PoseSettings)
+    track: TrackSettings = field(default_factory=TrackSettings)
+    clean: CleanSettings = field(default_factory=CleanSettings)
+    analysis: AnalysisSettings = field(default_factory=AnalysisSettings)
+    annotate: AnnotateSettings = field(default_factory=AnnotateSettings)
+    report: ReportSettings = field(default_factory=ReportSettings)
+    batch: BatchSettings = field(default_factory=BatchSettings)
+    bands: dict[str, Any] = field(default_factory=dict, metadata={"help": "Scoring bands from configs/bands.toml."})
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def digest(self, *sections: str) -> str:
+        """Stable hash of the named sections (all when none): keys caches and resume decisions."""
+        d = self.to_dict()
+        chosen = {k: d[k] for k in (sections or tuple(d))}
+        return hashlib.sha256(json.dumps(chosen, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _check_section(name: str, cls: type, table: Any, problems: list[str]) -> dict[str, Any]:
+    if not isinstance(table, dict):
+        problems.append(f"[{name}] must be a table, got {type(table).__name__}")
+        return {}
+    known = {f.name: f for f in fields(cls)}
+    out: dict[str, Any] = {}
+    defaults = cls()
+    for key, value in table.items():
+        if key not in known:
+            problems.append(f"[{name}] unknown key {key!r}; known: {', '.join(sorted(known))}")
+            continue
+        want = type(getattr(defaults, key))
+        if want is tuple and isinstance(value, list):
+            value = tuple(value)
+        if want is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, want) or (want is not bool and isinstance(value, bool)):
+            problems.append(f"[{name}] {key}: expected {want.__name__}, got {type(value).__name__} ({value!r})")
+            continue
+        out[key] = value
+    return out
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for k, v in extra.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{path}: config file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise SettingsError(f"{path}: not valid TOML ({e})") from None
+
+
+def load_settings(path: Path | None = None, **flags: Any) -> Settings:
+    """Load defaults, then `path` (a coach's TOML), then flags given as `section__key=value` (None = not given).
+
+    Raises:
+        SettingsError: listing every unknown key and wrong type at once.
+    """
+    values = _read_toml(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else {}
+    if path is not None:
+        values = _merge(values, _read_toml(path))
+    for name, value in flags.items():
+        if value is None:
+            continue  # flag not given: the file's value stands
+        section, _, key = name.partition("__")
+        values.setdefault(section, {})[key] = value
+    bands = _read_toml(BANDS_CONFIG) if BANDS_CONFIG.exists() else {}
+    bands = _merge(bands, values.pop("bands", {}))
+
+    problems: list[str] = []
+    sections: dict[str, Any] = {}
+    for f in fields(Settings):
+        if f.name == "bands":
+            continue
+        cls = type(getattr(Settings(), f.name))
+        assert is_dataclass(cls)
+        sections[f.name] = cls(**_check_section(f.name, cls, values.pop(f.name, {}), problems))
+    for stray in values:
+        problems.append(f"unknown section [{stray}]; known: {', '.join(f.name for f in fields(Settings))}")
+    if problems:
+        raise SettingsError("invalid settings:\n  " + "\n  ".join(problems))
+    return replace(Settings(), **sections, bands=bands)
