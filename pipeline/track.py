@@ -1,0 +1,181 @@
+"""Link per-frame detections into person tracks and choose the client, deterministically and with reasons.
+
+Reads `FramePoses` per frame (from `pose/`), writes one `PoseTrack`. The client is the person who is present
+most of the clip, large, central and moving vertically (squats and lunges move the hips up and down); mirror
+reflections and bystanders lose on presence, size or motion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import linear_sum_assignment
+
+from pipeline.keypoints import N_KP, FramePoses, Kp, PoseTrack
+from pipeline.settings import TrackSettings
+
+
+@dataclass
+class _Track:
+    frames: list[int] = field(default_factory=list)
+    dets: list[int] = field(default_factory=list)  # detection index within each frame
+    boxes: list[npt.NDArray[np.float32]] = field(default_factory=list)
+
+
+def box_iou(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """IoU of every box in a (N, 4) with every box in b (M, 4), xyxy. Returns (N, M)."""
+    a64, b64 = a.astype(np.float64)[:, None], b.astype(np.float64)[None]
+    iw = np.clip(np.minimum(a64[..., 2], b64[..., 2]) - np.maximum(a64[..., 0], b64[..., 0]), 0, None)
+    ih = np.clip(np.minimum(a64[..., 3], b64[..., 3]) - np.maximum(a64[..., 1], b64[..., 1]), 0, None)
+    inter = iw * ih
+    area_a = (a64[..., 2] - a64[..., 0]) * (a64[..., 3] - a64[..., 1])
+    area_b = (b64[..., 2] - b64[..., 0]) * (b64[..., 3] - b64[..., 1])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = inter / (area_a + area_b - inter)
+    return np.nan_to_num(out)
+
+
+def _link_cost(track_boxes: npt.NDArray[np.float32], det_boxes: npt.NDArray[np.float32], iou_min: float) -> npt.NDArray[np.float64]:
+    """Cost 1 − IoU; centre distance (in box heights) rescues fast moves that break IoU. Inf = no link."""
+    iou = box_iou(track_boxes, det_boxes)
+    ct = (track_boxes[:, None, :2] + track_boxes[:, None, 2:]) / 2
+    cd = (det_boxes[None, :, :2] + det_boxes[None, :, 2:]) / 2
+    height = np.maximum(track_boxes[:, None, 3] - track_boxes[:, None, 1], 1.0)
+    dist = np.linalg.norm(ct - cd, axis=-1) / height
+    cost = np.where(iou >= iou_min, 1.0 - iou, np.where(dist < 0.35, 1.5 + dist, np.inf))
+    return cost
+
+
+def link_tracks(poses: Sequence[FramePoses], t_s: npt.NDArray[np.float64], s: TrackSettings) -> list[_Track]:
+    """Greedy-optimal frame-to-frame linking (Hungarian on box IoU); tracks end after `max_gap_s` unseen."""
+    finished: list[_Track] = []
+    active: list[_Track] = []
+    for i, fp in enumerate(poses):
+        active_now = [tr for tr in active if t_s[i] - t_s[tr.frames[-1]] <= s.max_gap_s]
+        finished += [tr for tr in active if tr not in active_now]
+        active = active_now
+        taken: set[int] = set()
+        if len(fp) and active:
+            last = np.stack([tr.boxes[-1] for tr in active])
+            cost = _link_cost(last, fp.boxes, s.iou_link)
+            rows, cols = linear_sum_assignment(np.where(np.isfinite(cost), cost, 1e6))
+            for r, c in zip(rows, cols, strict=True):
+                if np.isfinite(cost[r, c]):
+                    active[r].frames.append(i)
+                    active[r].dets.append(int(c))
+                    active[r].boxes.append(fp.boxes[c])
+                    taken.add(int(c))
+        for c in range(len(fp)):
+            if c not in taken:
+                active.append(_Track([i], [c], [fp.boxes[c]]))
+    return finished + active
+
+
+@dataclass(frozen=True)
+class TrackScore:
+    """Why a track is (or is not) the client. All in [0, 1] except `score`."""
+
+    presence: float  # fraction of the clip's frames in which it was seen
+    size: float  # median box height / frame height
+    centrality: float  # 1 at the frame centre, 0 at the edge
+    motion: float  # hip vertical range / box height (squats and lunges move the hips)
+    score: float
+
+
+def score_track(tr: _Track, poses: Sequence[FramePoses], frame_wh: tuple[int, int], n_frames: int) -> TrackScore:
+    w, h = frame_wh
+    boxes = np.stack(tr.boxes).astype(np.float64)
+    heights = boxes[:, 3] - boxes[:, 1]
+    centre_x = (boxes[:, 0] + boxes[:, 2]) / 2
+    presence = len(tr.frames) / max(n_frames, 1)
+    size = float(np.median(heights)) / h
+    centrality = float(1.0 - np.clip(np.median(np.abs(centre_x / w - 0.5)) * 2, 0, 1))
+    hips = np.array([poses[f].xy[d, [Kp.L_HIP, Kp.R_HIP], 1].mean() for f, d in zip(tr.frames, tr.dets, strict=True)])
+    hips = hips[np.isfinite(hips)]
+    motion = 0.0
+    if len(hips) >= 5:
+        motion = float(np.clip((np.percentile(hips, 95) - np.percentile(hips, 5)) / np.median(heights), 0, 1))
+    # Presence dominates (a reflection or passer-by is there part of the time); size and centrality break ties
+    # between people present throughout; motion favours the one exercising over a spotter standing still.
+    score = presence * (0.5 + size) * (0.6 + 0.4 * centrality) * (0.7 + motion)
+    return TrackScore(presence, size, centrality, motion, score)
+
+
+def _stitch(best: _Track, others: list[_Track], t_s: npt.NDArray[np.float64]) -> _Track:
+    """Append fragments of the same person (lost for longer than max_gap) that do not overlap in time."""
+    merged = _Track(list(best.frames), list(best.dets), list(best.boxes))
+    for tr in sorted(others, key=lambda x: x.frames[0]):
+        if set(tr.frames) & set(merged.frames):
+            continue
+        before = [k for k, f in enumerate(merged.frames) if f < tr.frames[0]]
+        after = [k for k, f in enumerate(merged.frames) if f > tr.frames[-1]]
+        near = []
+        if before:
+            near.append(box_iou(merged.boxes[before[-1]][None], tr.boxes[0][None])[0, 0])
+        if after:
+            near.append(box_iou(merged.boxes[after[0]][None], tr.boxes[-1][None])[0, 0])
+        if near and max(near) > 0.3:
+            order = np.argsort(merged.frames + tr.frames, kind="stable")
+            frames, dets, boxes = merged.frames + tr.frames, merged.dets + tr.dets, merged.boxes + tr.boxes
+            merged = _Track([frames[k] for k in order], [dets[k] for k in order], [boxes[k] for k in order])
+    return merged
+
+
+def build_track(
+    poses: Sequence[FramePoses],
+    t_s: npt.NDArray[np.float64],
+    frame_wh: tuple[int, int],
+    fps: Fraction,
+    s: TrackSettings,
+    backend: str = "",
+    model_id: str = "",
+) -> PoseTrack:
+    """Choose the client among everyone detected and return their keypoints over the clip.
+
+    Args:
+        poses: one FramePoses per frame, in the pixel space of `frame_wh`.
+        t_s: (T,) frame times, seconds.
+        frame_wh: displayed frame size in pixels.
+        fps: nominal frame rate.
+        s: linking settings.
+        backend, model_id: provenance copied into the track.
+
+    Returns:
+        PoseTrack with NaN where the client was not seen; `note` says who was chosen and why; `extra` carries
+        the per-track scores.
+    """
+    n = len(poses)
+    xy = np.full((n, N_KP, 2), np.nan, np.float32)
+    conf = np.zeros((n, N_KP), np.float32)
+    boxes = np.full((n, 4), np.nan, np.float32)
+    tracks = link_tracks(poses, t_s, s)
+    scored = sorted(
+        ((score_track(tr, poses, frame_wh, n), k, tr) for k, tr in enumerate(tracks)),
+        key=lambda x: (-x[0].score, x[1]),  # ties → the earlier-born track, so the choice is deterministic
+    )
+    extra = {"people_seen": len(tracks), "max_people_in_frame": max((len(p) for p in poses), default=0)}
+    if not scored or scored[0][0].presence < s.min_present_frac:
+        note = "No person was found in enough of the clip to analyse." if scored else "No person was found."
+        return PoseTrack(t_s, xy, conf, boxes, frame_wh, fps, backend, model_id, note, extra)
+    best_score, _, best = scored[0]
+    client = _stitch(best, [tr for _, _, tr in scored[1:]], t_s)
+    for f, d in zip(client.frames, client.dets, strict=True):
+        xy[f], conf[f], boxes[f] = poses[f].xy[d], poses[f].conf[d], poses[f].boxes[d]
+    others = len([1 for sc, _, _ in scored[1:] if sc.presence >= 0.05])
+    note = (
+        f"Analysed the person seen in {100 * len(client.frames) / n:.0f}% of frames "
+        f"({100 * best_score.size:.0f}% of the frame height, moving vertically {100 * best_score.motion:.0f}% of "
+        f"their height)."
+    )
+    if others:
+        note += f" Ignored {others} other {'person' if others == 1 else 'people'} (bystander or mirror reflection)."
+    extra["scores"] = [
+        {"presence": round(sc.presence, 3), "size": round(sc.size, 3), "centrality": round(sc.centrality, 3),
+         "motion": round(sc.motion, 3), "score": round(sc.score, 4)}
+        for sc, _, _ in scored[:5]
+    ]
+    return PoseTrack(t_s, xy, conf, boxes, frame_wh, fps, backend, model_id, note, extra)

@@ -1,0 +1,95 @@
+"""Client choice and linking on synthetic detections whose right answer is known by construction."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from pipeline.keypoints import N_KP, FramePoses, Kp
+from pipeline.settings import TrackSettings
+from pipeline.track import box_iou, build_track
+
+W, H = 640, 480
+
+
+def person(cx: float, top: float, height: float, hip_drop: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """A crude standing figure: keypoints spread over a box; hips lowered by hip_drop pixels."""
+    xy = np.full((N_KP, 2), np.nan, np.float32)
+    ys = top + height * np.linspace(0.05, 0.95, 17)
+    xy[:17, 0] = cx + np.where(np.arange(17) % 2, -0.1, 0.1) * height
+    xy[:17, 1] = ys
+    xy[[Kp.L_HIP, Kp.R_HIP], 1] = top + 0.5 * height + hip_drop
+    box = np.array([cx - 0.2 * height, top, cx + 0.2 * height, top + height], np.float32)
+    return xy, box
+
+
+def frame(*people: tuple[np.ndarray, np.ndarray], order: list[int] | None = None) -> FramePoses:
+    if not people:
+        return FramePoses.empty()
+    idx = order or list(range(len(people)))
+    xy = np.stack([people[i][0] for i in idx])
+    return FramePoses(
+        xy=xy,
+        conf=np.where(np.isfinite(xy[..., 0]), 0.9, 0.0).astype(np.float32),
+        boxes=np.stack([people[i][1] for i in idx]),
+        scores=np.full(len(idx), 0.9, np.float32),
+    )
+
+
+def squat_hips(i: int) -> float:
+    return 40.0 * (1 - np.cos(2 * np.pi * i / 30)) / 2
+
+
+def run(frames: list[FramePoses]):
+    t = np.arange(len(frames)) / 30.0
+    return build_track(frames, t, (W, H), Fraction(30), TrackSettings())
+
+
+def test_box_iou_by_hand() -> None:
+    a = np.array([[0, 0, 10, 10]], np.float32)
+    b = np.array([[5, 0, 15, 10], [20, 20, 30, 30]], np.float32)
+    assert box_iou(a, b) == pytest.approx(np.array([[50 / 150, 0.0]]))
+
+
+def test_client_is_the_squatting_person_not_the_still_bystander_even_when_order_flips() -> None:
+    frames = []
+    for i in range(90):
+        client = person(320, 100, 300, squat_hips(i))
+        bystander = person(560, 150, 200)
+        frames.append(frame(client, bystander, order=[1, 0] if i % 2 else [0, 1]))
+    tr = run(frames)
+    # the client's box centre stays at x=320 in every frame despite the detection order flipping
+    assert np.allclose((tr.boxes[:, 0] + tr.boxes[:, 2]) / 2, 320)
+    assert "Ignored 1 other person" in tr.note
+
+
+def test_mirror_reflection_present_only_at_start_loses_on_presence() -> None:
+    frames = []
+    for i in range(120):
+        client = person(250, 100, 280, squat_hips(i))
+        mirror = person(450, 90, 300, squat_hips(i))  # bigger, moving the same, but only the first 30 frames
+        frames.append(frame(mirror, client) if i < 30 else frame(client))
+    tr = run(frames)
+    assert np.allclose((tr.boxes[:, 0] + tr.boxes[:, 2]) / 2, 250)
+
+
+def test_client_lost_for_a_second_is_stitched_and_gap_stays_nan() -> None:
+    frames = [frame(person(320, 100, 300, squat_hips(i))) if not 40 <= i < 70 else FramePoses.empty() for i in range(120)]
+    tr = run(frames)
+    assert tr.seen.sum() == 90
+    assert np.isnan(tr.xy[40:70]).all()
+    assert np.isfinite(tr.xy[:40, Kp.L_HIP]).all() and np.isfinite(tr.xy[70:, Kp.L_HIP]).all()
+
+
+def test_no_person_gives_empty_track_with_reason() -> None:
+    tr = run([FramePoses.empty()] * 20)
+    assert not tr.seen.any()
+    assert "No person" in tr.note
+
+
+def test_equal_people_choice_is_deterministic() -> None:
+    frames = [frame(person(200, 100, 250, squat_hips(i)), person(440, 100, 250, squat_hips(i))) for i in range(60)]
+    a, b = run(frames), run(frames)
+    assert np.array_equal(a.boxes, b.boxes, equal_nan=True)
