@@ -28,8 +28,8 @@ def _f(default: Any, help: str) -> Any:
 @dataclass(frozen=True)
 class PoseSettings:
     backend: str = _f("auto", "auto | hybrid | yolo | mediapipe. auto = best measured set-up whose models are present.")
-    model: str = _f("", "YOLO weights: a .pt file or an exported model folder. Empty: $FORMREVIEW_MODEL, then yolo_name.")
-    yolo_name: str = _f("yolov8n-pose.pt", "Ultralytics weight name used only when no path is given and download is on.")
+    model: str = _f("", "YOLO weights: .pt file or exported model folder. Empty: $FORMREVIEW_MODEL, then yolo_name.")
+    yolo_name: str = _f("yolov8n-pose.pt", "Ultralytics weight name; used only with no path given and download on.")
     allow_download: bool = _f(False, "Let ultralytics download yolo_name when it is not on disk (needs internet).")
     imgsz: int = _f(640, "YOLO input size in pixels (the exported OpenVINO model is fixed at 640).")
     det_conf: float = _f(0.25, "YOLO person confidence threshold.")
@@ -59,7 +59,7 @@ class CleanSettings:
 class AnalysisSettings:
     rep_min_prominence: float = _f(0.5, "Rep descent prominence as a fraction of the hip's vertical range.")
     rep_min_separation_s: float = _f(0.5, "Two rep bottoms are at least this far apart.")
-    thigh_foreshortening: float = _f(0.55, "FPPA is suppressed when the projected thigh is below this fraction of standing.")
+    thigh_foreshortening: float = _f(0.55, "Suppress FPPA when the projected thigh is below this fraction of standing.")
     min_quality: float = _f(0.6, "Clip data-quality gate: fraction of rep frames with usable legs.")
 
 
@@ -156,6 +156,7 @@ def load_settings(path: Path | None = None, **flags: Any) -> Settings:
     Raises:
         SettingsError: listing every unknown key and wrong type at once.
     """
+    env_model = flags.pop("env__model", None)  # $FORMREVIEW_MODEL: below the flag and the file, above nothing
     values = _read_toml(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else {}
     if path is not None:
         values = _merge(values, _read_toml(path))
@@ -164,6 +165,8 @@ def load_settings(path: Path | None = None, **flags: Any) -> Settings:
             continue  # flag not given: the file's value stands
         section, _, key = name.partition("__")
         values.setdefault(section, {})[key] = value
+    if env_model and not values.get("pose", {}).get("model"):
+        values.setdefault("pose", {})["model"] = env_model
     bands = _read_toml(BANDS_CONFIG) if BANDS_CONFIG.exists() else {}
     bands = _merge(bands, values.pop("bands", {}))
 

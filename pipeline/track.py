@@ -39,7 +39,9 @@ def box_iou(a: npt.NDArray[np.float32], b: npt.NDArray[np.float32]) -> npt.NDArr
     return np.nan_to_num(out)
 
 
-def _link_cost(track_boxes: npt.NDArray[np.float32], det_boxes: npt.NDArray[np.float32], iou_min: float) -> npt.NDArray[np.float64]:
+def _link_cost(
+    track_boxes: npt.NDArray[np.float32], det_boxes: npt.NDArray[np.float32], iou_min: float
+) -> npt.NDArray[np.float64]:
     """Cost 1 − IoU; centre distance (in box heights) rescues fast moves that break IoU. Inf = no link."""
     iou = box_iou(track_boxes, det_boxes)
     ct = (track_boxes[:, None, :2] + track_boxes[:, None, 2:]) / 2
@@ -174,8 +176,13 @@ def build_track(
     if others:
         note += f" Ignored {others} other {'person' if others == 1 else 'people'} (bystander or mirror reflection)."
     extra["scores"] = [
-        {"presence": round(sc.presence, 3), "size": round(sc.size, 3), "centrality": round(sc.centrality, 3),
-         "motion": round(sc.motion, 3), "score": round(sc.score, 4)}
+        {
+            "presence": round(sc.presence, 3),
+            "size": round(sc.size, 3),
+            "centrality": round(sc.centrality, 3),
+            "motion": round(sc.motion, 3),
+            "score": round(sc.score, 4),
+        }
         for sc, _, _ in scored[:5]
     ]
     return PoseTrack(t_s, xy, conf, boxes, frame_wh, fps, backend, model_id, note, extra)

@@ -76,7 +76,9 @@ def test_mirror_reflection_present_only_at_start_loses_on_presence() -> None:
 
 
 def test_client_lost_for_a_second_is_stitched_and_gap_stays_nan() -> None:
-    frames = [frame(person(320, 100, 300, squat_hips(i))) if not 40 <= i < 70 else FramePoses.empty() for i in range(120)]
+    frames = [
+        frame(person(320, 100, 300, squat_hips(i))) if not 40 <= i < 70 else FramePoses.empty() for i in range(120)
+    ]
     tr = run(frames)
     assert tr.seen.sum() == 90
     assert np.isnan(tr.xy[40:70]).all()

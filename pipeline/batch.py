@@ -1,0 +1,328 @@
+"""The batch: a folder of videos → one output folder each, plus index.html and summary.csv.
+
+Owns the filesystem and the workers. Each video runs in a worker process, so a crash, a hang (per-video time
+limit) or a bad file costs only that video; finished videos are skipped on a re-run unless their input, model
+or settings changed; progress and one line per video go to the `echo` callback (the CLI prints them).
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import shutil
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import FormReviewError
+from pipeline.job import JobOutcome, output_name
+from pipeline.pose import BackendPlan
+from pipeline.settings import Settings
+
+Echo = Callable[[str], None]
+_PROGRESS_EVERY = 15  # frames between progress messages from a worker
+
+
+@dataclass
+class BatchSummary:
+    outcomes: list[JobOutcome] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)  # files in the folder that are not videos by their ending
+    index_path: Path | None = None
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[JobOutcome]:
+        return [o for o in self.outcomes if o.status == "error"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.failed else 0
+
+
+def find_videos(folder: Path, extensions: tuple[str, ...]) -> tuple[list[Path], list[str]]:
+    """Video files directly in `folder` (by ending, case-insensitive), sorted; and the names of the others."""
+    exts = {e.lower() for e in extensions}
+    videos, ignored = [], []
+    for p in sorted(folder.iterdir(), key=lambda q: q.name):
+        if p.name.startswith(".") or not p.is_file():
+            continue
+        (videos if p.suffix.lower() in exts else ignored).append(p if p.suffix.lower() in exts else p.name)
+    return videos, ignored  # type: ignore[return-value]
+
+
+def default_jobs(n_videos: int) -> int:
+    """One worker per two cores (the model already uses two threads) and per ~2 GB of memory."""
+    cores = os.cpu_count() or 1
+    try:
+        mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError, AttributeError):
+        mem_gb = 4.0
+    return max(1, min(cores // 2, int(mem_gb // 2), n_videos))
+
+
+def _worker(tasks: Any, results: Any, wid: int, settings: Settings, plan: BackendPlan, out_root: Path) -> None:
+    """Worker process: run jobs until told to stop; report every outcome, never raise."""
+    from pipeline.job import run_job
+
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        video, force = task
+        done = [0]
+
+        def progress(n: int, done: list[int] = done) -> None:
+            done[0] += n
+            if done[0] % _PROGRESS_EVERY < n:
+                results.put(("progress", wid, done[0]))
+
+        try:
+            outcome = run_job(Path(video), out_root, settings, plan, force=force, progress=progress)
+        except FormReviewError as e:
+            outcome = JobOutcome(Path(video).name, "error", error=e.format_message())
+        except Exception as e:  # noqa: BLE001 - one video's unexpected failure must not stop the batch
+            _log_traceback(out_root, Path(video).name)
+            outcome = JobOutcome(
+                Path(video).name,
+                "error",
+                error=f"internal error ({type(e).__name__}: {e}); details in {out_root.name}/errors.log",
+            )
+        results.put(("done", wid, outcome))
+
+
+def _log_traceback(out_root: Path, name: str) -> None:
+    with (out_root / "errors.log").open("a", encoding="utf-8") as fh:
+        fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {name}\n{traceback.format_exc()}\n")
+
+
+@dataclass
+class _Slot:
+    proc: Any
+    tasks: Any
+    video: Path | None = None
+    started: float = 0.0
+    frames_done: int = 0
+
+
+def run_batch(
+    videos: list[Path],
+    out_root: Path,
+    settings: Settings,
+    plan: BackendPlan,
+    *,
+    force: bool = False,
+    jobs: int = 0,
+    echo: Echo = lambda s: None,
+    status: Echo | None = None,
+    expected_frames: Callable[[Path], int] | None = None,
+) -> BatchSummary:
+    """Run every video through `run_job` in worker processes; write index.html and summary.csv at the end.
+
+    Args:
+        videos: the files to process, in order.
+        out_root: output folder (created).
+        settings, plan: shared by every worker.
+        force: redo videos that finished earlier.
+        jobs: worker count; 0 = `default_jobs`.
+        echo: receives one finished line per video and the summary.
+        status: receives a one-line progress status (overwritten in place by a terminal CLI).
+        expected_frames: frames per video for the progress estimate (probe); None = count videos only.
+    """
+    t0 = time.monotonic()
+    out_root.mkdir(parents=True, exist_ok=True)
+    for stale in out_root.glob(".*.partial"):  # left by a killed run: never a finished report
+        shutil.rmtree(stale, ignore_errors=True)
+    summary = BatchSummary()
+    n_jobs = jobs or default_jobs(len(videos))
+    ctx = mp.get_context("spawn")  # fork after torch/OpenVINO threads exist can deadlock
+    results = ctx.Queue()
+    pending = list(videos)
+    slots: list[_Slot] = []
+    timeout = settings.batch.timeout_s
+
+    def start_slot(wid: int) -> _Slot:
+        tasks = ctx.Queue()
+        proc = ctx.Process(target=_worker, args=(tasks, results, wid, settings, plan, out_root), daemon=True)
+        proc.start()
+        return _Slot(proc, tasks)
+
+    def finish(outcome: JobOutcome) -> None:
+        summary.outcomes.append(outcome)
+        echo(_line(outcome, len(summary.outcomes), len(videos)))
+
+    try:
+        slots = [start_slot(w) for w in range(min(n_jobs, max(1, len(videos))))]
+        while pending or any(s.video for s in slots):
+            for slot in slots:
+                if slot.video is None and pending:
+                    slot.video, slot.started, slot.frames_done = pending.pop(0), time.monotonic(), 0
+                    slot.tasks.put((str(slot.video), force))
+            try:
+                kind, wid, payload = results.get(timeout=0.5)
+                slot = slots[wid]
+                if kind == "progress":
+                    slot.frames_done = payload
+                elif kind == "done":
+                    slot.video = None
+                    finish(payload)
+            except queue.Empty:
+                pass
+            for wid, slot in enumerate(slots):
+                if slot.video is None:
+                    continue
+                why = None
+                if not slot.proc.is_alive():
+                    why = f"the worker stopped unexpectedly (exit code {slot.proc.exitcode}); the video may be corrupt"
+                elif timeout and time.monotonic() - slot.started > timeout:
+                    why = f"timed out after {timeout:.0f} s (per-video limit: [batch] timeout_s)"
+                if why:
+                    slot.proc.kill()
+                    slot.proc.join(5)
+                    finish(JobOutcome(slot.video.name, "error", error=why))
+                    slots[wid] = start_slot(wid)
+            if status:
+                status(_status(slots, summary, len(videos), t0, expected_frames))
+    finally:
+        for slot in slots:
+            if slot.proc.is_alive():
+                if slot.video is None:
+                    slot.tasks.put(None)
+                    slot.proc.join(2)
+                if slot.proc.is_alive():
+                    slot.proc.kill()
+                    slot.proc.join(5)
+        for stale in out_root.glob(".*.partial"):
+            shutil.rmtree(stale, ignore_errors=True)
+    summary.seconds = time.monotonic() - t0
+    return summary
+
+
+def _line(o: JobOutcome, k: int, n: int) -> str:
+    head = f"[{k}/{n}]"
+    if o.status == "error":
+        return f"{head} error  {o.video}: {o.error}"
+    if o.status == "skipped":
+        return f"{head} skip   {o.video} (finished earlier; --force redoes it)"
+    r = o.result or {}
+    verdicts = ", ".join(f"{v['label'].lower()} {v['colour']}" for v in r.get("verdicts", []) if v.get("measurable"))
+    what = f"{r.get('view', '?')} {r.get('exercise', '?')}, {len(r.get('reps', []))} reps"
+    return f"{head} ok     {o.video} ({o.processing_s:.1f} s; {what}{'; ' + verdicts if verdicts else ''})"
+
+
+def _status(
+    slots: list[_Slot], summary: BatchSummary, n: int, t0: float, expected: Callable[[Path], int] | None
+) -> str:
+    done = len(summary.outcomes)
+    parts = [f"{done}/{n} videos"]
+    for s in slots:
+        if s.video is not None:
+            total = expected(s.video) if expected else 0
+            pct = f" {min(99, 100 * s.frames_done // max(total, 1))}%" if total else ""
+            parts.append(f"{s.video.name}{pct}")
+    elapsed = time.monotonic() - t0
+    if done:
+        eta = elapsed / done * (n - done)
+        parts.append(f"ETA {int(eta // 60)}m{int(eta % 60):02d}s")
+    return " · ".join(parts)
+
+
+def outputs_for_index(videos: list[Path], summary: BatchSummary, out_root: Path) -> list[tuple[Path, JobOutcome]]:
+    """Pair each video with its outcome (skipped ones read their earlier result.json)."""
+    by_name = {o.video: o for o in summary.outcomes}
+    pairs = []
+    for v in videos:
+        o = by_name.get(v.name)
+        if o is None:
+            continue
+        if o.status == "skipped" and o.result is None:
+            import json
+
+            try:
+                o = JobOutcome(
+                    o.video,
+                    "skipped",
+                    out_dir=o.out_dir,
+                    result=json.loads((out_root / output_name(v) / "result.json").read_text()),
+                )
+            except (OSError, ValueError):
+                pass
+        pairs.append((v, o))
+    return pairs
+
+
+def process_folder(
+    input_dir: Path,
+    out_root: Path,
+    settings: Settings,
+    *,
+    force: bool = False,
+    jobs: int = 0,
+    echo: Echo = lambda s: None,
+    status: Echo | None = None,
+) -> BatchSummary:
+    """The whole `formreview batch`: plan the pose set-up, run every video, write index.html + summary.csv.
+
+    Raises:
+        PoseError: no pose set-up can run (before any video is touched).
+    """
+    from pipeline.pose import plan_backend
+    from pipeline.report import IndexEntry, write_index
+
+    videos, ignored = find_videos(input_dir, settings.batch.extensions)
+    plan = plan_backend(settings.pose)
+    if plan.notice:
+        echo(plan.notice)
+    if ignored:
+        echo(
+            f"ignored {len(ignored)} file(s) that are not videos by their ending: {', '.join(ignored[:5])}"
+            f"{' …' if len(ignored) > 5 else ''}"
+        )
+    frames: dict[Path, int] = {}
+
+    def expected(v: Path) -> int:
+        if v not in frames:
+            from pipeline.video import probe
+
+            try:
+                frames[v] = probe(v).n_frames * (2 if plan.name == "hybrid" else 1)
+            except FormReviewError:
+                frames[v] = 0
+        return frames[v]
+
+    summary = run_batch(
+        videos, out_root, settings, plan, force=force, jobs=jobs, echo=echo, status=status, expected_frames=expected
+    )
+    summary.ignored = ignored
+    entries = []
+    for v, o in outputs_for_index(videos, summary, out_root):
+        folder = out_root / output_name(v)
+        thumb = folder / "thumb.jpg"
+        entries.append(
+            IndexEntry(
+                video_name=v.name,
+                status="ok" if o.status in ("ok", "skipped") else "error",
+                error=o.error,
+                report_href=f"{output_name(v)}/report.html" if o.status != "error" else "",
+                result=_result_or_none(o.result),
+                thumbnail_jpeg=thumb.read_bytes() if o.status != "error" and thumb.exists() else None,
+                processing_s=o.processing_s,
+            )
+        )
+    write_index(entries, out_root)
+    summary.index_path = out_root / "index.html"
+    return summary
+
+
+def _result_or_none(d: dict | None) -> Any:
+    from pipeline.result import ClipResult
+
+    if not d:
+        return None
+    try:
+        return ClipResult.from_dict(d)
+    except (KeyError, TypeError, ValueError):
+        return None

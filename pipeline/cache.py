@@ -1,0 +1,84 @@
+"""Keypoint cache: the client's raw `PoseTrack` saved beside the report as `keypoints.npz`.
+
+Keyed by the video's sha256, the pose set-up and the pose/track settings, so a re-run re-renders the report
+without re-running the model unless one of those changed. Written atomically (temp file + rename).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.keypoints import PoseTrack
+
+CACHE_NAME = "keypoints.npz"
+CACHE_VERSION = 1
+
+
+def file_sha256(path: Path) -> str:
+    """Full sha256 of a file, streamed (about 1 GB/s; cheap next to decoding)."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def cache_key(video_sha256: str, backend: str, weights_id: str, settings_digest: str) -> str:
+    """One string that changes when the video, the model set-up or the relevant settings change."""
+    raw = json.dumps([CACHE_VERSION, video_sha256, backend, weights_id, settings_digest])
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def save_track(path: Path, track: PoseTrack, key: str) -> None:
+    """Write `track` to `path` atomically."""
+    meta = {
+        "key": key,
+        "frame_wh": list(track.frame_wh),
+        "fps": [track.fps.numerator, track.fps.denominator],
+        "backend": track.backend,
+        "model_id": track.model_id,
+        "note": track.note,
+        "extra": track.extra,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".keypoints-", suffix=".npz", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez_compressed(
+                fh, t_s=track.t_s, xy=track.xy, conf=track.conf, boxes=track.boxes, meta=np.array(json.dumps(meta))
+            )
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_track(path: Path, key: str) -> PoseTrack | None:
+    """The cached track if `path` holds one for `key`; None when absent, stale or unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            if meta.get("key") != key:
+                return None
+            return PoseTrack(
+                t_s=z["t_s"],
+                xy=z["xy"],
+                conf=z["conf"],
+                boxes=z["boxes"],
+                frame_wh=(int(meta["frame_wh"][0]), int(meta["frame_wh"][1])),
+                fps=Fraction(*meta["fps"]),
+                backend=meta["backend"],
+                model_id=meta["model_id"],
+                note=meta["note"],
+                extra=meta["extra"],
+            )
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError):
+        return None

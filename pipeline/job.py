@@ -1,0 +1,151 @@
+"""One video → one output folder: probe, pose (or cache), analysis, annotated clip, report.
+
+A job is a function of (video bytes, settings, model) → folder, so it can run in any worker. Everything is
+built in a staging folder and swapped in at the end: an interrupted job never leaves a half-written report,
+and a finished report is only replaced by a complete new one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.cache import CACHE_NAME, cache_key, file_sha256, load_track, save_track
+from pipeline.pose import BackendPlan, estimate_track
+from pipeline.result import ClipResult
+from pipeline.settings import Settings
+from pipeline.video import probe
+
+DONE_NAME = "done.json"  # written last; its presence with a matching key means "finished, skip on re-run"
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    """What the batch needs to know about one video."""
+
+    video: str
+    status: str  # "ok" | "error" | "skipped"
+    error: str = ""
+    out_dir: str = ""
+    processing_s: float = 0.0
+    result: dict | None = None  # ClipResult.to_dict(), to cross process boundaries cheaply
+    thumbnail_jpeg: bytes | None = None
+
+
+def output_name(video: Path) -> str:
+    """Folder name for a video's outputs: its file name, made safe (no separators, no leading dot or dash)."""
+    safe = "".join(c if c.isalnum() or c in "-_.() " else "_" for c in video.name).strip()
+    return safe.lstrip(".-") or "video"
+
+
+def run_key(video_sha: str, plan: BackendPlan, settings: Settings) -> tuple[str, str]:
+    """(pose cache key, whole-run key). The run key also covers analysis, bands and report settings."""
+    weights = str(plan.weights or "")
+    pose_key = cache_key(video_sha, plan.name, weights, settings.digest("pose", "track"))
+    return pose_key, cache_key(pose_key, __version__, "", settings.digest())
+
+
+def is_done(out_dir: Path, run_key_: str) -> bool:
+    try:
+        return json.loads((out_dir / DONE_NAME).read_text())["key"] == run_key_
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+
+
+def write_json_atomic(path: Path, data: object) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, indent=1, ensure_ascii=False, allow_nan=False)
+    os.replace(tmp, path)
+
+
+def run_job(
+    video: Path,
+    out_root: Path,
+    settings: Settings,
+    plan: BackendPlan,
+    *,
+    force: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> JobOutcome:
+    """Analyse one video into `out_root/<video name>/`. Raises FormReviewError subclasses on bad input."""
+    from pipeline.annotate import write_annotated_clip
+    from pipeline.report import ReportMeta, client_name_for, write_report
+    from pipeline.scoring import evaluate
+
+    t0 = time.monotonic()
+    final = out_root / output_name(video)
+    info = probe(video)  # 1. fails fast, with the cause, on a file that is not a usable video
+    pose_key, key = run_key(file_sha256(video), plan, settings)
+    if not force and is_done(final, key):
+        return JobOutcome(video.name, "skipped", out_dir=str(final))
+
+    track = None if force else load_track(final / CACHE_NAME, pose_key)  # 2. keypoints: cache or model
+    cached = track is not None
+    if track is None:
+        track = estimate_track(info, plan, settings, progress)
+    elif progress:
+        progress(info.n_frames * (2 if plan.name == "hybrid" else 1))
+
+    result: ClipResult = evaluate(track, settings, video.name)  # 3. pure analysis + scoring
+
+    out_root.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=out_root))
+    try:
+        save_track(stage / CACHE_NAME, track, pose_key)
+        write_json_atomic(stage / "result.json", result.to_dict())
+        from pipeline.video import frame_size, read_frames  # 4. annotated clip (second, scaled decode)
+
+        size = frame_size(info, settings.annotate.max_height)
+        keyframes = write_annotated_clip(
+            read_frames(info, max_height=settings.annotate.max_height),
+            track,
+            result,
+            stage / "annotated.mp4",
+            info.fps,
+            size,
+            settings.annotate,
+        )
+        meta = ReportMeta(  # 5. the page
+            video_name=video.name,
+            client_name=client_name_for(video),
+            processing_s=time.monotonic() - t0,
+            backend=track.backend,
+            model_id=track.model_id,
+            version=__version__,
+            clip_href="annotated.mp4",
+            generated_at=time.strftime("%Y-%m-%d %H:%M"),
+        )
+        write_report(result, stage, meta, keyframes, settings.report)
+        write_json_atomic(stage / DONE_NAME, {"key": key, "video": video.name, "cached_pose": cached})
+        _swap_in(stage, final)
+    except BaseException:
+        shutil.rmtree(stage, ignore_errors=True)
+        raise
+    thumb = getattr(keyframes, "thumbnail", None) if keyframes is not None else None
+    return JobOutcome(
+        video.name,
+        "ok",
+        out_dir=str(final),
+        processing_s=time.monotonic() - t0,
+        result=result.to_dict(),
+        thumbnail_jpeg=thumb,
+    )
+
+
+def _swap_in(stage: Path, final: Path) -> None:
+    """Replace `final` with `stage`: rename the old folder aside, rename the new one in, delete the old."""
+    old = None
+    if final.exists():
+        old = final.with_name(f".{final.name}.old-{os.getpid()}")
+        os.replace(final, old)
+    os.replace(stage, final)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,136 @@
+"""Pose stage: choose a backend set-up, run it over a clip's frames, and hand back the client's `PoseTrack`.
+
+Set-ups: `yolo` (every person, COCO-17), `mediapipe` (BlazePose on whole frames, one person, feet points),
+`hybrid` (YOLO finds and tracks everyone and picks the client; BlazePose then runs on the client's crop for
+precise knees and feet). `auto` picks hybrid when YOLO weights are present, else the best available.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.errors import PoseError
+from pipeline.keypoints import FramePoses, PoseTrack
+from pipeline.settings import PoseSettings, Settings
+from pipeline.track import build_track
+from pipeline.video import VideoInfo, read_frames
+
+BACKENDS = ("auto", "hybrid", "yolo", "mediapipe")
+# Long side of the frames YOLO sees: it letterboxes to imgsz anyway, so decoding larger only costs time.
+YOLO_DECODE_LONG_SIDE = 640
+# BlazePose's landmark net works at 256 px; 1280 keeps a small client sharp in a wide frame.
+CROP_DECODE_LONG_SIDE = 1280
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class BackendPlan:
+    """The resolved set-up. `notice` is one line for the coach when auto had to fall back."""
+
+    name: str
+    weights: Path | str | None
+    notice: str | None = None
+
+
+def _weights_or_none(s: PoseSettings) -> tuple[Path | str | None, str | None]:
+    from pipeline.pose.yolo import resolve_weights
+
+    try:
+        return resolve_weights(s.model, s.yolo_name, s.allow_download), None
+    except PoseError as e:
+        return None, e.message
+
+
+def plan_backend(s: PoseSettings) -> BackendPlan:
+    """Resolve `s.backend` against what is installed and on disk. Raises PoseError when nothing can run."""
+    if s.backend not in BACKENDS:
+        raise PoseError(f"unknown pose backend {s.backend!r}; choose one of {', '.join(BACKENDS)}")
+    has_mp = importlib.util.find_spec("mediapipe") is not None
+    weights, why_not = _weights_or_none(s)
+    if s.backend in ("yolo", "hybrid"):
+        if weights is None:
+            raise PoseError(f"--pose {s.backend}: {why_not}")
+        if s.backend == "hybrid" and not has_mp:
+            raise PoseError("--pose hybrid needs the mediapipe package; use --pose yolo")
+        return BackendPlan(s.backend, weights)
+    if s.backend == "mediapipe":
+        if not has_mp:
+            raise PoseError("--pose mediapipe needs the mediapipe package")
+        return BackendPlan("mediapipe", None)
+    # auto: hybrid measured best on the rendered knee-cave harness (benchmarks/accuracy.py)
+    if weights is not None and has_mp:
+        return BackendPlan("hybrid", weights)
+    if has_mp:
+        return BackendPlan(
+            "mediapipe",
+            None,
+            notice="pose: no YOLO weights given, using BlazePose alone (one person per frame; with several people "
+            "in view pass --model PATH for the hybrid set-up)",
+        )
+    if weights is not None:
+        return BackendPlan("yolo", weights, notice="pose: mediapipe missing, using YOLO alone (no feet keypoints)")
+    raise PoseError(f"no pose backend can run: {why_not}, and mediapipe is not installed")
+
+
+def _long_side_height(info: VideoInfo, long_side: int) -> int:
+    scale = min(1.0, long_side / max(info.width, info.height))
+    return max(2, int(round(info.height * scale)))
+
+
+def _run_frames(
+    info: VideoInfo, model: Callable[[np.ndarray], FramePoses], max_height: int, progress: Progress | None
+) -> list[FramePoses]:
+    """Run `model` on every frame; keypoints scaled back to the displayed frame's pixels."""
+    out: list[FramePoses] = []
+    for _, _, frame in read_frames(info, max_height=max_height):
+        fp = model(frame)
+        k = info.height / frame.shape[0]
+        if k != 1.0 and len(fp):
+            fp = FramePoses(xy=fp.xy * k, conf=fp.conf, boxes=fp.boxes * k, scores=fp.scores)
+        out.append(fp)
+        if progress:
+            progress(1)
+    # a decoder that yields fewer frames than probed: pad so the arrays line up with info.t_s
+    out += [FramePoses.empty()] * (info.n_frames - len(out))
+    return out[: info.n_frames]
+
+
+def estimate_track(
+    info: VideoInfo, plan: BackendPlan, settings: Settings, progress: Progress | None = None
+) -> PoseTrack:
+    """Run the planned set-up over the clip and return the client's track in displayed-frame pixels.
+
+    `progress(n)` is called with the number of frames just processed (hybrid makes two passes: 2 per frame).
+    """
+    s = settings.pose
+    wh = (info.width, info.height)
+    if plan.name == "mediapipe":
+        from pipeline.pose.mediapipe import BlazePose
+
+        bp = BlazePose(static=False, min_detection_conf=s.mp_min_detection_conf)
+        try:
+            poses = _run_frames(info, bp, _long_side_height(info, CROP_DECODE_LONG_SIDE), progress)
+        finally:
+            bp.close()
+        return build_track(poses, info.t_s, wh, info.fps, settings.track, "mediapipe", bp.model_id)
+
+    from pipeline.pose.yolo import YoloPose
+
+    assert plan.weights is not None
+    yolo = YoloPose(plan.weights, s.imgsz, s.det_conf, s.allow_download)
+    try:
+        poses = _run_frames(info, yolo, _long_side_height(info, YOLO_DECODE_LONG_SIDE), progress)
+    finally:
+        yolo.close()
+    track = build_track(poses, info.t_s, wh, info.fps, settings.track, "yolo", yolo.model_id)
+    if plan.name == "yolo":
+        return track
+    from pipeline.pose.hybrid import refine_with_blazepose
+
+    return refine_with_blazepose(info, track, s, _long_side_height(info, CROP_DECODE_LONG_SIDE), progress)
