@@ -1,0 +1,46 @@
+"""Keypoint cache: round trip, stale keys, unreadable files."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.cache import cache_key, load_track, save_track
+from pipeline.keypoints import N_KP, PoseTrack
+
+
+def make_track(n: int = 5) -> PoseTrack:
+    rng = np.random.default_rng(42)
+    xy = rng.uniform(0, 100, (n, N_KP, 2)).astype(np.float32)
+    xy[2] = np.nan
+    boxes = np.tile(np.array([1, 2, 30, 40], np.float32), (n, 1))
+    boxes[2] = np.nan
+    return PoseTrack(np.arange(n) / 29.97, xy, np.full((n, N_KP), 0.8, np.float32), boxes, (640, 360),
+                     Fraction(30000, 1001), "hybrid", "m@abc", "why", {"people_seen": 2})
+
+
+def test_round_trip_keeps_everything(tmp_path: Path) -> None:
+    tr = make_track()
+    save_track(tmp_path / "k.npz", tr, "key1")
+    back = load_track(tmp_path / "k.npz", "key1")
+    assert back is not None
+    assert np.array_equal(back.xy, tr.xy, equal_nan=True) and np.array_equal(back.t_s, tr.t_s)
+    assert (back.fps, back.frame_wh, back.backend, back.model_id, back.extra) == (
+        Fraction(30000, 1001), (640, 360), "hybrid", "m@abc", {"people_seen": 2})
+    assert list(tmp_path.iterdir()) == [tmp_path / "k.npz"]  # no temp file left behind
+
+
+def test_stale_key_or_garbage_means_recompute(tmp_path: Path) -> None:
+    save_track(tmp_path / "k.npz", make_track(), "key1")
+    assert load_track(tmp_path / "k.npz", "key2") is None
+    (tmp_path / "bad.npz").write_bytes(b"not a zip")
+    assert load_track(tmp_path / "bad.npz", "key1") is None
+    assert load_track(tmp_path / "missing.npz", "key1") is None
+
+
+def test_key_changes_with_each_input() -> None:
+    base = cache_key("sha", "hybrid", "w", "s")
+    assert len({base, cache_key("sha2", "hybrid", "w", "s"), cache_key("sha", "yolo", "w", "s"),
+                cache_key("sha", "hybrid", "w2", "s"), cache_key("sha", "hybrid", "w", "s2")}) == 5

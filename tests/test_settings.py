@@ -1,0 +1,61 @@
+"""Settings: the TOML mirrors the dataclass defaults, layering order, and every problem reported at once."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import SettingsError
+from pipeline.settings import DEFAULT_CONFIG, Settings, load_settings
+
+
+def test_default_toml_equals_dataclass_defaults_and_has_help_for_every_key() -> None:
+    toml = tomllib.loads(DEFAULT_CONFIG.read_text())
+    defaults = Settings()
+    text = DEFAULT_CONFIG.read_text()
+    for f in fields(Settings):
+        if f.name == "bands":
+            continue
+        section = getattr(defaults, f.name)
+        assert set(toml[f.name]) == {g.name for g in fields(section)}, f"[{f.name}] keys differ from the dataclass"
+        for g in fields(section):
+            want = getattr(section, g.name)
+            got = toml[f.name][g.name]
+            assert (tuple(got) if isinstance(want, tuple) else got) == want, f"[{f.name}] {g.name}"
+            assert g.metadata.get("help"), f"[{f.name}] {g.name} has no help text"
+            assert f"# {g.metadata['help']}\n{g.name} =" in text, f"[{f.name}] {g.name}: comment missing in TOML"
+
+
+def test_layering_file_then_flags_then_env_only_when_unset(tmp_path: Path) -> None:
+    coach = tmp_path / "coach.toml"
+    coach.write_text('[pose]\nmodel = "from-file"\n[batch]\njobs = 3\n')
+    s = load_settings(coach, batch__jobs=None, env__model="from-env")
+    assert (s.pose.model, s.batch.jobs) == ("from-file", 3)  # None flag = not given; env below the file
+    s = load_settings(coach, pose__model="from-flag", batch__jobs=1)
+    assert (s.pose.model, s.batch.jobs) == ("from-flag", 1)
+    assert load_settings(None, env__model="from-env").pose.model == "from-env"
+
+
+def test_all_problems_reported_together(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[pose]\nbakend = "yolo"\nimgsz = "big"\n[nonsense]\nx = 1\n')
+    with pytest.raises(SettingsError) as e:
+        load_settings(bad)
+    msg = e.value.format_message()
+    assert "unknown key 'bakend'" in msg and "imgsz: expected int, got str" in msg and "[nonsense]" in msg
+
+
+def test_unreadable_toml_names_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "broken.toml"
+    bad.write_text("[pose\n")
+    with pytest.raises(SettingsError, match="broken.toml: not valid TOML"):
+        load_settings(bad)
+
+
+def test_digest_changes_with_a_setting() -> None:
+    a = load_settings()
+    b = load_settings(None, pose__crop_margin=0.3)
+    assert a.digest("pose") != b.digest("pose") and a.digest("clean") == b.digest("clean")
