@@ -11,6 +11,7 @@ import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -18,7 +19,9 @@ from pipeline.errors import PoseError
 from pipeline.keypoints import FramePoses, PoseTrack
 from pipeline.settings import PoseSettings, Settings
 from pipeline.track import build_track
-from pipeline.video import VideoInfo, read_frames
+
+if TYPE_CHECKING:
+    from pipeline.video import VideoInfo
 
 BACKENDS = ("auto", "hybrid", "yolo", "mediapipe")
 # Long side of the frames YOLO sees: it letterboxes to imgsz anyway, so decoding larger only costs time.
@@ -87,6 +90,8 @@ def _run_frames(
     info: VideoInfo, model: Callable[[np.ndarray], FramePoses], max_height: int, progress: Progress | None
 ) -> list[FramePoses]:
     """Run `model` on every frame; keypoints scaled back to the displayed frame's pixels."""
+    from pipeline.video import read_frames
+
     out: list[FramePoses] = []
     for _, _, frame in read_frames(info, max_height=max_height):
         fp = model(frame)

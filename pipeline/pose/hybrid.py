@@ -8,6 +8,7 @@ decides who the client is and BlazePose only ever sees that person's crop.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -15,7 +16,9 @@ from scipy.ndimage import median_filter
 
 from pipeline.keypoints import N_COCO, Kp, PoseTrack
 from pipeline.settings import PoseSettings
-from pipeline.video import VideoInfo, read_frames
+
+if TYPE_CHECKING:
+    from pipeline.video import VideoInfo
 
 _ANCHORS = [Kp.L_SHOULDER, Kp.R_SHOULDER, Kp.L_HIP, Kp.R_HIP]
 
@@ -65,6 +68,7 @@ def refine_with_blazepose(
     rejected; frames where BlazePose finds nothing keep YOLO's COCO points (counted in `extra`).
     """
     from pipeline.pose.mediapipe import BlazePose
+    from pipeline.video import read_frames
 
     crops = crop_boxes(track.boxes, track.t_s, track.frame_wh, s.crop_margin)
     xy, conf = track.xy.copy(), track.conf.copy()
