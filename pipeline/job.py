@@ -13,16 +13,18 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.cache import CACHE_NAME, cache_key, file_sha256, load_track, save_track
+from pipeline.errors import AnalysisError
 from pipeline.pose import BackendPlan, estimate_track
 from pipeline.result import ClipResult
 from pipeline.settings import Settings
 from pipeline.video import probe
 
+MIN_FRAMES, MIN_SECONDS = 8, 0.8  # shorter than this cannot hold a rep
 DONE_NAME = "done.json"  # written last; its presence with a matching key means "finished, skip on re-run"
 
 
@@ -37,6 +39,7 @@ class JobOutcome:
     processing_s: float = 0.0
     result: dict | None = None  # ClipResult.to_dict(), to cross process boundaries cheaply
     thumbnail_jpeg: bytes | None = None
+    stage_s: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the benchmark
 
 
 def output_name(video: Path) -> str:
@@ -81,9 +84,16 @@ def run_job(
     from pipeline.scoring import evaluate
 
     t0 = time.monotonic()
+    clock = _Clock()
     final = out_root / output_name(video)
     info = probe(video)  # 1. fails fast, with the cause, on a file that is not a usable video
+    if info.n_frames < MIN_FRAMES or info.duration_s < MIN_SECONDS:
+        raise AnalysisError(
+            f"{video.name}: too short to analyse ({info.n_frames} frame(s), {info.duration_s:.1f} s); "
+            "film at least one whole rep"
+        )
     pose_key, key = run_key(file_sha256(video), plan, settings)
+    clock.lap("probe")
     if not force and is_done(final, key):
         return JobOutcome(video.name, "skipped", out_dir=str(final))
 
@@ -93,8 +103,12 @@ def run_job(
         track = estimate_track(info, plan, settings, progress)
     elif progress:
         progress(info.n_frames * (2 if plan.name == "hybrid" else 1))
+    clock.lap("pose")
 
+    if not track.seen.any():
+        raise AnalysisError(f"{video.name}: no person found in {info.n_frames} frames; is the client in view?")
     result: ClipResult = evaluate(track, settings, video.name)  # 3. pure analysis + scoring
+    clock.lap("analysis")
 
     out_root.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=out_root))
@@ -113,6 +127,7 @@ def run_job(
             size,
             settings.annotate,
         )
+        clock.lap("annotate")
         meta = ReportMeta(  # 5. the page
             video_name=video.name,
             client_name=client_name_for(video),
@@ -124,7 +139,10 @@ def run_job(
             generated_at=time.strftime("%Y-%m-%d %H:%M"),
         )
         write_report(result, stage, meta, keyframes, settings.report)
-        write_json_atomic(stage / DONE_NAME, {"key": key, "video": video.name, "cached_pose": cached})
+        clock.lap("report")
+        write_json_atomic(
+            stage / DONE_NAME, {"key": key, "video": video.name, "cached_pose": cached, "stage_s": clock.laps}
+        )
         _swap_in(stage, final)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
@@ -137,7 +155,21 @@ def run_job(
         processing_s=time.monotonic() - t0,
         result=result.to_dict(),
         thumbnail_jpeg=thumb,
+        stage_s=clock.laps,
     )
+
+
+class _Clock:
+    """Seconds spent per named stage, measured between successive `lap` calls."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._t = time.monotonic()
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps[name] = round(self.laps.get(name, 0.0) + now - self._t, 4)
+        self._t = now
 
 
 def _swap_in(stage: Path, final: Path) -> None:
