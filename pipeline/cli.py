@@ -136,3 +136,7 @@ def _width() -> int:
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""Speed benchmark: formreview end to end against ultralytics' own bare loop, in ONE run, same clips and weights.
+
+(a) `for r in YOLO(w).predict(clip, stream=True, imgsz=640): pass`  — the model alone, as a user would run it
+(b) `formreview batch DIR --force --jobs 1` — decode → pose → analysis → annotated clip → report
+
+Each is run `--runs` times in a fresh subprocess (so peak RSS is that process's own); medians are reported with
+the ratio (b)/(a), frames per second, multiple of real time, peak RSS, and our time split by stage.
+
+    python benchmarks/bench_speed.py --model ../shared/models/yolov8n-pose_int8_openvino_model \
+        ../shared/videos/squat_front_dumbbell_good_03.mp4 ../shared/videos/lunge_front_narrowbase_fault_03.mp4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BARE = """
+import os, sys
+os.environ.setdefault("YOLO_OFFLINE", "1"); os.environ.setdefault("YOLO_AUTOINSTALL", "False")
+from ultralytics import YOLO
+n = 0
+for r in YOLO(sys.argv[1], task="pose").predict(sys.argv[2], stream=True, imgsz=640, verbose=False):
+    n += 1
+print(n)
+"""
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
+    """Run `cmd` in a wrapper that reports the child's own wall time and peak RSS (MB)."""
+    wrapper = (
+        "import resource, subprocess, sys, time; t = time.monotonic(); "
+        "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); dt = time.monotonic() - t; "
+        "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024; "
+        "print(dt, rss); sys.stderr.write(p.stdout[-2000:] + p.stderr[-2000:]); sys.exit(p.returncode)"
+    )
+    p = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, env=env)
+    if p.returncode not in (0, 1):
+        raise SystemExit(f"failed: {' '.join(cmd)}\n{p.stderr}")
+    dt, rss = map(float, p.stdout.split())
+    return dt, rss, p.stderr
+
+
+def probe_frames(clip: Path) -> tuple[int, float, str]:
+    from pipeline.video import probe
+
+    info = probe(clip)
+    return info.n_frames, info.duration_s, f"{info.width}x{info.height}@{float(info.fps):.2f}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("clips", nargs="+", type=Path)
+    ap.add_argument("--model", required=True, type=Path, help="YOLO pose weights used by both sides")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--pose", default="auto", help="formreview --pose setting for (b)")
+    args = ap.parse_args()
+    formreview = [sys.executable, "-m", "pipeline.cli"]
+    rows = []
+    for clip in args.clips:
+        n, dur, fmt = probe_frames(clip)
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / "in"
+            src.mkdir()
+            os.symlink(clip.resolve(), src / clip.name)
+            a, b, rss_a, rss_b, stages = [], [], [], [], []
+            for _ in range(args.runs):  # interleaved, so drift on a shared machine hits both sides alike
+                dt, rss, _ = timed([sys.executable, "-c", BARE, str(args.model), str(clip)])
+                a.append(dt)
+                rss_a.append(rss)
+                cmd = [
+                    *formreview,
+                    "batch",
+                    str(src),
+                    "-o",
+                    str(Path(tmp) / "out"),
+                    "--force",
+                    "-j",
+                    "1",
+                    "--model",
+                    str(args.model),
+                    "--pose",
+                    args.pose,
+                ]
+                dt, rss, log = timed(cmd)
+                b.append(dt)
+                rss_b.append(rss)
+                done = json.loads((Path(tmp) / "out" / clip.name / "done.json").read_text())
+                stages.append(done.get("stage_s", {}))
+        ma, mb = statistics.median(a), statistics.median(b)
+        split = {k: statistics.median(s.get(k, 0.0) for s in stages) for k in stages[0]}
+        rows.append((clip.name, fmt, n, dur, ma, mb, max(rss_a), max(rss_b), split))
+    print(
+        f"\n{'clip':44s} {'format':18s} {'frames':>6s} | {'(a) bare s':>10s} {'fps':>6s} | "
+        f"{'(b) ours s':>10s} {'fps':>6s} {'x real':>6s} | {'(b)/(a)':>7s} | RSS a/b MB"
+    )
+    for name, fmt, n, dur, ma, mb, ra, rb, split in rows:
+        print(
+            f"{name[:44]:44s} {fmt:18s} {n:6d} | {ma:10.2f} {n / ma:6.1f} | {mb:10.2f} {n / mb:6.1f} "
+            f"{dur / mb:6.2f} | {mb / ma:7.2f} | {ra:.0f}/{rb:.0f}"
+        )
+        total = sum(split.values()) or 1.0
+        print(
+            "    our stages (median s): "
+            + ", ".join(f"{k} {v:.2f} ({100 * v / total:.0f}%)" for k, v in split.items())
+            + f"; start-up + batch overhead {mb - total:.2f}"
+        )
+    print(
+        f"\nmedians of {args.runs} interleaved runs each; (a) = ultralytics predict(stream=True), imgsz 640, "
+        f"same weights; peak RSS = max over runs. Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
+        f"{time.strftime('%Y-%m-%d')}."
+    )
+
+
+if __name__ == "__main__":
+    main()
