@@ -36,20 +36,48 @@ def test_bad_config_is_a_usage_error_listing_the_key(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "backend: expected str" in r.stderr
 
 
-@pytest.mark.parametrize(("outcomes", "code"), [([JobOutcome("a.mp4", "ok")], 0),
-                                                ([JobOutcome("a.mp4", "ok"), JobOutcome("b.mp4", "error", "bad")], 1)],
-                         ids=["all-ok", "one-failed"])
+@pytest.mark.parametrize(
+    ("outcomes", "code"),
+    [([JobOutcome("a.mp4", "ok")], 0), ([JobOutcome("a.mp4", "ok"), JobOutcome("b.mp4", "error", "bad")], 1)],
+    ids=["all-ok", "one-failed"],
+)
 def test_options_reach_the_library_and_exit_code_follows_failures(tmp_path: Path, monkeypatch, outcomes, code) -> None:
     seen = {}
 
     def fake(input_dir, out_root, settings, **kw):
-        seen.update(input_dir=input_dir, out_root=out_root, backend=settings.pose.backend, jobs=kw["jobs"],
-                    force=kw["force"], timeout=settings.batch.timeout_s)
+        seen.update(
+            input_dir=input_dir,
+            out_root=out_root,
+            backend=settings.pose.backend,
+            jobs=kw["jobs"],
+            force=kw["force"],
+            timeout=settings.batch.timeout_s,
+        )
         return BatchSummary(outcomes=outcomes, index_path=out_root / "index.html")
 
     monkeypatch.setattr("pipeline.batch.process_folder", fake)
-    r = CliRunner().invoke(cli, ["batch", str(tmp_path), "-o", str(tmp_path / "o"), "--pose", "mediapipe",
-                                 "-j", "2", "--force", "--timeout", "60"])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "batch",
+            str(tmp_path),
+            "-o",
+            str(tmp_path / "o"),
+            "--pose",
+            "mediapipe",
+            "-j",
+            "2",
+            "--force",
+            "--timeout",
+            "60",
+        ],
+    )
     assert r.exit_code == code, r.output
-    assert seen == {"input_dir": tmp_path, "out_root": tmp_path / "o", "backend": "mediapipe", "jobs": 2,
-                    "force": True, "timeout": 60.0}
+    assert seen == {
+        "input_dir": tmp_path,
+        "out_root": tmp_path / "o",
+        "backend": "mediapipe",
+        "jobs": 2,
+        "force": True,
+        "timeout": 60.0,
+    }

@@ -34,10 +34,31 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "truncated.mp4").write_bytes(good[: len(good) // 3])  # moov at the end → missing
     ff("-f", "lavfi", "-i", "sine=frequency=440:duration=1", "-c:a", "aac", str(d / "audio only.m4a"))
     (d / "audio only.m4a").rename(d / "audio only.mp4")
-    ff("-f", "lavfi", "-i", "color=c=gray:s=64x64", "-frames:v", "1", "-f", "image2", "-c:v", "png", str(d / "still.png"))
+    ff(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=gray:s=64x64",
+        "-frames:v",
+        "1",
+        "-f",
+        "image2",
+        "-c:v",
+        "png",
+        str(d / "still.png"),
+    )
     (d / "still.png").rename(d / "still.mov")
-    ff("-f", "lavfi", "-i", "color=c=black:s=160x120:r=10:d=10", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-       str(d / "black ten seconds.mp4"))
+    ff(
+        "-f",
+        "lavfi",
+        "-i",
+        "color=c=black:s=160x120:r=10:d=10",
+        "-c:v",
+        "libx264",
+        "-pix_fmt",
+        "yuv420p",
+        str(d / "black ten seconds.mp4"),
+    )
     ff("-i", str(person), "-frames:v", "1", "-c:v", "libx264", str(d / "one-frame.mp4"))
     ff("-i", str(person), "-vf", "scale=160:-2", "-c:v", "libx264", "-pix_fmt", "yuv420p", str(d / "tiny 160.mp4"))
     ff("-i", str(person), "-c:v", "libx265", "-tag:v", "hvc1", "-pix_fmt", "yuv420p", str(d / "hevc.mov"))
@@ -59,8 +80,15 @@ ERRORS = {  # file → words its one error line must contain
     "black ten seconds.mp4": "no person",
     "one-frame.mp4": "",
 }
-OK = ["tiny 160.mp4", "hevc.mov", "vp9.webm", "matroska ünïcödé.mkv", 'rotated "portrait".mp4',
-      "<script>alert(1)</script>.mp4", "--leading-dash.mp4"]
+OK = [
+    "tiny 160.mp4",
+    "hevc.mov",
+    "vp9.webm",
+    "matroska ünïcödé.mkv",
+    'rotated "portrait".mp4',
+    "<script>alert(1)</script>.mp4",
+    "--leading-dash.mp4",
+]
 
 
 @pytest.mark.slow
