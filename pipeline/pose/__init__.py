@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from pipeline.errors import PoseError
 from pipeline.keypoints import FramePoses, PoseTrack
@@ -87,23 +88,53 @@ def _long_side_height(info: VideoInfo, long_side: int) -> int:
 
 
 def _run_frames(
-    info: VideoInfo, model: Callable[[np.ndarray], FramePoses], max_height: int, progress: Progress | None
-) -> list[FramePoses]:
-    """Run `model` on every frame; keypoints scaled back to the displayed frame's pixels."""
+    info: VideoInfo,
+    model: Callable[[np.ndarray], FramePoses],
+    max_height: int,
+    progress: Progress | None,
+    every: int = 1,
+) -> tuple[list[FramePoses], npt.NDArray[np.intp]]:
+    """Run `model` on every `every`-th frame; keypoints scaled back to the displayed frame's pixels.
+
+    Returns the poses of the frames that ran and their frame indices.
+    """
     from pipeline.video import read_frames
 
     out: list[FramePoses] = []
-    for _, _, frame in read_frames(info, max_height=max_height):
+    ran: list[int] = []
+    for i, _, frame in read_frames(info, max_height=max_height):
+        if progress:
+            progress(1)
+        if i % every or i >= info.n_frames:
+            continue
         fp = model(frame)
         k = info.height / frame.shape[0]
         if k != 1.0 and len(fp):
             fp = FramePoses(xy=fp.xy * k, conf=fp.conf, boxes=fp.boxes * k, scores=fp.scores)
         out.append(fp)
-        if progress:
-            progress(1)
-    # a decoder that yields fewer frames than probed: pad so the arrays line up with info.t_s
-    out += [FramePoses.empty()] * (info.n_frames - len(out))
-    return out[: info.n_frames]
+        ran.append(i)
+    return out, np.array(ran, dtype=np.intp)
+
+
+def expand_track(track: PoseTrack, ran: npt.NDArray[np.intp], t_s: npt.NDArray[np.float64]) -> PoseTrack:
+    """Put a track built on a subset of frames (`ran`) back on the clip's full timeline; NaN elsewhere."""
+    n = len(t_s)
+    xy = np.full((n, *track.xy.shape[1:]), np.nan, np.float32)
+    conf = np.zeros((n, track.conf.shape[1]), np.float32)
+    boxes = np.full((n, 4), np.nan, np.float32)
+    xy[ran], conf[ran], boxes[ran] = track.xy, track.conf, track.boxes
+    return PoseTrack(
+        t_s,
+        xy,
+        conf,
+        boxes,
+        track.frame_wh,
+        track.fps,
+        track.backend,
+        track.model_id,
+        track.note,
+        {**track.extra, "model_frames": int(len(ran))},
+    )
 
 
 def estimate_track(
@@ -120,20 +151,24 @@ def estimate_track(
 
         bp = BlazePose(static=False, min_detection_conf=s.mp_min_detection_conf)
         try:
-            poses = _run_frames(info, bp, _long_side_height(info, CROP_DECODE_LONG_SIDE), progress)
+            poses, ran = _run_frames(info, bp, _long_side_height(info, CROP_DECODE_LONG_SIDE), progress)
         finally:
             bp.close()
-        return build_track(poses, info.t_s, wh, info.fps, settings.track, "mediapipe", bp.model_id)
+        track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "mediapipe", bp.model_id)
+        return expand_track(track, ran, info.t_s)
 
     from pipeline.pose.yolo import YoloPose
 
     assert plan.weights is not None
     yolo = YoloPose(plan.weights, s.imgsz, s.det_conf, s.allow_download)
     try:
-        poses = _run_frames(info, yolo, _long_side_height(info, YOLO_DECODE_LONG_SIDE), progress)
+        # in hybrid, YOLO only chooses the client and places the crop: boxes move slowly, so it may skip frames
+        every = max(1, s.detect_every) if plan.name == "hybrid" else 1
+        poses, ran = _run_frames(info, yolo, _long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every)
     finally:
         yolo.close()
-    track = build_track(poses, info.t_s, wh, info.fps, settings.track, "yolo", yolo.model_id)
+    track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "yolo", yolo.model_id)
+    track = expand_track(track, ran, info.t_s)
     if plan.name == "yolo":
         return track
     from pipeline.pose.hybrid import refine_with_blazepose

@@ -14,13 +14,30 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import median_filter
 
-from pipeline.keypoints import N_COCO, Kp, PoseTrack
+from pipeline.keypoints import Kp, PoseTrack
 from pipeline.settings import PoseSettings
 
 if TYPE_CHECKING:
     from pipeline.video import VideoInfo
 
 _ANCHORS = [Kp.L_SHOULDER, Kp.R_SHOULDER, Kp.L_HIP, Kp.R_HIP]
+
+
+def interp_boxes(
+    boxes: npt.NDArray[np.float32], t_s: npt.NDArray[np.float64], max_gap_s: float = 0.5
+) -> npt.NDArray[np.float64]:
+    """Boxes (T, 4) filled in by linear interpolation in time across gaps up to `max_gap_s`; NaN beyond."""
+    b = boxes.astype(np.float64).copy()
+    idx = np.flatnonzero(np.isfinite(b[:, 0]))
+    if len(idx) == 0:
+        return b
+    for c in range(4):
+        b[:, c] = np.interp(t_s, t_s[idx], b[idx, c])
+    pos = np.clip(np.searchsorted(t_s[idx], t_s), 1, max(len(idx) - 1, 1))
+    prev, nxt = t_s[idx][pos - 1], t_s[idx][np.minimum(pos, len(idx) - 1)]
+    gap = np.where(np.isin(np.arange(len(t_s)), idx), 0.0, np.minimum(np.abs(t_s - prev), np.abs(nxt - t_s)))
+    b[gap > max_gap_s] = np.nan
+    return b
 
 
 def crop_boxes(
@@ -31,15 +48,7 @@ def crop_boxes(
     Gaps up to 0.5 s are bridged by interpolation; a running median over ~0.5 s keeps the window steady
     (BlazePose's tracking mode reuses the last pose as the next region, so a jittering crop costs accuracy).
     """
-    b = boxes.astype(np.float64).copy()
-    seen = np.isfinite(b[:, 0])
-    if seen.sum() == 0:
-        return b
-    idx = np.flatnonzero(seen)
-    for c in range(4):
-        b[:, c] = np.interp(t_s, t_s[idx], b[idx, c])
-    nearest_seen = np.abs(t_s[:, None] - t_s[idx][None]).min(axis=1)
-    b[nearest_seen > 0.5] = np.nan
+    b = interp_boxes(boxes, t_s)
     dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1 / 30
     win = max(1, int(round(0.5 / max(dt, 1e-3))) | 1)
     ok = np.isfinite(b[:, 0])
@@ -71,7 +80,9 @@ def refine_with_blazepose(
     from pipeline.video import read_frames
 
     crops = crop_boxes(track.boxes, track.t_s, track.frame_wh, s.crop_margin)
+    person = interp_boxes(track.boxes, track.t_s)  # the client's box on every frame, YOLO ran or not
     xy, conf = track.xy.copy(), track.conf.copy()
+    boxes = track.boxes.copy()
     bp = BlazePose(static=False, min_detection_conf=s.mp_min_detection_conf)
     used = rejected = kept_yolo = 0
     try:
@@ -89,37 +100,26 @@ def refine_with_blazepose(
                 kept_yolo += int(track.seen[i])
                 continue
             cand = (fp.xy[0] + np.array([x0, y0], np.float32)) / k
-            if track.seen[i] and _disagrees(cand, track.xy[i], track.boxes[i]):
+            if _outside(cand, person[i]):
                 rejected += 1
                 xy[i], conf[i] = np.nan, 0.0
                 continue
-            xy[i], conf[i] = cand, fp.conf[0]
+            xy[i], conf[i], boxes[i] = cand, fp.conf[0], person[i]
             used += 1
     finally:
         bp.close()
     model_id = f"{track.model_id} + {bp.model_id}"
-    refined = track.with_xy(
-        xy, conf, blazepose_frames=used, blazepose_rejected=rejected, yolo_fallback_frames=kept_yolo
-    )
+    extra = {**track.extra, "blazepose_frames": used, "blazepose_rejected": rejected, "yolo_fallback_frames": kept_yolo}
     return PoseTrack(
-        refined.t_s,
-        refined.xy,
-        refined.conf,
-        refined.boxes,
-        refined.frame_wh,
-        refined.fps,
-        "hybrid",
-        model_id,
-        track.note,
-        refined.extra,
+        track.t_s, xy, conf, boxes.astype(np.float32), track.frame_wh, track.fps, "hybrid", model_id, track.note, extra
     )
 
 
-def _disagrees(cand: npt.NDArray[np.float32], yolo: npt.NDArray[np.float32], box: npt.NDArray[np.float32]) -> bool:
-    """True when BlazePose's torso is more than 25 % of the box height from YOLO's (a different person)."""
-    a, b = cand[_ANCHORS], yolo[:N_COCO][_ANCHORS]
-    ok = np.isfinite(a).all(axis=1) & np.isfinite(b).all(axis=1)
-    if ok.sum() < 2:
+def _outside(cand: npt.NDArray[np.float32], box: npt.NDArray[np.float64]) -> bool:
+    """True when BlazePose's torso centre is outside the client's (interpolated) YOLO box: a different person."""
+    pts = cand[_ANCHORS]
+    pts = pts[np.isfinite(pts).all(axis=1)]
+    if len(pts) < 2 or not np.isfinite(box).all():
         return False
-    height = float(box[3] - box[1]) if np.isfinite(box).all() else 1.0
-    return float(np.median(np.linalg.norm(a[ok] - b[ok], axis=1))) > 0.25 * max(height, 1.0)
+    cx, cy = pts.mean(axis=0)
+    return not (box[0] <= cx <= box[2] and box[1] <= cy <= box[3])
