@@ -1,0 +1,599 @@
+"""The client's page (`report.html`) and the coach's overview (`index.html` + `summary.csv`).
+
+Reads a `ClipResult` (and the key frames from `annotate`); writes files atomically (temp file + os.replace).
+Python decides and formats everything here: templates receive one documented frozen dataclass
+(`ReportContext` or `IndexContext`) and only loop, test pre-computed flags and print strings.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import logging
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup
+
+from pipeline.plots import depth_plot_svg, knee_plot_svg
+from pipeline.result import ClipResult, MetricValue, Verdict
+from pipeline.settings import PROJECT_ROOT, ReportSettings
+
+if TYPE_CHECKING:
+    from pipeline.annotate import KeyFrames
+
+log = logging.getLogger(__name__)
+
+WORDS = {"green": ("Good", "✓"), "amber": ("Watch", "!"), "red": ("Work on", "✕"), "grey": ("Not measured", "?")}
+SEVERITY = {"red": 3, "amber": 2, "grey": 1, "green": 0}
+AREA_ORDER = ("knee_tracking", "hip_control", "depth", "trunk")
+SIDE_AREAS = ("depth", "trunk")  # shown for side/oblique views, or whenever scoring could measure them
+LIMITS = (
+    "One camera sees the body flat. Knees caving in on video mixes hip and knee movements that only a 3D "
+    "system separates, so we show how your knees track over your feet, not joint angles inside the knee.",
+    "Hip rotation happens around the body's long axis and cannot be measured from one video. We judge hip "
+    "control from what the camera can see: knees over the feet, hips level, trunk upright.",
+    "Video angles carry an error of about 3°, so changes smaller than about 8° between reps or sessions are "
+    "noise, not progress (Munro, Herrington & Carolan 2012).",
+    "Foot position (toe-out, heel lift) is only seen when the pose model finds the feet.",
+    "Knees moving in, or passing the toes, is not an injury diagnosis and predicts injury only weakly "
+    "(Räisänen 2018; Fry 2003).",
+)
+DISCLAIMER = (
+    "This is coaching feedback from one video, not a medical assessment or diagnosis. "
+    "If something hurts, talk to a health professional."
+)
+
+
+def _doc(help_: str) -> Any:
+    return field(metadata={"help": help_})
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A traffic light: colour class, word and icon, so colour is never the only signal."""
+
+    colour: str
+    word: str
+    icon: str
+
+
+def badge(colour: str) -> Badge:
+    """The badge for a band colour; unknown colours read as not measured."""
+    colour = colour if colour in WORDS else "grey"
+    return Badge(colour, *WORDS[colour])
+
+
+@dataclass(frozen=True)
+class PageChrome:
+    """What base.html prints around every page: title, coach branding, footer."""
+
+    title: str
+    coach_name: str  # shown in the header; "Form review" when the coach set none
+    logo_uri: str  # data: URI, or "" for none
+    brand: str  # CSS hex
+    on_brand: str  # text colour with AA contrast on `brand`
+    footer: str
+
+
+@dataclass(frozen=True)
+class Light:
+    label: str
+    badge: Badge
+    summary: str
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    label: str
+    value: str
+    badge: Badge
+    band: str
+    note: str  # "Not measurable from this video: …" for grey rows, else what the colour means
+
+
+@dataclass(frozen=True)
+class RepView:
+    title: str
+    detail: str
+    badge: Badge
+    rows: list[MetricRow]
+
+
+@dataclass(frozen=True)
+class Picture:
+    title: str
+    caption: str
+    uri: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class Plot:
+    title: str
+    caption: str
+    svg: Markup
+
+
+@dataclass(frozen=True)
+class Fact:
+    term: str
+    value: str
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything report.html (and base.html, _macros.html) may read. A test keeps this equal to the templates."""
+
+    page: PageChrome = _doc("Title, coach branding and footer, for base.html.")
+    heading: str = _doc("Page heading, e.g. 'Squat review for Anna'.")
+    subtitle: str = _doc("Video name, view, reps and length in one line.")
+    verdict: Badge = _doc("Overall colour, word and icon: the worst measurable area.")
+    headline: str = _doc("The verdict in words, e.g. 'Good squats, with one thing to watch'.")
+    detail: str = _doc("One sentence under the headline (the worst area's summary).")
+    quality_warning: str = _doc("Shown above everything when the data-quality gate failed; '' otherwise.")
+    lights: list[Light] = _doc("Traffic lights per area, most important first.")
+    cues: list[str] = _doc("At most two coaching cues, most important first.")
+    clip_href: str = _doc("Relative URL of the annotated clip.")
+    poster_uri: str = _doc("data: URI of a still for the video player; '' for none.")
+    pictures: list[Picture] = _doc("Hardest and best rep key frames (data: URIs).")
+    clip_rows: list[MetricRow] = _doc("Whole-set metrics (median of reps).")
+    reps: list[RepView] = _doc("One entry per rep with its metric rows.")
+    plots: list[Plot] = _doc("Inline SVG plots with titles and captions.")
+    facts: list[Fact] = _doc("How we measured: model, view, frames, data quality, processing.")
+    bands: list[Fact] = _doc("Each band in words with its source.")
+    limits: list[str] = _doc("What a single 2D camera cannot measure.")
+    notes: list[str] = _doc("Caveats from the analysis, in plain words.")
+    disclaimer: str = _doc("Coaching, not a diagnosis.")
+
+
+@dataclass(frozen=True)
+class ReportMeta:
+    """Facts about the run that are not part of the analysis result."""
+
+    video_name: str
+    client_name: str
+    processing_s: float
+    backend: str
+    model_id: str  # model names with sha256 prefixes
+    version: str  # formreview version
+    clip_href: str = "annotated.mp4"
+    generated_at: str = ""
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """One video in the batch overview."""
+
+    video_name: str
+    status: str  # "ok" | "error" | "skipped"
+    error: str = ""
+    report_href: str = ""
+    result: ClipResult | None = None
+    thumbnail_jpeg: bytes | None = None
+    processing_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    name: str
+    href: str
+    ok: bool
+    status: str
+    error: str
+    thumb_uri: str
+    what: str
+    lights: list[Badge]
+    rank: int  # sort key, worst first
+
+
+@dataclass(frozen=True)
+class IndexContext:
+    """Everything index.html (and base.html) may read."""
+
+    page: PageChrome = _doc("Title, branding and footer, for base.html.")
+    heading: str = _doc("Page heading.")
+    summary: str = _doc("Counts in one line, e.g. '5 videos · 4 reviewed · 1 failed'.")
+    areas: list[str] = _doc("Column headings of the traffic-light columns.")
+    rows: list[IndexRow] = _doc("One row per video, worst first.")
+
+
+# ---------------------------------------------------------------------------------------------------- helpers
+
+
+def templates_dir(s: ReportSettings | None = None) -> list[Path]:
+    """Template folders, searched in order: the coach's override, then the installed or repository copy."""
+    packaged = Path(__file__).resolve().parent / "_data" / "templates"
+    dirs = [Path(s.templates)] if s is not None and s.templates else []
+    return [*dirs, packaged if packaged.is_dir() else PROJECT_ROOT / "templates"]
+
+
+def environment(s: ReportSettings | None = None) -> jinja2.Environment:
+    """The jinja2 environment: autoescape on (file names are user input), StrictUndefined (typos fail loudly)."""
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in templates_dir(s)]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def context_dict(ctx: ReportContext | IndexContext) -> dict[str, Any]:
+    """The keys a template is rendered with: exactly the dataclass fields (shallow, objects kept)."""
+    return {f.name: getattr(ctx, f.name) for f in fields(ctx)}
+
+
+def write_atomic(path: Path, data: str | bytes) -> None:
+    """Write `path` through a temp file in the same folder, so readers never see half a file."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(raw)
+            os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; reports are meant to be shared
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def data_uri(raw: bytes | None, mime: str = "image/jpeg") -> str:
+    return f"data:{mime};base64,{base64.b64encode(raw).decode('ascii')}" if raw else ""
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.0f}%"
+
+
+def _chrome(title: str, s: ReportSettings, footer: str) -> PageChrome:
+    brand = s.brand_colour if re.fullmatch(r"#(?:[0-9a-fA-F]{3}){1,2}", s.brand_colour or "") else "#1f5f8b"
+    return PageChrome(title, s.coach_name or "Form review", _logo_uri(s.logo), brand, _on_colour(brand), footer)
+
+
+def _on_colour(hex_: str) -> str:
+    """White or near-black text, whichever contrasts more with `hex_` (WCAG relative luminance)."""
+    h = hex_.lstrip("#")
+    h = "".join(c * 2 for c in h) if len(h) == 3 else h
+
+    def lin(c: int) -> float:
+        v = c / 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (lin(int(h[i : i + 2], 16)) for i in (0, 2, 4))
+    lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#ffffff" if (1.05 / (lum + 0.05)) >= ((lum + 0.05) / 0.05) else "#111111"
+
+
+def _logo_uri(path: str) -> str:
+    if not path:
+        return ""
+    mime = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+    p = Path(path).expanduser()
+    kind = mime.get(p.suffix.lower())
+    try:
+        raw = p.read_bytes()
+    except OSError as e:
+        log.warning("report logo %s not read (%s); the report has no logo", p, e.strerror)
+        return ""
+    if kind is None or len(raw) > 2_000_000:
+        log.warning("report logo %s must be a PNG, JPEG or SVG under 2 MB; the report has no logo", p)
+        return ""
+    return data_uri(raw, kind)
+
+
+def client_name_for(video_path: Path) -> str:
+    """The client's name for a video: a sidecar file, else the file name's prefix, else "".
+
+    Looked up in order: `<stem>.json` or `<name>.json` with a "client_name", "client" or "name" string;
+    `<stem>.txt` or `<name>.txt`, first non-empty line; the part of the file name before "__" or " - "
+    ("Anna Smith - squat front.mp4" → "Anna Smith").
+    """
+    video_path = Path(video_path)
+    for side in (video_path.with_suffix(".json"), video_path.with_name(video_path.name + ".json")):
+        try:
+            d = json.loads(side.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for key in ("client_name", "client", "name"):
+            if isinstance(d, dict) and isinstance(d.get(key), str) and d[key].strip():
+                return _clean_name(d[key])
+    for side in (video_path.with_suffix(".txt"), video_path.with_name(video_path.name + ".txt")):
+        try:
+            lines = [ln.strip() for ln in side.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        except (OSError, UnicodeDecodeError):
+            continue
+        if lines:
+            return _clean_name(lines[0])
+    for sep in ("__", " - "):
+        if sep in video_path.stem:
+            return _clean_name(video_path.stem.split(sep, 1)[0].replace("_", " "))
+    return ""
+
+
+def _clean_name(s: str) -> str:
+    return " ".join("".join(c for c in s if c.isprintable()).split())[:80]
+
+
+# ---------------------------------------------------------------------------------------------------- client page
+
+
+def _worst(verdicts: list[Verdict]) -> Verdict | None:
+    scored = [v for v in verdicts if v.measurable and v.colour != "grey"]
+    return max(scored, key=lambda v: SEVERITY[v.colour], default=None)
+
+
+def _metric_row(m: MetricValue) -> MetricRow:
+    if not m.measurable or m.colour == "grey":
+        why = f": {m.reason}" if m.reason else ""
+        return MetricRow(m.label, "—", badge("grey"), m.band, f"Not measurable from this video{why}")
+    return MetricRow(m.label, m.display, badge(m.colour), m.band, m.reason)
+
+
+def _rep_view(r: Any, result: ClipResult) -> RepView:
+    tags = [t for t, on in (("hardest", r.index == result.worst_rep), ("best", r.index == result.best_rep)) if on]
+    bits = [f"down {r.eccentric_s:.1f} s" if r.eccentric_s is not None else "", ""]
+    bits[1] = f"up {r.concentric_s:.1f} s" if r.concentric_s is not None else ""
+    if r.lead_leg:
+        bits.append(f"{r.lead_leg} leg in front")
+    if not r.complete:
+        bits.append("cut off by the start or end of the video")
+    title = f"Rep {r.index}" + (f" ({', '.join(tags)})" if tags else "")
+    return RepView(title, " · ".join(b for b in bits if b), badge(r.colour), [_metric_row(m) for m in r.metrics])
+
+
+def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
+    noun = {"squat": "squats", "lunge": "lunges"}.get(result.exercise, "reps")
+    if worst is None:
+        reasons = [v.reason for v in result.verdicts if v.reason] + result.quality.notes
+        return "We could not check your form in this video", (reasons[0] if reasons else "See the notes below.")
+    n_flags = sum(v.measurable and v.colour in ("amber", "red") for v in result.verdicts)
+    headline = {
+        "green": f"Solid {noun}: keep it up",
+        "amber": f"Good {noun}, with {'one thing' if n_flags == 1 else 'a couple of things'} to watch",
+        "red": f"Your {noun} need work on {worst.label.lower()}",
+    }[worst.colour]
+    return headline, _rep_tally(result)
+
+
+def _rep_tally(result: ClipResult) -> str:
+    """'Across your 3 reps: 2 good, 1 to work on (rep 2).' Colour words, never colours alone."""
+    n = len(result.reps)
+    if n == 0:
+        return "We did not find a whole rep in this video."
+    parts = []
+    for colour, words in (("green", "good"), ("amber", "to watch"), ("red", "to work on"), ("grey", "not measured")):
+        idx = [str(r.index) for r in result.reps if r.colour == colour]
+        if idx:
+            which = (
+                f" (rep{'s' * (len(idx) > 1)} {', '.join(idx)})" if colour in ("amber", "red") and len(idx) < n else ""
+            )
+            parts.append(f"{'all' if len(idx) == n else len(idx)} {words}{which}")
+    return f"Across your {n} rep{'s' * (n != 1)}: {', '.join(parts)}."
+
+
+def build_context(
+    result: ClipResult, meta: ReportMeta, keyframes: KeyFrames | None, s: ReportSettings
+) -> ReportContext:
+    """Decide and format everything the client page shows. Pure: no I/O except reading the coach's logo."""
+    worst = _worst(result.verdicts)
+    headline, detail = _headline(result, worst)
+    order = {a: i for i, a in enumerate(AREA_ORDER)}
+    show_side = result.view in ("side", "oblique")
+    lights = [
+        Light(v.label, badge(v.colour if v.measurable else "grey"), v.summary or v.reason)
+        for v in sorted(result.verdicts, key=lambda v: order.get(v.area, len(order)))
+        if v.area not in SIDE_AREAS or show_side or v.measurable
+    ]
+    who = f" for {meta.client_name}" if meta.client_name else ""
+    noun = {"squat": "Squat", "lunge": "Lunge"}.get(result.exercise, "Movement")
+    view = {"front": "Front view", "side": "Side view", "oblique": "Angled view"}.get(result.view, "View unclear")
+    n = len(result.reps)
+    subtitle = f"{meta.video_name} · {view} · {n} rep{'s' * (n != 1)} · {result.duration_s:.0f} s"
+    q = result.quality
+    warn = "" if q.passed else "The video was hard to read, so take these results with care. " + " ".join(q.notes)
+
+    pictures = []
+    if keyframes is not None:
+        for title, raw, rep in (
+            ("Hardest rep", keyframes.worst_jpeg, keyframes.worst_rep),
+            ("Best rep", keyframes.best_jpeg, keyframes.best_rep),
+        ):
+            if raw:
+                what = f"Rep {rep} at the bottom" if rep else "At the bottom"
+                alt = f"{title}: still from rep {rep} at its lowest point with the knees circled"
+                pictures.append(Picture(title, what, data_uri(raw), alt))
+    knee_label = next((m.label for m in result.clip_metrics if m.key == result.series.knee_metric), "Knee tracking")
+    knee_label = re.sub(r"(?i)\b(left|right)\s+", "", knee_label).strip().capitalize()  # both knees are plotted
+    plots = [
+        p
+        for p in (
+            _plot(
+                f"{knee_label} over time",
+                "Shaded: green, amber and red bands. Grey spans: reps.",
+                knee_plot_svg(result.series, result.reps, knee_label),
+            ),
+            _plot(
+                "Hip height over time",
+                "Top line: standing. Bottom line: your deepest point in this set.",
+                depth_plot_svg(result.series, result.reps),
+            ),
+        )
+        if p is not None
+    ]
+    facts = [
+        Fact("Pose model", f"{meta.backend} · {meta.model_id}" if meta.model_id else meta.backend),
+        Fact("Camera view", f"{result.view} (confidence {_pct(result.view_confidence)})"),
+        Fact("Exercise", f"{result.exercise} (confidence {_pct(result.exercise_confidence)})"),
+        Fact(
+            "Frames used",
+            f"{q.frames} frames, {result.duration_s:.1f} s at {result.fps:.4g} fps; client found in "
+            f"{_pct(q.seen_frac)}, legs usable in {_pct(q.legs_frac)}",
+        ),
+        Fact(
+            "Data quality",
+            ("passed" if q.passed else "below our quality gate")
+            + f"; {_pct(q.interpolated_frac)} of frames filled in, {q.swaps_repaired} left/right swaps repaired, "
+            f"{q.outliers_removed} outliers removed",
+        ),
+        Fact("Processing", f"{meta.processing_s:.1f} s, formreview {meta.version}"),
+    ]
+    bands: dict[str, Fact] = {}
+    for m in [*result.clip_metrics, *(m for r in result.reps for m in r.metrics)]:
+        if m.band and m.key not in bands:
+            bands[m.key] = Fact(m.label, m.band + (f" ({m.source})" if m.source else ""))
+    footer = "Generated " + (f"{meta.generated_at} " if meta.generated_at else "") + f"by formreview {meta.version}"
+    return ReportContext(
+        page=_chrome(f"{noun} review{who}", s, footer),
+        heading=f"{noun} review{who}",
+        subtitle=subtitle,
+        verdict=badge(worst.colour if worst else "grey"),
+        headline=headline,
+        detail=detail,
+        quality_warning=warn.strip(),
+        lights=lights,
+        cues=list(result.cues[:2]),
+        clip_href=meta.clip_href,
+        poster_uri=data_uri(keyframes.thumbnail) if keyframes is not None and keyframes.thumbnail else "",
+        pictures=pictures,
+        clip_rows=[_metric_row(m) for m in result.clip_metrics],
+        reps=[_rep_view(r, result) for r in result.reps],
+        plots=plots,
+        facts=facts,
+        bands=list(bands.values()),
+        limits=list(LIMITS),
+        notes=list(dict.fromkeys(result.notes + q.notes)),
+        disclaimer=DISCLAIMER,
+    )
+
+
+def _plot(title: str, caption: str, svg: Markup | None) -> Plot | None:
+    return None if svg is None else Plot(title, caption, svg)
+
+
+def write_report(
+    result: ClipResult, out_dir: Path, meta: ReportMeta, keyframes: KeyFrames | None, s: ReportSettings
+) -> Path:
+    """Write `out_dir/report.html` (and `thumb.jpg` for the index when key frames carry one).
+
+    Returns:
+        The path of the report.
+    """
+    ctx = build_context(result, meta, keyframes, s)
+    html = environment(s).get_template("report.html").render(**context_dict(ctx))
+    out = Path(out_dir) / "report.html"
+    write_atomic(out, html)
+    if keyframes is not None and keyframes.thumbnail:
+        write_atomic(Path(out_dir) / "thumb.jpg", keyframes.thumbnail)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- batch overview
+
+RANK = {"error": 0, "red": 1, "amber": 2, "grey": 3, "green": 4}
+
+
+def _areas(entries: list[IndexEntry]) -> list[str]:
+    seen = {v.area: v.label for e in entries if e.result for v in e.result.verdicts}
+    keys = [a for a in AREA_ORDER if a in seen] + [a for a in seen if a not in AREA_ORDER]
+    return keys
+
+
+def _index_row(e: IndexEntry, areas: list[str]) -> IndexRow:
+    r = e.result
+    if e.status == "error" or r is None:
+        ok = e.status != "error"
+        status = "Error" if not ok else ("Unchanged" if e.status == "skipped" else "No result")
+        return IndexRow(
+            e.video_name,
+            e.report_href,
+            ok,
+            status,
+            e.error.splitlines()[0] if e.error else "",
+            data_uri(e.thumbnail_jpeg),
+            "",
+            [badge("grey") for _ in areas],
+            RANK["error" if not ok else "grey"],
+        )
+    by_area = {v.area: v for v in r.verdicts}
+    lights = [badge(by_area[a].colour if a in by_area and by_area[a].measurable else "grey") for a in areas]
+    worst = _worst(r.verdicts)
+    n = len(r.reps)
+    what = f"{r.exercise} · {r.view} view · {n} rep{'s' * (n != 1)}"
+    return IndexRow(
+        e.video_name,
+        e.report_href,
+        True,
+        "Reviewed",
+        "",
+        data_uri(e.thumbnail_jpeg),
+        what,
+        lights,
+        RANK[worst.colour if worst else "grey"],
+    )
+
+
+def build_index_context(entries: list[IndexEntry], s: ReportSettings | None = None) -> IndexContext:
+    """Rows for every video, worst first (errors, then red, amber, not measured, green), then by name."""
+    s = s or ReportSettings()
+    areas = _areas(entries)
+    labels = {v.area: v.label for e in entries if e.result for v in e.result.verdicts}
+    rows = sorted((_index_row(e, areas) for e in entries), key=lambda row: (row.rank, row.name.lower()))
+    n_err = sum(not row.ok for row in rows)
+    summary = f"{len(rows)} video{'s' * (len(rows) != 1)} · {len(rows) - n_err} reviewed · {n_err} failed"
+    return IndexContext(
+        page=_chrome("Form reviews", s, "Generated by formreview"),
+        heading="Form reviews",
+        summary=summary,
+        areas=[labels[a] for a in areas],
+        rows=rows,
+    )
+
+
+def _csv_text(v: object) -> object:
+    """Keep spreadsheet apps from running a cell as a formula (a file name may start with '=')."""
+    return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
+
+
+def summary_csv(entries: list[IndexEntry]) -> str:
+    """One row per video: name, status, error, view, exercise, reps, each verdict colour, clip metric values."""
+    areas = list(dict.fromkeys([*AREA_ORDER, *(a for a in _areas(entries))]))
+    keys = list(dict.fromkeys(m.key for e in entries if e.result for m in e.result.clip_metrics))
+    head = ["video", "status", "error", "report", "view", "exercise", "reps", "verdict", "processing_s"]
+    head += [f"verdict_{a}" for a in areas] + [c for k in keys for c in (k, f"{k}_colour")]
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(head)
+    for e in entries:
+        r = e.result
+        row: list[object] = [_csv_text(e.video_name), e.status, _csv_text(e.error), e.report_href]
+        if r is None:
+            w.writerow(row + [""] * (len(head) - len(row)))
+            continue
+        worst = _worst(r.verdicts)
+        by_area = {v.area: (v.colour if v.measurable else "grey") for v in r.verdicts}
+        metrics = {m.key: m for m in r.clip_metrics}
+        row += [r.view, r.exercise, len(r.reps), worst.colour if worst else "grey", f"{e.processing_s:.1f}"]
+        row += [by_area.get(a, "") for a in areas]
+        for k in keys:
+            m = metrics.get(k)
+            ok = m is not None and m.measurable and m.value is not None
+            row += [f"{m.value:.4g}" if ok and m else "", m.colour if m else ""]
+        w.writerow(row)
+    return buf.getvalue()
+
+
+def write_index(entries: list[IndexEntry], out_dir: Path, s: ReportSettings | None = None) -> None:
+    """Write `out_dir/index.html` and `out_dir/summary.csv`, each atomically."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ctx = build_index_context(entries, s)
+    write_atomic(out_dir / "index.html", environment(s).get_template("index.html").render(**context_dict(ctx)))
+    write_atomic(out_dir / "summary.csv", summary_csv(entries))

@@ -1,0 +1,267 @@
+"""Report and index: rendered from hand-built results, checked with BeautifulSoup selectors (no golden files)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import re
+from dataclasses import fields, replace
+from pathlib import Path
+
+import jinja2.meta
+import jinja2.nodes
+import pytest
+from bs4 import BeautifulSoup
+
+from pipeline.report import (
+    IndexContext,
+    IndexEntry,
+    ReportContext,
+    ReportMeta,
+    client_name_for,
+    context_dict,
+    environment,
+    write_index,
+    write_report,
+)
+from pipeline.result import ClipResult, MetricValue, Quality, Rep, Series, Verdict
+from pipeline.settings import ReportSettings
+
+KNEE_BAND = "green ≥ −5% · amber −5…−12% · red < −12%"
+
+
+def _metric(key: str, label: str, value: float | None, colour: str, reason: str = "") -> MetricValue:
+    ok = value is not None
+    return MetricValue(
+        key=key,
+        label=label,
+        value=value,
+        unit="%",
+        display=f"{value:+.0f}%" if ok else "—",
+        colour=colour,  # type: ignore[arg-type]
+        measurable=ok,
+        reason=reason,
+        band=KNEE_BAND if key.startswith("knee") else "amber when > 5° above standing",
+        source="METRICS.md (provisional); Uplift" if key.startswith("knee") else "METRICS.md hip control",
+    )
+
+
+def make_result(video: str = "anna__squat_front.mp4", *, view: str = "front", fps: float = 30.0) -> ClipResult:
+    """A plausible 3-rep front-view squat: rep 2 caves on the right knee, hip drop not measurable on rep 3."""
+    n = int(9 * fps)
+    t = [i / fps for i in range(n)]
+    reps = [(1, 0.5, 1.5, 2.6), (2, 3.3, 4.3, 5.4), (3, 6.1, 7.1, 8.2)]
+    depth, rep_of, kl, kr, cl, cr = [], [], [], [], [], []
+    for ti in t:
+        r = next((r for r in reps if r[1] <= ti <= r[3]), None)
+        d = 0.0 if r is None else math.sin(math.pi * (ti - r[1]) / (r[3] - r[1]))
+        depth.append(d)
+        rep_of.append(r[0] if r else 0)
+        left = -2.0 - 3.0 * d
+        right = -2.0 - (14.0 if r and r[0] == 2 else 6.0) * d
+        kl.append(left)
+        kr.append(right if ti < 8.5 else float("nan"))
+        colour = lambda v: "green" if v >= -5 else "amber" if v >= -12 else "red"  # noqa: E731
+        cl.append(colour(left))
+        cr.append(colour(right) if ti < 8.5 else "grey")
+    rep_objs = []
+    for i, s0, b, e in reps:
+        worst = -2 - (14 if i == 2 else 6)
+        metrics = [
+            _metric("knee_over_foot_left", "Left knee over foot", -5.0, "green"),
+            _metric("knee_over_foot_right", "Right knee over foot", float(worst), "red" if i == 2 else "amber"),
+            _metric(
+                "hip_adduction_2d",
+                "Hip control",
+                3.0 if i < 3 else None,
+                "green" if i < 3 else "grey",
+                "" if i < 3 else "hips hidden behind the plates",
+            ),
+        ]
+        rep_objs.append(Rep(i, s0, b, e, None, b - s0, e - b, True, metrics, "red" if i == 2 else "amber"))
+    return ClipResult(
+        video=video,
+        view=view,
+        view_confidence=0.93,
+        exercise="squat",
+        exercise_confidence=0.97,
+        fps=fps,
+        duration_s=n / fps,
+        backend="hybrid",
+        model_id="yolov8n-pose@41be77ec+blazepose_full@9f0c1a2b",
+        quality=Quality(n, 0.99, 0.96, 0.02, 1, 3, True, []),
+        reps=rep_objs,
+        clip_metrics=[
+            _metric("knee_over_foot_left", "Left knee over foot", -5.0, "green"),
+            _metric("knee_over_foot_right", "Right knee over foot", -8.0, "amber"),
+            _metric("hip_adduction_2d", "Hip control", None, "grey", "hips hidden behind the plates"),
+        ],
+        verdicts=[
+            Verdict("knee_tracking", "Knee tracking", "red", "Your right knee caves in at the bottom of rep 2."),
+            Verdict("hip_control", "Hip control", "green", "Hips stay level."),
+            Verdict("depth", "Depth", "grey", "", measurable=False, reason="Needs a side view."),
+        ],
+        cues=["Push your knees out over your little toes as you stand up.", "Slow down on the way down."],
+        series=Series(t, depth, kl, kr, cl, cr, rep_of, "knee_over_foot_right", "%", (-5.0, -12.0)),
+        notes=["Filmed from the front: depth and trunk angle need a side view."],
+        worst_rep=2,
+        best_rep=1,
+    )
+
+
+def meta(name: str = "anna__squat_front.mp4") -> ReportMeta:
+    return ReportMeta(name, "Anna", 12.3, "hybrid", "yolov8n-pose@41be77ec", "0.1.0", "annotated.mp4", "2025-01-01")
+
+
+@pytest.fixture
+def soup(tmp_path: Path) -> BeautifulSoup:
+    path = write_report(make_result(), tmp_path, meta(), None, ReportSettings(coach_name="Coach Kim"))
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_report_top_says_the_verdict_in_words_and_at_most_two_cues(soup: BeautifulSoup) -> None:
+    assert (
+        soup.select_one(".hero .detail").get_text()
+        == "Across your 3 reps: 2 to watch (reps 1, 3), 1 to work on (rep 2)."
+    )
+    assert soup.select_one(".hero .word").get_text(strip=True) == "Work on"
+    assert "knee tracking" in soup.select_one("#verdict").get_text().lower()
+    assert 1 <= len(soup.select("li.cue")) <= 2
+    lights = {
+        li.select_one(".area").get_text(): li.select_one(".badge").get_text(strip=True)
+        for li in soup("li")
+        if li.select_one(".area")
+    }
+    assert lights == {"Knee tracking": "✕Work on", "Hip control": "✓Good"}  # depth is hidden in a front view
+    assert soup.select_one("header.brand .coach").get_text(strip=True) == "Coach Kim"
+
+
+def test_report_table_has_one_group_per_rep_and_grey_is_never_green(soup: BeautifulSoup) -> None:
+    assert len(soup.select("table.reps tbody.rep tr.rep-head")) == 3
+    assert len(soup.select("table.reps tbody.rep tr.metric")) == 9
+    grey = soup.select("tr.metric.is-grey")
+    assert len(grey) == 2  # rep 3 and the whole-set hip metric
+    for row in grey:
+        assert "Not measurable from this video" in row.get_text()
+        assert "hips hidden" in row.get_text()
+        assert "Good" not in row.select_one(".rating").get_text() and "green" not in str(row.select_one(".rating"))
+
+
+def test_report_is_self_contained(soup: BeautifulSoup) -> None:
+    assert soup.select_one("video[controls][playsinline]")["src"] == "annotated.mp4"
+    assert len(soup.select("svg.plot")) == 2
+    for tag in soup.find_all(src=True) + soup.find_all(href=True):
+        url = tag.get("src") or tag.get("href")
+        assert not re.match(r"(?i)(https?:)?//", url), url
+    assert not soup.select("link[rel=stylesheet], script[src]")
+    text = soup.get_text()
+    assert "not a medical assessment or diagnosis" in text and "cannot measure" in text
+    assert "yolov8n-pose@41be77ec" in text and "Munro" in text
+
+
+def test_user_text_is_escaped(tmp_path: Path) -> None:
+    evil = 'x<script>alert("1")</script>\'"é😀.mp4'
+    result = replace(make_result(evil), cues=['Knees "out" <b>now</b>'])
+    m = replace(meta(evil), client_name="Zoë <img src=x onerror=alert(1)>")
+    html = write_report(result, tmp_path, m, None, ReportSettings(coach_name="<i>K</i>")).read_text(encoding="utf-8")
+    soup = BeautifulSoup(html, "html.parser")
+    assert not soup.find_all("script") and not soup.find("img", src="x") and not soup.find("b") and not soup.find("i")
+    assert evil in soup.select_one(".sub").get_text() and "Zoë <img" in soup.h1.get_text()
+
+
+def test_bad_brand_colour_cannot_break_out_of_css(tmp_path: Path) -> None:
+    s = ReportSettings(brand_colour="red;}</style><script>x()</script>")
+    html = write_report(make_result(), tmp_path, meta(), None, s).read_text(encoding="utf-8")
+    assert "<script>x()" not in html and "--brand: #1f5f8b" in html
+
+
+def test_template_context_equals_documented_fields() -> None:
+    """Both ways: every documented field is used by the templates and the templates use nothing else."""
+    env = environment()
+    macros_src = env.loader.get_source(env, "_macros.html")[0]  # type: ignore[union-attr]
+    macros = {m.name for m in env.parse(macros_src).find_all(jinja2.nodes.Macro)}
+    for page, ctx_cls in (("report.html", ReportContext), ("index.html", IndexContext)):
+        used: set[str] = set()
+        for name in (page, "base.html", "_macros.html"):
+            source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
+            used |= jinja2.meta.find_undeclared_variables(env.parse(source))
+        documented = {f.name for f in fields(ctx_cls)}
+        used -= macros  # macros of _macros.html calling each other
+        assert used == documented, (page, used ^ documented)
+        assert all(f.metadata.get("help") for f in fields(ctx_cls))
+
+
+def test_rendered_keys_equal_documented_keys(tmp_path: Path) -> None:
+    from pipeline.report import build_context
+
+    ctx = build_context(make_result(), meta(), None, ReportSettings())
+    assert set(context_dict(ctx)) == {f.name for f in fields(ReportContext)}
+
+
+def test_side_view_shows_depth_light(tmp_path: Path) -> None:
+    r = make_result(view="side")
+    r = replace(r, verdicts=[*r.verdicts[:2], Verdict("depth", "Depth", "green", "Thighs reach parallel.")])
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    assert [h.get_text() for h in soup.select(".lights .area")] == ["Knee tracking", "Hip control", "Depth"]
+
+
+def test_unmeasurable_clip_is_grey_not_green(tmp_path: Path) -> None:
+    r = make_result()
+    r = replace(r, verdicts=[replace(v, colour="grey", measurable=False, reason="Legs hidden") for v in r.verdicts])
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    assert "c-grey" in soup.select_one(".hero")["class"] and "could not check" in soup.select_one("#verdict").get_text()
+
+
+@pytest.mark.parametrize(
+    ("files", "name", "expected"),
+    [
+        ({}, "Anna Smith - squat.mp4", "Anna Smith"),
+        ({}, "bob__lunge_side.mov", "bob"),
+        ({}, "squat_front_03.mp4", ""),
+        ({"clip.json": '{"client": "Chloé"}'}, "clip.mp4", "Chloé"),
+        ({"clip.mp4.txt": "\n  Dee  \nnotes"}, "clip.mp4", "Dee"),
+        ({"clip.json": "not json"}, "Eve__clip.mp4", "Eve"),
+    ],
+    ids=["dash", "double-underscore", "none", "json-sidecar", "txt-sidecar", "bad-json-falls-back"],
+)
+def test_client_name_for(tmp_path: Path, files: dict[str, str], name: str, expected: str) -> None:
+    for fname, text in files.items():
+        (tmp_path / fname).write_text(text, encoding="utf-8")
+    if "clip.json" in files and name.startswith("Eve"):
+        (tmp_path / "clip.json").rename(tmp_path / "Eve__clip.json")
+    assert client_name_for(tmp_path / name) == expected
+
+
+def _entries() -> list[IndexEntry]:
+    good = make_result("good.mp4")
+    good = replace(good, verdicts=[replace(v, colour="green") if v.measurable else v for v in good.verdicts])
+    return [
+        IndexEntry("good.mp4", "ok", "", "good.mp4/report.html", good, b"\xff\xd8fakejpeg", 10.0),
+        IndexEntry("=broken<b>.mov", "error", "=broken<b>.mov: no video stream found; is it audio-only?\ntrace"),
+        IndexEntry("anna.mp4", "ok", "", "anna.mp4/report.html", make_result("anna.mp4"), None, 12.0),
+    ]
+
+
+def test_index_lists_errors_with_causes_worst_first(tmp_path: Path) -> None:
+    write_index(_entries(), tmp_path)
+    soup = BeautifulSoup((tmp_path / "index.html").read_text(encoding="utf-8"), "html.parser")
+    rows = soup.select("tr.video")
+    assert [r["data-name"] for r in rows] == ["=broken<b>.mov", "anna.mp4", "good.mp4"]
+    assert rows[0].select_one(".cause").get_text() == "=broken<b>.mov: no video stream found; is it audio-only?"
+    assert not rows[0].find("a") and not soup.find("b")
+    assert rows[1].select_one("a")["href"] == "anna.mp4/report.html"
+    assert rows[2].select_one("img")["src"].startswith("data:image/jpeg;base64,")
+    assert "Work on" in rows[1].get_text() and "3 videos · 2 reviewed · 1 failed" in soup.get_text()
+    assert not soup.select("script[src]")
+
+
+def test_summary_csv_parses(tmp_path: Path) -> None:
+    write_index(_entries(), tmp_path)
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "summary.csv").read_text(encoding="utf-8"))))
+    assert [r["video"] for r in rows] == ["good.mp4", "'=broken<b>.mov", "anna.mp4"]
+    assert rows[1]["status"] == "error" and "no video stream" in rows[1]["error"]
+    assert rows[2]["verdict_knee_tracking"] == "red" and rows[2]["reps"] == "3" and rows[2]["view"] == "front"
+    assert rows[2]["knee_over_foot_right"] == "-8" and rows[2]["hip_adduction_2d"] == ""
+    assert rows[2]["hip_adduction_2d_colour"] == "grey" and rows[0]["verdict"] == "green"
+    assert not list(tmp_path.glob(".*"))  # no temp files left behind
