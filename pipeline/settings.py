@@ -70,6 +70,8 @@ class AnnotateSettings:
     crf: int = _f(23, "x264 quality (lower is better and bigger).")
     preset: str = _f("veryfast", "x264 speed preset.")
     slow_bottom_s: float = _f(1.0, "Extra seconds the bottom of the worst rep is held for.")
+    jpeg_quality: int = _f(85, "JPEG quality (0-100) of the key frames embedded in the report.")
+    thumbnail_width: int = _f(320, "Width in pixels of the index thumbnail and the video poster.")
 
 
 @dataclass(frozen=True)

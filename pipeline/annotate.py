@@ -1,0 +1,259 @@
+"""The annotated clip (`annotated.mp4`) and the key frames the report embeds.
+
+Reads decoded frames (BGR, already scaled), the client's `PoseTrack` and the `ClipResult`; writes one H.264 file
+through `pipeline.video.ClipWriter` and returns JPEG key frames. Draws only: skeleton, knee-to-foot lines in the
+live knee-tracking colour, L/R knee labels, a rep counter and a legend. Decisions (colours, reps) come from the result.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.keypoints import SKELETON_EDGES, Kp, PoseTrack
+from pipeline.result import ClipResult
+from pipeline.settings import AnnotateSettings
+
+U8 = npt.NDArray[np.uint8]
+BGR = tuple[int, int, int]
+KNEE_BGR: dict[str, BGR] = {  # the report's traffic-light colours, brightened to read on video
+    "green": (64, 204, 46),
+    "amber": (0, 176, 255),
+    "red": (48, 59, 255),
+    "grey": (166, 160, 154),
+}
+LEGEND = (("green", "on track"), ("amber", "drifting"), ("red", "caving in"), ("grey", "not visible"))
+BONE, OUTLINE, INK = (245, 245, 245), (25, 25, 25), (255, 255, 255)
+FONT = cv2.FONT_HERSHEY_SIMPLEX
+# Knee-to-foot segments are drawn in the knee colour, so the white skeleton leaves them out.
+FOOT_EDGES = {(Kp.L_KNEE, Kp.L_ANKLE), (Kp.R_KNEE, Kp.R_ANKLE), (Kp.L_ANKLE, Kp.L_TOE), (Kp.R_ANKLE, Kp.R_TOE)}
+SIDES = (("L", Kp.L_KNEE, Kp.L_ANKLE, Kp.L_TOE), ("R", Kp.R_KNEE, Kp.R_ANKLE, Kp.R_TOE))
+
+
+@dataclass(frozen=True)
+class KeyFrames:
+    """Stills for the report, JPEG bytes of annotated frames with the knees circled.
+
+    Attributes:
+        worst_jpeg / best_jpeg: bottom of the worst / best rep; None without reps.
+        worst_rep / best_rep: their 1-based rep numbers.
+        thumbnail: small JPEG (about `thumbnail_width` wide) for the index and the video poster.
+    """
+
+    worst_jpeg: bytes | None = None
+    best_jpeg: bytes | None = None
+    worst_rep: int | None = None
+    best_rep: int | None = None
+    thumbnail: bytes | None = None
+
+
+@dataclass(frozen=True)
+class _Style:
+    """Sizes in output pixels, scaled so lines and text stay legible when a phone shrinks the video."""
+
+    line: int
+    font: float
+    text: int
+
+    @classmethod
+    def for_size(cls, w: int, h: int) -> _Style:
+        short = min(w, h)
+        return cls(line=max(2, round(short / 180)), font=max(0.6, short / 480), text=max(1, round(short / 360)))
+
+
+def knee_marks(xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float]) -> list[tuple[str, float, float]]:
+    """Where to draw each knee and its label: [("L", x, y), ("R", x, y)] in output pixels, missing knees left out.
+
+    "L" is always the client's own left knee (Kp.L_KNEE), wherever it falls in the image: in a front view it is
+    on the image's right.
+    """
+    sx, sy = scale_xy
+    out = []
+    for name, knee, _, _ in SIDES:
+        x, y = float(xy[knee, 0]) * sx, float(xy[knee, 1]) * sy
+        if math.isfinite(x) and math.isfinite(y):
+            out.append((name, x, y))
+    return out
+
+
+def _pt(p: npt.NDArray[np.floating[Any]]) -> tuple[int, int] | None:
+    return (round(float(p[0])), round(float(p[1]))) if np.isfinite(p).all() else None
+
+
+def _line(img: U8, a: tuple[int, int], b: tuple[int, int], colour: BGR, t: int) -> None:
+    cv2.line(img, a, b, OUTLINE, t + 2 * max(1, t // 2), cv2.LINE_AA)
+    cv2.line(img, a, b, colour, t, cv2.LINE_AA)
+
+
+def _text(img: U8, text: str, org: tuple[int, int], st: _Style, scale: float = 1.0, colour: BGR = INK) -> None:
+    cv2.putText(img, text, org, FONT, st.font * scale, OUTLINE, st.text + 3, cv2.LINE_AA)
+    cv2.putText(img, text, org, FONT, st.font * scale, colour, st.text, cv2.LINE_AA)
+
+
+def _pill(img: U8, text: str, org: tuple[int, int], st: _Style, scale: float = 1.0) -> None:
+    """Text on a dark rounded-ish box, top-left corner at `org`."""
+    (tw, th), base = cv2.getTextSize(text, FONT, st.font * scale, st.text)
+    pad = max(4, th // 3)
+    x, y = org
+    sub = img[max(0, y) : y + th + base + 2 * pad, max(0, x) : x + tw + 2 * pad]
+    sub[:] = (sub * 0.35).astype(np.uint8)  # darken what is behind, so the text reads on any background
+    cv2.putText(img, text, (x + pad, y + pad + th), FONT, st.font * scale, INK, st.text, cv2.LINE_AA)
+
+
+def draw_pose(
+    img: U8, xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float], colours: tuple[str, str], st: _Style
+) -> None:
+    """Skeleton in white, knee→ankle→toe in each knee's colour, knees as filled dots labelled L and R."""
+    p = xy.astype(np.float64) * np.asarray(scale_xy)
+    for a, b in SKELETON_EDGES:
+        if (a, b) in FOOT_EDGES:
+            continue
+        pa, pb = _pt(p[a]), _pt(p[b])
+        if pa and pb:
+            _line(img, pa, pb, BONE, st.line)
+    for (_, knee, ankle, toe), colour in zip(SIDES, colours, strict=True):
+        bgr = KNEE_BGR.get(colour, KNEE_BGR["grey"])
+        k, a, t = _pt(p[knee]), _pt(p[ankle]), _pt(p[toe])
+        if k and a:
+            _line(img, k, a, bgr, st.line + 1)
+        if a and t:
+            _line(img, a, t, bgr, st.line + 1)
+    hips = p[[Kp.L_HIP, Kp.R_HIP], 0]
+    mid_x = float(np.nanmean(hips)) if np.isfinite(hips).any() else float("nan")
+    for name, x, y in knee_marks(xy, scale_xy):
+        bgr = KNEE_BGR.get(colours[0 if name == "L" else 1], KNEE_BGR["grey"])
+        r = 2 * st.line + 2
+        cv2.circle(img, (round(x), round(y)), r + 2, OUTLINE, -1, cv2.LINE_AA)
+        cv2.circle(img, (round(x), round(y)), r, bgr, -1, cv2.LINE_AA)
+        outward = 1 if not math.isfinite(mid_x) or x >= mid_x else -1  # label on the outside of the knee
+        (tw, th), _ = cv2.getTextSize(name, FONT, st.font * 0.8, st.text)
+        tx = round(x + outward * (r + 6)) - (tw if outward < 0 else 0)
+        _text(img, name, (tx, round(y + th / 2)), st, 0.8)
+
+
+def _legend(img: U8, st: _Style) -> None:
+    h, w = img.shape[:2]
+    (_, th), _ = cv2.getTextSize("Ag", FONT, st.font * 0.6, st.text)
+    row, col = th + 2 * st.line + 6, w // 2 - 8
+    y0 = h - 2 * row - 8
+    sub = img[y0 - 4 : h - 4, 4 : w - 4]
+    sub[:] = (sub * 0.45).astype(np.uint8)
+    for n, (colour, word) in enumerate(LEGEND):
+        x, y = 12 + (n % 2) * col, y0 + (n // 2) * row + row // 2
+        cv2.line(img, (x, y), (x + 3 * st.line + 8, y), KNEE_BGR[colour], st.line + 2, cv2.LINE_AA)
+        _text(img, f"knee {word}", (x + 3 * st.line + 16, y + th // 2), st, 0.6)
+
+
+def _nearest(t_s: npt.NDArray[np.float64], t: float) -> int:
+    return int(np.argmin(np.abs(t_s - t))) if len(t_s) else 0
+
+
+def _circle_knees(img: U8, xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float], st: _Style) -> U8:
+    out = img.copy()
+    for _, x, y in knee_marks(xy, scale_xy):
+        cv2.circle(out, (round(x), round(y)), 7 * st.line + 6, OUTLINE, st.line + 4, cv2.LINE_AA)
+        cv2.circle(out, (round(x), round(y)), 7 * st.line + 6, (0, 235, 255), st.line + 1, cv2.LINE_AA)
+    return out
+
+
+def _jpeg(img: U8, quality: int) -> bytes:
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    return buf.tobytes() if ok else b""
+
+
+def _open_writer(path: Path, w: int, h: int, fps: Fraction, s: AnnotateSettings) -> Any:
+    """The project's H.264 writer (imported late: only this stage writes video)."""
+    from pipeline.video import ClipWriter
+
+    return ClipWriter(path, w, h, fps, crf=s.crf, preset=s.preset)
+
+
+def write_annotated_clip(
+    frames: Iterable[tuple[int, float, U8]],
+    track: PoseTrack,
+    result: ClipResult,
+    out_path: Path,
+    fps: Fraction,
+    size_wh: tuple[int, int],
+    s: AnnotateSettings,
+) -> KeyFrames:
+    """Draw the client's pose on every frame and write the annotated clip; hold the worst rep's bottom.
+
+    Args:
+        frames: (frame index, t_s, BGR uint8 frame of `size_wh`) from the decoder, in order.
+        track: the client; coordinates in `track.frame_wh` pixels (scaled here to `size_wh`).
+        result: supplies live knee colours, reps, and the worst and best rep.
+        out_path: the .mp4 to write.
+        fps: output frame rate (the source's); held frames are extra copies at this rate.
+        size_wh: output (width, height) in pixels.
+        s: annotate settings (`slow_bottom_s`, encoder and JPEG options).
+
+    Returns:
+        KeyFrames with the worst and best rep bottoms (knees circled) and a thumbnail.
+    """
+    w, h = size_wh
+    scale = (w / track.frame_wh[0], h / track.frame_wh[1])
+    st = _Style.for_size(w, h)
+    ser = result.series
+    n_reps = len(result.reps)
+    by_index = {r.index: r for r in result.reps}
+    worst = by_index.get(result.worst_rep or -1)
+    best = by_index.get(result.best_rep or -1)
+    worst_i = _nearest(track.t_s, worst.bottom_s) if worst else None
+    best_i = _nearest(track.t_s, best.bottom_s) if best else None
+    if worst_i is not None:
+        thumb_i = worst_i
+    else:
+        depth = np.asarray(ser.hip_depth, dtype=np.float64)
+        thumb_i = int(np.nanargmax(depth)) if np.isfinite(depth).any() else len(track) // 2
+    n_hold = max(0, round(s.slow_bottom_s * float(fps))) if worst_i is not None else 0
+    stills: dict[str, U8] = {}
+
+    with _open_writer(out_path, w, h, fps, s) as writer:
+        for i, t, frame in frames:
+            img = frame if frame.shape[:2] == (h, w) else cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
+            img = np.ascontiguousarray(img, dtype=np.uint8).copy()
+            if 0 <= i < len(track):
+                colours = (_at(ser.knee_colour_left, i, "grey"), _at(ser.knee_colour_right, i, "grey"))
+                draw_pose(img, track.xy[i], scale, colours, st)
+            if n_reps:
+                rep = _at(ser.rep_of_frame, i, 0) or sum(r.end_s <= t for r in result.reps)
+                _pill(img, f"Rep {rep}/{n_reps}" if rep else f"{n_reps} reps", (st.line * 4, st.line * 4), st)
+            _legend(img, st)
+            writer.write(img)
+            if i == thumb_i:
+                stills["thumb"] = img
+            if i in (worst_i, best_i) and 0 <= i < len(track):
+                still = _circle_knees(img, track.xy[i], scale, st)
+                stills.update({k: still for k, j in (("worst", worst_i), ("best", best_i)) if j == i})
+            if i == worst_i and n_hold:
+                held = img.copy()
+                label = f"Rep {worst.index if worst else ''}: hardest rep, paused"
+                _pill(held, label, (st.line * 4, st.line * 4 + round(40 * st.font)), st, 0.7)
+                for _ in range(n_hold):
+                    writer.write(held)
+
+    thumb = stills.get("thumb")
+    thumb_jpeg = None
+    if thumb is not None:
+        tw = min(s.thumbnail_width, w)
+        thumb_jpeg = _jpeg(cv2.resize(thumb, (tw, max(1, round(h * tw / w))), interpolation=cv2.INTER_AREA), 80)
+    return KeyFrames(
+        worst_jpeg=_jpeg(stills["worst"], s.jpeg_quality) if "worst" in stills else None,
+        best_jpeg=_jpeg(stills["best"], s.jpeg_quality) if "best" in stills else None,
+        worst_rep=worst.index if worst and "worst" in stills else None,
+        best_rep=best.index if best and "best" in stills else None,
+        thumbnail=thumb_jpeg,
+    )
+
+
+def _at(seq: list[Any], i: int, default: Any) -> Any:
+    return seq[i] if 0 <= i < len(seq) else default

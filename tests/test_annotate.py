@@ -1,0 +1,183 @@
+"""Annotated clip: frame count with the held bottom, knee marks on the track's knee pixels, left/right never swapped."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline import annotate
+from pipeline.annotate import KNEE_BGR, KeyFrames, knee_marks, write_annotated_clip
+from pipeline.keypoints import N_KP, Kp, PoseTrack
+from pipeline.result import ClipResult, Quality, Rep, Series, Verdict
+from pipeline.settings import AnnotateSettings
+
+FPS = Fraction(30)
+T = 60
+SRC_WH, OUT_WH = (640, 480), (320, 240)  # the track is in source pixels; the clip is half size
+
+# A client facing the camera: their LEFT side is on the image's RIGHT (larger x).
+POSE = {
+    Kp.L_SHOULDER: (380, 100), Kp.R_SHOULDER: (260, 100),
+    Kp.L_HIP: (370, 200), Kp.R_HIP: (270, 200),
+    Kp.L_KNEE: (400, 300), Kp.R_KNEE: (240, 300),
+    Kp.L_ANKLE: (390, 400), Kp.R_ANKLE: (250, 400),
+    Kp.L_TOE: (420, 430), Kp.R_TOE: (220, 430),
+}  # fmt: skip
+
+
+def make_track() -> PoseTrack:
+    xy = np.full((T, N_KP, 2), np.nan, np.float32)
+    for k, p in POSE.items():
+        xy[:, k] = p
+    return PoseTrack(
+        t_s=np.arange(T) / float(FPS),
+        xy=xy,
+        conf=np.where(np.isfinite(xy[..., 0]), 0.9, 0.0).astype(np.float32),
+        boxes=np.tile(np.array([200, 80, 450, 440], np.float32), (T, 1)),
+        frame_wh=SRC_WH,
+        fps=FPS,
+    )
+
+
+def make_result(left: str = "green", right: str = "red") -> ClipResult:
+    t = [i / float(FPS) for i in range(T)]
+    rep_of = [1 if 0.3 <= x <= 1.7 else 0 for x in t]
+    return ClipResult(
+        video="synthetic.mp4", view="front", view_confidence=1.0, exercise="squat", exercise_confidence=1.0,
+        fps=30.0, duration_s=T / 30, backend="synthetic", model_id="",
+        quality=Quality(T, 1.0, 1.0, 0.0, 0, 0, True),
+        reps=[Rep(1, 0.3, 1.0, 1.7, colour="red")], clip_metrics=[],
+        verdicts=[Verdict("knee_tracking", "Knee tracking", "red", "Right knee caves in.")], cues=[],
+        series=Series(t, [0.0] * T, [0.0] * T, [0.0] * T, [left] * T, [right] * T, rep_of),
+        worst_rep=1, best_rep=1,
+    )  # fmt: skip
+
+
+class RecordingWriter:
+    """Stands in for pipeline.video.ClipWriter: keeps frames in memory, exactly as written."""
+
+    def __init__(self, path: Path, width: int, height: int, fps: Fraction, **_: Any) -> None:
+        self.frames: list[np.ndarray] = []
+        self.args = (path, width, height, fps)
+
+    def __enter__(self) -> RecordingWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+    def write(self, frame: np.ndarray) -> None:
+        assert frame.dtype == np.uint8 and frame.shape == (OUT_WH[1], OUT_WH[0], 3)
+        self.frames.append(frame.copy())
+
+
+def black_frames(n: int = T):
+    for i in range(n):
+        yield i, i / float(FPS), np.zeros((OUT_WH[1], OUT_WH[0], 3), np.uint8)
+
+
+@pytest.fixture
+def run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    writers: list[RecordingWriter] = []
+
+    def open_writer(path: Path, w: int, h: int, fps: Fraction, s: AnnotateSettings) -> RecordingWriter:
+        writers.append(RecordingWriter(path, w, h, fps))
+        return writers[-1]
+
+    monkeypatch.setattr(annotate, "_open_writer", open_writer)
+
+    def go(result: ClipResult | None = None, s: AnnotateSettings | None = None) -> tuple[list[np.ndarray], KeyFrames]:
+        kf = write_annotated_clip(
+            black_frames(), make_track(), result or make_result(), tmp_path / "a.mp4", FPS, OUT_WH,
+            s or AnnotateSettings(slow_bottom_s=0.5),
+        )  # fmt: skip
+        return writers[-1].frames, kf
+
+    return go
+
+
+def _scaled(k: Kp) -> tuple[int, int]:
+    x, y = POSE[k]
+    return round(x * OUT_WH[0] / SRC_WH[0]), round(y * OUT_WH[1] / SRC_WH[1])
+
+
+def test_frame_count_includes_the_held_bottom(run) -> None:
+    frames, _ = run()
+    assert len(frames) == T + 15  # 0.5 s at 30 fps
+    bottom = 30  # t = 1.0 s
+    held = frames[bottom + 1 : bottom + 16]
+    assert all(np.array_equal(held[0], f) for f in held)
+    assert not np.array_equal(held[0], frames[bottom])  # the held copy carries the "paused" banner
+    assert np.array_equal(frames[bottom + 16], frames[bottom + 17])  # timing resumes unchanged (static pose)
+    frames0, _ = run(s=AnnotateSettings(slow_bottom_s=0.0))
+    assert len(frames0) == T
+
+
+def test_no_worst_rep_means_no_hold(run) -> None:
+    from dataclasses import replace
+
+    frames, kf = run(replace(make_result(), worst_rep=None, best_rep=None))
+    assert len(frames) == T and kf.worst_jpeg is None and kf.best_jpeg is None and kf.thumbnail
+
+
+def _close(px: np.ndarray, bgr: tuple[int, int, int], tol: int = 40) -> bool:
+    return bool(np.abs(px.astype(int) - np.array(bgr)).max() <= tol)
+
+
+def test_knee_marks_sit_on_the_track_knees_with_each_knees_own_colour(run) -> None:
+    frames, _ = run(make_result(left="green", right="red"))
+    f = frames[5]
+    lx, ly = _scaled(Kp.L_KNEE)
+    rx, ry = _scaled(Kp.R_KNEE)
+    assert _close(f[ly, lx], KNEE_BGR["green"]) and _close(f[ry, rx], KNEE_BGR["red"])
+    # the knee-to-ankle line takes the knee's colour too
+    ax, ay = _scaled(Kp.L_ANKLE)
+    mx, my = (lx + ax) // 2, (ly + ay) // 2
+    assert _close(f[my, mx], KNEE_BGR["green"])
+    frames, _ = run(make_result(left="amber", right="grey"))
+    assert _close(frames[5][ly, lx], KNEE_BGR["amber"]) and _close(frames[5][ry, rx], KNEE_BGR["grey"])
+
+
+def test_left_label_belongs_to_the_clients_left_knee_on_the_image_right() -> None:
+    xy = make_track().xy[0]
+    marks = {name: (x, y) for name, x, y in knee_marks(xy, (0.5, 0.5))}
+    assert marks["L"] == pytest.approx(_scaled(Kp.L_KNEE), abs=0.5)
+    assert marks["L"][0] > marks["R"][0]  # front view: the client's left is on the image right
+
+
+def test_l_label_is_drawn_outside_the_left_knee(run) -> None:
+    frames, _ = run()
+    f = frames[5]
+    lx, ly = _scaled(Kp.L_KNEE)
+    rx, ry = _scaled(Kp.R_KNEE)
+    white = (f.min(axis=2) > 200) & (np.ptp(f.astype(int), axis=2) < 30)
+    assert white[ly - 10 : ly + 10, lx + 6 : lx + 30].sum() > 5  # "L" right of (outside) the left knee
+    assert white[ry - 10 : ry + 10, rx - 30 : rx - 6].sum() > 5  # "R" left of (outside) the right knee
+    assert white[ly - 10 : ly + 10, lx - 30 : lx - 8].sum() == 0  # nothing on the inside
+
+
+def test_keyframes_are_jpegs_of_the_annotated_bottom(run) -> None:
+    frames, kf = run()
+    for raw in (kf.worst_jpeg, kf.best_jpeg):
+        img = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
+        assert img.shape == (OUT_WH[1], OUT_WH[0], 3)
+    thumb = cv2.imdecode(np.frombuffer(kf.thumbnail, np.uint8), cv2.IMREAD_COLOR)
+    assert thumb.shape[1] <= 320 and (kf.worst_rep, kf.best_rep) == (1, 1)
+
+
+def test_real_clip_writer_round_trip(tmp_path: Path) -> None:
+    video = pytest.importorskip("pipeline.video")
+    if not hasattr(video, "ClipWriter"):
+        pytest.skip("pipeline.video.ClipWriter has not landed yet")
+    out = tmp_path / "a.mp4"
+    write_annotated_clip(black_frames(), make_track(), make_result(), out, FPS, OUT_WH, AnnotateSettings())
+    cap = cv2.VideoCapture(str(out))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    assert n == T + 30
