@@ -312,7 +312,7 @@ def process_folder(
                 processing_s=o.processing_s,
             )
         )
-    write_index(entries, out_root)
+    write_index(entries, out_root, settings.report)
     summary.index_path = out_root / "index.html"
     return summary
 
