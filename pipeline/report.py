@@ -501,43 +501,22 @@ RANK = {"error": 0, "red": 1, "amber": 2, "grey": 3, "green": 4}
 
 
 def _areas(entries: list[IndexEntry]) -> list[str]:
-    seen = {v.area: v.label for e in entries if e.result for v in e.result.verdicts}
-    keys = [a for a in AREA_ORDER if a in seen] + [a for a in seen if a not in AREA_ORDER]
-    return keys
+    seen = {v.area: v.label for e in entries if e.result for v in e.result.verdicts if v.measurable}
+    return [a for a in AREA_ORDER if a in seen] + [a for a in seen if a not in AREA_ORDER]
 
 
 def _index_row(e: IndexEntry, areas: list[str]) -> IndexRow:
-    r = e.result
-    if e.status == "error" or r is None:
+    r, cause, thumb = e.result, (e.error.splitlines() or [""])[0], data_uri(e.thumbnail_jpeg)
+    if e.status == "error" or r is None:  # a skipped video whose result.json is unreadable still has its report
         ok = e.status != "error"
-        status = "Error" if not ok else ("Unchanged" if e.status == "skipped" else "No result")
-        return IndexRow(
-            e.video_name,
-            e.report_href,
-            ok,
-            status,
-            e.error.splitlines()[0] if e.error else "",
-            data_uri(e.thumbnail_jpeg),
-            "",
-            [badge("grey") for _ in areas],
-            RANK["error" if not ok else "grey"],
-        )
+        status = "Reviewed earlier" if ok else "Error"
+        return IndexRow(e.video_name, e.report_href, ok, status, cause, thumb, "", [], RANK["grey" if ok else "error"])
     by_area = {v.area: v for v in r.verdicts}
     lights = [badge(by_area[a].colour if a in by_area and by_area[a].measurable else "grey") for a in areas]
-    worst = _worst(r.verdicts)
-    n = len(r.reps)
+    worst, n = _worst(r.verdicts), len(r.reps)
     what = f"{r.exercise} · {r.view} view · {n} rep{'s' * (n != 1)}"
-    return IndexRow(
-        e.video_name,
-        e.report_href,
-        True,
-        "Reviewed",
-        "",
-        data_uri(e.thumbnail_jpeg),
-        what,
-        lights,
-        RANK[worst.colour if worst else "grey"],
-    )
+    rank = RANK[worst.colour if worst else "grey"]
+    return IndexRow(e.video_name, e.report_href, True, "Reviewed", "", thumb, what, lights, rank)
 
 
 def build_index_context(entries: list[IndexEntry], s: ReportSettings | None = None) -> IndexContext:

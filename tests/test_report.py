@@ -249,7 +249,8 @@ def test_index_lists_errors_with_causes_worst_first(tmp_path: Path) -> None:
     rows = soup.select("tr.video")
     assert [r["data-name"] for r in rows] == ["=broken<b>.mov", "anna.mp4", "good.mp4"]
     assert rows[0].select_one(".cause").get_text() == "=broken<b>.mov: no video stream found; is it audio-only?"
-    assert not rows[0].find("a") and not soup.find("b")
+    assert not rows[0].find("a") and not soup.find("b") and not rows[0].select(".light")
+    assert [th.get_text() for th in soup.select("thead th")][3:] == ["Knee tracking", "Hip control"]  # no depth
     assert rows[1].select_one("a")["href"] == "anna.mp4/report.html"
     assert rows[2].select_one("img")["src"].startswith("data:image/jpeg;base64,")
     assert "Work on" in rows[1].get_text() and "3 videos · 2 reviewed · 1 failed" in soup.get_text()
