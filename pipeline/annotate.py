@@ -121,11 +121,11 @@ def draw_pose(
             _line(img, pa, pb, BONE, st.line)
     for (_, knee, ankle, toe), colour in zip(SIDES, colours, strict=True):
         bgr = KNEE_BGR.get(colour, KNEE_BGR["grey"])
-        k, a, t = _pt(p[knee]), _pt(p[ankle]), _pt(p[toe])
-        if k and a:
-            _line(img, k, a, bgr, st.line + 1)
-        if a and t:
-            _line(img, a, t, bgr, st.line + 1)
+        pk, pa_, pt_ = _pt(p[knee]), _pt(p[ankle]), _pt(p[toe])
+        if pk and pa_:
+            _line(img, pk, pa_, bgr, st.line + 1)
+        if pa_ and pt_:
+            _line(img, pa_, pt_, bgr, st.line + 1)
     hips = p[[Kp.L_HIP, Kp.R_HIP], 0]
     mid_x = float(np.nanmean(hips)) if np.isfinite(hips).any() else float("nan")
     for name, x, y in knee_marks(xy, scale_xy):
@@ -164,7 +164,7 @@ def _circle_knees(img: U8, xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[fl
     return out
 
 
-def _jpeg(img: U8, quality: int) -> bytes:
+def _jpeg(img: npt.NDArray[Any], quality: int) -> bytes:
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     return buf.tobytes() if ok else b""
 
@@ -220,7 +220,7 @@ def write_annotated_clip(
     with _open_writer(out_path, w, h, fps, s) as writer:
         for i, t, frame in frames:
             img = frame if frame.shape[:2] == (h, w) else cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
-            img = np.ascontiguousarray(img, dtype=np.uint8).copy()
+            img = np.array(img, dtype=np.uint8, order="C")  # a copy: the decoder may reuse its buffer
             if 0 <= i < len(track):
                 colours = (_at(ser.knee_colour_left, i, "grey"), _at(ser.knee_colour_right, i, "grey"))
                 draw_pose(img, track.xy[i], scale, colours, st)
