@@ -62,6 +62,12 @@ class AnalysisSettings:
     rep_min_separation_s: float = _f(0.5, "Two rep bottoms are at least this far apart.")
     thigh_foreshortening: float = _f(0.55, "Suppress FPPA when the projected thigh is below this fraction of standing.")
     min_quality: float = _f(0.6, "Clip data-quality gate: fraction of rep frames with usable legs.")
+    rep_min_depth: float = _f(0.1, "A rep drops the hip at least this far, in leg lengths (walking bounce is less).")
+    foot_to_shank: float = _f(0.6, "Heel-to-toe length as a fraction of the shank, to read toe-out from a front view.")
+    min_foot_cos: float = _f(0.6, "Knee tracking is not judged when a foot points more than ~53 deg across the camera.")
+    max_yaw_knee_deg: float = _f(45.0, "Knee tracking is judged up to this camera yaw from square-on, degrees.")
+    knee_window_depth: float = _f(0.4, "Knee tracking is read where the hip has dropped this share of the rep.")
+    persist_frames: int = _f(3, "A knee value counts only when held this many consecutive frames.")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,290 @@
+"""Run the analysis modules over one cleaned track and collect per-rep metric values (NaN + reason if unknown).
+
+Reads a cleaned `PoseTrack` and `AnalysisSettings`; returns an `Analysis`. Pure: no I/O, deterministic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.analysis import exercise as ex
+from pipeline.analysis import hip, knee, side
+from pipeline.analysis import view as vw
+from pipeline.analysis.geometry import dist, mid, nanmedian, rolling_persistent_min
+from pipeline.analysis.reps import RepEvents, find_reps, hip_height, tempo_s
+from pipeline.keypoints import Kp, PoseTrack
+from pipeline.settings import AnalysisSettings
+
+F64 = npt.NDArray[np.float64]
+LEGS = {
+    "left": (Kp.L_HIP, Kp.L_KNEE, Kp.L_ANKLE, Kp.L_HEEL, Kp.L_TOE),
+    "right": (Kp.R_HIP, Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE),
+}
+
+
+@dataclass(frozen=True)
+class RepAnalysis:
+    """One rep: events, lead leg, tempo and metric values (NaN where not measurable, with the reason)."""
+
+    events: RepEvents
+    lead_leg: str | None
+    tempo: tuple[float, float, float]  # eccentric, pause, concentric seconds
+    values: dict[str, float]
+    reasons: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything scoring needs. Arrays are (T,) over the clip's frames."""
+
+    t_s: F64
+    view: vw.ViewEstimate
+    exercise: ex.ExerciseEstimate
+    reps: list[RepAnalysis]
+    depth: F64  # hip drop, 0 standing … 1 deepest point of the clip
+    knee_drift: dict[str, F64]  # "left"/"right": knee drift across the foot, % shank (NaN outside the bend)
+    rep_of_frame: npt.NDArray[np.int64]
+    legs_frac_reps: float  # share of rep frames with hips, knees and ankles all present
+    feet: bool  # heel and toe points present
+    notes: list[str] = field(default_factory=list)
+
+
+def _pt(xy: F64, k: Kp) -> F64:
+    return xy[:, int(k), :]
+
+
+def _lateral_left(xy: F64) -> float:
+    """+1 when the client's left side is image-right (facing the camera)."""
+    d = nanmedian(xy[:, int(Kp.L_HIP), 0] - xy[:, int(Kp.R_HIP), 0])
+    d2 = nanmedian(xy[:, int(Kp.L_SHOULDER), 0] - xy[:, int(Kp.R_SHOULDER), 0])
+    v = d if np.isfinite(d) and d != 0 else d2
+    return 1.0 if not np.isfinite(v) or v >= 0 else -1.0
+
+
+def _baseline_frames(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDArray[np.intp]:
+    """Frames of quiet standing before rep i (within 1 s of its start, after the previous rep), else its start."""
+    r = reps[i]
+    lo = max(reps[i - 1].end if i else 0, int(np.searchsorted(t_s, t_s[r.start] - 1.0)))
+    idx = np.arange(lo, r.start + 1)
+    top = np.nanmax(h[idx]) if np.isfinite(h[idx]).any() else np.nan
+    keep = idx[h[idx] >= top - 0.1 * r.depth] if np.isfinite(top) else idx
+    return keep if keep.size else np.array([r.start])
+
+
+def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_ratio: float) -> vw.ViewEstimate:
+    med = nanmedian(xy[frames], axis=0)
+    shank = np.nanmean(
+        [dist(med[int(Kp.L_KNEE)], med[int(Kp.L_ANKLE)]), dist(med[int(Kp.R_KNEE)], med[int(Kp.R_ANKLE)])]
+    )
+    feet = [med[int(k)] for k in (Kp.L_HEEL, Kp.L_TOE, Kp.R_HEEL, Kp.R_TOE)]
+    if np.isfinite(np.array(feet)).all() and np.isfinite(shank):
+        yaw, toe = vw.yaw_from_feet(*feet, lat_l, foot_ratio * shank)
+        return vw.classify_view(yaw, "feet", toe)
+    sh_w = abs(med[int(Kp.L_SHOULDER), 0] - med[int(Kp.R_SHOULDER), 0])
+    torso = abs(
+        mid(med[int(Kp.L_HIP)], med[int(Kp.R_HIP)])[1] - mid(med[int(Kp.L_SHOULDER)], med[int(Kp.R_SHOULDER)])[1]
+    )
+    return vw.classify_view(vw.yaw_from_shoulders(sh_w, torso), "shoulders")
+
+
+def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
+    """Find the view, reps and exercise, then measure every metric per rep.
+
+    Args:
+        track: a cleaned track (see `pipeline.clean.clean_track`); xy (T, 21, 2) px, t_s (T,) s.
+        s: analysis settings.
+
+    Returns:
+        The analysis; metrics that the view or data cannot support are NaN with a reason.
+    """
+    xy = np.asarray(track.xy, np.float64)
+    t_s = np.asarray(track.t_s, np.float64)
+    n = t_s.size
+    dt = float(np.median(np.diff(t_s))) if n > 1 else 1.0 / 30
+    p = {k: _pt(xy, k) for k in Kp} if n else {}
+    empty = ex.ExerciseEstimate("unknown", 0.0, [], "")
+    if n < 5:
+        return Analysis(
+            t_s,
+            vw.classify_view(float("nan"), "none"),
+            empty,
+            [],
+            np.full(n, np.nan),
+            {},
+            np.zeros(n, np.int64),
+            0.0,
+            False,
+            ["too few frames"],
+        )
+    h = hip_height(p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_KNEE], p[Kp.R_KNEE], p[Kp.L_ANKLE], p[Kp.R_ANKLE], int(2.0 / dt))
+    events = find_reps(h, t_s, s.rep_min_prominence, s.rep_min_separation_s, s.rep_min_depth)
+    top = np.nanpercentile(h, 95) if np.isfinite(h).any() else np.nan
+    drop = top - h
+    depth = drop / np.nanmax(drop) if np.isfinite(drop).any() and np.nanmax(drop) > 0 else np.full(n, np.nan)
+    lat_l = _lateral_left(xy)
+    lateral = {"left": lat_l, "right": -lat_l}
+    legs_ok = np.isfinite(xy[:, [int(k) for leg in LEGS.values() for k in leg[:3]], 0]).all(axis=1)
+    feet = bool(np.isfinite(xy[:, [int(Kp.L_HEEL), int(Kp.L_TOE), int(Kp.R_HEEL), int(Kp.R_TOE)], 0]).mean() > 0.5)
+    rep_of = np.zeros(n, np.int64)
+    for i, r in enumerate(events):
+        rep_of[r.start : r.end + 1] = i + 1
+    legs_frac = float(legs_ok[rep_of > 0].mean()) if (rep_of > 0).any() else float(legs_ok.mean())
+    first = _baseline_frames(h, events, 0, t_s) if events else np.flatnonzero(np.isfinite(h))[: max(1, int(1.0 / dt))]
+    view = _standing_view(xy, first, lat_l, s.foot_to_shank)
+    shank0 = float(
+        np.nanmean(
+            [nanmedian(dist(p[Kp.L_KNEE], p[Kp.L_ANKLE])[first]), nanmedian(dist(p[Kp.R_KNEE], p[Kp.R_ANKLE])[first])]
+        )
+    )
+    gaps = [float(ex.knee_height_gap(p[Kp.L_KNEE][r.bottom], p[Kp.R_KNEE][r.bottom], shank0)) for r in events]
+    hip_mid = mid(p[Kp.L_HIP], p[Kp.R_HIP])
+    travel = (
+        float(np.nanmax(hip_mid[:, 0]) - np.nanmin(hip_mid[:, 0])) / (2.0 * shank0)
+        if np.isfinite(hip_mid).any()
+        else 0.0
+    )
+    exercise = ex.classify_exercise(np.array(gaps), travel)
+    drift = {leg: np.full(n, np.nan) for leg in LEGS}
+    reps: list[RepAnalysis] = []
+    for i, r in enumerate(events):
+        base = _baseline_frames(h, events, i, t_s)
+        lead = exercise.lead_legs[i] if i < len(exercise.lead_legs) else None
+        values, reasons = _rep_metrics(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, drift)
+        reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), values, reasons))
+    notes = [] if feet else ["The pose model gave no heel or toe points: knee tracking assumes the toes point forward."]
+    return Analysis(
+        t_s, view, exercise, reps, depth, {k: 100.0 * v for k, v in drift.items()}, rep_of, legs_frac, feet, notes
+    )
+
+
+def _window(h: F64, r: RepEvents, frac: float) -> npt.NDArray[np.intp]:
+    """Frames of rep r from the first to the last where the hip has dropped at least `frac` of the rep's drop."""
+    idx = np.arange(r.start, r.end + 1)
+    deep = idx[h[idx] <= h[r.bottom] + (1.0 - frac) * r.depth]
+    return np.arange(deep.min(), deep.max() + 1) if deep.size else np.array([r.bottom])
+
+
+def _knee_track(
+    p: dict[Kp, F64],
+    leg: str,
+    lat: float,
+    r: RepEvents,
+    h: F64,
+    base: npt.NDArray[np.intp],
+    feet: bool,
+    s: AnalysisSettings,
+) -> tuple[F64, float, str]:
+    """Per-frame knee drift across the foot over the rep (fraction of shank), the rep's worst value, reason."""
+    _, k, a, he, to = LEGS[leg]
+    shank = float(nanmedian(dist(p[k], p[a])[base]))
+    if not np.isfinite(shank) or shank <= 0:
+        return np.full(0, np.nan), float("nan"), "the knee or ankle was not seen while standing"
+    sin_az = 0.0
+    if feet:
+        sin_az = knee.foot_azimuth_sin(
+            nanmedian(p[he][base], 0), nanmedian(p[to][base], 0), lat, s.foot_to_shank * shank
+        )
+        if not np.isfinite(sin_az):
+            sin_az = 0.0
+    if np.sqrt(1.0 - sin_az**2) < s.min_foot_cos:
+        return np.full(0, np.nan), float("nan"), "this foot points too far across the camera to see the knee move in"
+    base_dx = float(nanmedian(lat * (p[k][base, 0] - p[a][base, 0])))
+    seg = np.arange(r.start, r.end + 1)
+    v = knee.knee_drift_across_foot(p[k][seg], p[a][seg], base_dx, shank, sin_az, lat)
+    win = _window(h, r, s.knee_window_depth) - r.start
+    worst = rolling_persistent_min(v[win], s.persist_frames)
+    return v, worst, "" if np.isfinite(worst) else "too few knee points in the deep part of the rep"
+
+
+def _rep_metrics(
+    p: dict[Kp, F64],
+    h: F64,
+    r: RepEvents,
+    base: npt.NDArray[np.intp],
+    lateral: dict[str, float],
+    view: vw.ViewEstimate,
+    exercise: str,
+    lead: str | None,
+    feet: bool,
+    s: AnalysisSettings,
+    drift: dict[str, F64],
+) -> tuple[dict[str, float], dict[str, str]]:
+    """All metric values of one rep; NaN with a reason where the view, the data or the exercise rules them out."""
+    vals: dict[str, float] = {}
+    why: dict[str, str] = {}
+    front_ok = view.view in ("front", "oblique") and view.yaw_deg < s.max_yaw_knee_deg
+    square = view.view == "front"
+    ecc = np.arange(r.start, r.bottom + 1)
+    for leg in LEGS:
+        lat = lateral[leg]
+        hp, k, a = (p[x] for x in LEGS[leg][:3])
+        key = f"knee_track_{leg}"
+        if not front_ok:
+            vals[key], why[key] = np.nan, "needs a front or near-front view"
+        elif exercise == "lunge" and lead is not None and lead != leg:
+            vals[key], why[key] = np.nan, "rear leg in a lunge: only the front knee is judged"
+        else:
+            v, vals[key], why[key] = _knee_track(p, leg, lat, r, h, base, feet, s)
+            vals[key] *= 100.0
+            if v.size:
+                drift[leg][r.start : r.end + 1] = v
+        thigh0 = float(nanmedian(dist(hp, k)[base]))
+        f = knee.fppa_deg(hp[ecc], k[ecc], a[ecc], lat)
+        usable = knee.thigh_visible(hp[ecc], k[ecc], thigh0, s.thigh_foreshortening) & (hp[ecc, 1] < k[ecc, 1])
+        f_base = float(nanmedian(knee.fppa_deg(hp[base], k[base], a[base], lat)))
+        for name, value in (("fppa", np.nanmax(np.where(usable, f, np.nan)) if usable.any() else np.nan),):
+            vals[f"{name}_{leg}"] = float(value) if square else np.nan
+            vals[f"valgus_excursion_{leg}"] = float(value - f_base) if square else np.nan
+        reason = "needs a front view" if not square else "" if usable.any() else "the thigh points at the camera"
+        why[f"fppa_{leg}"] = why[f"valgus_excursion_{leg}"] = reason
+        add = hip.hip_adduction_2d_deg(hp, p[LEGS["right" if leg == "left" else "left"][0]], k)
+        vals[f"hip_adduction_{leg}"] = float(np.nanmax(add[ecc]) - nanmedian(add[base])) if square else np.nan
+        why[f"hip_adduction_{leg}"] = "" if square else "needs a front view"
+    kl, kr, al, ar = p[Kp.L_KNEE], p[Kp.R_KNEE], p[Kp.L_ANKLE], p[Kp.R_ANKLE]
+    two_leg = exercise == "squat" and square
+    ks = knee.kasr(kl, kr, al, ar)
+    vals["kasr"] = float(ks[r.bottom]) if two_leg else np.nan
+    vals["kasr_drop"] = float(nanmedian(ks[base]) - ks[r.bottom]) if two_leg else np.nan
+    why["kasr"] = why["kasr_drop"] = "" if two_leg else "two-leg squats filmed from the front only"
+    seg = np.arange(r.start, r.end + 1)
+    tilt = hip.pelvic_tilt_deg(p[Kp.L_HIP], p[Kp.R_HIP])
+    lean = hip.trunk_lateral_lean_deg(p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_SHOULDER], p[Kp.R_SHOULDER])
+    for key, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
+        vals[key] = (
+            float(np.nanmax(np.abs(x[seg] - nanmedian(x[base])))) if square and np.isfinite(x[seg]).any() else np.nan
+        )
+        why[key] = "" if square else "needs a front view"
+    if np.isfinite(vals["knee_track_left"]) and np.isfinite(vals["knee_track_right"]):
+        vals["knee_asymmetry"] = abs(vals["knee_track_left"] - vals["knee_track_right"])
+    else:
+        vals["knee_asymmetry"] = np.nan
+    why["knee_asymmetry"] = "" if np.isfinite(vals["knee_asymmetry"]) else "needs both knees measured"
+    _side_metrics(p, r, seg, view, vals, why)
+    return vals, why
+
+
+def _side_metrics(
+    p: dict[Kp, F64],
+    r: RepEvents,
+    seg: npt.NDArray[np.intp],
+    view: vw.ViewEstimate,
+    vals: dict[str, float],
+    why: dict[str, str],
+) -> None:
+    """Depth, knee flexion and trunk inclination from the better-seen leg (side view only)."""
+    legs = [LEGS[x] for x in LEGS]
+    seen = [int(np.isfinite(p[g[1]][seg, 0]).sum() + np.isfinite(p[g[0]][seg, 0]).sum()) for g in legs]
+    hp, k, a = (p[x] for x in legs[int(np.argmax(seen))][:3])
+    sh = p[Kp.L_SHOULDER] if legs[int(np.argmax(seen))][0] == Kp.L_HIP else p[Kp.R_SHOULDER]
+    ok = view.view == "side"
+    vals["depth_thigh_deg"] = float(side.thigh_to_horizontal_deg(hp[r.bottom], k[r.bottom])) if ok else np.nan
+    vals["knee_flexion_bottom_deg"] = (
+        float(side.knee_flexion_deg(hp[r.bottom], k[r.bottom], a[r.bottom])) if ok else np.nan
+    )
+    inc = side.trunk_incline_deg(hp[seg], sh[seg])
+    vals["trunk_incline_deg"] = float(np.nanmax(inc)) if ok and np.isfinite(inc).any() else np.nan
+    for key in ("depth_thigh_deg", "knee_flexion_bottom_deg", "trunk_incline_deg"):
+        why[key] = "" if ok else "needs a side view"

@@ -1,0 +1,84 @@
+"""Small 2D geometry helpers shared by the metric modules (image px, y pointing down).
+
+Every function takes (..., 2) arrays and returns arrays; NaN in → NaN out. Nothing here knows about settings.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+
+
+def mid(a: F64, b: F64) -> F64:
+    """Midpoint of two points. a, b: (..., 2) px. Returns (..., 2)."""
+    return (np.asarray(a, np.float64) + np.asarray(b, np.float64)) / 2.0
+
+
+def dist(a: F64, b: F64) -> F64:
+    """Euclidean distance. a, b: (..., 2) px. Returns (...,) px."""
+    return np.linalg.norm(np.asarray(a, np.float64) - np.asarray(b, np.float64), axis=-1)
+
+
+def angle_at_deg(a: F64, b: F64, c: F64) -> F64:
+    """Unsigned angle ABC at vertex b, degrees in [0, 180]. a, b, c: (..., 2). Returns (...,)."""
+    u, v = np.asarray(a, np.float64) - b, np.asarray(c, np.float64) - b
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cos = (u * v).sum(-1) / (np.linalg.norm(u, axis=-1) * np.linalg.norm(v, axis=-1))
+    return np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+
+
+def tilt_from_vertical_deg(lower: F64, upper: F64) -> F64:
+    """Signed angle of the segment lower→upper from image vertical, degrees; + when upper leans image-right.
+
+    lower, upper: (..., 2) px. Returns (...,) in (−180, 180].
+    """
+    d = np.asarray(upper, np.float64) - lower
+    return np.degrees(np.arctan2(d[..., 0], -d[..., 1]))
+
+
+def tilt_from_horizontal_deg(a: F64, b: F64) -> F64:
+    """Signed angle of the segment a→b from image horizontal, degrees; + when b is higher than a on screen.
+
+    a, b: (..., 2) px. Returns (...,) in [−90, 90] (direction of a→b along x ignored).
+    """
+    d = np.asarray(b, np.float64) - a
+    return np.degrees(np.arctan2(-d[..., 1], np.abs(d[..., 0])))
+
+
+def signed_offset_from_line(p: F64, a: F64, b: F64, lateral_x: F64 | float) -> F64:
+    """Horizontal-ish distance of p from the line a→b, signed + toward `lateral_x` (±1 image-x direction).
+
+    The perpendicular distance is signed by which side of the line p lies on, with the side that points to
+    image-x sign `lateral_x` counted positive. p, a, b: (..., 2) px. Returns (...,) px.
+    """
+    p, a, b = (np.asarray(v, np.float64) for v in (p, a, b))
+    d = b - a
+    with np.errstate(invalid="ignore", divide="ignore"):
+        n = np.stack([-d[..., 1], d[..., 0]], -1) / np.linalg.norm(d, axis=-1, keepdims=True)
+    n = n * np.sign(n[..., 0:1]) * np.sign(lateral_x)  # normal pointing to the lateral image side
+    return ((p - a) * n).sum(-1)
+
+
+def nanmedian(x: F64, axis: int | None = None) -> F64 | float:
+    """np.nanmedian without the all-NaN warning (returns NaN there)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(x, axis=axis)
+
+
+def rolling_persistent_min(x: F64, n: int) -> float:
+    """Most extreme low value held for at least n consecutive samples (min over windows of the window max).
+
+    x: (T,) with NaN ignored (a window containing NaN does not count). Returns NaN when no full window exists.
+    """
+    x = np.asarray(x, np.float64)
+    n = max(1, int(n))
+    if x.size < n:
+        return float("nan")
+    w = np.lib.stride_tricks.sliding_window_view(x, n)
+    ok = np.isfinite(w).all(axis=1)
+    return float(w[ok].max(axis=1).min()) if ok.any() else float("nan")

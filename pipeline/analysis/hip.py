@@ -1,0 +1,50 @@
+"""Hip control proxies in a front view: 2D hip adduction, pelvic drop, trunk lateral lean, left/right asymmetry.
+
+None of these is hip rotation (one camera cannot see it); they are the visible signs of hip control. Pure numpy;
+image px, y down; signs documented per function.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.analysis.geometry import mid, tilt_from_vertical_deg
+
+F64 = npt.NDArray[np.float64]
+
+
+def hip_adduction_2d_deg(hip: F64, other_hip: F64, knee: F64) -> F64:
+    """Angle of the thigh (hip→knee) from the perpendicular to the pelvis line, + when the knee moves medially.
+
+    Args:
+        hip: (T, 2) this leg's hip; other_hip: (T, 2) the other hip; knee: (T, 2) this leg's knee. px.
+
+    Returns:
+        (T,) degrees (adduction +, abduction −).
+    """
+    hip, other_hip, knee = (np.asarray(a, np.float64) for a in (hip, other_hip, knee))
+    pel = other_hip - hip  # points medially
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pel_u = pel / np.linalg.norm(pel, axis=-1, keepdims=True)
+        th = knee - hip
+        th_u = th / np.linalg.norm(th, axis=-1, keepdims=True)
+    down = np.stack([-pel_u[..., 1], pel_u[..., 0]], -1)
+    down = down * np.sign((down * th_u).sum(-1, keepdims=True))  # the perpendicular that points along the thigh
+    return np.degrees(np.arctan2((th_u * pel_u).sum(-1), (th_u * down).sum(-1)))
+
+
+def pelvic_tilt_deg(hip_l: F64, hip_r: F64) -> F64:
+    """Tilt of the hip line from image horizontal, + when the left hip is higher on screen. hips: (T, 2) px."""
+    d = np.asarray(hip_r, np.float64) - hip_l
+    return np.degrees(np.arctan2(d[..., 1], np.abs(d[..., 0])))
+
+
+def trunk_lateral_lean_deg(hip_l: F64, hip_r: F64, sh_l: F64, sh_r: F64) -> F64:
+    """Mid-hip→mid-shoulder line from vertical in the image plane, + leaning image-right. (T, 2) px each."""
+    return tilt_from_vertical_deg(mid(hip_l, hip_r), mid(sh_l, sh_r))
+
+
+def asymmetry(left: F64, right: F64) -> F64:
+    """|left − right|, elementwise, in the inputs' unit."""
+    return np.abs(np.asarray(left, np.float64) - np.asarray(right, np.float64))

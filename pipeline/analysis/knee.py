@@ -1,0 +1,140 @@
+"""Knee tracking in a front (or mildly oblique) view: foot-relative knee drift, FPPA, KASR, medial displacement.
+
+Pure numpy functions of keypoint arrays (image px, y down). Sign conventions: `lateral` is a per-leg ±1 image-x
+direction that points away from the body midline; knee drift is + lateral, − medial (a cave is negative).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.analysis.geometry import angle_at_deg, dist, signed_offset_from_line
+
+F64 = npt.NDArray[np.float64]
+
+
+def fppa_deg(hip: F64, knee: F64, ankle: F64, lateral: float) -> F64:
+    """Frontal-plane projection angle: 180° − ∠(hip, knee, ankle), + when the knee is medial of hip–ankle.
+
+    Args:
+        hip, knee, ankle: (T, 2) px.
+        lateral: +1 when this leg's lateral side is image-right, −1 otherwise.
+
+    Returns:
+        (T,) degrees; NaN where any point is missing.
+    """
+    off = signed_offset_from_line(knee, hip, ankle, lateral)
+    return (180.0 - angle_at_deg(hip, knee, ankle)) * -np.sign(off)
+
+
+def knee_medial_disp_pct(hip: F64, knee: F64, ankle: F64, lateral: float) -> F64:
+    """Perpendicular distance of the knee from the hip–ankle line ÷ hip–ankle length × 100, medial +.
+
+    Args:
+        hip, knee, ankle: (T, 2) px.
+        lateral: ±1, see `fppa_deg`.
+
+    Returns:
+        (T,) percent.
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return -100.0 * signed_offset_from_line(knee, hip, ankle, lateral) / dist(hip, ankle)
+
+
+def kasr(knee_l: F64, knee_r: F64, ankle_l: F64, ankle_r: F64) -> F64:
+    """Knee-to-ankle separation ratio: horizontal knee separation ÷ horizontal ankle separation.
+
+    Args:
+        knee_l, knee_r, ankle_l, ankle_r: (T, 2) px.
+
+    Returns:
+        (T,) ratio; NaN where the ankles are less than 1 px apart.
+    """
+    a = np.abs(np.asarray(ankle_l)[..., 0] - np.asarray(ankle_r)[..., 0])
+    k = np.abs(np.asarray(knee_l)[..., 0] - np.asarray(knee_r)[..., 0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(a >= 1.0, k / a, np.nan)
+
+
+def thigh_visible(hip: F64, knee: F64, thigh_standing_px: float, min_frac: float) -> npt.NDArray[np.bool_]:
+    """True where the projected thigh is at least `min_frac` of its standing length (FPPA is trustworthy).
+
+    Args:
+        hip, knee: (T, 2) px.
+        thigh_standing_px: the thigh's projected length while standing, px.
+        min_frac: METRICS.md uses 0.55.
+
+    Returns:
+        (T,) bool; False where missing.
+    """
+    with np.errstate(invalid="ignore"):
+        return dist(hip, knee) >= min_frac * thigh_standing_px
+
+
+def foot_azimuth_sin(heel: F64, toe: F64, lateral: float, foot_len_px: float) -> float:
+    """How far the foot points toward the leg's lateral image side: sin of its azimuth from the camera axis.
+
+    A foot pointing straight at the camera reads 0; toes turned out read + (sin of the toe-out in a front
+    view); in an oblique view both feet also carry ±sin(yaw). The 3D foot length is not visible in a front
+    view, so it is given (`foot_len_px`, e.g. a fixed ratio of the standing shank length).
+
+    Args:
+        heel, toe: (2,) px, averaged while the foot is planted.
+        lateral: ±1 image-x direction of the leg's lateral side.
+        foot_len_px: heel-to-toe length in 3D, expressed in px at the foot's depth.
+
+    Returns:
+        sin(azimuth) clipped to [−0.95, 0.95]; NaN when heel or toe is missing.
+    """
+    dx = lateral * (float(toe[0]) - float(heel[0]))
+    return float(np.clip(dx / foot_len_px, -0.95, 0.95)) if np.isfinite(dx) and foot_len_px > 0 else float("nan")
+
+
+def knee_drift_across_foot(
+    knee: F64, ankle: F64, base_dx: float, shank_px: float, sin_az: float, lateral: float, n_iter: int = 3
+) -> F64:
+    """Knee travel across the foot axis since standing, as a fraction of the shank (+ lateral, − medial).
+
+    In 3D the knee's horizontal travel relative to the planted ankle splits into s along the foot (a good
+    squat) and v across it (− = caving inside the foot line). A front-ish camera sees only its image-x part,
+    dx = s·sin(az) + v·cos(az); s² + v² is known from how much the shank shortened vertically (L² − h²).
+    Solving for v removes toe-out, stance width (ankle-relative), depth (s) and mild camera yaw (az).
+
+    Args:
+        knee, ankle: (T, 2) px.
+        base_dx: median lateral-signed (knee x − ankle x) while standing, px.
+        shank_px: standing shank length L, px.
+        sin_az: `foot_azimuth_sin` of this leg (0 when the feet are unknown: assumes toes straight ahead).
+        lateral: ±1 image-x direction of the leg's lateral side.
+        n_iter: fixed-point iterations for s and v.
+
+    Returns:
+        (T,) v / L (dimensionless); NaN where knee or ankle is missing.
+    """
+    knee, ankle = np.asarray(knee, np.float64), np.asarray(ankle, np.float64)
+    dx = lateral * (knee[:, 0] - ankle[:, 0]) - base_dx
+    h = ankle[:, 1] - knee[:, 1]
+    d2 = np.maximum(shank_px**2 - h**2, 0.0)
+    cos_az = np.sqrt(1.0 - sin_az**2)
+    v = np.zeros_like(dx)
+    for _ in range(n_iter):
+        s = np.sqrt(np.maximum(d2 - v**2, 0.0))
+        v = (dx - s * sin_az) / cos_az
+    return v / shank_px
+
+
+def knee_inside_foot(knee: F64, heel: F64, ankle: F64, toe: F64, lateral: float, shank_px: float) -> F64:
+    """METRICS.md `m`: knee x offset from the most medial of heel, ankle and toe, ÷ shank (+ lateral).
+
+    Args:
+        knee: (T, 2) px.
+        heel, ankle, toe: (2,) px, averaged while the foot is planted.
+        lateral: ±1 image-x direction of the leg's lateral side.
+        shank_px: standing shank length, px.
+
+    Returns:
+        (T,) ratio; the "inside the foot" rule flags m < −0.05.
+    """
+    foot_lat = lateral * np.array([heel[0], ankle[0], toe[0]], np.float64)
+    return (lateral * np.asarray(knee, np.float64)[:, 0] - np.min(foot_lat)) / shank_px

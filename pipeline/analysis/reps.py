@@ -1,0 +1,119 @@
+"""Repetitions from the hip's height above the feet: start, bottom and end of each rep, tempo.
+
+The height is in leg lengths (hip→knee→ankle), with the leg length taken as a rolling maximum so a client
+walking towards or away from the camera keeps the same scale. Pure numpy/scipy; no settings objects inside.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.ndimage import maximum_filter1d
+from scipy.signal import find_peaks
+
+from pipeline.analysis.geometry import dist
+
+F64 = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class RepEvents:
+    """Frame indices of one rep; `complete` is False when the clip cuts the descent or the rise."""
+
+    start: int
+    bottom: int
+    end: int
+    complete: bool
+    depth: float  # hip drop from the standing level, leg lengths
+
+
+def hip_height(hip_l: F64, hip_r: F64, knee_l: F64, knee_r: F64, ankle_l: F64, ankle_r: F64, win: int) -> F64:
+    """Mid-hip height above the lower ankle, in leg lengths (rolling-max leg length over `win` frames).
+
+    Args:
+        hip_l ... ankle_r: (T, 2) px; one side may be NaN (the other is used).
+        win: window of the rolling maximum, frames (about 2 s).
+
+    Returns:
+        (T,) height ≈ 1 standing, smaller when squatting; NaN where the hips or both ankles are missing.
+    """
+    with np.errstate(invalid="ignore"):
+        hip_y = np.nanmean(np.stack([hip_l[:, 1], hip_r[:, 1]]), axis=0) if hip_l.size else np.zeros(0)
+        ground = np.fmax(ankle_l[:, 1], ankle_r[:, 1])
+        leg = np.fmax(dist(hip_l, knee_l) + dist(knee_l, ankle_l), dist(hip_r, knee_r) + dist(knee_r, ankle_r))
+    if not np.isfinite(leg).any():
+        return np.full(hip_y.shape, np.nan)
+    scale = maximum_filter1d(np.nan_to_num(leg, nan=0.0), size=max(1, win), mode="nearest")
+    scale = np.where(scale > 0, scale, np.nan)
+    return (ground - hip_y) / scale
+
+
+def _fill(x: F64) -> F64:
+    ok = np.isfinite(x)
+    if ok.sum() < 2:
+        return np.zeros_like(x)
+    return np.interp(np.arange(x.size), np.flatnonzero(ok), x[ok])
+
+
+def find_reps(
+    height: F64, t_s: F64, min_prominence: float, min_separation_s: float, min_depth: float, recover: float = 0.8
+) -> list[RepEvents]:
+    """Rep bottoms are troughs of the hip height; start and end are where it comes back near standing.
+
+    Args:
+        height: (T,) `hip_height`, leg lengths.
+        t_s: (T,) seconds.
+        min_prominence: trough prominence as a fraction of the clip's robust height range (5–95th pct).
+        min_separation_s: two bottoms are at least this far apart.
+        min_depth: and at least this deep (leg lengths), so walking bounce is never a rep.
+        recover: a side of the rep is complete when the hip rises back this fraction of the rep's drop.
+
+    Returns:
+        Reps in time order. Start/end are the frames where the hip is 95 % of the way back to that side's top.
+    """
+    ok = np.isfinite(height)
+    if ok.sum() < 5 or t_s.size < 5:
+        return []
+    h = _fill(height)
+    lo, hi = np.percentile(h[ok], [5, 95])
+    dt = float(np.median(np.diff(t_s)))
+    prom = max(min_prominence * (hi - lo), min_depth)
+    bottoms, _ = find_peaks(-h, prominence=prom, distance=max(1, int(round(min_separation_s / dt))))
+    reps: list[RepEvents] = []
+    for i, b in enumerate(bottoms):
+        a0 = bottoms[i - 1] if i else 0
+        a1 = bottoms[i + 1] if i + 1 < bottoms.size else h.size - 1
+        left, right = a0 + int(np.argmax(h[a0 : b + 1])), b + int(np.argmax(h[b : a1 + 1]))
+        top = max(h[left], h[right])
+        drop = top - h[b]
+        if drop < min_depth:
+            continue
+        start = b - int(np.argmax(h[b::-1][: b - left + 1] >= h[b] + 0.95 * (h[left] - h[b])))
+        end = b + int(np.argmax(h[b : right + 1] >= h[b] + 0.95 * (h[right] - h[b])))
+        full = (h[left] - h[b]) >= recover * drop and (h[right] - h[b]) >= recover * drop
+        full = full and ok[b]
+        reps.append(RepEvents(start=int(start), bottom=int(b), end=int(end), complete=bool(full), depth=float(drop)))
+    return reps
+
+
+def tempo_s(height: F64, t_s: F64, rep: RepEvents, pause_frac: float = 0.95) -> tuple[float, float, float]:
+    """Eccentric, pause and concentric durations of one rep, seconds.
+
+    The pause is the time the hip stays within (1 − pause_frac) of the rep's drop from the bottom; eccentric
+    runs from start to the pause, concentric from the pause to end.
+
+    Args:
+        height: (T,) hip height; t_s: (T,) seconds; rep: the rep's events.
+        pause_frac: depth fraction counted as "at the bottom".
+
+    Returns:
+        (eccentric_s, pause_s, concentric_s).
+    """
+    h = _fill(height)
+    seg = np.arange(rep.start, rep.end + 1)
+    thresh = h[rep.bottom] + (1.0 - pause_frac) * rep.depth
+    low = seg[h[seg] <= thresh]
+    p0, p1 = (int(low.min()), int(low.max())) if low.size else (rep.bottom, rep.bottom)
+    return float(t_s[p0] - t_s[rep.start]), float(t_s[p1] - t_s[p0]), float(t_s[rep.end] - t_s[p1])

@@ -1,0 +1,77 @@
+"""Camera view (front / oblique / side) from standing frames, with a confidence and a yaw estimate.
+
+Uses the feet when the pose model gives heel and toe points (their mean heel→toe direction reveals the yaw),
+otherwise the shoulder width against the torso height. Pure numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+F64 = npt.NDArray[np.float64]
+
+FRONT_MAX_DEG = 20.0
+SIDE_MIN_DEG = 60.0
+SHOULDER_TO_TORSO_FRONT = 0.8  # shoulder width ÷ shoulder-to-hip height of an adult seen square-on
+
+
+@dataclass(frozen=True)
+class ViewEstimate:
+    """view: "front" | "oblique" | "side" | "unknown"; yaw_deg: 0 = square-on, 90 = profile; toe_out_deg: mean."""
+
+    view: str
+    confidence: float
+    yaw_deg: float
+    toe_out_deg: float | None
+    source: str  # "feet" | "shoulders" | "none"
+
+
+def yaw_from_feet(
+    heel_l: F64, toe_l: F64, heel_r: F64, toe_r: F64, lateral_l: float, foot_px: float
+) -> tuple[float, float]:
+    """Camera yaw and toe-out from the two standing heel→toe vectors (symmetric toe-out assumed).
+
+    With foot length F, yaw ψ and toe-out θ, the lateral-signed image-x of each foot is F·sin(θ ± ψ). So
+    asin of their two ratios sum and differ to 2θ and 2ψ.
+
+    Args:
+        heel_l, toe_l, heel_r, toe_r: (2,) px, standing medians.
+        lateral_l: +1 when the left leg's lateral side is image-right.
+        foot_px: 3D heel→toe length in px (a ratio of the standing shank).
+
+    Returns:
+        (|yaw| degrees, toe-out degrees); NaN when a point is missing.
+    """
+    a = np.clip(lateral_l * (toe_l[0] - heel_l[0]) / foot_px, -1, 1)  # sin(θ + ψ') for the left foot
+    b = np.clip(-lateral_l * (toe_r[0] - heel_r[0]) / foot_px, -1, 1)  # sin(θ − ψ') for the right foot
+    aa, bb = np.degrees(np.arcsin(a)), np.degrees(np.arcsin(b))
+    return float(abs(aa - bb) / 2.0), float((aa + bb) / 2.0)
+
+
+def yaw_from_shoulders(shoulder_w: float, torso_h: float) -> float:
+    """|yaw| degrees from the projected shoulder width against the torso height (cos ψ ≈ ratio / 0.8)."""
+    if not (np.isfinite(shoulder_w) and np.isfinite(torso_h)) or torso_h <= 0:
+        return float("nan")
+    return float(np.degrees(np.arccos(np.clip(shoulder_w / torso_h / SHOULDER_TO_TORSO_FRONT, 0.0, 1.0))))
+
+
+def classify_view(yaw_deg: float, source: str, toe_out_deg: float | None = None) -> ViewEstimate:
+    """Name the view from |yaw|, with confidence falling near the 20° and 60° boundaries.
+
+    Args:
+        yaw_deg: |yaw| in degrees; NaN gives "unknown".
+        source: what the yaw came from ("feet" is trusted more than "shoulders").
+        toe_out_deg: carried through for the report.
+
+    Returns:
+        The estimate.
+    """
+    if not np.isfinite(yaw_deg):
+        return ViewEstimate("unknown", 0.0, float("nan"), toe_out_deg, "none")
+    view = "front" if yaw_deg < FRONT_MAX_DEG else "side" if yaw_deg >= SIDE_MIN_DEG else "oblique"
+    margin = min(abs(yaw_deg - FRONT_MAX_DEG), abs(yaw_deg - SIDE_MIN_DEG))
+    conf = float(np.clip(0.5 + margin / 20.0, 0.5, 1.0)) * (1.0 if source == "feet" else 0.8)
+    return ViewEstimate(view, round(conf, 2), float(yaw_deg), toe_out_deg, source)

@@ -1,0 +1,263 @@
+"""Clean one client's keypoint track before any metric is computed (METRICS.md, "Cleaning the keypoint track").
+
+Reads a `PoseTrack`, returns a cleaned `PoseTrack` and a `CleanReport` saying how much was missing, interpolated
+or repaired. Steps: confidence gate → left/right swap repair → Hampel outliers → short-gap interpolation on real
+timestamps → zero-phase low-pass (Butterworth; Savitzky–Golay below `min_fps_for_butter`). Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+from numpy.lib.stride_tricks import sliding_window_view
+from scipy.signal import butter, savgol_filter, sosfiltfilt
+
+from pipeline.keypoints import LR_PAIRS, Kp, PoseTrack
+from pipeline.settings import CleanSettings
+
+F64 = npt.NDArray[np.float64]
+BoolA = npt.NDArray[np.bool_]
+
+# Keypoints that swap together when a pose model confuses the sides (legs and arms go separately).
+SWAP_GROUPS: tuple[tuple[tuple[Kp, Kp], ...], ...] = (
+    tuple(p for p in LR_PAIRS if p[0] in (Kp.L_KNEE, Kp.L_ANKLE, Kp.L_HEEL, Kp.L_TOE)),
+    tuple(p for p in LR_PAIRS if p[0] in (Kp.L_HIP,)),
+    tuple(p for p in LR_PAIRS if p[0] in (Kp.L_SHOULDER, Kp.L_ELBOW, Kp.L_WRIST, Kp.L_EYE, Kp.L_EAR)),
+)
+LEG_KPS: tuple[Kp, ...] = (Kp.L_HIP, Kp.R_HIP, Kp.L_KNEE, Kp.R_KNEE, Kp.L_ANKLE, Kp.R_ANKLE)
+
+
+@dataclass(frozen=True)
+class CleanReport:
+    """What cleaning found and did. Fractions are over frames × keypoints of the legs (hips, knees, ankles).
+
+    Attributes:
+        frames: number of frames T.
+        seen_frac: fraction of frames where the client was found at all.
+        missing_frac: leg keypoints missing after the confidence gate.
+        interpolated_frac: leg keypoints filled by short-gap interpolation.
+        left_missing_frac: leg keypoints still missing after cleaning (long gaps).
+        swaps_repaired: frames where a left/right group was swapped back.
+        outliers_removed: coordinates replaced by the Hampel filter (all keypoints).
+        filter: "butterworth", "savgol" or "none" (too few frames).
+        vfr: True when timestamps were irregular and filtering ran on a resampled uniform grid.
+        long_gaps_s: (start_s, end_s) of leg gaps left missing because they exceed `max_gap_s`.
+    """
+
+    frames: int
+    seen_frac: float
+    missing_frac: float
+    interpolated_frac: float
+    left_missing_frac: float
+    swaps_repaired: int
+    outliers_removed: int
+    filter: str
+    vfr: bool
+    long_gaps_s: list[tuple[float, float]] = field(default_factory=list)
+
+
+def confidence_gate(xy: F64, conf: F64, gate: float) -> F64:
+    """Set keypoints whose confidence is below `gate` to NaN. xy: (T, K, 2) px; conf: (T, K). Returns a copy."""
+    out = np.array(xy, dtype=np.float64, copy=True)
+    out[~(conf >= gate)] = np.nan
+    return out
+
+
+def _carry_forward(xy: F64) -> F64:
+    """Last finite value of each coordinate up to and including each frame (NaN before the first)."""
+    t = xy.shape[0]
+    finite = np.isfinite(xy)
+    idx = np.where(finite, np.arange(t).reshape((t,) + (1,) * (xy.ndim - 1)), 0)
+    idx = np.maximum.accumulate(idx, axis=0)
+    out = np.take_along_axis(xy, idx, axis=0)
+    return np.where(np.maximum.accumulate(finite, axis=0), out, np.nan)
+
+
+def repair_swaps(xy: F64, margin: float = 0.7) -> tuple[F64, int]:
+    """Undo left/right label swaps, per group of keypoints, by frame-to-frame displacement.
+
+    A group is swapped in frame t when its swapped labels sit closer to the last seen positions than its given
+    labels by the factor `margin`. The labelling the model gave most of the time wins, so a clip that starts
+    swapped is not flipped for its whole length.
+
+    Args:
+        xy: (T, K, 2) image px, NaN where missing.
+        margin: swap only when cost(swapped) < margin × cost(kept).
+
+    Returns:
+        (xy repaired (T, K, 2), number of frames in which some group was swapped back).
+    """
+    out = np.array(xy, copy=True)
+    flipped = np.zeros((xy.shape[0], len(SWAP_GROUPS)), bool)
+    for g, pairs in enumerate(SWAP_GROUPS):
+        left = [int(a) for a, _ in pairs]
+        right = [int(b) for _, b in pairs]
+        parity = False
+        ref_l = np.full((len(pairs), 2), np.nan)
+        ref_r = np.full((len(pairs), 2), np.nan)
+        for t in range(xy.shape[0]):
+            cur_l, cur_r = xy[t, left], xy[t, right]
+            if parity:
+                cur_l, cur_r = cur_r, cur_l
+            keep = np.nansum(np.linalg.norm(cur_l - ref_l, axis=1) + np.linalg.norm(cur_r - ref_r, axis=1))
+            swap = np.nansum(np.linalg.norm(cur_r - ref_l, axis=1) + np.linalg.norm(cur_l - ref_r, axis=1))
+            n_keep = np.isfinite(np.linalg.norm(cur_l - ref_l, axis=1) + np.linalg.norm(cur_r - ref_r, axis=1)).sum()
+            if n_keep and swap < margin * keep:
+                parity = not parity
+                cur_l, cur_r = cur_r, cur_l
+            flipped[t, g] = parity
+            ref_l = np.where(np.isfinite(cur_l), cur_l, ref_l)
+            ref_r = np.where(np.isfinite(cur_r), cur_r, ref_r)
+        if flipped.shape[0] and flipped[:, g].mean() > 0.5:  # the model's own labelling is the majority: keep it
+            flipped[:, g] = ~flipped[:, g]
+        rows = flipped[:, g]
+        out[np.ix_(rows, left)], out[np.ix_(rows, right)] = xy[np.ix_(rows, right)], xy[np.ix_(rows, left)]
+    return out, int(flipped.any(axis=1).sum())
+
+
+def hampel(x: F64, window: int, sigmas: float) -> tuple[F64, BoolA]:
+    """Hampel filter along axis 0: points further than `sigmas` robust SDs from the window median become it.
+
+    Args:
+        x: (T, ...) samples, NaN where missing (ignored by the window statistics, left NaN).
+        window: full window length in frames (odd; an even value is widened by one).
+        sigmas: threshold in units of 1.4826 × MAD.
+
+    Returns:
+        (filtered copy of x, boolean mask of replaced samples, same shape as x).
+    """
+    half = max(1, window // 2)
+    t = x.shape[0]
+    if t < 2 * half + 1:
+        return np.array(x, copy=True), np.zeros(x.shape, bool)
+    padded = np.pad(x, [(half, half)] + [(0, 0)] * (x.ndim - 1), mode="constant", constant_values=np.nan)
+    win = sliding_window_view(padded, 2 * half + 1, axis=0)  # (T, ..., W)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows are expected
+        med = np.nanmedian(win, axis=-1)
+        mad = 1.4826 * np.nanmedian(np.abs(win - med[..., None]), axis=-1)
+    bad = np.isfinite(x) & (np.abs(x - med) > sigmas * mad) & (mad > 0)
+    return np.where(bad, med, x), bad
+
+
+def fill_short_gaps(x: F64, t_s: F64, max_gap_s: float) -> tuple[F64, BoolA]:
+    """Linearly interpolate interior gaps no longer than `max_gap_s`, on the real timestamps.
+
+    The gap length is the time the point was unseen: from one frame after the last sighting to one frame before
+    the next, plus one median frame interval (so at 30 fps, 9 missing frames = 0.3 s).
+
+    Args:
+        x: (T,) one coordinate, NaN where missing.
+        t_s: (T,) frame times, seconds, increasing.
+        max_gap_s: longest gap to fill, seconds.
+
+    Returns:
+        (filled copy, (T,) mask of filled samples).
+    """
+    out = np.array(x, copy=True)
+    filled = np.zeros(x.shape, bool)
+    ok = np.flatnonzero(np.isfinite(x))
+    if ok.size < 2:
+        return out, filled
+    dt = float(np.median(np.diff(t_s))) if t_s.size > 1 else 0.0
+    for a, b in zip(ok[:-1], ok[1:], strict=True):
+        if b - a > 1 and (t_s[b] - t_s[a]) - dt <= max_gap_s + 1e-9:
+            seg = slice(a + 1, b)
+            out[seg] = np.interp(t_s[seg], [t_s[a], t_s[b]], [x[a], x[b]])
+            filled[seg] = True
+    return out, filled
+
+
+def _runs(mask: BoolA) -> list[tuple[int, int]]:
+    """(start, stop) of each run of True in a 1-D mask."""
+    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
+    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1), strict=True))
+
+
+def lowpass(x: F64, t_s: F64, s: CleanSettings) -> tuple[F64, str, bool]:
+    """Zero-phase low-pass of one coordinate, run by run of finite samples, on real timestamps.
+
+    Irregular timestamps (variable frame rate) are resampled to a uniform grid at the median interval,
+    filtered there, and read back at the real times. Below `s.min_fps_for_butter` a Savitzky–Golay filter
+    (about 0.5 s, quadratic) replaces the Butterworth filter.
+
+    Args:
+        x: (T,) one coordinate, NaN where missing (runs are filtered separately; NaN stays NaN).
+        t_s: (T,) seconds.
+        s: cleaning settings.
+
+    Returns:
+        (filtered copy, filter name, whether the clip was treated as variable frame rate).
+    """
+    out = np.array(x, copy=True)
+    dts = np.diff(t_s)
+    if dts.size == 0 or not np.all(dts > 0):
+        return out, "none", False
+    dt = float(np.median(dts))
+    fps = 1.0 / dt
+    vfr = bool(np.max(np.abs(dts - dt)) > 0.25 * dt)
+    use_butter = fps >= s.min_fps_for_butter and s.lowpass_hz < 0.5 * fps
+    name = "butterworth" if use_butter else "savgol"
+    sos = butter(s.lowpass_order, s.lowpass_hz, fs=fps, output="sos") if use_butter else None
+    for a, b in _runs(np.isfinite(x)):
+        tt, xx = t_s[a:b], x[a:b]
+        grid = np.arange(tt[0], tt[-1] + dt / 2, dt) if vfr else tt
+        g = np.interp(grid, tt, xx) if vfr else xx
+        if sos is not None:
+            if g.size < 4:
+                continue
+            pad = min(3 * (2 * sos.shape[0] + 1), g.size - 1)
+            y = sosfiltfilt(sos, g, padlen=pad)
+        else:
+            win = min(max(5, int(round(0.5 * fps)) | 1), g.size if g.size % 2 else g.size - 1)
+            if win < 3:
+                continue
+            y = savgol_filter(g, win, polyorder=min(2, win - 1), mode="interp")
+        out[a:b] = np.interp(tt, grid, y) if vfr else y
+    return out, name, vfr
+
+
+def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanReport]:
+    """Gate, repair, de-spike, fill and smooth the client's keypoints.
+
+    Args:
+        track: the client's raw track; xy (T, K, 2) px, conf (T, K), t_s (T,) s.
+        s: cleaning settings.
+
+    Returns:
+        (cleaned track with NaN where still missing, report of what was done).
+    """
+    n = len(track)
+    t_s = np.asarray(track.t_s, np.float64)
+    xy = confidence_gate(np.asarray(track.xy, np.float64), np.asarray(track.conf, np.float64), s.conf_gate)
+    legs = list(map(int, LEG_KPS))
+    missing_frac = float(np.isnan(xy[:, legs, 0]).mean()) if n else 1.0
+    xy, n_swaps = repair_swaps(xy)
+    xy, bad = hampel(xy, s.hampel_window, s.hampel_sigmas)
+    filled = np.zeros(xy.shape[:2], bool)
+    filt, vfr = "none", False
+    for k in range(xy.shape[1]):
+        for c in range(2):
+            xy[:, k, c], f = fill_short_gaps(xy[:, k, c], t_s, s.max_gap_s)
+            filled[:, k] |= f
+            xy[:, k, c], name, v = lowpass(xy[:, k, c], t_s, s)
+            filt = name if name != "none" else filt
+            vfr |= v
+    still = np.isnan(xy[:, legs, 0])
+    gaps = [(float(t_s[a]), float(t_s[b - 1])) for a, b in _runs(still.any(axis=1))] if n else []
+    report = CleanReport(
+        frames=n,
+        seen_frac=float(track.seen.mean()) if n else 0.0,
+        missing_frac=missing_frac,
+        interpolated_frac=float(filled[:, legs].mean()) if n else 0.0,
+        left_missing_frac=float(still.mean()) if n else 1.0,
+        swaps_repaired=n_swaps,
+        outliers_removed=int(bad.sum()),
+        filter=filt,
+        vfr=vfr,
+        long_gaps_s=gaps,
+    )
+    return track.with_xy(xy.astype(np.float32)), report

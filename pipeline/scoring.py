@@ -1,0 +1,318 @@
+"""Turn a client's track into verdicts: clean → analyse → colour each metric by its band → area verdicts, cues.
+
+`evaluate(track, settings, video_name)` is the entry point the job calls. Pure: no I/O, no printing,
+deterministic. Bands and their sources come from configs/bands.toml (`settings.bands`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from pipeline.analysis.analyse import Analysis, RepAnalysis, analyse
+from pipeline.clean import CleanReport, clean_track
+from pipeline.keypoints import PoseTrack
+from pipeline.result import ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict
+from pipeline.settings import Settings
+
+SEVERITY = {"green": 0, "amber": 1, "red": 2}
+AREAS = {"knee_tracking": "Knee tracking", "hip_control": "Hip control", "depth": "Depth", "trunk": "Trunk"}
+CUES = {
+    "knee_tracking": "Before you bend, turn your thighs out from the hips so your knees stay over your feet.",
+    "hip_control": "Keep your hips level and your chest stacked over your hips as you go down and up.",
+    "trunk": "Brace your middle and keep your chest up as your hips sit back and down.",
+    "depth": "Sit a little deeper: aim for the tops of your thighs level with your knees.",
+}
+SUMMARY = {
+    ("knee_tracking", "green"): "Your knees stayed in line with your feet.",
+    ("knee_tracking", "amber"): "Your knees drifted a little inside the line of your feet.",
+    ("knee_tracking", "red"): "Your knees caved in, inside the line of your feet.",
+    ("hip_control", "green"): "Your hips and trunk stayed level and steady.",
+    ("hip_control", "amber"): "Your hips or trunk tipped a little to one side.",
+    ("hip_control", "red"): "Your hips or trunk tipped clearly to one side.",
+    ("trunk", "green"): "Your trunk angle stayed in a comfortable range.",
+    ("trunk", "amber"): "You leaned forward quite a lot.",
+    ("trunk", "red"): "You leaned forward a lot.",
+    ("depth", "green"): "Depth is shown for information.",
+}
+LEG_KEYS = ("knee_track", "fppa", "valgus_excursion", "hip_adduction")
+MIN_FRAMES = 10
+
+
+def _band_of(key: str, bands: dict[str, Any]) -> tuple[str, str, dict[str, Any] | None]:
+    """(band name, leg word or "", band table or None) for a metric key like "knee_track_left"."""
+    for leg in ("left", "right"):
+        if key.endswith("_" + leg) and key[: -len(leg) - 1] in bands:
+            return key[: -len(leg) - 1], leg, bands[key[: -len(leg) - 1]]
+    return key, "", bands.get(key)
+
+
+def colour_of(value: float, band: dict[str, Any]) -> Colour:
+    """Green/amber/red of a finite value under a band table; "grey" for NaN (never green)."""
+    if not np.isfinite(value):
+        return "grey"
+    d, amber, red = band["direction"], float(band["amber"]), float(band["red"])
+    if d == "report":
+        return "green"
+    bad = (lambda x: x >= red, lambda x: x >= amber) if d == "high_bad" else (lambda x: x < red, lambda x: x < amber)
+    return "red" if bad[0](value) else "amber" if bad[1](value) else "green"
+
+
+def band_words(band: dict[str, Any]) -> str:
+    """The band in words, e.g. "green ≥ −6% · amber −6…−11% · red < −11%"."""
+    u, a, r = band["unit"], _num(band["amber"]), _num(band["red"])
+    if band["direction"] == "report":
+        return "reported, not judged"
+    if band["direction"] == "high_bad":
+        return f"green < {a}{u} · amber {a}–{r}{u} · red ≥ {r}{u}"
+    return f"green ≥ {a}{u} · amber {a}…{r}{u} · red < {r}{u}"
+
+
+def _num(x: float) -> str:
+    s = f"{x:g}"
+    return s.replace("-", "−")
+
+
+def metric_value(key: str, value: float, reason: str, exercise: str, bands: dict[str, Any]) -> MetricValue:
+    """One MetricValue: coloured by its band when measurable and scored for this exercise, else grey + reason."""
+    name, leg, band = _band_of(key, bands)
+    if band is None:
+        band = {"label": key.replace("_", " "), "unit": "", "direction": "report", "amber": 0, "red": 0, "source": ""}
+    label = (f"{leg.capitalize()} " if leg else "") + str(band["label"])
+    label = label[0].upper() + label[1:]
+    ok = bool(np.isfinite(value))
+    unit = str(band["unit"])
+    display = (
+        "—"
+        if not ok
+        else f"{value:+.0f}{unit}"
+        if unit == "%"
+        else f"{value:.2f}"
+        if not unit
+        else f"{value:.0f}{unit}"
+    )
+    colour: Colour = colour_of(value, band)
+    if ok and exercise not in band.get("scored_for", []) and band["direction"] != "report":
+        colour, reason = "grey", f"shown for context only ({display}): this band is not used for {exercise}s"
+    return MetricValue(
+        key=key,
+        label=label,
+        value=float(value) if ok else None,
+        unit=unit,
+        display=display,
+        colour=colour,
+        measurable=ok,
+        reason=reason if not ok or colour == "grey" else "",
+        band=band_words(band),
+        source=str(band.get("source", "")),
+    )
+
+
+def _is_worse(a: float, b: float, band: dict[str, Any]) -> bool:
+    return a < b if band["direction"] == "low_bad" else a > b
+
+
+def _clip_metrics(reps: list[RepAnalysis], exercise: str, bands: dict[str, Any]) -> list[MetricValue]:
+    """Median over reps (complete reps when there are any); worst_rep names the rep with the worst value."""
+    use = [i for i, r in enumerate(reps) if r.events.complete] or list(range(len(reps)))
+    out: list[MetricValue] = []
+    for key in reps[0].values if reps else []:
+        vals = np.array([reps[i].values[key] for i in use], float)
+        fin = np.isfinite(vals)
+        reason = next((reps[i].reasons.get(key, "") for i in use if reps[i].reasons.get(key)), "")
+        med = float(np.median(vals[fin])) if fin.any() else float("nan")
+        mv = metric_value(key, med, reason, exercise, bands)
+        band = _band_of(key, bands)[2]
+        if fin.any() and band is not None and band["direction"] != "report":
+            worst = max((i for i, f in zip(use, fin, strict=True) if f), key=lambda i: _sev(reps[i].values[key], band))
+            mv = MetricValue(**{**mv.__dict__, "worst_rep": worst + 1})
+        out.append(mv)
+    return out
+
+
+def _sev(v: float, band: dict[str, Any]) -> float:
+    return v if band["direction"] == "high_bad" else -v
+
+
+def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str) -> list[Verdict]:
+    out: list[Verdict] = []
+    for area, label in AREAS.items():
+        ms = [m for m in clip if m.key.startswith(_AREA_PREFIX[area])]
+        scored = [m for m in ms if m.measurable and m.colour != "grey"]
+        if not passed or not scored:
+            reason = gate_reason if not passed else next((m.reason for m in ms if m.reason), note)
+            out.append(Verdict(area, label, "grey", "Not measurable from this video.", False, reason))
+            continue
+        colour: Colour = max((m.colour for m in scored), key=lambda c: SEVERITY[c])  # type: ignore[arg-type]
+        summary = SUMMARY.get((area, colour), SUMMARY.get((area, "green"), ""))
+        out.append(Verdict(area, label, colour, summary))
+    return out
+
+
+_AREA_PREFIX = {
+    "knee_tracking": ("knee_track", "fppa", "valgus_excursion", "kasr"),
+    "hip_control": ("hip_adduction", "pelvic_drop", "trunk_lateral_lean", "knee_asymmetry"),
+    "depth": ("depth_thigh_deg", "knee_flexion_bottom_deg"),
+    "trunk": ("trunk_incline_deg",),
+}
+
+
+def _quality(clean: CleanReport, a: Analysis | None, min_quality: float) -> tuple[Quality, str]:
+    """The data-quality gate: enough frames, the client seen, legs usable in the reps, at least one rep."""
+    notes: list[str] = []
+    if clean.frames < MIN_FRAMES or clean.seen_frac == 0:
+        reason = "no person was found in this video" if clean.seen_frac == 0 else "the video is too short"
+    elif a is None or not a.reps:
+        reason = "no squat or lunge repetitions were found"
+    elif a.legs_frac_reps < min_quality:
+        reason = f"hips, knees and ankles were visible in only {a.legs_frac_reps:.0%} of the rep frames"
+    else:
+        reason = ""
+    if clean.long_gaps_s:
+        notes.append(f"{len(clean.long_gaps_s)} stretch(es) where the legs were hidden for more than a moment.")
+    if clean.swaps_repaired:
+        notes.append(f"Left and right were swapped by the pose model in {clean.swaps_repaired} frames; repaired.")
+    if reason:
+        notes.insert(0, reason[0].upper() + reason[1:] + ".")
+    q = Quality(
+        frames=clean.frames,
+        seen_frac=round(clean.seen_frac, 3),
+        legs_frac=round(1.0 - clean.left_missing_frac, 3),
+        interpolated_frac=round(clean.interpolated_frac, 3),
+        swaps_repaired=clean.swaps_repaired,
+        outliers_removed=clean.outliers_removed,
+        passed=not reason,
+        notes=notes,
+    )
+    return q, reason
+
+
+def _series(a: Analysis | None, t_s: np.ndarray, bands: dict[str, Any]) -> Series:
+    n = t_s.size
+    band = bands.get("knee_track")
+    if a is None or band is None:
+        nan = [float("nan")] * n
+        return Series(list(map(float, t_s)), nan, nan, nan, ["grey"] * n, ["grey"] * n, [0] * n)
+    kl = a.knee_drift.get("left", np.full(n, np.nan))
+    kr = a.knee_drift.get("right", np.full(n, np.nan))
+    return Series(
+        t_s=[float(x) for x in t_s],
+        hip_depth=[float(x) for x in np.clip(a.depth, 0.0, 1.0)],
+        knee_left=[float(x) for x in kl],
+        knee_right=[float(x) for x in kr],
+        knee_colour_left=[colour_of(float(x), band) for x in kl],
+        knee_colour_right=[colour_of(float(x), band) for x in kr],
+        rep_of_frame=[int(x) for x in a.rep_of_frame],
+        knee_metric="knee_track",
+        knee_unit="%",
+        knee_band=(float(band["amber"]), float(band["red"])),
+    )
+
+
+def _reps(a: Analysis, bands: dict[str, Any]) -> list[Rep]:
+    out: list[Rep] = []
+    for i, r in enumerate(a.reps):
+        ms = [metric_value(k, v, r.reasons.get(k, ""), a.exercise.exercise, bands) for k, v in r.values.items()]
+        scored = [m.colour for m in ms if m.colour != "grey"]
+        colour: Colour = max(scored, key=lambda c: SEVERITY[c]) if scored else "grey"  # type: ignore[assignment]
+        e = r.events
+        out.append(
+            Rep(
+                index=i + 1,
+                start_s=float(a.t_s[e.start]),
+                bottom_s=float(a.t_s[e.bottom]),
+                end_s=float(a.t_s[e.end]),
+                lead_leg=r.lead_leg,
+                eccentric_s=round(r.tempo[0], 2),
+                concentric_s=round(r.tempo[2], 2),
+                complete=e.complete,
+                metrics=ms,
+                colour=colour,
+            )
+        )
+    return out
+
+
+def _worst_best(a: Analysis) -> tuple[int | None, int | None]:
+    """Reps with the most and least inward knee (the lower knee value of the two), 1-based."""
+    score = []
+    for r in a.reps:
+        both = np.array([r.values.get("knee_track_left", np.nan), r.values.get("knee_track_right", np.nan)])
+        score.append(float(np.nanmin(both)) if np.isfinite(both).any() else float("nan"))
+    fin = [i for i, v in enumerate(score) if np.isfinite(v)]
+    if not fin:
+        return (1, 1) if a.reps else (None, None)
+    return min(fin, key=lambda i: score[i]) + 1, max(fin, key=lambda i: score[i]) + 1
+
+
+def _cues(verdicts: list[Verdict]) -> list[str]:
+    """At most two cues: the worst colour first, ties in area order (knees before hips before trunk)."""
+    flagged = [v for v in verdicts if v.measurable and v.colour in ("amber", "red") and v.area in CUES]
+    order = list(AREAS)
+    flagged.sort(key=lambda v: (-SEVERITY[v.colour], order.index(v.area)))
+    return [CUES[v.area] for v in flagged[:2]]
+
+
+def _notes(a: Analysis | None) -> list[str]:
+    if a is None:
+        return []
+    notes = list(a.notes)
+    v = a.view
+    if v.view == "oblique":
+        notes.append(
+            f"Filmed at an angle (about {v.yaw_deg:.0f}° from square-on): knee tracking is corrected for it; "
+            "film square-on from the front for knees and hips, and from the side for depth and trunk."
+        )
+    elif v.view == "front":
+        notes.append("Filmed from the front: depth and trunk lean need a side view.")
+    elif v.view == "side":
+        notes.append("Filmed from the side: knees and hips need a front view.")
+    if a.exercise.pattern:
+        notes.append(f"Lunges, {a.exercise.pattern}.")
+    return notes
+
+
+def evaluate(track: PoseTrack, settings: Settings, video_name: str) -> ClipResult:
+    """Clean, analyse and score one client track.
+
+    Args:
+        track: the client's raw keypoint track (may be empty or have no person).
+        settings: loaded settings; uses `.clean`, `.analysis` and `.bands`.
+        video_name: file name shown in the report.
+
+    Returns:
+        The clip's result. Never raises for an empty or useless track: its verdicts are grey with the reason
+        and `quality.passed` is False.
+    """
+    bands = settings.bands
+    cleaned, clean = clean_track(track, settings.clean)
+    a = analyse(cleaned, settings.analysis) if clean.frames >= MIN_FRAMES and clean.seen_frac > 0 else None
+    quality, gate = _quality(clean, a, settings.analysis.min_quality)
+    exercise = a.exercise.exercise if a else "unknown"
+    reps = _reps(a, bands) if a else []
+    clip = _clip_metrics(a.reps, exercise, bands) if a else []
+    note = "" if a is None else "not measurable in this view"
+    verdicts = _verdicts(clip, quality.passed, gate, note)
+    worst, best = _worst_best(a) if a else (None, None)
+    t_s = np.asarray(track.t_s, float)
+    return ClipResult(
+        video=video_name,
+        view=a.view.view if a else "unknown",
+        view_confidence=a.view.confidence if a else 0.0,
+        exercise=exercise,
+        exercise_confidence=a.exercise.confidence if a else 0.0,
+        fps=float(track.fps) if track.fps else 0.0,
+        duration_s=float(t_s[-1] - t_s[0]) if t_s.size > 1 else 0.0,
+        backend=track.backend,
+        model_id=track.model_id,
+        quality=quality,
+        reps=reps,
+        clip_metrics=clip,
+        verdicts=verdicts,
+        cues=_cues(verdicts) if quality.passed else [],
+        series=_series(a, t_s, bands),
+        notes=_notes(a),
+        worst_rep=worst if reps else None,
+        best_rep=best if reps else None,
+    )
