@@ -151,7 +151,7 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
 
 
 _AREA_PREFIX = {
-    "knee_tracking": ("knee_track", "fppa", "valgus_excursion", "kasr"),
+    "knee_tracking": ("knee_track", "knee_drift", "fppa", "valgus_excursion", "kasr"),
     "hip_control": ("hip_adduction", "pelvic_drop", "trunk_lateral_lean", "knee_asymmetry"),
     "depth": ("depth_thigh_deg", "knee_flexion_bottom_deg"),
     "trunk": ("trunk_incline_deg",),
@@ -194,8 +194,8 @@ def _series(a: Analysis | None, t_s: np.ndarray, bands: dict[str, Any]) -> Serie
     if a is None or band is None:
         nan = [float("nan")] * n
         return Series(list(map(float, t_s)), nan, nan, nan, ["grey"] * n, ["grey"] * n, [0] * n)
-    kl = a.knee_drift.get("left", np.full(n, np.nan))
-    kr = a.knee_drift.get("right", np.full(n, np.nan))
+    kl = a.knee_angle.get("left", np.full(n, np.nan))
+    kr = a.knee_angle.get("right", np.full(n, np.nan))
     return Series(
         t_s=[float(x) for x in t_s],
         hip_depth=[float(x) for x in np.clip(a.depth, 0.0, 1.0)],
@@ -205,7 +205,7 @@ def _series(a: Analysis | None, t_s: np.ndarray, bands: dict[str, Any]) -> Serie
         knee_colour_right=[colour_of(float(x), band) for x in kr],
         rep_of_frame=[int(x) for x in a.rep_of_frame],
         knee_metric="knee_track",
-        knee_unit="%",
+        knee_unit="°",
         knee_band=(float(band["amber"]), float(band["red"])),
     )
 

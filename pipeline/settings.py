@@ -68,6 +68,7 @@ class AnalysisSettings:
     max_yaw_knee_deg: float = _f(45.0, "Knee tracking is judged up to this camera yaw from square-on, degrees.")
     knee_window_depth: float = _f(0.4, "Knee tracking is read where the hip has dropped this share of the rep.")
     persist_frames: int = _f(3, "A knee value counts only when held this many consecutive frames.")
+    knee_perspective: float = _f(0.5, "Knee height as a share of the camera's, for the perspective fix of knee travel.")
 
 
 @dataclass(frozen=True)

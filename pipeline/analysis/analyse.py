@@ -45,7 +45,7 @@ class Analysis:
     exercise: ex.ExerciseEstimate
     reps: list[RepAnalysis]
     depth: F64  # hip drop, 0 standing … 1 deepest point of the clip
-    knee_drift: dict[str, F64]  # "left"/"right": knee drift across the foot, % shank (NaN outside the bend)
+    knee_angle: dict[str, F64]  # "left"/"right": knee travel direction from the foot axis, ° (NaN near standing)
     rep_of_frame: npt.NDArray[np.int64]
     legs_frac_reps: float  # share of rep frames with hips, knees and ankles all present
     feet: bool  # heel and toe points present
@@ -139,14 +139,20 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
             [nanmedian(dist(p[Kp.L_KNEE], p[Kp.L_ANKLE])[first]), nanmedian(dist(p[Kp.R_KNEE], p[Kp.R_ANKLE])[first])]
         )
     )
-    gaps = [float(ex.knee_height_gap(p[Kp.L_KNEE][r.bottom], p[Kp.R_KNEE][r.bottom], shank0)) for r in events]
+    splits = [
+        ex.split_stance(
+            p[Kp.L_KNEE][r.bottom],
+            p[Kp.R_KNEE][r.bottom],
+            p[Kp.L_ANKLE][r.bottom],
+            p[Kp.R_ANKLE][r.bottom],
+            shank0,
+            view.view == "side",
+        )
+        for r in events
+    ]
     hip_mid = mid(p[Kp.L_HIP], p[Kp.R_HIP])
-    travel = (
-        float(np.nanmax(hip_mid[:, 0]) - np.nanmin(hip_mid[:, 0])) / (2.0 * shank0)
-        if np.isfinite(hip_mid).any()
-        else 0.0
-    )
-    exercise = ex.classify_exercise(np.array(gaps), travel)
+    travel = float(np.nanmax(hip_mid[:, 0]) - np.nanmin(hip_mid[:, 0])) / shank0 if np.isfinite(hip_mid).any() else 0.0
+    exercise = ex.classify_exercise(np.array([x[0] for x in splits]), [x[1] for x in splits], travel)
     drift = {leg: np.full(n, np.nan) for leg in LEGS}
     reps: list[RepAnalysis] = []
     for i, r in enumerate(events):
@@ -155,9 +161,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         values, reasons = _rep_metrics(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, drift)
         reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), values, reasons))
     notes = [] if feet else ["The pose model gave no heel or toe points: knee tracking assumes the toes point forward."]
-    return Analysis(
-        t_s, view, exercise, reps, depth, {k: 100.0 * v for k, v in drift.items()}, rep_of, legs_frac, feet, notes
-    )
+    return Analysis(t_s, view, exercise, reps, depth, drift, rep_of, legs_frac, feet, notes)
 
 
 def _window(h: F64, r: RepEvents, frac: float) -> npt.NDArray[np.intp]:
@@ -176,27 +180,30 @@ def _knee_track(
     base: npt.NDArray[np.intp],
     feet: bool,
     s: AnalysisSettings,
-) -> tuple[F64, float, str]:
-    """Per-frame knee drift across the foot over the rep (fraction of shank), the rep's worst value, reason."""
+) -> tuple[F64, float, float, str]:
+    """Per-frame knee travel angle over the rep (°), the rep's worst angle (°) and drift (% shank), reason."""
     _, k, a, he, to = LEGS[leg]
+    nan = float("nan")
     shank = float(nanmedian(dist(p[k], p[a])[base]))
     if not np.isfinite(shank) or shank <= 0:
-        return np.full(0, np.nan), float("nan"), "the knee or ankle was not seen while standing"
-    sin_az = 0.0
+        return np.full(0, np.nan), nan, nan, "the knee or ankle was not seen while standing"
+    sin_az, persp = 0.0, 0.0
     if feet:
-        sin_az = knee.foot_azimuth_sin(
-            nanmedian(p[he][base], 0), nanmedian(p[to][base], 0), lat, s.foot_to_shank * shank
-        )
-        if not np.isfinite(sin_az):
-            sin_az = 0.0
+        heel, toe = nanmedian(p[he][base], 0), nanmedian(p[to][base], 0)
+        sin_az = knee.foot_azimuth_sin(heel, toe, lat, s.foot_to_shank * shank)
+        sin_az = sin_az if np.isfinite(sin_az) else 0.0
+        # the knee sits about halfway between the floor and a camera at hip height: half the floor's slope
+        persp = s.knee_perspective * knee.ground_slope(heel, toe, s.foot_to_shank * shank, sin_az)
     if np.sqrt(1.0 - sin_az**2) < s.min_foot_cos:
-        return np.full(0, np.nan), float("nan"), "this foot points too far across the camera to see the knee move in"
+        return np.full(0, np.nan), nan, nan, "this foot points too far across the camera to see the knee move in"
     base_dx = float(nanmedian(lat * (p[k][base, 0] - p[a][base, 0])))
     seg = np.arange(r.start, r.end + 1)
-    v = knee.knee_drift_across_foot(p[k][seg], p[a][seg], base_dx, shank, sin_az, lat)
+    v, along = knee.knee_travel_across_foot(p[k][seg], p[a][seg], base_dx, shank, sin_az, lat, persp)
+    ang = knee.knee_travel_angle_deg(v, along)
     win = _window(h, r, s.knee_window_depth) - r.start
-    worst = rolling_persistent_min(v[win], s.persist_frames)
-    return v, worst, "" if np.isfinite(worst) else "too few knee points in the deep part of the rep"
+    worst = rolling_persistent_min(ang[win], s.persist_frames)
+    drift = 100.0 * rolling_persistent_min(v[win], s.persist_frames)
+    return ang, worst, drift, "" if np.isfinite(worst) else "too few knee points in the deep part of the rep"
 
 
 def _rep_metrics(
@@ -222,15 +229,16 @@ def _rep_metrics(
         lat = lateral[leg]
         hp, k, a = (p[x] for x in LEGS[leg][:3])
         key = f"knee_track_{leg}"
+        vals[f"knee_drift_{leg}"] = np.nan
         if not front_ok:
             vals[key], why[key] = np.nan, "needs a front or near-front view"
         elif exercise == "lunge" and lead is not None and lead != leg:
             vals[key], why[key] = np.nan, "rear leg in a lunge: only the front knee is judged"
         else:
-            v, vals[key], why[key] = _knee_track(p, leg, lat, r, h, base, feet, s)
-            vals[key] *= 100.0
+            v, vals[key], vals[f"knee_drift_{leg}"], why[key] = _knee_track(p, leg, lat, r, h, base, feet, s)
             if v.size:
                 drift[leg][r.start : r.end + 1] = v
+        why[f"knee_drift_{leg}"] = why[key]
         thigh0 = float(nanmedian(dist(hp, k)[base]))
         f = knee.fppa_deg(hp[ecc], k[ecc], a[ecc], lat)
         usable = knee.thigh_visible(hp[ecc], k[ecc], thigh0, s.thigh_foreshortening) & (hp[ecc, 1] < k[ecc, 1])

@@ -91,10 +91,17 @@ def foot_azimuth_sin(heel: F64, toe: F64, lateral: float, foot_len_px: float) ->
     return float(np.clip(dx / foot_len_px, -0.95, 0.95)) if np.isfinite(dx) and foot_len_px > 0 else float("nan")
 
 
-def knee_drift_across_foot(
-    knee: F64, ankle: F64, base_dx: float, shank_px: float, sin_az: float, lateral: float, n_iter: int = 3
-) -> F64:
-    """Knee travel across the foot axis since standing, as a fraction of the shank (+ lateral, − medial).
+def knee_travel_across_foot(
+    knee: F64,
+    ankle: F64,
+    base_dx: float,
+    shank_px: float,
+    sin_az: float,
+    lateral: float,
+    persp: float = 0.0,
+    n_iter: int = 8,
+) -> tuple[F64, F64]:
+    """Knee travel since standing split into along-the-foot s and across-the-foot v, fractions of the shank.
 
     In 3D the knee's horizontal travel relative to the planted ankle splits into s along the foot (a good
     squat) and v across it (− = caving inside the foot line). A front-ish camera sees only its image-x part,
@@ -107,21 +114,57 @@ def knee_drift_across_foot(
         shank_px: standing shank length L, px.
         sin_az: `foot_azimuth_sin` of this leg (0 when the feet are unknown: assumes toes straight ahead).
         lateral: ±1 image-x direction of the leg's lateral side.
+        persp: image-y px the knee sinks per px it comes toward the camera (perspective of a camera above the
+            knee; see `ground_slope`); the vertical shank length is corrected by it before s is derived.
         n_iter: fixed-point iterations for s and v.
 
     Returns:
-        (T,) v / L (dimensionless); NaN where knee or ankle is missing.
+        (v / L, s / L), each (T,); + v lateral, − v medial; NaN where knee or ankle is missing.
     """
     knee, ankle = np.asarray(knee, np.float64), np.asarray(ankle, np.float64)
     dx = lateral * (knee[:, 0] - ankle[:, 0]) - base_dx
     h = ankle[:, 1] - knee[:, 1]
-    d2 = np.maximum(shank_px**2 - h**2, 0.0)
     cos_az = np.sqrt(1.0 - sin_az**2)
     v = np.zeros_like(dx)
+    s = np.zeros_like(dx)
     for _ in range(n_iter):
+        d2 = np.maximum(shank_px**2 - (h + persp * s * cos_az) ** 2, 0.0)
         s = np.sqrt(np.maximum(d2 - v**2, 0.0))
         v = (dx - s * sin_az) / cos_az
-    return v / shank_px
+    s = np.where(np.isfinite(v), s, np.nan)
+    return v / shank_px, s / shank_px
+
+
+def ground_slope(heel: F64, toe: F64, foot_len_px: float, sin_az: float) -> float:
+    """Image-y px per px of depth on the floor, from the standing foot: 0 for a camera at floor level.
+
+    The toe is nearer the camera than the heel by F·cos(az); a camera above the floor sees it lower on screen
+    by about F·cos(az)·(camera height ÷ distance). Returns that ratio, clipped to [0, 0.6]; 0 when unknown.
+
+    Args:
+        heel, toe: (2,) px, standing medians.
+        foot_len_px: 3D heel→toe length, px.
+        sin_az: `foot_azimuth_sin` of the foot.
+    """
+    dy = float(toe[1]) - float(heel[1])
+    cos_az = np.sqrt(max(1.0 - sin_az**2, 1e-6))
+    g = dy / (foot_len_px * cos_az) if foot_len_px > 0 else float("nan")
+    return float(np.clip(g, 0.0, 0.6)) if np.isfinite(g) else 0.0
+
+
+def knee_travel_angle_deg(v: F64, s: F64, min_travel: float = 0.15) -> F64:
+    """Direction of the knee's travel from the foot axis, degrees: 0 = over the foot, − = inside (a cave).
+
+    Args:
+        v, s: (T,) across- and along-foot travel from `knee_travel_across_foot`, fractions of the shank.
+        min_travel: below this total travel (shank fractions) the direction is undefined (NaN).
+
+    Returns:
+        (T,) degrees in (−180, 180]; NaN near standing or where missing.
+    """
+    v, s = np.asarray(v, np.float64), np.asarray(s, np.float64)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.hypot(v, s) >= min_travel, np.degrees(np.arctan2(v, s)), np.nan)
 
 
 def knee_inside_foot(knee: F64, heel: F64, ankle: F64, toe: F64, lateral: float, shank_px: float) -> F64:
@@ -137,4 +180,4 @@ def knee_inside_foot(knee: F64, heel: F64, ankle: F64, toe: F64, lateral: float,
         (T,) ratio; the "inside the foot" rule flags m < −0.05.
     """
     foot_lat = lateral * np.array([heel[0], ankle[0], toe[0]], np.float64)
-    return (lateral * np.asarray(knee, np.float64)[:, 0] - np.min(foot_lat)) / shank_px
+    return (lateral * np.asarray(knee, np.float64)[:, 0] - np.nanmin(foot_lat)) / shank_px

@@ -1,0 +1,67 @@
+"""Knee metrics on hand-built points whose answer is computed by hand (image px, y down)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.analysis import knee
+
+HIP, ANKLE = np.array([[100.0, 0.0]]), np.array([[100.0, 200.0]])
+
+
+@pytest.mark.parametrize(
+    ("knee_x", "lateral", "fppa", "disp"),
+    [
+        (100.0, 1.0, 0.0, 0.0),  # straight leg
+        (100.0 - 100 * np.tan(np.radians(10)), 1.0, 20.0, 100 * np.tan(np.radians(10)) / 2),  # knee 17.6 px medial
+        (100.0 + 100 * np.tan(np.radians(10)), 1.0, -20.0, -100 * np.tan(np.radians(10)) / 2),  # lateral: varus
+        (100.0 + 100 * np.tan(np.radians(10)), -1.0, 20.0, 100 * np.tan(np.radians(10)) / 2),  # other leg: medial
+        (np.nan, 1.0, np.nan, np.nan),
+    ],
+    ids=["straight", "medial-20deg", "lateral-20deg", "mirrored-leg", "missing"],
+)
+def test_fppa_and_medial_displacement(knee_x: float, lateral: float, fppa: float, disp: float) -> None:
+    k = np.array([[knee_x, 100.0]])  # midway: each half bends by atan(dx/100), FPPA = twice that
+    np.testing.assert_allclose(knee.fppa_deg(HIP, k, ANKLE, lateral), [fppa], atol=1e-9)
+    np.testing.assert_allclose(knee.knee_medial_disp_pct(HIP, k, ANKLE, lateral), [disp], atol=1e-9)
+
+
+def test_kasr_and_thigh_visibility() -> None:
+    kl, kr = np.array([[140.0, 0], [120, 0]]), np.array([[60.0, 0], [80, 0]])
+    al, ar = np.array([[150.0, 0], [150, 0]]), np.array([[50.0, 0], [50, 0]])
+    np.testing.assert_allclose(knee.kasr(kl, kr, al, ar), [0.8, 0.4])
+    vis = knee.thigh_visible(np.array([[0.0, 0], [0, 0]]), np.array([[0.0, 100], [0, 50]]), 100.0, 0.55)
+    assert vis.tolist() == [True, False]
+
+
+@pytest.mark.parametrize(
+    ("toe_out", "cave", "expected_angle"),
+    [(0.0, 0.0, 0.0), (30.0, 0.0, 0.0), (30.0, 10.0, -10.0), (0.0, 15.0, -15.0), (15.0, -5.0, 5.0)],
+    ids=["forward", "toe-out-30-on-track", "toe-out-30-cave-10", "forward-cave-15", "toe-out-15-outward-5"],
+)
+def test_knee_travel_is_measured_from_the_foot_axis(toe_out: float, cave: float, expected_angle: float) -> None:
+    """Orthographic front view: shank L = 100 px tilts 35° along a direction `cave`° inside the foot axis."""
+    lat, L, beta = 1.0, 100.0, np.radians(35.0)
+    direction = np.radians(toe_out - cave)  # azimuth of the knee's travel, + toward lateral
+    ankle = np.array([[200.0, 300.0]])
+    horiz = L * np.sin(beta)
+    kneept = np.array([[200.0 + lat * horiz * np.sin(direction), 300.0 - L * np.cos(beta)]])
+    foot = 60.0  # heel→toe 0.6 L
+    heel, toe = np.array([200.0, 310.0]), np.array([200.0 + foot * np.sin(np.radians(toe_out)), 310.0])
+    sin_az = knee.foot_azimuth_sin(heel, toe, lat, foot)
+    v, s = knee.knee_travel_across_foot(kneept, ankle, 0.0, L, sin_az, lat)
+    np.testing.assert_allclose(np.hypot(v, s), [np.sin(beta)], atol=1e-6)
+    np.testing.assert_allclose(knee.knee_travel_angle_deg(v, s), [expected_angle], atol=1e-6)
+
+
+def test_knee_travel_angle_is_undefined_near_standing_and_missing() -> None:
+    out = knee.knee_travel_angle_deg(np.array([0.01, np.nan, -0.2]), np.array([0.05, 0.5, 0.2]))
+    assert np.isnan(out[:2]).all() and out[2] == pytest.approx(-45.0)
+
+
+def test_knee_inside_foot_uses_the_most_medial_foot_point() -> None:
+    m = knee.knee_inside_foot(
+        np.array([[95.0, 0]]), np.array([100.0, 0]), np.array([102.0, 0]), np.array([120.0, 0]), 1.0, 100.0
+    )
+    np.testing.assert_allclose(m, [-0.05])

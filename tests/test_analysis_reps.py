@@ -1,0 +1,78 @@
+"""Reps, view and exercise: hand-built hip heights and foot vectors with known answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pipeline.analysis import exercise, view
+from pipeline.analysis.reps import find_reps, tempo_s
+
+T = np.arange(0, 12, 1 / 30)
+
+
+def _dips(centres: list[float], depth: float = 0.4, width: float = 1.0) -> np.ndarray:
+    h = np.ones_like(T)
+    for c in centres:
+        u = np.clip((T - c) / width + 0.5, 0, 1)
+        h -= depth * np.sin(np.pi * u) ** 2
+    return h
+
+
+@pytest.mark.parametrize(
+    ("height", "bottoms", "complete"),
+    [
+        (_dips([3, 5.5, 8]), [3, 5.5, 8], [True] * 3),
+        (_dips([3, 5.5, 8]) + 0.02 * np.sin(2 * np.pi * 2 * T), [3, 5.5, 8], [True] * 3),  # walking bounce on top
+        (np.ones_like(T) - 0.03 * (np.sin(2 * np.pi * 1.8 * T) > 0), [], []),  # walking in only: no reps
+        (_dips([0.2, 5, 11.9]), [5], [True]),  # reps cut by both clip edges are not counted
+        (_dips([5, 11.7]), [5, 11.7], [True, False]),  # cut during the rise: partial
+    ],
+    ids=["three-reps", "with-bounce", "walking-no-reps", "edges-cut", "partial-end"],
+)
+def test_find_reps(height: np.ndarray, bottoms: list[float], complete: list[bool]) -> None:
+    reps = find_reps(height, T, 0.5, 0.5, 0.1)
+    np.testing.assert_allclose([T[r.bottom] for r in reps], bottoms, atol=1 / 30 + 1e-9)
+    assert [r.complete for r in reps] == complete
+
+
+def test_tempo_splits_down_pause_up() -> None:
+    h = np.ones_like(T)
+    h[(T > 1) & (T <= 2)] = 1 - 0.5 * (T[(T > 1) & (T <= 2)] - 1)  # down 1 s
+    h[(T > 2) & (T <= 3)] = 0.5  # pause 1 s
+    h[(T > 3) & (T <= 5)] = 0.5 + 0.25 * (T[(T > 3) & (T <= 5)] - 3)  # up 2 s
+    (rep,) = find_reps(h, T, 0.5, 0.5, 0.1)
+    ecc, pause, con = tempo_s(h, T, rep)
+    assert ecc == pytest.approx(0.95, abs=0.1) and pause == pytest.approx(1.0, abs=0.15)
+    assert con == pytest.approx(1.9, abs=0.1)
+
+
+@pytest.mark.parametrize(
+    ("yaw", "toe"), [(0, 0), (0, 30), (30, 15), (20, 0)], ids=["front", "toe-out", "oblique", "20"]
+)
+def test_yaw_and_toe_out_from_feet(yaw: float, toe: float) -> None:
+    foot = 60.0
+    fl = foot * np.sin(np.radians(toe + yaw))  # left foot's lateral-signed image x
+    fr = foot * np.sin(np.radians(toe - yaw))
+    got_yaw, got_toe = view.yaw_from_feet(np.zeros(2), np.array([fl, 0]), np.zeros(2), np.array([-fr, 0]), 1.0, foot)
+    assert (got_yaw, got_toe) == (pytest.approx(yaw), pytest.approx(toe))
+
+
+@pytest.mark.parametrize(
+    ("yaw", "name"),
+    [(5, "front"), (30, "oblique"), (75, "side"), (np.nan, "unknown")],
+    ids=["front", "oblique", "side", "unknown"],
+)
+def test_classify_view(yaw: float, name: str) -> None:
+    assert view.classify_view(yaw, "feet").view == name
+
+
+def test_exercise_from_split_stance() -> None:
+    sq = exercise.classify_exercise(np.array([0.02, 0.05, 0.01]), ["left"] * 3, 0.1)
+    assert sq.exercise == "squat" and sq.lead_legs == [None] * 3
+    lu = exercise.classify_exercise(np.array([0.8, 0.7, 0.9]), ["left", "right", "left"], 3.0)
+    assert (lu.exercise, lu.lead_legs, lu.pattern) == ("lunge", ["left", "right", "left"], "walking")
+    score, lead = exercise.split_stance(
+        np.array([0, 900.0]), np.array([0, 1000.0]), np.array([0, 1100.0]), np.array([0, 1000.0]), 100.0, False
+    )
+    assert score == pytest.approx(1.0) and lead == "left"

@@ -1,0 +1,96 @@
+"""Cleaning: confidence gate, short-gap fill on real timestamps, swap repair, Hampel, zero-phase low-pass."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from synthetic_tracks import Spec, make_track
+
+from pipeline.clean import clean_track, confidence_gate, fill_short_gaps, hampel, lowpass, repair_swaps
+from pipeline.keypoints import N_KP, Kp
+from pipeline.settings import CleanSettings
+
+
+def test_confidence_gate_sets_low_points_missing() -> None:
+    xy = np.ones((2, 3, 2))
+    out = confidence_gate(xy, np.array([[0.9, 0.2, 0.3], [0.0, 1.0, 0.29]]), 0.3)
+    assert np.isnan(out[:, :, 0]).tolist() == [[False, True, False], [True, False, True]]
+
+
+@pytest.mark.parametrize(
+    ("t_s", "missing", "filled"),
+    [
+        (np.arange(20) / 30, slice(5, 14), True),  # 9 frames at 30 fps = 0.3 s: filled
+        (np.arange(20) / 30, slice(5, 15), False),  # 10 frames: too long, stays missing
+        (np.r_[np.arange(6) / 30, 0.2 + np.arange(1, 14) / 60], slice(6, 15), True),  # VFR: 9 frames of 1/60 s
+    ],
+    ids=["0.3s-filled", "0.33s-kept-missing", "vfr-real-time"],
+)
+def test_fill_short_gaps_uses_real_time(t_s: np.ndarray, missing: slice, filled: bool) -> None:
+    x = 2.0 * t_s + 1.0
+    y = x.copy()
+    y[missing] = np.nan
+    out, mask = fill_short_gaps(y, t_s, 0.3)
+    assert mask[missing].all() == filled
+    if filled:
+        np.testing.assert_allclose(out, x)  # linear in time, so interpolation is exact even with VFR
+    assert not np.isnan(out[0]) and mask.sum() in (0, missing.stop - missing.start)
+
+
+def test_repair_swaps_undoes_a_short_leg_swap() -> None:
+    t = 40
+    xy = np.zeros((t, N_KP, 2))
+    for k, x in (
+        (Kp.L_KNEE, 300),
+        (Kp.R_KNEE, 200),
+        (Kp.L_ANKLE, 310),
+        (Kp.R_ANKLE, 190),
+        (Kp.L_HIP, 290),
+        (Kp.R_HIP, 210),
+    ):
+        xy[:, k] = (x, 500 + 3 * np.arange(t)[:, None].ravel()[0])
+    bad = xy.copy()
+    bad[10:15, [Kp.L_KNEE, Kp.R_KNEE]] = xy[10:15, [Kp.R_KNEE, Kp.L_KNEE]]
+    bad[10:15, [Kp.L_ANKLE, Kp.R_ANKLE]] = xy[10:15, [Kp.R_ANKLE, Kp.L_ANKLE]]
+    out, n = repair_swaps(bad)
+    np.testing.assert_array_equal(out, xy)
+    assert n == 5
+
+
+def test_hampel_replaces_a_spike_only() -> None:
+    x = np.sin(np.linspace(0, 3, 50))
+    y = x.copy()
+    y[20] += 5.0
+    out, bad = hampel(y, 7, 3.0)
+    assert bad.sum() == 1 and bad[20] and abs(out[20] - x[20]) < 0.05
+
+
+@pytest.mark.parametrize("fps", [30.0, 10.0], ids=["butterworth-30fps", "savgol-10fps"])
+def test_lowpass_keeps_movement_and_removes_jitter(fps: float) -> None:
+    rng = np.random.default_rng(1)
+    t = np.arange(int(6 * fps)) / fps
+    slow = 50 * np.sin(2 * np.pi * 0.4 * t)  # a squat every 2.5 s
+    out, name, vfr = lowpass(slow + rng.normal(0, 2, t.size), t, CleanSettings())
+    assert name == ("butterworth" if fps >= 15 else "savgol") and not vfr
+    assert np.std(out - slow) < 1.2  # noise σ 2 px → well under
+    assert abs(np.max(out) - 50) < 3  # amplitude kept (zero phase, 0.4 Hz ≪ 6 Hz)
+
+
+def test_clean_track_reports_what_it_did() -> None:
+    track, _ = make_track(Spec(noise_px=1.0, dropout_frac=0.1, swap_frames=4, vfr_jitter=0.3, seed=3))
+    cleaned, rep = clean_track(track, CleanSettings())
+    assert rep.frames == len(track) and rep.vfr and rep.filter == "butterworth"
+    assert rep.missing_frac > 0 and rep.interpolated_frac > 0 and rep.left_missing_frac == 0
+    assert rep.swaps_repaired >= 4
+    assert np.isfinite(cleaned.xy[:, :17]).all()
+
+
+def test_clean_track_handles_empty_and_all_missing() -> None:
+    track, _ = make_track(Spec(reps=1))
+    empty = replace(track, t_s=track.t_s[:0], xy=track.xy[:0], conf=track.conf[:0], boxes=track.boxes[:0])
+    _, rep = clean_track(empty, CleanSettings())
+    assert rep.frames == 0 and rep.seen_frac == 0.0
+    cleaned, rep = clean_track(track.with_xy(track.xy * np.nan, track.conf * 0), CleanSettings())
+    assert rep.missing_frac == 1.0 and np.isnan(cleaned.xy).all()
