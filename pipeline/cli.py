@@ -86,7 +86,7 @@ def batch(
         batch__timeout_s=timeout,
         env__model=env_model,
     )
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     live = err.isatty()
 
     def status(line: str) -> None:
