@@ -1,38 +1,46 @@
-"""Video in and out through ffmpeg: probe without ffprobe, streamed decode with real timestamps, atomic H.264 out.
+"""Video in and out: probe a file, stream its frames as BGR arrays, write an H.264 MP4.
 
-The only module that runs ffmpeg (the binary on PATH if present, else the one the imageio-ffmpeg wheel ships).
-Reads video files; writes MP4 files through `ClipWriter`. Frames are BGR uint8 with rotation metadata applied.
+Reads any container/codec the ffmpeg binary can decode (no ffprobe needed); writes browser-safe H.264 yuv420p MP4s.
+This is the only module that runs ffmpeg.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import IO
 
-import ffmpeg
 import numpy as np
 import numpy.typing as npt
 
 from pipeline.errors import VideoError
 
-PROBE_TIMEOUT_S = 120
-_STREAM = re.compile(r"Stream #\d+:\d+.*?: Video: (?P<codec>\w+).*?, (?P<w>\d{2,5})x(?P<h>\d{2,5})[\s,\[]")
-_ROTATION = re.compile(r"(?:rotation of|rotate\s*:)\s*(-?\d+(?:\.\d+)?)", re.IGNORECASE)
-_IMAGE_CODECS = {"png", "mjpeg", "bmp", "gif", "webp", "tiff", "jpegls"}
+log = logging.getLogger(__name__)
+
+HEADER_TIMEOUT_S = 30.0  # reading the container header, or decoding one frame
+PACKETS_TIMEOUT_S = 120.0  # listing every packet (reads the whole file, decodes nothing)
+STALL_TIMEOUT_S = 60.0  # read_frames/ClipWriter: ffmpeg silent this long is hung
+_NOPTS = -(2**63)  # AV_NOPTS_VALUE as framecrc prints it
+_PKT_DISCARD = 0x4  # AV_PKT_FLAG_DISCARD: before an edit list's start; the decoder drops it
+_IMAGE_FORMATS = ("image2", "image2pipe")  # plus every "*_pipe" demuxer (png_pipe, jpeg_pipe, webp_pipe …)
 
 
 @functools.cache
 def ffmpeg_exe() -> str:
-    """A system ffmpeg on PATH if there is one, else the binary that ships in the imageio-ffmpeg wheel."""
+    """Path of the ffmpeg binary: `ffmpeg` on PATH if there is one, else the one bundled with imageio-ffmpeg."""
     found = shutil.which("ffmpeg")
     if found:
         return found
@@ -43,17 +51,21 @@ def ffmpeg_exe() -> str:
 
 @dataclass(frozen=True)
 class VideoInfo:
-    """What a video is, as decoded.
+    """What probe() learnt about a video: enough to decode it frame-exactly.
 
     Attributes:
-        path: the file.
-        width, height: displayed size in pixels (rotation applied: portrait phone clips are portrait).
-        rotation_deg: display rotation applied by the decoder, 0/90/180/270.
-        fps: average frame rate as an exact fraction (30000/1001 stays 30000/1001).
-        t_s: (T,) float64, presentation time of every frame in seconds from the first frame (VFR-safe).
-        duration_s: first frame to the end of the last frame, seconds.
-        codec: decoder name, e.g. "h264", "hevc", "av1", "vp9".
-        is_vfr: frame durations vary by more than 10 %.
+        path: The video file.
+        width: Displayed width in pixels (rotation and non-square pixels applied): what read_frames yields.
+        height: Displayed height in pixels, likewise.
+        rotation_deg: Clockwise rotation applied to the coded frames for display (0, 90, 180 or 270); a portrait
+            phone clip stored landscape says 90.
+        fps: Frame rate, frames/s. For CFR the exact rate (30000/1001 stays 30000/1001); for VFR the average.
+        t_s: (T,) float64, presentation time of each frame in display order, seconds from the first frame.
+        duration_s: Seconds from the first frame's start to the last frame's end (video track only).
+        codec: ffmpeg's codec name ("h264", "hevc", "vp9", "av1" …).
+        is_vfr: False when every t_s[i] is within a quarter frame of i / fps.
+        stream_index: Index of the decoded stream in the file (ffmpeg's `-map 0:N`).
+        coded_wh: (w, h) of the decoded frames after rotation, before non-square pixels are made square.
     """
 
     path: Path
@@ -65,234 +77,408 @@ class VideoInfo:
     duration_s: float
     codec: str
     is_vfr: bool
+    stream_index: int = 0
+    coded_wh: tuple[int, int] | None = None
 
     @property
     def n_frames(self) -> int:
-        return int(self.t_s.shape[0])
+        """Number of frames, T."""
+        return len(self.t_s)
 
 
-def _run(args: list[str], path: Path, timeout: float = PROBE_TIMEOUT_S) -> subprocess.CompletedProcess[bytes]:
+def _run(args: list[str], path: Path, timeout_s: float, what: str) -> subprocess.CompletedProcess[bytes]:
+    """Run ffmpeg with `args`; a timeout becomes a VideoError naming the file."""
+    cmd = [ffmpeg_exe(), "-nostdin", "-hide_banner", *args]
     try:
-        return subprocess.run([ffmpeg_exe(), "-hide_banner", *args], capture_output=True, timeout=timeout)
+        return subprocess.run(cmd, capture_output=True, timeout=timeout_s, check=False)
     except subprocess.TimeoutExpired:
-        raise VideoError(
-            f"{path.name}: reading the file took over {timeout:.0f} s; is it on a slow or broken disk?"
-        ) from None
+        raise VideoError(f"{path.name}: ffmpeg took over {timeout_s:.0f} s {what}; is the disk stalled?") from None
 
 
-def _header_error(path: Path, stderr: str) -> VideoError:
-    low = stderr.lower()
-    if "moov atom not found" in low:
-        return VideoError(
-            f"{path.name}: the MP4 is incomplete (no index/moov atom); was the copy or recording cut short?"
-        )
-    if "invalid data found" in low or "could not find codec" in low or "unknown format" in low:
-        return VideoError(f"{path.name}: not a video ffmpeg can read (unrecognised or corrupt data)")
-    if "permission denied" in low:
-        return VideoError(f"{path.name}: permission denied")
-    last = next((ln.strip() for ln in reversed(stderr.splitlines()) if ln.strip()), "unknown error")
-    return VideoError(f"{path.name}: cannot be read as a video ({last})")
+def _last_error(stderr: bytes | str) -> str:
+    """The last non-empty stderr line, without ffmpeg's `[ctx @ 0x…]` prefix."""
+    text = stderr.decode("utf-8", "replace") if isinstance(stderr, bytes) else stderr
+    lines = [re.sub(r"^\[[^]]*\]\s*", "", ln).strip() for ln in text.splitlines()]
+    return next((ln for ln in reversed(lines) if ln), "no message")
+
+
+def _src(path: Path) -> str:
+    """The input URL: `file:` so names with ':' or a leading '-' are never read as protocols or options."""
+    return "file:" + str(path.resolve())
+
+
+@dataclass(frozen=True)
+class _Stream:
+    index: int
+    codec: str
+    header_fps: Fraction | None
+    rotation_deg: int
+
+
+def _parse_header(path: Path, stderr: str) -> _Stream:
+    """Pick the video stream from `ffmpeg -i` stderr, or raise the one VideoError that says what is wrong."""
+    name = path.name
+    if "moov atom not found" in stderr:
+        raise VideoError(f"{name}: truncated or unfinished MP4 (no 'moov' index); copy or export the file again")
+    fmt = re.search(r"^Input #0, (.+?), from ", stderr, re.M)
+    if fmt is None:
+        raise VideoError(f"{name}: not a video (ffmpeg cannot read it: {_last_error(stderr)})")
+    streams = re.findall(r"^\s*Stream #0:(\d+)\S*: (\w+): (\w+)(.*)$", stderr, re.M)
+    video = [s for s in streams if s[1] == "Video" and "(attached pic)" not in s[3]]
+    if not video:
+        kinds = sorted({s[1].lower() for s in streams}) or ["no streams"]
+        hint = "audio only" if kinds == ["audio"] else f"found: {', '.join(kinds)}"
+        raise VideoError(f"{name}: no video stream ({hint})")
+    if any(f in _IMAGE_FORMATS or f.endswith("_pipe") for f in fmt.group(1).split(",")):
+        raise VideoError(f"{name}: not a video: single image ({video[0][2]})")
+    index, _, codec, rest = video[0]
+    rate = re.search(r", ([\d.]+)(k?) (?:fps|tbr)", rest)
+    header_fps = Fraction(rate.group(1)) * (1000 if rate.group(2) else 1) if rate else None
+    # Side data sits under the stream's line, before the next one. ffmpeg's angle is counter-clockwise; 7.x prints
+    # "displaymatrix: rotation of -90.00 degrees", 8+ "Display Matrix: rotation of -90.00 degrees".
+    block = stderr.split(f"Stream #0:{index}", 1)[1].split("Stream #0:", 1)[0]
+    rot = re.search(r"(?i)display ?matrix: rotation of (-?[\d.]+) degrees", block)
+    rotation = (-round(float(rot.group(1)) / 90) * 90) % 360 if rot else 0
+    return _Stream(int(index), codec, header_fps, rotation)
+
+
+def _packets(path: Path, stream: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Fraction]:
+    """Timestamps and durations of every frame of one stream, read from the packets without decoding.
+
+    Returns:
+        pts: (T,) int64 ticks, sorted into display order (B-frames arrive out of order).
+        dur: (T,) int64 ticks, same order; 0 where the container does not say.
+        tb: The time base, seconds per tick.
+    """
+    args = ["-i", _src(path), "-map", f"0:{stream}", "-c", "copy", "-f", "framecrc", "-"]
+    out = _run(args, path, PACKETS_TIMEOUT_S, "listing the frames")
+    text = out.stdout.decode("utf-8", "replace")
+    tb = re.search(r"^#tb 0: (\d+)/(\d+)", text, re.M)
+    if tb is None:
+        raise VideoError(f"{path.name}: cannot list the video frames ({_last_error(out.stderr)})")
+    rows = []
+    for line in text.splitlines():  # "stream, dts, pts, duration, size, crc[, F=0xflags]"
+        f = [x.strip() for x in line.split(",")]
+        if line.startswith("#") or len(f) < 6:
+            continue
+        flags = int(f[6].removeprefix("F="), 16) if len(f) > 6 and f[6].startswith("F=") else 0
+        if not flags & _PKT_DISCARD:
+            rows.append((int(f[2]) if int(f[2]) != _NOPTS else int(f[1]), int(f[3])))
+    arr = np.array(rows, dtype=np.int64).reshape(-1, 2)
+    if np.any(arr[:, 0] == _NOPTS):  # neither pts nor dts (raw elementary streams): frames in file order
+        arr[:, 0] = np.arange(len(arr))
+    arr = arr[np.argsort(arr[:, 0], kind="stable")]
+    return arr[:, 0], arr[:, 1], Fraction(int(tb.group(1)), int(tb.group(2)))
+
+
+def _fps(
+    pts: npt.NDArray[np.int64], dur: npt.NDArray[np.int64], tb: Fraction, hint: Fraction | None
+) -> tuple[Fraction, bool]:
+    """(fps, is_vfr): the exact CFR rate that fits every timestamp within a quarter frame, else the average rate."""
+    n, span = len(pts), int(pts[-1] - pts[0])
+    if n < 2 or span <= 0:
+        return (1 / (int(dur[0]) * tb) if dur[0] > 0 else hint or Fraction(30)), False
+    avg = Fraction(n - 1) / (span * tb)
+    diffs = np.diff(pts)
+    typical = int(np.bincount(diffs[diffs > 0]).argmax()) if np.any(diffs > 0) else 1
+    cands = {1 / (typical * tb), Fraction(round(avg)), Fraction(round(avg * Fraction(1001, 1000)) * 1000, 1001)}
+    ticks = (pts - pts[0]).astype(np.float64)
+    for c in sorted((c for c in cands | ({hint} if hint else set()) if c > 0), key=lambda c: abs(c - avg)):
+        period = float(1 / (c * tb))  # ticks per frame
+        if np.max(np.abs(ticks - np.arange(n) * period)) <= max(0.25 * period, 1.0):
+            return c, False
+    return avg.limit_denominator(1000), True
+
+
+def _first_frame(path: Path, stream: int) -> tuple[int, int, Fraction]:
+    """Decode one frame, autorotated exactly as read_frames will be: (w, h, sample aspect ratio)."""
+    args = ["-v", "error", "-i", _src(path), "-map", f"0:{stream}", "-frames:v", "1", "-f", "framecrc", "-"]
+    out = _run(args, path, HEADER_TIMEOUT_S, "decoding the first frame")
+    text = out.stdout.decode("utf-8", "replace")
+    dims = re.search(r"^#dimensions 0: (\d+)x(\d+)", text, re.M)
+    if dims is None or not re.search(r"^0,", text, re.M):
+        why = _last_error(out.stderr) if out.stderr.strip() else "the decoder gave no frame"
+        raise VideoError(f"{path.name}: no decodable video frames ({why})")
+    sar = re.search(r"^#sar 0: ([1-9]\d*)/([1-9]\d*)", text, re.M)
+    return (
+        int(dims.group(1)),
+        int(dims.group(2)),
+        Fraction(int(sar.group(1)), int(sar.group(2))) if sar else Fraction(1),
+    )
 
 
 def probe(path: Path) -> VideoInfo:
-    """Read a video's size, rotation, codec and every frame's timestamp, without decoding a frame.
+    """Read a video's size, rotation, codec and every frame's timestamp, decoding one frame only.
+
+    Three short ffmpeg runs: `-i` for the header, a stream copy to framecrc for every packet's pts/duration/flags,
+    and one decoded frame for the displayed size and to prove the stream decodes.
+
+    Args:
+        path: The video file.
+
+    Returns:
+        The VideoInfo. A 1-frame video is returned too: later stages decide whether it is long enough.
 
     Raises:
-        VideoError: missing, empty, not a video, audio only, a still image, truncated, or no frames.
+        VideoError: Missing, empty, not a video, a single image, audio only, truncated, or nothing decodable.
     """
     path = Path(path)
     if not path.exists():
-        raise VideoError(f"{path.name}: file not found")
+        raise VideoError(f"{path.name}: file not found ({path})")
     if path.is_dir():
-        raise VideoError(f"{path.name}: is a folder, not a video")
+        raise VideoError(f"{path.name}: is a folder, not a video file")
     if path.stat().st_size == 0:
         raise VideoError(f"{path.name}: file is empty (0 bytes)")
-    head = _run(["-i", str(path)], path).stderr.decode("utf-8", "replace")
-    if "Input #0" not in head:
-        raise _header_error(path, head)
-    m = _STREAM.search(head)
-    if m is None:
-        kinds = sorted(set(re.findall(r"Stream #\d+:\d+.*?: (\w+):", head)))
-        what = f"only {', '.join(k.lower() for k in kinds)} streams" if kinds else "no streams"
-        raise VideoError(f"{path.name}: no video stream ({what}); is it an audio file?")
-    codec = m.group("codec")
-    if codec in _IMAGE_CODECS and ("image2" in head or "_pipe" in head or "png" in head.split("Input #0", 1)[1][:40]):
-        raise VideoError(f"{path.name}: not a video but a single image ({codec})")
-    w, h = int(m.group("w")), int(m.group("h"))
-    rot = _ROTATION.search(head)
-    rotation = int(round(float(rot.group(1)))) % 360 if rot else 0
-    rotation = min((0, 90, 180, 270), key=lambda r: min(abs(r - rotation), 360 - abs(r - rotation)))
-    if rotation in (90, 270):
-        w, h = h, w  # ffmpeg's autorotate hands us frames in the displayed orientation
-    t_s, frame_dur = _frame_times(path)
-    if len(t_s) == 0:
-        raise VideoError(f"{path.name}: the video stream holds no frames")
-    if codec in _IMAGE_CODECS and len(t_s) == 1:
-        raise VideoError(f"{path.name}: not a video but a single image ({codec})")
-    durations = np.diff(t_s)
-    typical = float(np.median(durations)) if len(durations) else frame_dur or 1 / 30
-    duration = float(t_s[-1] + (frame_dur or typical))
-    is_vfr = bool(len(durations) > 2 and np.percentile(np.abs(durations - typical), 90) > 0.1 * typical)
-    fps = _fps_fraction(t_s, typical, is_vfr)
-    return VideoInfo(path, w, h, rotation, fps, t_s, duration, codec, is_vfr)
+    header = _run(["-i", _src(path)], path, HEADER_TIMEOUT_S, "reading the header").stderr
+    stream = _parse_header(path, header.decode("utf-8", "replace"))
+    pts, dur, tb = _packets(path, stream.index)
+    if len(pts) == 0:
+        raise VideoError(f"{path.name}: the video stream has no frames")
+    w, h, sar = _first_frame(path, stream.index)
+    fps, is_vfr = _fps(pts, dur, tb, stream.header_fps)
+    last = int(dur[-1]) if dur[-1] > 0 else round(1 / (fps * tb))
+    return VideoInfo(
+        path=path,
+        width=max(2, round(w * sar)),
+        height=h,
+        rotation_deg=stream.rotation_deg,
+        fps=fps,
+        t_s=((pts - pts[0]) * float(tb)).astype(np.float64),
+        duration_s=float((int(pts[-1] - pts[0]) + last) * tb),
+        codec=stream.codec,
+        is_vfr=is_vfr,
+        stream_index=stream.index,
+        coded_wh=(w, h),
+    )
 
 
-def _frame_times(path: Path) -> tuple[npt.NDArray[np.float64], float]:
-    """Presentation times of the video packets (sorted: B-frames arrive out of order), from ffmpeg's framecrc."""
-    cmd = ["-v", "error", "-i", str(path), "-map", "0:v:0", "-c", "copy", "-f", "framecrc", "-"]
-    out = _run(cmd, path)
-    text = out.stdout.decode("utf-8", "replace")
-    tb = re.search(r"#tb 0: (\d+)/(\d+)", text)
-    if tb is None:
-        raise _header_error(path, out.stderr.decode("utf-8", "replace"))
-    base = Fraction(int(tb.group(1)), int(tb.group(2)))
-    pts, durs = [], []
-    for line in text.splitlines():
-        if line.startswith("#") or not line.strip():
-            continue
-        parts = [p.strip() for p in line.split(",")]
-        if len(parts) >= 4 and parts[2].lstrip("-").isdigit():
-            pts.append(int(parts[2]))
-            durs.append(int(parts[3]) if parts[3].lstrip("-").isdigit() else 0)
-    if not pts:
-        return np.zeros(0), 0.0
-    order = np.argsort(pts, kind="stable")
-    p = np.array(pts, dtype=np.int64)[order]
-    t = (p - p[0]).astype(np.float64) * float(base)
-    last_dur = float(durs[order[-1]] * base) if durs[order[-1]] > 0 else 0.0
-    return t, last_dur
+def frame_size(info: VideoInfo, max_height: int | None = None) -> tuple[int, int]:
+    """(w, h) in pixels of the frames read_frames(info, max_height=…) yields.
+
+    Never scales up; when it scales down, keeps the aspect ratio and makes both sides even.
+    """
+    if max_height is None or info.height <= max_height:
+        return info.width, info.height
+    h = max(2, max_height - max_height % 2)
+    return max(2, round(info.width * h / info.height / 2) * 2), h
 
 
-def _fps_fraction(t_s: npt.NDArray[np.float64], typical: float, is_vfr: bool) -> Fraction:
-    if len(t_s) < 2:
-        return Fraction(30)
-    if is_vfr:
-        return Fraction((len(t_s) - 1) / float(t_s[-1] - t_s[0])).limit_denominator(1000)
-    rate = Fraction(1 / typical).limit_denominator(1001)
-    # snap to the NTSC family when within rounding (29.97 → 30000/1001)
-    for num in (24000, 30000, 60000, 120000):
-        cand = Fraction(num, 1001)
-        if abs(float(cand) - float(rate)) < 0.002:
-            return cand
-    return Fraction(round(float(rate) * 1000), 1000) if rate.denominator > 1001 else rate
+class _Watchdog:
+    """Kills a subprocess that keeps us blocked on a pipe longer than `limit_s`: a hung ffmpeg must not hang us."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], limit_s: float) -> None:
+        self._proc, self._limit_s = proc, limit_s
+        self._since: float | None = None
+        self._done = threading.Event()
+        self.fired = False
+        threading.Thread(target=self._watch, daemon=True).start()
+
+    def _watch(self) -> None:
+        while not self._done.wait(min(1.0, self._limit_s)):
+            since = self._since
+            if since is not None and time.monotonic() - since > self._limit_s:
+                self.fired = True
+                self._proc.kill()
+                return
+
+    def waiting(self, on: bool) -> None:
+        """Mark the start (True) or the end (False) of a blocking pipe operation."""
+        self._since = time.monotonic() if on else None
+
+    def stop(self) -> None:
+        """End the watch thread."""
+        self._done.set()
 
 
-def frame_size(info: VideoInfo, max_height: int | None) -> tuple[int, int]:
-    """(width, height) that `read_frames` yields: scaled down (never up) to `max_height`, even, aspect kept."""
-    if not max_height or info.height <= max_height:
-        w, h = info.width, info.height
-    else:
-        h = max_height
-        w = int(round(info.width * max_height / info.height))
-    return max(2, w - w % 2), max(2, h - h % 2)
+def _read_exact(pipe: IO[bytes], buf: memoryview) -> int:
+    """Fill `buf` from `pipe`; returns the number of bytes read (short only at the end of the stream)."""
+    got = 0
+    while got < len(buf):
+        n = pipe.readinto(buf[got:])  # type: ignore[attr-defined]
+        if not n:
+            break
+        got += n
+    return got
 
 
 def read_frames(
     info: VideoInfo, *, max_height: int | None = None
 ) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:
-    """Stream (index, t_s, frame) for every frame; frame is (H, W, 3) uint8 BGR, C-contiguous.
+    """Stream the frames of a probed video, one at a time, in display order.
 
-    Never holds more than one frame; stops cleanly (killing ffmpeg) when the consumer stops early. If the
-    decoder yields more frames than probed, the extra ones are dropped; fewer, and the iteration ends early.
+    Args:
+        info: From probe().
+        max_height: Scale down (never up) so the height is at most this many pixels; see frame_size().
+
+    Yields:
+        (index, t_s, frame): the index into info.t_s, its time in seconds, and an (H, W, 3) uint8 BGR C-contiguous
+        writable frame with rotation applied. One item per decoded frame, at most info.n_frames (extra frames are
+        dropped); if the decoder gives fewer frames than probed, the stream ends early with a logged warning.
+        Closing the generator early kills ffmpeg.
+
+    Raises:
+        VideoError: ffmpeg failed before the first frame, or stalled for STALL_TIMEOUT_S.
     """
     w, h = frame_size(info, max_height)
-    stream = ffmpeg.input(str(info.path)).video
-    if (w, h) != (info.width, info.height):
-        stream = stream.filter("scale", w, h, flags="area")
-    cmd = ffmpeg.output(stream, "pipe:", format="rawvideo", pix_fmt="bgr24", fps_mode="passthrough", an=None, sn=None)
-    args = [ffmpeg_exe(), "-nostdin", "-v", "error", *ffmpeg.get_args(cmd)]
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, bufsize=w * h * 3 * 2)
-    size = w * h * 3
-    try:
+    scale = (w, h) != (info.coded_wh or (info.width, info.height))
+    vf = ["-vf", f"scale={w}:{h}:flags=area,setsar=1"] if scale else []
+    args = ["-v", "error", "-i", _src(info.path), "-map", f"0:{info.stream_index}", *vf]
+    args += ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "-"]
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(
+            [ffmpeg_exe(), "-nostdin", "-hide_banner", *args],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=err,  # a file, not a pipe: a full stderr pipe would block ffmpeg
+            bufsize=0,
+        )
         assert proc.stdout is not None
-        for i in range(info.n_frames):
-            buf = proc.stdout.read(size)
-            if len(buf) < size:
-                break
-            yield i, float(info.t_s[i]), np.frombuffer(buf, np.uint8).reshape(h, w, 3)
-    finally:
-        proc.kill()
-        proc.wait()
-
-
-def cfr_schedule(t_s: npt.NDArray[np.float64], fps: Fraction) -> npt.NDArray[np.intp]:
-    """For writing a VFR source as CFR at `fps`: the source frame shown in each output slot (same duration)."""
-    if len(t_s) == 0:
-        return np.zeros(0, np.intp)
-    step = 1 / float(fps)
-    span = float(t_s[-1] - t_s[0]) + (float(np.median(np.diff(t_s))) if len(t_s) > 1 else step)
-    slots = t_s[0] + np.arange(max(1, int(round(span / step)))) * step
-    return np.clip(np.searchsorted(t_s, slots + 1e-6, side="right") - 1, 0, len(t_s) - 1).astype(np.intp)
+        dog = _Watchdog(proc, STALL_TIMEOUT_S)
+        i = rc = 0
+        try:
+            while i < info.n_frames:
+                frame = np.empty((h, w, 3), dtype=np.uint8)
+                dog.waiting(True)
+                got = _read_exact(proc.stdout, memoryview(frame).cast("B"))
+                dog.waiting(False)
+                if got < frame.nbytes:
+                    break
+                yield i, float(info.t_s[i]), frame
+                i += 1
+            proc.stdout.close()  # frames beyond the probed count are dropped; ffmpeg ends on the broken pipe
+            rc = proc.wait(timeout=STALL_TIMEOUT_S)
+        finally:
+            dog.stop()
+            if proc.poll() is None:  # the consumer stopped early, or we are failing: leave no ffmpeg behind
+                proc.kill()
+                proc.wait()
+            proc.stdout.close()
+        if dog.fired:
+            raise VideoError(f"{info.path.name}: ffmpeg stalled for {STALL_TIMEOUT_S:.0f} s while decoding")
+        if i < info.n_frames:
+            err.seek(0)
+            why = _last_error(err.read()) if rc else "the decoder ended early"
+            if i == 0:
+                raise VideoError(f"{info.path.name}: no decodable video frames ({why})")
+            log.warning("%s: decoded %d of %d frames (%s)", info.path.name, i, info.n_frames, why)
 
 
 class ClipWriter:
-    """Write BGR frames to an H.264 yuv420p MP4 with +faststart (plays in Chrome, Firefox, Safari).
+    """Writes BGR frames to a browser-playable H.264 MP4 (yuv420p, moov before mdat), atomically.
 
-    The file appears at `path` only when the `with` block ends cleanly (temp file + rename); on an exception
-    the temp file is removed and `path` is left as it was.
+    Frames go to a hidden temporary file in the same folder, which replaces `path` only when the with-block ends
+    cleanly; on an exception the temporary file is deleted and `path` is left as it was.
+
+    Example:
+        with ClipWriter(out, 640, 360, Fraction(30000, 1001)) as clip:
+            for frame in frames:
+                clip.write(frame)
     """
 
-    def __init__(self, path: Path, width: int, height: int, fps: Fraction, *, crf: int = 23, preset: str = "veryfast"):
-        if width % 2 or height % 2:
-            raise ValueError(f"H.264 yuv420p needs even dimensions, got {width}x{height}")
-        self.path, self.size = Path(path), (width, height)
-        fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}-", suffix=".mp4", dir=self.path.parent)
-        os.close(fd)
-        self._tmp = Path(tmp)
-        args = [
-            ffmpeg_exe(),
-            "-nostdin",
-            "-v",
-            "error",
-            "-y",
-            "-f",
-            "rawvideo",
-            "-pix_fmt",
-            "bgr24",
-            "-s",
-            f"{width}x{height}",
-            "-framerate",
-            f"{fps.numerator}/{fps.denominator}",
-            "-i",
-            "pipe:",
-            "-c:v",
-            "libx264",
-            "-preset",
-            preset,
-            "-crf",
-            str(crf),
-            "-pix_fmt",
-            "yuv420p",
-            "-movflags",
-            "+faststart",
-            "-f",
-            "mp4",
-            str(self._tmp),
-        ]
-        self._proc = subprocess.Popen(args, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.frames = 0
+    def __init__(
+        self, path: Path, width: int, height: int, fps: Fraction, *, crf: int = 23, preset: str = "veryfast"
+    ) -> None:
+        """Start the encoder.
 
-    def write(self, frame_bgr: npt.NDArray[np.uint8]) -> None:
-        if frame_bgr.shape != (self.size[1], self.size[0], 3):
-            raise ValueError(f"frame shape {frame_bgr.shape} != ({self.size[1]}, {self.size[0]}, 3)")
-        assert self._proc.stdin is not None
-        self._proc.stdin.write(np.ascontiguousarray(frame_bgr, dtype=np.uint8).tobytes())
-        self.frames += 1
+        Args:
+            path: The .mp4 to write.
+            width: Frame width in pixels (an odd size gets one black column/row: yuv420p needs even sides).
+            height: Frame height in pixels.
+            fps: Output frame rate, frames/s, used exactly.
+            crf: libx264 quality, 0–51; lower is better and larger.
+            preset: libx264 speed preset.
+        """
+        self.path, self.width, self.height, self.fps = Path(path), width, height, Fraction(fps)
+        self.n_written = 0
+        self._tmp = self.path.with_name(f".{self.path.stem}.{uuid.uuid4().hex[:8]}.tmp.mp4")
+        self._err = tempfile.TemporaryFile()
+        pad = ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"] if width % 2 or height % 2 else []
+        args = ["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{width}x{height}"]
+        args += ["-r", f"{self.fps.numerator}/{self.fps.denominator}", "-i", "-", *pad, "-c:v", "libx264"]
+        args += ["-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+        args += ["-f", "mp4", "file:" + str(self._tmp)]
+        self._proc = subprocess.Popen(
+            [ffmpeg_exe(), "-nostdin", "-hide_banner", *args],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self._err,
+        )
+        self._dog = _Watchdog(self._proc, STALL_TIMEOUT_S)
 
     def __enter__(self) -> ClipWriter:
         return self
 
-    def __exit__(self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None) -> None:
-        assert self._proc.stdin is not None and self._proc.stderr is not None
+    def write(self, frame_bgr: npt.NDArray[np.uint8]) -> None:
+        """Append one frame.
+
+        Args:
+            frame_bgr: (height, width, 3) uint8 BGR.
+
+        Raises:
+            ValueError: Wrong shape or dtype.
+            VideoError: ffmpeg has stopped.
+        """
+        if frame_bgr.shape != (self.height, self.width, 3) or frame_bgr.dtype != np.uint8:
+            want = f"({self.height}, {self.width}, 3) uint8"
+            raise ValueError(f"expected a {want} frame, got {frame_bgr.shape} {frame_bgr.dtype}")
+        assert self._proc.stdin is not None
         try:
-            self._proc.stdin.close()
-        except BrokenPipeError:
-            pass
-        err = self._proc.stderr.read().decode("utf-8", "replace")
-        code = self._proc.wait()
-        if et is None and code == 0 and self.frames:
+            self._dog.waiting(True)
+            self._proc.stdin.write(np.ascontiguousarray(frame_bgr).data)
+        except (BrokenPipeError, ValueError):
+            raise VideoError(f"{self.path.name}: ffmpeg stopped writing ({self._stderr()})") from None
+        finally:
+            self._dog.waiting(False)
+        self.n_written += 1
+
+    def _stderr(self) -> str:
+        self._err.seek(0)
+        return _last_error(self._err.read())
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if exc_type is not None:
+                self._proc.kill()
+                self._proc.wait()
+                return
+            assert self._proc.stdin is not None
+            try:
+                self._proc.stdin.close()
+            except BrokenPipeError:
+                pass
+            try:
+                rc = self._proc.wait(timeout=STALL_TIMEOUT_S + 0.1 * self.n_written)
+            except subprocess.TimeoutExpired:
+                self._proc.kill()
+                self._proc.wait()
+                raise VideoError(f"{self.path.name}: ffmpeg did not finish writing the clip") from None
+            if rc != 0 or self.n_written == 0:
+                why = self._stderr() if rc else "no frames were written"
+                raise VideoError(f"{self.path.name}: could not write the clip ({why})")
             os.replace(self._tmp, self.path)
-            return
-        self._tmp.unlink(missing_ok=True)
-        if et is None:
-            raise VideoError(f"{self.path.name}: encoding failed ({err.strip()[-300:] or f'{self.frames} frames'})")
+        finally:
+            self._dog.stop()
+            self._err.close()
+            self._tmp.unlink(missing_ok=True)
+
+
+def cfr_schedule(t_s: npt.NDArray[np.float64], fps: Fraction) -> npt.NDArray[np.intp]:
+    """Which source frame fills each slot of a constant-rate copy of a (possibly VFR) clip.
+
+    Args:
+        t_s: (T,) float64, source presentation times in seconds, non-decreasing.
+        fps: Output rate, frames/s.
+
+    Returns:
+        (N,) intp indices into t_s with N = round((t_s[-1] - t_s[0]) * fps) + 1 (same duration): for slot k, the
+        source frame on screen at the middle of the slot, t_s[0] + (k + 0.5) / fps. A CFR source at `fps` maps
+        to 0, 1, …, T-1; a gap repeats the frame before it; a faster source skips frames.
+    """
+    t = np.asarray(t_s, dtype=np.float64)
+    if t.size == 0:
+        return np.zeros(0, dtype=np.intp)
+    n_out = round((t[-1] - t[0]) * float(fps)) + 1
+    mid = t[0] + (np.arange(n_out) + 0.5) / float(fps)
+    return np.clip(np.searchsorted(t, mid, side="right") - 1, 0, t.size - 1).astype(np.intp)
