@@ -107,6 +107,12 @@ def _src(path: Path) -> str:
     return "file:" + str(path.resolve())
 
 
+def _is_isobmff(path: Path) -> bool:
+    """True if the file starts like an MP4/MOV box ('ftyp', 'mdat' …), so a missing moov means truncated."""
+    with path.open("rb") as f:
+        return f.read(8)[4:] in (b"ftyp", b"mdat", b"moov", b"free", b"skip", b"wide", b"pnot")
+
+
 @dataclass(frozen=True)
 class _Stream:
     index: int
@@ -118,7 +124,7 @@ class _Stream:
 def _parse_header(path: Path, stderr: str) -> _Stream:
     """Pick the video stream from `ffmpeg -i` stderr, or raise the one VideoError that says what is wrong."""
     name = path.name
-    if "moov atom not found" in stderr:
+    if "moov atom not found" in stderr and _is_isobmff(path):
         raise VideoError(f"{name}: truncated or unfinished MP4 (no 'moov' index); copy or export the file again")
     fmt = re.search(r"^Input #0, (.+?), from ", stderr, re.M)
     if fmt is None:
@@ -232,9 +238,9 @@ def probe(path: Path) -> VideoInfo:
     header = _run(["-i", _src(path)], path, HEADER_TIMEOUT_S, "reading the header").stderr
     stream = _parse_header(path, header.decode("utf-8", "replace"))
     pts, dur, tb = _packets(path, stream.index)
+    w, h, sar = _first_frame(path, stream.index)  # raises first when nothing decodes, with the decoder's reason
     if len(pts) == 0:
-        raise VideoError(f"{path.name}: the video stream has no frames")
-    w, h, sar = _first_frame(path, stream.index)
+        raise VideoError(f"{path.name}: no decodable video frames (the video stream holds no packets)")
     fps, is_vfr = _fps(pts, dur, tb, stream.header_fps)
     last = int(dur[-1]) if dur[-1] > 0 else round(1 / (fps * tb))
     return VideoInfo(
