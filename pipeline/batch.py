@@ -68,6 +68,7 @@ def _worker(tasks: Any, results: Any, wid: int, settings: Settings, plan: Backen
     """Worker process: run jobs until told to stop; report every outcome, never raise."""
     from pipeline.job import run_job
 
+    _quiet_native_stderr(out_root / f".worker-{wid}.log")
     while True:
         task = tasks.get()
         if task is None:
@@ -92,6 +93,18 @@ def _worker(tasks: Any, results: Any, wid: int, settings: Settings, plan: Backen
                 error=f"internal error ({type(e).__name__}: {e}); details in {out_root.name}/errors.log",
             )
         results.put(("done", wid, outcome))
+
+
+def _quiet_native_stderr(log: Path) -> None:
+    """Send this worker's fd 2 to a log: TFLite and absl print start-up chatter from C++ that no Python setting
+    silences, and the coach's terminal should show one line per video, not that."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    import warnings
+
+    warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype", category=UserWarning)
 
 
 def _log_traceback(out_root: Path, name: str) -> None:
