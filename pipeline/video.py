@@ -345,7 +345,7 @@ def read_frames(
             while i < info.n_frames:
                 frame = np.empty((h, w, 3), dtype=np.uint8)
                 dog.waiting(True)
-                got = _read_exact(proc.stdout, memoryview(frame).cast("B"))
+                got = _read_exact(proc.stdout, frame.data.cast("B"))
                 dog.waiting(False)
                 if got < frame.nbytes:
                     break
