@@ -69,14 +69,22 @@ def _worker(tasks: Any, results: Any, wid: int, settings: Settings, plan: Backen
     from pipeline.job import run_job
 
     _quiet_native_stderr(out_root / f".worker-{wid}.log")
+    parent = os.getppid()
     while True:
-        task = tasks.get()
+        try:
+            task = tasks.get(timeout=2)
+        except queue.Empty:
+            if os.getppid() != parent:  # the batch was killed (kill -9): do not linger as an orphan
+                return
+            continue
         if task is None:
             return
         video, force = task
         done = [0]
 
         def progress(n: int, done: list[int] = done) -> None:
+            if os.getppid() != parent:
+                os._exit(1)  # orphaned mid-video: the staging folder is swept by the next run
             done[0] += n
             if done[0] % _PROGRESS_EVERY < n:
                 results.put(("progress", wid, done[0]))
@@ -147,7 +155,7 @@ def run_batch(
     """
     t0 = time.monotonic()
     out_root.mkdir(parents=True, exist_ok=True)
-    for stale in out_root.glob(".*.partial"):  # left by a killed run: never a finished report
+    for stale in [*out_root.glob(".*.partial"), *out_root.glob(".*.old-*")]:  # left by a killed run
         shutil.rmtree(stale, ignore_errors=True)
     summary = BatchSummary()
     n_jobs = jobs or default_jobs(len(videos))
