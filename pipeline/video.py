@@ -132,7 +132,7 @@ def _parse_header(path: Path, stderr: str) -> _Stream:
     streams = re.findall(r"^\s*Stream #0:(\d+)\S*: (\w+): (\w+)(.*)$", stderr, re.M)
     video = [s for s in streams if s[1] == "Video" and "(attached pic)" not in s[3]]
     if not video:
-        kinds = sorted({s[1].lower() for s in streams}) or ["no streams"]
+        kinds = sorted({s[1].lower() for s in streams if "(attached pic)" not in s[3]}) or ["no streams"]
         hint = "audio only" if kinds == ["audio"] else f"found: {', '.join(kinds)}"
         raise VideoError(f"{name}: no video stream ({hint})")
     if any(f in _IMAGE_FORMATS or f.endswith("_pipe") for f in fmt.group(1).split(",")):
