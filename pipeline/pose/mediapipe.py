@@ -6,6 +6,7 @@ Maps BlazePose's 33 landmarks to COCO-17 and keeps heels and toe tips as the fou
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import numpy.typing as npt
 
 from pipeline.errors import PoseError
 from pipeline.keypoints import N_KP, FramePoses, Kp
-from pipeline.pose.base import boxes_from_keypoints
+from pipeline.pose.base import boxes_from_keypoints, sha256_prefix
 
 # Our keypoint → BlazePose landmark index (BlazePose "left" is the person's left, as in COCO).
 BLAZEPOSE_INDEX: dict[Kp, int] = {
@@ -41,7 +42,7 @@ BLAZEPOSE_INDEX: dict[Kp, int] = {
 }
 _TO = np.array([int(k) for k in BLAZEPOSE_INDEX])
 _FROM = np.array(list(BLAZEPOSE_INDEX.values()))
-MODEL_ID = "blazepose-full(mediapipe {version}, model_complexity=1)"
+MODEL_ID = "pose_landmark_full.tflite@{sha} (BlazePose full, mediapipe {version})"
 
 
 def mediapipe_available() -> bool:
@@ -69,7 +70,9 @@ class BlazePose:
             import mediapipe as mp
         except ImportError as e:
             raise PoseError(f"the mediapipe backend needs the mediapipe package ({e})") from None
-        self.model_id = MODEL_ID.format(version=getattr(mp, "__version__", "?"))
+        landmark = Path(mp.__file__).parent / "modules" / "pose_landmark" / "pose_landmark_full.tflite"
+        sha = sha256_prefix(landmark) if landmark.exists() else "missing"
+        self.model_id = MODEL_ID.format(sha=sha, version=getattr(mp, "__version__", "?"))
         # model_complexity=1 is the only model the 0.10.14–0.10.21 wheels bundle; 0 and 2 try to download.
         self._pose: Any = mp.solutions.pose.Pose(
             static_image_mode=static,
