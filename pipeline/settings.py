@@ -35,7 +35,8 @@ class PoseSettings:
     det_conf: float = _f(0.25, "YOLO person confidence threshold.")
     mp_min_detection_conf: float = _f(0.5, "BlazePose person-detector threshold.")
     crop_margin: float = _f(0.25, "Hybrid: margin added around the client's box before BlazePose, as a box fraction.")
-    detect_every: int = _f(3, "Hybrid: run YOLO (client choice and crop) on every n-th frame; BlazePose runs on all.")
+    detect_every: int = _f(3, "Hybrid: run YOLO (client choice and crop) on every n-th frame.")
+    pose_every: int = _f(1, "Keypoint model on every n-th frame; cleaning interpolates the rest (< 6 Hz motion).")
 
 
 @dataclass(frozen=True)

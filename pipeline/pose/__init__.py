@@ -151,7 +151,9 @@ def estimate_track(
 
         bp = BlazePose(static=False, min_detection_conf=s.mp_min_detection_conf)
         try:
-            poses, ran = _run_frames(info, bp, _long_side_height(info, CROP_DECODE_LONG_SIDE), progress)
+            poses, ran = _run_frames(
+                info, bp, _long_side_height(info, CROP_DECODE_LONG_SIDE), progress, max(1, s.pose_every)
+            )
         finally:
             bp.close()
         track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "mediapipe", bp.model_id)
@@ -163,7 +165,7 @@ def estimate_track(
     yolo = YoloPose(plan.weights, s.imgsz, s.det_conf, s.allow_download)
     try:
         # in hybrid, YOLO only chooses the client and places the crop: boxes move slowly, so it may skip frames
-        every = max(1, s.detect_every) if plan.name == "hybrid" else 1
+        every = max(1, s.detect_every if plan.name == "hybrid" else s.pose_every)
         poses, ran = _run_frames(info, yolo, _long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every)
     finally:
         yolo.close()

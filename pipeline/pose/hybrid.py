@@ -89,7 +89,7 @@ def refine_with_blazepose(
         for i, _, frame in read_frames(info, max_height=max_height):
             if progress:
                 progress(1)
-            if i >= len(track) or not np.isfinite(crops[i, 0]):
+            if i >= len(track) or not np.isfinite(crops[i, 0]) or i % max(1, s.pose_every):
                 continue
             k = frame.shape[0] / info.height  # display pixels → decoded pixels
             x0, y0, x1, y1 = (np.round(crops[i] * k)).astype(int)
