@@ -1,7 +1,7 @@
 """Speed benchmark: formreview end to end against ultralytics' own bare loop, in ONE run, same clips and weights.
 
 (a) `for r in YOLO(w).predict(clip, stream=True, imgsz=640): pass`  — the model alone, as a user would run it
-(b) `formreview batch DIR --force --jobs 1` — decode → pose → analysis → annotated clip → report
+(b) `formreview batch DIR --jobs 1` into a fresh output folder (no cache) — decode → pose → analysis → annotated clip → report
 
 Each is run `--runs` times in a fresh subprocess (so peak RSS is that process's own); medians are reported with
 the ratio (b)/(a), frames per second, multiple of real time, peak RSS, and our time split by stage.
@@ -71,7 +71,7 @@ def main() -> None:
             src.mkdir()
             os.symlink(clip.resolve(), src / clip.name)
             a, b, rss_a, rss_b, stages = [], [], [], [], []
-            for _ in range(args.runs):  # interleaved, so drift on a shared machine hits both sides alike
+            for run in range(args.runs):  # interleaved, so drift on a shared machine hits both sides alike
                 dt, rss, _ = timed([sys.executable, "-c", BARE, str(args.model), str(clip)])
                 a.append(dt)
                 rss_a.append(rss)
@@ -80,7 +80,7 @@ def main() -> None:
                     "batch",
                     str(src),
                     "-o",
-                    str(Path(tmp) / "out"),
+                    str(Path(tmp) / f"out{run}"),
                     "--force",
                     "-j",
                     "1",
@@ -92,7 +92,7 @@ def main() -> None:
                 dt, rss, log = timed(cmd)
                 b.append(dt)
                 rss_b.append(rss)
-                done = json.loads((Path(tmp) / "out" / clip.name / "done.json").read_text())
+                done = json.loads((Path(tmp) / f"out{run}" / clip.name / "done.json").read_text())
                 stages.append(done.get("stage_s", {}))
         ma, mb = statistics.median(a), statistics.median(b)
         split = {k: statistics.median(s.get(k, 0.0) for s in stages) for k in stages[0]}

@@ -97,7 +97,7 @@ def run_job(
     if not force and is_done(final, key):
         return JobOutcome(video.name, "skipped", out_dir=str(final))
 
-    track = None if force else load_track(final / CACHE_NAME, pose_key)  # 2. keypoints: cache or model
+    track = load_track(final / CACHE_NAME, pose_key)  # 2. keypoints: cache (exactly keyed) or model
     cached = track is not None
     if track is None:
         track = estimate_track(info, plan, settings, progress)
