@@ -1,7 +1,7 @@
 """Speed benchmark: formreview end to end against ultralytics' own bare loop, in ONE run, same clips and weights.
 
 (a) `for r in YOLO(w).predict(clip, stream=True, imgsz=640): pass`  — the model alone, as a user would run it
-(b) `formreview batch DIR --jobs 1` into a fresh output folder (no cache) — decode → pose → analysis → annotated clip → report
+(b) `formreview batch DIR --jobs 1`, fresh output folder (no cache) — decode → pose → analysis → clip → report
 
 Each is run `--runs` times in a fresh subprocess (so peak RSS is that process's own); medians are reported with
 the ratio (b)/(a), frames per second, multiple of real time, peak RSS, and our time split by stage.
@@ -81,7 +81,6 @@ def main() -> None:
                     str(src),
                     "-o",
                     str(Path(tmp) / f"out{run}"),
-                    "--force",
                     "-j",
                     "1",
                     "--model",
