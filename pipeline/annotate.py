@@ -234,8 +234,8 @@ def write_annotated_clip(
             if i in (worst_i, best_i) and 0 <= i < len(track):
                 still = _circle_knees(img, track.xy[i], scale, st)
                 stills.update({k: still for k, j in (("worst", worst_i), ("best", best_i)) if j == i})
-            if i == worst_i and n_hold:
-                held = img.copy()
+            if i == worst_i and n_hold and "held" not in stills:  # a VFR source may repeat the frame: hold once
+                held = stills["held"] = img.copy()
                 label = f"Rep {worst.index if worst else ''}: hardest rep, paused"
                 _pill(held, label, (st.line * 4, st.line * 4 + round(40 * st.font)), st, 0.7)
                 for _ in range(n_hold):

@@ -115,11 +115,11 @@ def run_job(
     try:
         save_track(stage / CACHE_NAME, track, pose_key)
         write_json_atomic(stage / "result.json", result.to_dict())
-        from pipeline.video import frame_size, read_frames  # 4. annotated clip (second, scaled decode)
+        from pipeline.video import frame_size, read_frames_cfr  # 4. annotated clip (second, scaled decode)
 
         size = frame_size(info, settings.annotate.max_height)
         keyframes = write_annotated_clip(
-            read_frames(info, max_height=settings.annotate.max_height),
+            read_frames_cfr(info, max_height=settings.annotate.max_height),
             track,
             result,
             stage / "annotated.mp4",

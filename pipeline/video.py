@@ -488,3 +488,21 @@ def cfr_schedule(t_s: npt.NDArray[np.float64], fps: Fraction) -> npt.NDArray[np.
     n_out = round((t[-1] - t[0]) * float(fps)) + 1
     mid = t[0] + (np.arange(n_out) + 0.5) / float(fps)
     return np.clip(np.searchsorted(t, mid, side="right") - 1, 0, t.size - 1).astype(np.intp)
+
+
+def read_frames_cfr(
+    info: VideoInfo, *, max_height: int | None = None
+) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:
+    """Like `read_frames`, but at the constant rate `info.fps`: a VFR source's frames are repeated or skipped
+    (`cfr_schedule`) so a clip written at `info.fps` keeps the source's timing. CFR sources pass through."""
+    frames = read_frames(info, max_height=max_height)
+    if not info.is_vfr:
+        yield from frames
+        return
+    current = next(frames, None)
+    for src in cfr_schedule(info.t_s, info.fps):
+        while current is not None and current[0] < src:
+            current = next(frames, None)
+        if current is None:
+            return
+        yield current

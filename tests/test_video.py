@@ -284,3 +284,18 @@ def test_real_vfr_clip() -> None:
     assert info.duration_s == pytest.approx(9.862, abs=0.01)
     assert float(info.fps) == pytest.approx(17.41, abs=0.01)
     assert n_decoded(info, max_height=240) == info.n_frames == 172
+
+
+def test_cfr_frames_keep_vfr_timing(tmp_path: Path) -> None:
+    """A VFR clip re-timed to its average rate: each output slot shows the frame on screen at that moment."""
+    clip = tmp_path / "vfr.mp4"
+    setpts = "setpts=(N/30+gte(N\\,20)*0.5)/TB"  # a half-second freeze after frame 20
+    ff(*src(n=40, vf=f"settb=1/90000,{setpts}"), "-fps_mode", "passthrough", "-enc_time_base", "1/90000",
+       "-c:v", "libx264", "-video_track_timescale", "90000", str(clip))  # fmt: skip
+    info = probe(clip)
+    idx = [i for i, _, _ in video.read_frames_cfr(info, max_height=60)]
+    assert len(idx) / float(info.fps) == pytest.approx(info.duration_s, abs=1.5 / float(info.fps))
+    slot_t = np.arange(len(idx)) / float(info.fps)
+    shown = info.t_s[idx]
+    assert np.all(shown <= slot_t + 1 / float(info.fps)) and np.all(slot_t - shown < 0.5 + 2 / float(info.fps))
+    assert idx.count(19) > 1  # the frame before the freeze is repeated through it
