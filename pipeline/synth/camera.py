@@ -29,7 +29,7 @@ class Camera:
     """
 
     yaw_deg: float = 0.0
-    distance_m: float = 3.2
+    distance_m: float = 2.8
     height_m: float = 1.0
     W: int = 360
     H: int = 640
