@@ -254,7 +254,7 @@ def _lunge_legs(spec: MotionSpec, d: float, r: int, sigma: float, tau: float, do
         heel, toe = _foot(ankle, fdir, s)
         if lr == rear and z[lr] < zf - 1e-9:  # rear heel rises, pivoting on the toe
             lat = np.cross(UP, fdir)
-            ang = -np.radians(40.0) * min(split, 1.0) * (0.5 + 0.5 * d)
+            ang = np.radians(40.0) * min(split, 1.0) * (0.5 + 0.5 * d)
             heel, ankle = toe + rotate(heel - toe, lat, ang), toe + rotate(ankle - toe, lat, ang)
         ankles[lr], fdirs[lr], feet[lr] = ankle, fdir, (heel, toe)
     reach = (THIGH + SHANK) * s * 0.995

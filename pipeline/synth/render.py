@@ -72,8 +72,15 @@ def _frame(axis: F64, hint: F64) -> F64:
     return np.stack([np.cross(u, w), u, w])
 
 
-def cone(a: F64, b: F64, ra: float, rb: float, colour: tuple[float, float, float], squash: float = 1.0,
-         hint: F64 | None = None) -> Prim:
+def cone(
+    a: F64,
+    b: F64,
+    ra: float,
+    rb: float,
+    colour: tuple[float, float, float],
+    squash: float = 1.0,
+    hint: F64 | None = None,
+) -> Prim:
     """Round cone a→b (world metres) with end radii ra, rb; `squash` < 1 flattens it along `hint` (depth)."""
     a, b = np.asarray(a, float), np.asarray(b, float)
     rows = _frame(b - a, np.array([0.0, 0.0, 1.0]) if hint is None else np.asarray(hint, float))
@@ -194,8 +201,8 @@ def build_figure(joints: F64, look: Look = Look()) -> list[Prim]:  # noqa: B008
     """
     P = {n: joints[i] for n, i in J.items()}
     skin, shirt, shorts, shoes = look.skin, look.shirt, look.shorts, look.shoes
-    hem_shirt = tuple(0.8 * c for c in shirt)
-    hem_shorts = tuple(0.7 * c + 0.05 for c in shorts)
+    hem_shirt = (0.8 * shirt[0], 0.8 * shirt[1], 0.8 * shirt[2])
+    hem_shorts = (0.7 * shorts[0] + 0.05, 0.7 * shorts[1] + 0.05, 0.7 * shorts[2] + 0.05)
     s = float(np.linalg.norm(P["L_HIP"] - P["R_HIP"]) / 0.20)
     mid, neck = P["MID_HIP"], P["NECK"]
     up = (neck - mid) / np.linalg.norm(neck - mid)
@@ -223,10 +230,22 @@ def build_figure(joints: F64, look: Look = Look()) -> list[Prim]:  # noqa: B008
         f_ax = _frame(foot, np.array([0.0, 1.0, 0.0]))  # rows: lateral, along, up
         calf = _frame(sk, -foot)
         out.append(ellipsoid(knee + 0.33 * sk - 0.016 * s * calf[2], calf, (0.046 * s, 0.12 * s, 0.048 * s), skin))
-        out.append(ellipsoid(heel + 0.5 * foot + 0.035 * s * f_ax[2], f_ax[[0, 1, 2]],
-                             (0.050 * s, 0.55 * fl + 0.01 * s, 0.042 * s), shoes))
-        out.append(ellipsoid(heel + 0.5 * foot + 0.008 * s * f_ax[2], f_ax,
-                             (0.053 * s, 0.56 * fl + 0.012 * s, 0.016 * s), (0.25, 0.25, 0.27)))
+        out.append(
+            ellipsoid(
+                heel + 0.5 * foot + 0.035 * s * f_ax[2],
+                f_ax[[0, 1, 2]],
+                (0.050 * s, 0.55 * fl + 0.01 * s, 0.042 * s),
+                shoes,
+            )
+        )
+        out.append(
+            ellipsoid(
+                heel + 0.5 * foot + 0.008 * s * f_ax[2],
+                f_ax,
+                (0.053 * s, 0.56 * fl + 0.012 * s, 0.016 * s),
+                (0.25, 0.25, 0.27),
+            )
+        )
         out.append(cone(ankle + 0.03 * s * up, ankle - 0.02 * s * f_ax[2], 0.040 * s, 0.046 * s, shoes))
         sh, el, wr, hand = P[lr + "_SHOULDER"], P[lr + "_ELBOW"], P[lr + "_WRIST"], P[lr + "_HAND"]
         ue = el - sh
@@ -235,8 +254,9 @@ def build_figure(joints: F64, look: Look = Look()) -> list[Prim]:  # noqa: B008
         out.append(cone(sh + 0.35 * ue, el, 0.045 * s, 0.037 * s, skin))
         out.append(cone(el, wr, 0.036 * s, 0.026 * s, skin))
         h_ax = _frame(hand - wr, x)
-        out.append(ellipsoid((wr + hand) / 2 + 0.01 * s * (hand - wr) / 0.07, h_ax, (0.018 * s, 0.055 * s, 0.040 * s),
-                             skin))
+        out.append(
+            ellipsoid((wr + hand) / 2 + 0.01 * s * (hand - wr) / 0.07, h_ax, (0.018 * s, 0.055 * s, 0.040 * s), skin)
+        )
     out.extend(_head(P, s, look))
     return out
 
@@ -311,7 +331,7 @@ def _shadow(cam: Camera, ss: int, pf: F32, joints: F64, step: int = 4) -> tuple[
         lit = np.minimum(lit, np.where(tt > 0, np.clip((dd - 0.6 * r) / (0.8 * r + 0.08 * tt), 0, 1), 1))
     mul = np.where(ok, (0.55 + 0.45 * lit) * occ, 1.0).astype(np.float32).reshape(gh, gw)
     full = cv2.resize(mul, (gw * step, gh * step), interpolation=cv2.INTER_LINEAR)
-    return ys, xs, full[: y1 - y0, : x1 - x0]
+    return ys, xs, np.asarray(full[: y1 - y0, : x1 - x0], np.float32)
 
 
 def render(cam: Camera, joints: F64, look: Look = Look(), ss: int = 2) -> U8:  # noqa: B008
