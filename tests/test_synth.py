@@ -1,0 +1,141 @@
+"""pipeline.synth: kinematics invariants, camera geometry, a tiny render, truth helpers and truth files."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.keypoints import Kp
+from pipeline.synth import truth as tr
+from pipeline.synth.camera import Camera
+from pipeline.synth.clips import ClipPlan, render_clip
+from pipeline.synth.kinematics import EXERCISES, J, MotionSpec, simulate
+from pipeline.synth.render import render
+from pipeline.video import probe
+
+FAST = MotionSpec(reps=2, rep_s=1.2, pause_s=0.2, lead_in_s=0.4, fps=20.0)
+BONES = [(f"{s}_{a}", f"{s}_{b}") for s in "LR" for a, b in (("HIP", "KNEE"), ("KNEE", "ANKLE"), ("SHOULDER", "ELBOW"))]
+BONES += [(f"{s}_ELBOW", f"{s}_WRIST") for s in "LR"]
+
+
+def _len(m: object, a: str, b: str) -> np.ndarray:
+    joints = m.joints  # type: ignore[attr-defined]
+    return np.linalg.norm(joints[:, J[a]] - joints[:, J[b]], axis=-1)
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+@pytest.mark.parametrize("arms", ["hips", "forward"])
+def test_bone_lengths_constant(exercise: str, arms: str) -> None:
+    m = simulate(replace(FAST, exercise=exercise, arms=arms, valgus_deg=(15.0, 5.0)))
+    for a, b in BONES:
+        seg = _len(m, a, b)
+        assert np.ptp(seg) < 1e-6, (a, b, np.ptp(seg))
+    assert np.all(m.joints[:, :, 1] > -1e-9)  # nothing under the floor
+
+
+def test_squat_feet_planted_and_depth() -> None:
+    m = simulate(FAST)
+    for k in (Kp.L_ANKLE, Kp.R_ANKLE, Kp.L_HEEL, Kp.R_HEEL, Kp.L_TOE, Kp.R_TOE):
+        assert np.ptp(m.joints[:, k], axis=0).max() < 1e-9
+    hip_y = m.joints[:, J["MID_HIP"], 1]
+    assert m.depth.max() == pytest.approx(1.0, abs=0.01)
+    bottom = hip_y[np.argmax(m.depth)]
+    knee_y = m.joints[np.argmax(m.depth), Kp.L_KNEE, 1]
+    assert bottom < knee_y < hip_y[0]  # full depth: hips below the knees
+
+
+def test_valgus_moves_knee_medially_not_flexion() -> None:
+    good, bad = simulate(FAST), simulate(replace(FAST, valgus_deg=(20.0, 20.0)))
+    np.testing.assert_allclose(good.knee_flexion_deg, bad.knee_flexion_deg, atol=1e-6)
+    i = int(np.argmax(good.depth))
+    assert good.knee_flexion_deg[i].min() > 90
+    assert bad.joints[i, Kp.L_KNEE, 0] < good.joints[i, Kp.L_KNEE, 0] - 0.05  # left knee toward the midline (−x)
+    assert bad.joints[i, Kp.R_KNEE, 0] > good.joints[i, Kp.R_KNEE, 0] + 0.05
+    assert bad.valgus_deg[i] == pytest.approx([20.0, 20.0])
+    np.testing.assert_allclose(good.joints[0], bad.joints[0], atol=1e-9)  # standing: no cave
+
+
+@pytest.mark.parametrize("exercise", ["forward_lunge", "reverse_lunge", "walking_lunge"])
+def test_lunge_lead_leg_alternates(exercise: str) -> None:
+    m = simulate(replace(FAST, exercise=exercise, reps=3, lunge_leads=("left", "right")))
+    assert [e.lead for e in m.events] == ["left", "right", "left"]
+    for e in m.events:
+        i = int(np.argmin(np.abs(m.t_s - e.bottom_s)))
+        front, rear = (Kp.L_ANKLE, Kp.R_ANKLE) if e.lead == "left" else (Kp.R_ANKLE, Kp.L_ANKLE)
+        assert m.joints[i, front, 2] > m.joints[i, rear, 2] + 0.5  # split stance, lead foot in front
+        assert m.lead[i] == (0 if e.lead == "left" else 1)
+        assert m.joints[i, rear, 1] > m.joints[0, rear, 1]  # rear heel up
+    z0 = m.joints[0, Kp.L_ANKLE, 2]
+    moved = m.joints[-1, Kp.L_ANKLE, 2] - z0
+    assert moved > 1.0 if exercise == "walking_lunge" else abs(moved) < 1e-9
+
+
+def test_rep_events_match_depth() -> None:
+    spec = replace(FAST, reps=3)
+    m = simulate(spec)
+    assert len(m.events) == 3 and m.events[0].start_s == pytest.approx(FAST.lead_in_s)
+    for r, e in enumerate(m.events):
+        inside = m.rep == r
+        assert m.t_s[inside].min() >= e.start_s - 1e-9 and m.t_s[inside].max() <= e.end_s + 1e-9
+        assert abs(m.t_s[inside][np.argmax(m.depth[inside])] - e.bottom_s) <= FAST.pause_s / 2 + 1 / FAST.fps
+    assert m.t_s[-1] == pytest.approx(spec.duration_s - 1 / spec.fps)
+
+
+def test_projection_sides_and_views() -> None:
+    j = simulate(FAST).joints[0]
+    front = Camera(yaw_deg=0).project(j)
+    assert front[Kp.L_HIP, 0] > front[Kp.R_HIP, 0]  # the person's left on the image right
+    assert front[Kp.NOSE, 1] < front[Kp.L_HIP, 1] < front[Kp.L_ANKLE, 1]
+    side = Camera(yaw_deg=90).project(j)
+    assert abs(side[Kp.L_HIP, 0] - side[Kp.R_HIP, 0]) < 0.2 * abs(front[Kp.L_HIP, 0] - front[Kp.R_HIP, 0])
+    assert side[Kp.L_TOE, 0] < side[Kp.L_HEEL, 0]  # camera on the left: the person faces image-left
+    assert [Camera(yaw_deg=y).view for y in (0, 30, 45, 90, -90)] == ["front", "oblique", "oblique", "side", "side"]
+    assert np.all((front >= 0) & (front < [360, 640]))
+
+
+def test_tiny_render_has_body_where_joints_are() -> None:
+    cam = Camera(W=120, H=200)
+    j = simulate(FAST).joints[0]
+    img = render(cam, j).astype(int)
+    empty = render(cam, j + np.array([5.0, 0.0, 0.0])).astype(int)  # the figure out of frame: background only
+    assert img.shape == (200, 120, 3)
+    uv = np.round(cam.project(j)).astype(int)
+    for k in (Kp.NOSE, Kp.L_SHOULDER, Kp.R_SHOULDER, Kp.L_HIP, Kp.R_HIP, Kp.L_KNEE, Kp.R_KNEE, Kp.L_ANKLE):
+        x, y = uv[k]
+        assert np.abs(img[y, x] - empty[y, x]).sum() > 30, k.name
+    assert np.array_equal(img[:20], empty[:20])  # above the head: background only
+
+
+def test_truth_helpers_signs() -> None:
+    xy = np.zeros((1, 21, 2))
+    xy[0, [Kp.L_HIP, Kp.R_HIP]] = [[120, 100], [80, 100]]
+    xy[0, [Kp.L_ANKLE, Kp.R_ANKLE]] = [[120, 300], [80, 300]]
+    xy[0, [Kp.L_KNEE, Kp.R_KNEE]] = [[110, 200], [80, 200]]  # left knee 10 px toward the midline
+    fppa, disp = tr.fppa_deg(xy)[0], tr.knee_medial_disp_pct(xy)[0]
+    assert fppa[0] == pytest.approx(2 * np.degrees(np.arctan(10 / 100))) and fppa[1] == pytest.approx(0.0)
+    assert disp[0] == pytest.approx(5.0) and tr.kasr(xy)[0] == pytest.approx(30 / 40)
+    xy[0, Kp.L_KNEE, 0] = 130  # outward: varus, negative
+    assert tr.fppa_deg(xy)[0, 0] < 0 and tr.knee_medial_disp_pct(xy)[0, 0] == pytest.approx(-5.0)
+
+
+@pytest.mark.parametrize("vfr", [False, True], ids=["cfr", "vfr"])
+def test_clip_and_truth_round_trip(tmp_path: Path, vfr: bool) -> None:
+    spec = replace(FAST, reps=1, fps=15.0, valgus_deg=(20.0, 20.0), arms="hips")
+    plan = ClipPlan("tiny", spec, Camera(W=120, H=200), vfr=vfr)
+    video, truth_path = render_clip(plan, tmp_path)
+    t = tr.load_truth(truth_path)
+    info = probe(video)
+    assert info.is_vfr == vfr and t["vfr"] == vfr and (info.width, info.height) == (120, 200)
+    fr = t["frames"]
+    np.testing.assert_allclose(fr["t_s"], info.t_s, atol=1e-4)
+    m = simulate(spec, fr["t_s"])
+    np.testing.assert_allclose(fr["keypoints_xy"], plan.camera.project(m.joints[:, :21]), atol=0.01)
+    assert t["keypoint_names"] == [k.name for k in Kp] and t["view"] == "front" and t["exercise"] == "squat"
+    i = int(np.argmax(fr["depth"]))
+    assert fr["fppa_deg"][i].min() > 10 and fr["knee_medial_disp_pct"][i].min() > 3  # the cave shows in 2D
+    assert fr["valgus_3d_deg"][i] == pytest.approx([20.0, 20.0], abs=2.0)
+    assert len(t["reps"]) == 1 and t["reps"][0]["bottom_s"] == pytest.approx(m.events[0].bottom_s)
+    assert fr["rep"].dtype == np.int64 and fr["keypoints_xy"].shape == (len(info.t_s), 21, 2)
