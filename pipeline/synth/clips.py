@@ -57,7 +57,7 @@ def sample_plans() -> list[ClipPlan]:
         ClipPlan(
             "lunge_forward_45",
             MotionSpec(**{**asdict(base), "exercise": "forward_lunge", "lunge_leads": ("left", "right")}),
-            Camera(yaw_deg=45.0),
+            Camera(yaw_deg=45.0, distance_m=3.3),
             Look(skin=SKIN_TONES["medium"], shirt=(0.45, 0.45, 0.48), shorts=(0.05, 0.10, 0.25)),
         ),
     ]

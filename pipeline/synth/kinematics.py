@@ -216,7 +216,8 @@ def _lunge_legs(spec: MotionSpec, d: float, r: int, sigma: float, tau: float, do
     half, stride = spec.stance_width / 2, spec.stride_m * s
     t = np.radians(spec.toe_out_deg)
     lead = spec.lunge_leads[r % len(spec.lunge_leads)] if r >= 0 else None
-    start = -stride * spec.reps / 2 if spec.exercise == "walking_lunge" else 0.0
+    # centre the split stance on the origin (and a walking lunge's whole path), so a camera aimed there frames it
+    start = {"forward_lunge": -stride / 2, "reverse_lunge": stride / 2}.get(spec.exercise, -stride * spec.reps / 2)
     base = start + (stride * done if spec.exercise == "walking_lunge" else 0.0)
     first_half = tau < (spec.rep_s + spec.pause_s) / 2
     z = {"L": base, "R": base}
