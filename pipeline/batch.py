@@ -25,6 +25,7 @@ from pipeline.settings import Settings
 
 Echo = Callable[[str], None]
 _PROGRESS_EVERY = 15  # frames between progress messages from a worker
+SIDECARS = (".json", ".txt", ".md")  # expected beside videos; not worth a notice
 
 
 @dataclass
@@ -294,6 +295,7 @@ def process_folder(
     from pipeline.report import IndexEntry, write_index
 
     videos, ignored = find_videos(input_dir, settings.batch.extensions)
+    ignored = [n for n in ignored if not n.lower().endswith(SIDECARS)]  # client-name sidecars, truth files
     plan = plan_backend(settings.pose)
     if plan.notice:
         echo(plan.notice)

@@ -1,0 +1,52 @@
+"""Accuracy harness: render a sweep of mannequin clips with known joints, run the full pipeline, print the errors.
+
+    python benchmarks/accuracy.py --model ../shared/models/yolov8n-pose_int8_openvino_model            # full sweep
+    python benchmarks/accuracy.py --quick --backends hybrid,mediapipe --pose-every 1,2                  # quick
+
+Rendered clips are kept in --folder (default /tmp/formreview-accuracy) and reused by later runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from pipeline.pose import BackendPlan
+from pipeline.settings import load_settings
+from pipeline.synth.harness import render_cases, run_case, sweep, table
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", type=Path, help="YOLO pose weights (needed for hybrid and yolo)")
+    ap.add_argument("--backends", default="hybrid,mediapipe,yolo")
+    ap.add_argument("--pose-every", default="1", help="comma list: keypoint model on every n-th frame")
+    ap.add_argument("--quick", action="store_true", help="4 clips instead of the full grid")
+    ap.add_argument("--folder", type=Path, default=Path("/tmp/formreview-accuracy"))
+    args = ap.parse_args()
+    cases = sweep(quick=args.quick)
+    t0 = time.monotonic()
+    rendered = render_cases(cases, args.folder)
+    print(f"rendered/reused {len(rendered)} clips in {time.monotonic() - t0:.0f} s → {args.folder}", flush=True)
+    rows = []
+    for every in (int(x) for x in args.pose_every.split(",")):
+        settings = load_settings(None, pose__pose_every=every)
+        for backend in args.backends.split(","):
+            if backend != "mediapipe" and args.model is None:
+                print(f"skipping {backend}: no --model given", file=sys.stderr)
+                continue
+            plan = BackendPlan(backend, args.model if backend != "mediapipe" else None)
+            for case, video, truth in rendered:
+                r = run_case(case, video, truth, settings, plan)
+                rows.append(replace(r, backend=f"{backend}/{every}" if every > 1 else backend))
+                print(f"  {r.name} {backend} every={every}: det {r.detect_rate:.2f}, knee {r.knee_colour}", flush=True)
+    print()
+    print(table(rows))
+    print(f"\n{len(rows)} runs in {time.monotonic() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,199 @@
+"""Accuracy harness: rendered clips with known truth → the real pipeline → errors per joint, metric and verdict.
+
+Used by `benchmarks/accuracy.py` (the full sweep) and by a small test. Reads clips it renders itself; runs the same
+`estimate_track` → `evaluate` path as `formreview batch`; returns numbers, prints nothing.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from pipeline.clean import clean_track
+from pipeline.keypoints import Kp
+from pipeline.pose import BackendPlan, estimate_track
+from pipeline.scoring import evaluate
+from pipeline.settings import Settings
+from pipeline.synth import truth as tr
+from pipeline.synth.camera import Camera
+from pipeline.synth.clips import ClipPlan, render_clip
+from pipeline.synth.kinematics import MotionSpec
+from pipeline.video import probe
+
+JOINTS: dict[str, tuple[Kp, Kp]] = {
+    "hip": (Kp.L_HIP, Kp.R_HIP),
+    "knee": (Kp.L_KNEE, Kp.R_KNEE),
+    "ankle": (Kp.L_ANKLE, Kp.R_ANKLE),
+    "heel": (Kp.L_HEEL, Kp.R_HEEL),
+    "toe": (Kp.L_TOE, Kp.R_TOE),
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    """One rendered clip and the verdict a physio would give it (None = either is acceptable, 5–15°)."""
+
+    plan: ClipPlan
+    expect_knee: str | None
+
+
+@dataclass
+class CaseResult:
+    name: str
+    backend: str
+    view: str
+    valgus: tuple[float, float]
+    detect_rate: float
+    joint_err_px: dict[str, float] = field(default_factory=dict)
+    joint_err_pct: dict[str, float] = field(default_factory=dict)
+    joint_bias_px: dict[str, tuple[float, float]] = field(default_factory=dict)
+    fppa_err_deg: float = float("nan")
+    kasr_err: float = float("nan")
+    depth_err_deg: float = float("nan")
+    reps_true: int = 0
+    reps_found: int = 0
+    view_found: str = ""
+    knee_colour: str = ""
+    expect_knee: str | None = None
+
+    @property
+    def verdict_ok(self) -> bool | None:
+        return None if self.expect_knee is None else self.knee_colour == self.expect_knee
+
+
+def expected_knee(valgus: tuple[float, float], yaw_deg: float) -> str | None:
+    """≤ 5° on both legs → green, ≥ 15° on either → red (front and oblique); side views cannot judge (grey)."""
+    if abs(yaw_deg) >= 70:
+        return "grey"
+    worst = max(valgus)
+    return "green" if worst <= 5 else "red" if worst >= 15 else None
+
+
+def sweep(quick: bool = False, size: tuple[int, int] = (360, 640), reps: int = 2) -> list[Case]:
+    """The validation grid: knee cave × camera yaw × depth, plus one-leg caves and stance/toe-out variations."""
+    valgus = (0.0, 20.0) if quick else (0.0, 5.0, 15.0, 25.0)
+    yaws = (0.0, 45.0) if quick else (0.0, 45.0, 90.0)
+    depths = (1.0,) if quick else (0.6, 1.0)
+    base = MotionSpec(reps=reps, rep_s=2.0, pause_s=0.2, lead_in_s=0.8, arms="hips", stance_width=0.30, fps=30.0)
+    cases = []
+    for v in valgus:
+        for yaw in yaws:
+            for d in depths:
+                spec = replace(base, valgus_deg=(v, v), depth=d)
+                cam = Camera(yaw_deg=yaw, W=size[0], H=size[1])
+                cases.append(Case(ClipPlan(f"v{v:g}_yaw{yaw:g}_d{d:g}", spec, cam), expected_knee((v, v), yaw)))
+    if not quick:  # one knee caving, wide toes-out stance: the case textbook KASR/FPPA bands miss
+        for yaw in (0.0, 45.0):
+            spec = replace(base, valgus_deg=(18.0, 0.0), stance_width=0.40, toe_out_deg=25.0)
+            cam = Camera(yaw_deg=yaw, W=size[0], H=size[1])
+            cases.append(Case(ClipPlan(f"left18_wide_toeout25_yaw{yaw:g}", spec, cam), "red"))
+            spec = replace(base, stance_width=0.40, toe_out_deg=30.0)
+            cases.append(Case(ClipPlan(f"good_wide_toeout30_yaw{yaw:g}", spec, cam), "green"))
+    return cases
+
+
+def render_cases(cases: list[Case], folder: Path) -> list[tuple[Case, Path, Path]]:
+    """Render each case once into `folder` (kept between runs: a clip whose files exist is not re-rendered)."""
+    out = []
+    for c in cases:
+        video, truth = folder / f"{c.plan.name}.mp4", folder / f"{c.plan.name}.truth.json"
+        if not (video.exists() and truth.exists()):
+            video, truth = render_clip(c.plan, folder)
+        out.append((c, video, truth))
+    return out
+
+
+def _bottom(t: dict, frac: float = 0.9) -> npt.NDArray[np.bool_]:
+    return np.asarray(t["frames"]["depth"], dtype=np.float64) >= frac
+
+
+def _thigh_deg(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Thigh angle below horizontal, degrees, the leg nearer the camera's left-right middle (mean of both)."""
+    out = []
+    for h, k in ((Kp.L_HIP, Kp.L_KNEE), (Kp.R_HIP, Kp.R_KNEE)):
+        v = xy[:, k] - xy[:, h]
+        out.append(np.degrees(np.arctan2(v[:, 1], np.abs(v[:, 0]))))
+    return np.nanmean(np.stack(out), axis=0)
+
+
+def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan: BackendPlan) -> CaseResult:
+    """Run the real pipeline on one rendered clip and compare with its truth."""
+    info = probe(video)
+    track = estimate_track(info, plan, settings)
+    result = evaluate(track, settings, video.name)
+    t = tr.load_truth(truth_path)
+    true_xy = np.asarray(t["frames"]["keypoints_xy"], dtype=np.float64)
+    xy = track.xy.astype(np.float64)
+    cleaned, _ = clean_track(track, settings.clean)
+    cxy = cleaned.xy.astype(np.float64)
+    leg = float(np.nanmedian(np.linalg.norm(true_xy[:, Kp.L_HIP] - true_xy[:, Kp.L_ANKLE], axis=-1)))
+    res = CaseResult(
+        case.plan.name,
+        plan.name,
+        case.plan.camera.view,
+        case.plan.motion.valgus_deg,
+        detect_rate=float(np.isfinite(xy[:, Kp.L_KNEE, 0]).mean()),
+        reps_true=len(t["reps"]),
+        reps_found=len(result.reps),
+        view_found=result.view,
+        knee_colour=next((v.colour for v in result.verdicts if v.area == "knee_tracking"), "grey"),
+        expect_knee=case.expect_knee,
+    )
+    for name, (a, b) in JOINTS.items():
+        d = xy[:, [a, b]] - true_xy[:, [a, b]]
+        err = np.linalg.norm(d, axis=-1)
+        if np.isfinite(err).any():
+            res.joint_err_px[name] = float(np.nanmedian(err))
+            res.joint_err_pct[name] = 100 * res.joint_err_px[name] / leg
+            res.joint_bias_px[name] = (float(np.nanmedian(d[..., 0])), float(np.nanmedian(d[..., 1])))
+    bottom = _bottom(t)
+    if case.plan.camera.view != "side" and bottom.any():
+        res.fppa_err_deg = float(np.nanmedian(np.abs(tr.fppa_deg(cxy) - tr.fppa_deg(true_xy))[bottom]))
+        res.kasr_err = float(np.nanmedian(np.abs(tr.kasr(cxy) - tr.kasr(true_xy))[bottom]))
+    if case.plan.camera.view == "side" and bottom.any():
+        res.depth_err_deg = float(np.nanmedian(np.abs(_thigh_deg(cxy) - _thigh_deg(true_xy))[bottom]))
+    return res
+
+
+def table(rows: list[CaseResult]) -> str:
+    """A plain-text table, one row per case and backend, then per-backend medians and the verdict tally."""
+    head = (
+        f"{'case':30s} {'backend':9s} {'det%':>5s} {'hip':>5s} {'knee':>5s} {'ankle':>5s} {'toe':>5s} "
+        f"{'%leg':>5s} {'FPPAe':>6s} {'KASRe':>6s} {'deptE':>6s} {'reps':>5s} {'view':>12s} {'knees':>14s}"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        e = r.joint_err_px
+        verdict = f"{r.knee_colour}" + (
+            "" if r.verdict_ok is None else (" ✓" if r.verdict_ok else f" ✗({r.expect_knee})")
+        )
+        lines.append(
+            f"{r.name[:30]:30s} {r.backend:9s} {100 * r.detect_rate:5.1f} {e.get('hip', np.nan):5.1f} "
+            f"{e.get('knee', np.nan):5.1f} {e.get('ankle', np.nan):5.1f} {e.get('toe', np.nan):5.1f} "
+            f"{r.joint_err_pct.get('knee', np.nan):5.1f} {r.fppa_err_deg:6.1f} {r.kasr_err:6.2f} "
+            f"{r.depth_err_deg:6.1f} "
+            f"{r.reps_found:>2d}/{r.reps_true:<2d} {r.view_found + ('' if r.view_found == r.view else '✗'):>12s} "
+            f"{verdict:>14s}"
+        )
+    for b in sorted({r.backend for r in rows}):
+        mine = [r for r in rows if r.backend == b]
+        judged = [r for r in mine if r.verdict_ok is not None]
+
+        def med(vals: list[float]) -> float:
+            vals = [v for v in vals if v == v]
+            return statistics.median(vals) if vals else float("nan")
+
+        lines.append(
+            f"{b}: min detection {100 * min(r.detect_rate for r in mine):.1f}%, median knee error "
+            f"{med([r.joint_err_px.get('knee', np.nan) for r in mine]):.1f} px "
+            f"({med([r.joint_err_pct.get('knee', np.nan) for r in mine]):.1f}% of leg), median FPPA error "
+            f"{med([r.fppa_err_deg for r in mine if r.view == 'front']):.1f}° (front), median KASR error "
+            f"{med([r.kasr_err for r in mine if r.view == 'front']):.2f} (front), reps exact "
+            f"{sum(r.reps_found == r.reps_true for r in mine)}/{len(mine)}, knee verdict right "
+            f"{sum(bool(r.verdict_ok) for r in judged)}/{len(judged)}"
+        )
+    return "\n".join(lines)

@@ -1,0 +1,37 @@
+"""The accuracy harness in miniature: rendered clips with known truth through the real pose models.
+
+The full sweep is `benchmarks/accuracy.py`; this keeps the same path honest in CI at low resolution.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.pose import BackendPlan
+from pipeline.settings import load_settings
+from pipeline.synth.harness import render_cases, run_case, sweep
+
+WEIGHTS = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "yolov8n-pose_int8_openvino_model"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory: pytest.TempPathFactory):
+    cases = [c for c in sweep(quick=True, size=(240, 426), reps=1) if c.plan.camera.yaw_deg == 0]
+    return render_cases(cases, tmp_path_factory.mktemp("acc"))
+
+
+@pytest.mark.parametrize("backend", ["hybrid", "mediapipe"])
+def test_rendered_squats_are_found_measured_and_judged_right(rendered, backend: str) -> None:
+    settings = load_settings()
+    plan = BackendPlan(backend, WEIGHTS if backend == "hybrid" else None)
+    for case, video, truth in rendered:
+        r = run_case(case, video, truth, settings, plan)
+        assert r.detect_rate >= 0.98, (r.name, r.detect_rate)
+        assert r.joint_err_pct["knee"] < 5.0, (r.name, r.joint_err_px)  # knee centre within 5 % of leg length
+        assert r.reps_found == r.reps_true, (r.name, r.reps_found, r.reps_true)
+        assert r.view_found == "front", r.name
+        assert r.verdict_ok, (r.name, r.knee_colour, r.expect_knee)
