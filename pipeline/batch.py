@@ -226,7 +226,8 @@ def run_batch(
 def _line(o: JobOutcome, k: int, n: int) -> str:
     head = f"[{k}/{n}]"
     if o.status == "error":
-        return f"{head} error  {o.video}: {o.error}"
+        cause = o.error.removeprefix(f"{o.video}: ")  # the error names the file already; say it once
+        return f"{head} error  {o.video}: {cause}"
     if o.status == "skipped":
         return f"{head} skip   {o.video} (finished earlier; --force redoes it)"
     r = o.result or {}

@@ -6,6 +6,7 @@ a hang, never damage to another video's output.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -65,8 +66,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ff("-i", str(person), "-c:v", "libvpx-vp9", "-b:v", "0", "-crf", "40", "-deadline", "realtime", str(d / "vp9.webm"))
     ff("-i", str(person), "-c:v", "libx264", str(d / "matroska ünïcödé.mkv"))
     ff("-display_rotation", "90", "-i", str(person), "-c", "copy", str(d / 'rotated "portrait".mp4'))
-    ff("-i", str(person), "-c:v", "libx264", str(d / "<script>alert(1)</script>.mp4"))
-    ff("-i", str(person), "-c:v", "libx264", str(d / "--leading-dash.mp4"))
+    for name in ("<script>alert(1)<script>.mp4", "--leading-dash.mp4"):  # hostile names: the bytes are fine
+        shutil.copyfile(person, d / name)
     person.unlink()
     return d
 
@@ -86,7 +87,7 @@ OK = [
     "vp9.webm",
     "matroska ünïcödé.mkv",
     'rotated "portrait".mp4',
-    "<script>alert(1)</script>.mp4",
+    "<script>alert(1)<script>.mp4",
     "--leading-dash.mp4",
 ]
 
@@ -107,4 +108,4 @@ def test_every_file_gets_a_report_or_one_clear_line(corpus: Path, tmp_path: Path
     folders = {p.name for p in out.iterdir() if p.is_dir()}
     assert not any(f.endswith(".partial") for f in folders), folders
     html = (out / "index.html").read_text()
-    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
