@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory):
-    cases = [c for c in sweep(quick=True, size=(240, 426), reps=1) if c.plan.camera.yaw_deg == 0]
+    cases = [c for c in sweep(quick=True, size=(360, 640), reps=1) if c.plan.camera.yaw_deg == 0]
     return render_cases(cases, tmp_path_factory.mktemp("acc"))
 
 

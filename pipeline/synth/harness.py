@@ -111,6 +111,14 @@ def _bottom(t: dict, frac: float = 0.9) -> npt.NDArray[np.bool_]:
     return np.asarray(t["frames"]["depth"], dtype=np.float64) >= frac
 
 
+def _fppa_measurable(t: dict, true_xy: npt.NDArray[np.float64], min_thigh: float) -> npt.NDArray[np.bool_]:
+    """(T,) frames in the knee bend (depth ≥ 0.3) whose projected thighs are ≥ `min_thigh` of their standing length."""
+    thigh = np.linalg.norm(true_xy[:, [Kp.L_KNEE, Kp.R_KNEE]] - true_xy[:, [Kp.L_HIP, Kp.R_HIP]], axis=-1)
+    depth = np.asarray(t["frames"]["depth"], dtype=np.float64)
+    standing = np.nanmedian(thigh[depth < 0.05], axis=0) if (depth < 0.05).any() else np.nanmax(thigh, axis=0)
+    return (depth >= 0.3) & (thigh / standing >= min_thigh).all(axis=1)
+
+
 def _thigh_deg(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Thigh angle below horizontal, degrees, the leg nearer the camera's left-right middle (mean of both)."""
     out = []
@@ -136,7 +144,8 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
         plan.name,
         case.plan.camera.view,
         case.plan.motion.valgus_deg,
-        detect_rate=float(np.isfinite(xy[:, Kp.L_KNEE, 0]).mean()),
+        # on the frames the keypoint model ran (pose_every > 1 leaves the others to interpolation)
+        detect_rate=float(np.isfinite(xy[:: max(1, settings.pose.pose_every), Kp.L_KNEE, 0]).mean()),
         reps_true=len(t["reps"]),
         reps_found=len(result.reps),
         view_found=result.view,
@@ -152,7 +161,10 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
             res.joint_bias_px[name] = (float(np.nanmedian(d[..., 0])), float(np.nanmedian(d[..., 1])))
     bottom = _bottom(t)
     if case.plan.camera.view != "side" and bottom.any():
-        res.fppa_err_deg = float(np.nanmedian(np.abs(tr.fppa_deg(cxy) - tr.fppa_deg(true_xy))[bottom]))
+        # FPPA where the product reports it: knee bent, thigh not foreshortened (METRICS.md: < 55 % is suppressed)
+        fppa_ok = _fppa_measurable(t, true_xy, settings.analysis.thigh_foreshortening)
+        if fppa_ok.any():
+            res.fppa_err_deg = float(np.nanmedian(np.abs(tr.fppa_deg(cxy) - tr.fppa_deg(true_xy))[fppa_ok]))
         res.kasr_err = float(np.nanmedian(np.abs(tr.kasr(cxy) - tr.kasr(true_xy))[bottom]))
     if case.plan.camera.view == "side" and bottom.any():
         res.depth_err_deg = float(np.nanmedian(np.abs(_thigh_deg(cxy) - _thigh_deg(true_xy))[bottom]))
