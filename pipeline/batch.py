@@ -292,8 +292,8 @@ def process_folder(
     Raises:
         PoseError: no pose set-up can run (before any video is touched).
     """
+    from pipeline.index import IndexEntry, write_index
     from pipeline.pose import plan_backend
-    from pipeline.report import IndexEntry, write_index
 
     videos, ignored = find_videos(input_dir, settings.batch.extensions)
     ignored = [n for n in ignored if not n.lower().endswith(SIDECARS)]  # client-name sidecars, truth files

@@ -8,8 +8,6 @@ Python decides and formats everything here: templates receive one documented fro
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import json
 import logging
 import os
@@ -52,7 +50,7 @@ DISCLAIMER = (
 )
 
 
-def _doc(help_: str) -> Any:
+def doc_field(help_: str) -> Any:
     return field(metadata={"help": help_})
 
 
@@ -132,26 +130,26 @@ class Fact:
 class ReportContext:
     """Everything report.html (and base.html, _macros.html) may read. A test keeps this equal to the templates."""
 
-    page: PageChrome = _doc("Title, coach branding and footer, for base.html.")
-    heading: str = _doc("Page heading, e.g. 'Squat review for Anna'.")
-    subtitle: str = _doc("Video name, view, reps and length in one line.")
-    verdict: Badge = _doc("Overall colour, word and icon: the worst measurable area.")
-    headline: str = _doc("The verdict in words, e.g. 'Good squats, with one thing to watch'.")
-    detail: str = _doc("One sentence under the headline (the worst area's summary).")
-    quality_warning: str = _doc("Shown above everything when the data-quality gate failed; '' otherwise.")
-    lights: list[Light] = _doc("Traffic lights per area, most important first.")
-    cues: list[str] = _doc("At most two coaching cues, most important first.")
-    clip_href: str = _doc("Relative URL of the annotated clip.")
-    poster_uri: str = _doc("data: URI of a still for the video player; '' for none.")
-    pictures: list[Picture] = _doc("Hardest and best rep key frames (data: URIs).")
-    clip_rows: list[MetricRow] = _doc("Whole-set metrics (median of reps).")
-    reps: list[RepView] = _doc("One entry per rep with its metric rows.")
-    plots: list[Plot] = _doc("Inline SVG plots with titles and captions.")
-    facts: list[Fact] = _doc("How we measured: model, view, frames, data quality, processing.")
-    bands: list[Fact] = _doc("Each band in words with its source.")
-    limits: list[str] = _doc("What a single 2D camera cannot measure.")
-    notes: list[str] = _doc("Caveats from the analysis, in plain words.")
-    disclaimer: str = _doc("Coaching, not a diagnosis.")
+    page: PageChrome = doc_field("Title, coach branding and footer, for base.html.")
+    heading: str = doc_field("Page heading, e.g. 'Squat review for Anna'.")
+    subtitle: str = doc_field("Video name, view, reps and length in one line.")
+    verdict: Badge = doc_field("Overall colour, word and icon: the worst measurable area.")
+    headline: str = doc_field("The verdict in words, e.g. 'Good squats, with one thing to watch'.")
+    detail: str = doc_field("One sentence under the headline (the worst area's summary).")
+    quality_warning: str = doc_field("Shown above everything when the data-quality gate failed; '' otherwise.")
+    lights: list[Light] = doc_field("Traffic lights per area, most important first.")
+    cues: list[str] = doc_field("At most two coaching cues, most important first.")
+    clip_href: str = doc_field("Relative URL of the annotated clip.")
+    poster_uri: str = doc_field("data: URI of a still for the video player; '' for none.")
+    pictures: list[Picture] = doc_field("Hardest and best rep key frames (data: URIs).")
+    clip_rows: list[MetricRow] = doc_field("Whole-set metrics (median of reps).")
+    reps: list[RepView] = doc_field("One entry per rep with its metric rows.")
+    plots: list[Plot] = doc_field("Inline SVG plots with titles and captions.")
+    facts: list[Fact] = doc_field("How we measured: model, view, frames, data quality, processing.")
+    bands: list[Fact] = doc_field("Each band in words with its source.")
+    limits: list[str] = doc_field("What a single 2D camera cannot measure.")
+    notes: list[str] = doc_field("Caveats from the analysis, in plain words.")
+    disclaimer: str = doc_field("Coaching, not a diagnosis.")
 
 
 @dataclass(frozen=True)
@@ -166,46 +164,6 @@ class ReportMeta:
     version: str  # formreview version
     clip_href: str = "annotated.mp4"
     generated_at: str = ""
-
-
-@dataclass(frozen=True)
-class IndexEntry:
-    """One video in the batch overview."""
-
-    video_name: str
-    status: str  # "ok" | "error" | "skipped"
-    error: str = ""
-    report_href: str = ""
-    result: ClipResult | None = None
-    thumbnail_jpeg: bytes | None = None
-    processing_s: float = 0.0
-
-
-@dataclass(frozen=True)
-class IndexRow:
-    name: str
-    href: str
-    ok: bool
-    status: str
-    error: str
-    thumb_uri: str
-    what: str
-    lights: list[Badge]
-    rank: int  # sort key, worst first
-
-
-@dataclass(frozen=True)
-class IndexContext:
-    """Everything index.html (and base.html) may read."""
-
-    page: PageChrome = _doc("Title, branding and footer, for base.html.")
-    heading: str = _doc("Page heading.")
-    summary: str = _doc("Counts in one line, e.g. '5 videos · 4 reviewed · 1 failed'.")
-    areas: list[str] = _doc("Column headings of the traffic-light columns.")
-    rows: list[IndexRow] = _doc("One row per video, worst first.")
-
-
-# ---------------------------------------------------------------------------------------------------- helpers
 
 
 def templates_dir(s: ReportSettings | None = None) -> list[Path]:
@@ -226,7 +184,7 @@ def environment(s: ReportSettings | None = None) -> jinja2.Environment:
     )
 
 
-def context_dict(ctx: ReportContext | IndexContext) -> dict[str, Any]:
+def context_dict(ctx: Any) -> dict[str, Any]:
     """The keys a template is rendered with: exactly the dataclass fields (shallow, objects kept)."""
     return {f.name: getattr(ctx, f.name) for f in fields(ctx)}
 
@@ -253,7 +211,7 @@ def _pct(x: float) -> str:
     return f"{x * 100:.0f}%"
 
 
-def _chrome(title: str, s: ReportSettings, footer: str) -> PageChrome:
+def page_chrome(title: str, s: ReportSettings, footer: str) -> PageChrome:
     brand = s.brand_colour if re.fullmatch(r"#(?:[0-9a-fA-F]{3}){1,2}", s.brand_colour or "") else "#1f5f8b"
     return PageChrome(title, s.coach_name or "Form review", _logo_uri(s.logo), brand, _on_colour(brand), footer)
 
@@ -325,7 +283,7 @@ def _clean_name(s: str) -> str:
 # ---------------------------------------------------------------------------------------------------- client page
 
 
-def _worst(verdicts: list[Verdict]) -> Verdict | None:
+def worst_verdict(verdicts: list[Verdict]) -> Verdict | None:
     scored = [v for v in verdicts if v.measurable and v.colour != "grey"]
     return max(scored, key=lambda v: SEVERITY[v.colour], default=None)
 
@@ -383,7 +341,7 @@ def build_context(
     result: ClipResult, meta: ReportMeta, keyframes: KeyFrames | None, s: ReportSettings
 ) -> ReportContext:
     """Decide and format everything the client page shows. Pure: no I/O except reading the coach's logo."""
-    worst = _worst(result.verdicts)
+    worst = worst_verdict(result.verdicts)
     headline, detail = _headline(result, worst)
     order = {a: i for i, a in enumerate(AREA_ORDER)}
     show_side = result.view in ("side", "oblique")
@@ -451,7 +409,7 @@ def build_context(
             bands[m.key] = Fact(m.label, m.band + (f" ({m.source})" if m.source else ""))
     footer = "Generated " + (f"{meta.generated_at} " if meta.generated_at else "") + f"by formreview {meta.version}"
     return ReportContext(
-        page=_chrome(f"{noun} review{who}", s, footer),
+        page=page_chrome(f"{noun} review{who}", s, footer),
         heading=f"{noun} review{who}",
         subtitle=subtitle,
         verdict=badge(worst.colour if worst else "grey"),
@@ -496,83 +454,3 @@ def write_report(
 
 
 # ---------------------------------------------------------------------------------------------------- batch overview
-
-RANK = {"error": 0, "red": 1, "amber": 2, "grey": 3, "green": 4}
-
-
-def _areas(entries: list[IndexEntry]) -> list[str]:
-    seen = {v.area: v.label for e in entries if e.result for v in e.result.verdicts if v.measurable}
-    return [a for a in AREA_ORDER if a in seen] + [a for a in seen if a not in AREA_ORDER]
-
-
-def _index_row(e: IndexEntry, areas: list[str]) -> IndexRow:
-    r, cause, thumb = e.result, (e.error.splitlines() or [""])[0], data_uri(e.thumbnail_jpeg)
-    if e.status == "error" or r is None:  # a skipped video whose result.json is unreadable still has its report
-        ok = e.status != "error"
-        status = "Reviewed earlier" if ok else "Error"
-        return IndexRow(e.video_name, e.report_href, ok, status, cause, thumb, "", [], RANK["grey" if ok else "error"])
-    by_area = {v.area: v for v in r.verdicts}
-    lights = [badge(by_area[a].colour if a in by_area and by_area[a].measurable else "grey") for a in areas]
-    worst, n = _worst(r.verdicts), len(r.reps)
-    what = f"{r.exercise} · {r.view} view · {n} rep{'s' * (n != 1)}"
-    rank = RANK[worst.colour if worst else "grey"]
-    return IndexRow(e.video_name, e.report_href, True, "Reviewed", "", thumb, what, lights, rank)
-
-
-def build_index_context(entries: list[IndexEntry], s: ReportSettings | None = None) -> IndexContext:
-    """Rows for every video, worst first (errors, then red, amber, not measured, green), then by name."""
-    s = s or ReportSettings()
-    areas = _areas(entries)
-    labels = {v.area: v.label for e in entries if e.result for v in e.result.verdicts}
-    rows = sorted((_index_row(e, areas) for e in entries), key=lambda row: (row.rank, row.name.lower()))
-    n_err = sum(not row.ok for row in rows)
-    summary = f"{len(rows)} video{'s' * (len(rows) != 1)} · {len(rows) - n_err} reviewed · {n_err} failed"
-    return IndexContext(
-        page=_chrome("Form reviews", s, "Generated by formreview"),
-        heading="Form reviews",
-        summary=summary,
-        areas=[labels[a] for a in areas],
-        rows=rows,
-    )
-
-
-def _csv_text(v: object) -> object:
-    """Keep spreadsheet apps from running a cell as a formula (a file name may start with '=')."""
-    return "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v
-
-
-def summary_csv(entries: list[IndexEntry]) -> str:
-    """One row per video: name, status, error, view, exercise, reps, each verdict colour, clip metric values."""
-    areas = list(dict.fromkeys([*AREA_ORDER, *(a for a in _areas(entries))]))
-    keys = list(dict.fromkeys(m.key for e in entries if e.result for m in e.result.clip_metrics))
-    head = ["video", "status", "error", "report", "view", "exercise", "reps", "verdict", "processing_s"]
-    head += [f"verdict_{a}" for a in areas] + [c for k in keys for c in (k, f"{k}_colour")]
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(head)
-    for e in entries:
-        r = e.result
-        row: list[object] = [_csv_text(e.video_name), e.status, _csv_text(e.error), e.report_href]
-        if r is None:
-            w.writerow(row + [""] * (len(head) - len(row)))
-            continue
-        worst = _worst(r.verdicts)
-        by_area = {v.area: (v.colour if v.measurable else "grey") for v in r.verdicts}
-        metrics = {m.key: m for m in r.clip_metrics}
-        row += [r.view, r.exercise, len(r.reps), worst.colour if worst else "grey", f"{e.processing_s:.1f}"]
-        row += [by_area.get(a, "") for a in areas]
-        for k in keys:
-            m = metrics.get(k)
-            ok = m is not None and m.measurable and m.value is not None
-            row += [f"{m.value:.4g}" if ok and m else "", m.colour if m else ""]
-        w.writerow(row)
-    return buf.getvalue()
-
-
-def write_index(entries: list[IndexEntry], out_dir: Path, s: ReportSettings | None = None) -> None:
-    """Write `out_dir/index.html` and `out_dir/summary.csv`, each atomically."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    ctx = build_index_context(entries, s)
-    write_atomic(out_dir / "index.html", environment(s).get_template("index.html").render(**context_dict(ctx)))
-    write_atomic(out_dir / "summary.csv", summary_csv(entries))

@@ -153,7 +153,8 @@ class ClipResult:
             return [MetricValue(**m) for m in items]
 
         s = dict(d["series"])
-        s = {k: (_none_to_nan(v) if k.startswith(("t_s", "hip_", "knee_left", "knee_right")) else v) for k, v in s.items()}
+        curves = ("t_s", "hip_", "knee_left", "knee_right")
+        s = {k: (_none_to_nan(v) if k.startswith(curves) else v) for k, v in s.items()}
         if s.get("knee_band") is not None:
             s["knee_band"] = tuple(s["knee_band"])
         return cls(

@@ -14,15 +14,13 @@ import jinja2.nodes
 import pytest
 from bs4 import BeautifulSoup
 
+from pipeline.index import IndexContext, IndexEntry, write_index
 from pipeline.report import (
-    IndexContext,
-    IndexEntry,
     ReportContext,
     ReportMeta,
     client_name_for,
     context_dict,
     environment,
-    write_index,
     write_report,
 )
 from pipeline.result import ClipResult, MetricValue, Quality, Rep, Series, Verdict
