@@ -74,8 +74,23 @@ def _baseline_frames(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDA
     return keep if keep.size else np.array([r.start])
 
 
+# Readings beyond these are geometry (a leg or foot turned toward the camera), not movement: reported as not
+# measurable instead of scored. Healthy and painful single-leg squats read FPPA 8–17° (Herrington 2014); the
+# rendered 25° knee cave reads a knee-travel angle of about −27°.
+MAX_KNEE_TRAVEL_DEG = 45.0
+MAX_FPPA_DEG = 45.0
+MAX_HIP_ADDUCTION_DEG = 30.0
+
+
 def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_ratio: float) -> vw.ViewEstimate:
     med = nanmedian(xy[frames], axis=0)
+    torso = abs(
+        mid(med[int(Kp.L_HIP)], med[int(Kp.R_HIP)])[1] - mid(med[int(Kp.L_SHOULDER)], med[int(Kp.R_SHOULDER)])[1]
+    )
+    hip_w = abs(med[int(Kp.L_HIP), 0] - med[int(Kp.R_HIP), 0])
+    if vw.side_from_hips(hip_w, torso):
+        yaw = float(np.degrees(np.arccos(np.clip(hip_w / torso / 0.43, 0.0, 1.0))))  # 0.43: square-on ratio
+        return vw.classify_view(max(yaw, vw.SIDE_MIN_DEG + 10.0), "hips")
     shank = np.nanmean(
         [dist(med[int(Kp.L_KNEE)], med[int(Kp.L_ANKLE)]), dist(med[int(Kp.R_KNEE)], med[int(Kp.R_ANKLE)])]
     )
@@ -84,9 +99,6 @@ def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_rat
         yaw, toe = vw.yaw_from_feet(*feet, lat_l, foot_ratio * shank)
         return vw.classify_view(yaw, "feet", toe)
     sh_w = abs(med[int(Kp.L_SHOULDER), 0] - med[int(Kp.R_SHOULDER), 0])
-    torso = abs(
-        mid(med[int(Kp.L_HIP)], med[int(Kp.R_HIP)])[1] - mid(med[int(Kp.L_SHOULDER)], med[int(Kp.R_SHOULDER)])[1]
-    )
     return vw.classify_view(vw.yaw_from_shoulders(sh_w, torso), "shoulders")
 
 
@@ -236,21 +248,43 @@ def _rep_metrics(
             vals[key], why[key] = np.nan, "rear leg in a lunge: only the front knee is judged"
         else:
             v, vals[key], vals[f"knee_drift_{leg}"], why[key] = _knee_track(p, leg, lat, r, h, base, feet, s)
-            if v.size:
+            if vals[key] < -MAX_KNEE_TRAVEL_DEG:  # no knee caves that far across its foot (outward is never a flag)
+                vals[key] = vals[f"knee_drift_{leg}"] = np.nan
+                why[key] = "the foot points toward the camera here, so the knee's direction cannot be read"
+            elif v.size:
                 drift[leg][r.start : r.end + 1] = v
         why[f"knee_drift_{leg}"] = why[key]
         thigh0 = float(nanmedian(dist(hp, k)[base]))
         f = knee.fppa_deg(hp[ecc], k[ecc], a[ecc], lat)
         usable = knee.thigh_visible(hp[ecc], k[ecc], thigh0, s.thigh_foreshortening) & (hp[ecc, 1] < k[ecc, 1])
         f_base = float(nanmedian(knee.fppa_deg(hp[base], k[base], a[base], lat)))
-        for name, value in (("fppa", np.nanmax(np.where(usable, f, np.nan)) if usable.any() else np.nan),):
-            vals[f"{name}_{leg}"] = float(value) if square else np.nan
-            vals[f"valgus_excursion_{leg}"] = float(value - f_base) if square else np.nan
-        reason = "needs a front view" if not square else "" if usable.any() else "the thigh points at the camera"
+        rear = exercise == "lunge" and lead is not None and lead != leg  # only the front knee is judged
+        judged = square and not rear
+        value = np.nanmax(np.where(usable, f, np.nan)) if usable.any() else np.nan
+        vals[f"fppa_{leg}"] = float(value) if judged else np.nan
+        vals[f"valgus_excursion_{leg}"] = float(value - f_base) if judged else np.nan
+        reason = (
+            "rear leg in a lunge: only the front knee is judged"
+            if rear
+            else "needs a front view"
+            if not square
+            else ""
+            if usable.any()
+            else "the thigh points at the camera"
+        )
         why[f"fppa_{leg}"] = why[f"valgus_excursion_{leg}"] = reason
         add = hip.hip_adduction_2d_deg(hp, p[LEGS["right" if leg == "left" else "left"][0]], k)
-        vals[f"hip_adduction_{leg}"] = float(np.nanmax(add[ecc]) - nanmedian(add[base])) if square else np.nan
-        why[f"hip_adduction_{leg}"] = "" if square else "needs a front view"
+        vals[f"hip_adduction_{leg}"] = float(np.nanmax(add[ecc]) - nanmedian(add[base])) if judged else np.nan
+        why[f"hip_adduction_{leg}"] = reason if not judged else ""
+        for key, limit in (
+            (f"fppa_{leg}", MAX_FPPA_DEG),
+            (f"valgus_excursion_{leg}", MAX_FPPA_DEG),
+            (f"hip_adduction_{leg}", MAX_HIP_ADDUCTION_DEG),
+        ):
+            if abs(vals[key]) > limit:  # beyond any human knee: the leg is turned from the camera, not caving
+                vals[key], why[key] = np.nan, "the leg is turned away from the camera here, so this angle is not real"
+        if not np.isfinite(vals[f"fppa_{leg}"]):  # the excursion is measured from FPPA: it falls with it
+            vals[f"valgus_excursion_{leg}"], why[f"valgus_excursion_{leg}"] = np.nan, why[f"fppa_{leg}"]
     kl, kr, al, ar = p[Kp.L_KNEE], p[Kp.R_KNEE], p[Kp.L_ANKLE], p[Kp.R_ANKLE]
     two_leg = exercise == "squat" and square
     ks = knee.kasr(kl, kr, al, ar)
