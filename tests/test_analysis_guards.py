@@ -38,3 +38,20 @@ def test_fppa_beyond_human_range_is_geometry() -> None:
     """A thigh crossing the shank line at 60° in 2D is a leg turned from the camera; the limit sits below it."""
     hip, knee, ankle = np.array([[0.0, 0.0]]), np.array([[50.0, 100.0]]), np.array([[-60.0, 180.0]])
     assert abs(fppa_deg(hip, knee, ankle, 1.0)[0]) > MAX_FPPA_DEG
+
+
+def test_side_squat_with_far_leg_hidden_is_a_squat() -> None:
+    """In profile the model often loses the far leg; legs that overlap are a squat, not 'unknown'."""
+    from pipeline.analysis.analyse import analyse
+    from pipeline.clean import clean_track
+    from pipeline.settings import load_settings
+    from tests.synthetic_tracks import Spec, make_track
+
+    track, _ = make_track(Spec(yaw_deg=90.0, reps=3))
+    xy = track.xy.copy()
+    xy[:, [Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE]] = np.nan  # the far (right) leg hidden throughout
+    s = load_settings()
+    cleaned, _ = clean_track(track.with_xy(xy), s.clean)
+    a = analyse(cleaned, s.analysis)
+    assert (a.view.view, a.exercise.exercise, len(a.reps)) == ("side", "squat", 3)
+    assert any("far leg was hidden" in n for n in a.notes)  # decided by the profile rule, not a split score

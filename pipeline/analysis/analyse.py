@@ -165,6 +165,23 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     hip_mid = mid(p[Kp.L_HIP], p[Kp.R_HIP])
     travel = float(np.nanmax(hip_mid[:, 0]) - np.nanmin(hip_mid[:, 0])) / shank0 if np.isfinite(hip_mid).any() else 0.0
     exercise = ex.classify_exercise(np.array([x[0] for x in splits]), [x[1] for x in splits], travel)
+    notes: list[str] = []
+    if exercise.exercise == "unknown" and view.view == "side" and events:
+        # in profile the far leg hides behind the near one only when the legs are together: a lunge shows both
+        exercise = ex.ExerciseEstimate("squat", 0.5, [None] * len(events), "")
+        notes.append("The far leg was hidden behind the near one at every bottom, so this was read as a squat.")
+    if exercise.exercise == "lunge":
+        # a dip whose bottom shows no split stance (stepping through, setting up) is not a lunge rep
+        keep = [i for i, (x, _) in enumerate(splits) if not (np.isfinite(x) and x < ex.LUNGE_SPLIT)]
+        if 0 < len(keep) < len(events):
+            notes.append(f"{len(events) - len(keep)} dip(s) without a split stance were not counted as lunges.")
+            events = [events[i] for i in keep]
+            exercise = ex.ExerciseEstimate(
+                exercise.exercise, exercise.confidence, [exercise.lead_legs[i] for i in keep], exercise.pattern
+            )
+            rep_of = np.zeros(n, np.int64)
+            for i, r in enumerate(events):
+                rep_of[r.start : r.end + 1] = i + 1
     drift = {leg: np.full(n, np.nan) for leg in LEGS}
     reps: list[RepAnalysis] = []
     for i, r in enumerate(events):
@@ -172,7 +189,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         lead = exercise.lead_legs[i] if i < len(exercise.lead_legs) else None
         values, reasons = _rep_metrics(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, drift)
         reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), values, reasons))
-    notes = [] if feet else ["The pose model gave no heel or toe points: knee tracking assumes the toes point forward."]
+    if not feet:
+        notes.append("The pose model gave no heel or toe points: knee tracking assumes the toes point forward.")
     return Analysis(t_s, view, exercise, reps, depth, drift, rep_of, legs_frac, feet, notes)
 
 
