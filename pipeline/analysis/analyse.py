@@ -182,6 +182,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
             rep_of = np.zeros(n, np.int64)
             for i, r in enumerate(events):
                 rep_of[r.start : r.end + 1] = i + 1
+    if events:  # a lunge's rear ankle hides behind the front leg by nature: gate on the legs that are judged
+        legs_frac = _judged_legs_frac(xy, events, exercise.lead_legs)
     drift = {leg: np.full(n, np.nan) for leg in LEGS}
     reps: list[RepAnalysis] = []
     for i, r in enumerate(events):
@@ -192,6 +194,17 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     if not feet:
         notes.append("The pose model gave no heel or toe points: knee tracking assumes the toes point forward.")
     return Analysis(t_s, view, exercise, reps, depth, drift, rep_of, legs_frac, feet, notes)
+
+
+def _judged_legs_frac(xy: F64, events: list[RepEvents], leads: list[str | None]) -> float:
+    """Share of rep frames with both hips and the judged legs' knees and ankles seen (lunges: the front leg)."""
+    ok = []
+    for i, r in enumerate(events):
+        lead = leads[i] if i < len(leads) else None
+        legs = [lead] if lead else list(LEGS)
+        idx = [int(Kp.L_HIP), int(Kp.R_HIP)] + [int(k) for leg in legs for k in LEGS[leg][1:3]]
+        ok.append(np.isfinite(xy[r.start : r.end + 1, idx, 0]).all(axis=1))
+    return float(np.concatenate(ok).mean())
 
 
 def _window(h: F64, r: RepEvents, frac: float) -> npt.NDArray[np.intp]:
@@ -292,7 +305,10 @@ def _rep_metrics(
         )
         why[f"fppa_{leg}"] = why[f"valgus_excursion_{leg}"] = reason
         add = hip.hip_adduction_2d_deg(hp, p[LEGS["right" if leg == "left" else "left"][0]], k)
-        vals[f"hip_adduction_{leg}"] = float(np.nanmax(add[ecc]) - nanmedian(add[base])) if judged else np.nan
+        # like FPPA, the 2D thigh angle means nothing while the thigh points at the camera
+        add_seen = np.where(usable, add[ecc], np.nan)
+        add_max = float(np.nanmax(add_seen)) if np.isfinite(add_seen).any() else np.nan
+        vals[f"hip_adduction_{leg}"] = add_max - float(nanmedian(add[base])) if judged else np.nan
         why[f"hip_adduction_{leg}"] = reason if not judged else ""
         for key, limit in (
             (f"fppa_{leg}", MAX_FPPA_DEG),
