@@ -6,6 +6,7 @@ walking towards or away from the camera keeps the same scale. Pure numpy/scipy; 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,8 +30,25 @@ class RepEvents:
     depth: float  # hip drop from the standing level, leg lengths
 
 
+def _ground_y(ankle_l_y: F64, ankle_r_y: F64) -> F64:
+    """Image y of the floor under the hips: the mean of the two ankles (one ankle plus their usual offset if missing).
+
+    In a split stance filmed from the front the front foot sits lower on screen than the rear one (it is nearer
+    the camera); the hip stands above a floor point between them, so the mean, not the lower ankle, is its ground.
+    """
+    both = np.isfinite(ankle_l_y) & np.isfinite(ankle_r_y)
+    off = float(np.median(ankle_l_y[both] - ankle_r_y[both])) if both.any() else 0.0
+    with np.errstate(invalid="ignore"):
+        one = np.where(np.isfinite(ankle_l_y), ankle_l_y - off / 2, ankle_r_y + off / 2)
+        return np.where(both, (ankle_l_y + ankle_r_y) / 2.0, one)
+
+
 def hip_height(hip_l: F64, hip_r: F64, knee_l: F64, knee_r: F64, ankle_l: F64, ankle_r: F64, win: int) -> F64:
-    """Mid-hip height above the lower ankle, in leg lengths (rolling-max leg length over `win` frames).
+    """Mid-hip height above the floor under it, in leg lengths (rolling-max leg length over `win` frames).
+
+    The floor is the mean ankle height (see `_ground_y`) and the leg length the mean of the two legs' projected
+    hip→knee→ankle lengths, so the perspective of a split stance (front leg nearer, longer and lower on screen)
+    does not make standing with the feet together look like a dip.
 
     Args:
         hip_l ... ankle_r: (T, 2) px; one side may be NaN (the other is used).
@@ -39,10 +57,12 @@ def hip_height(hip_l: F64, hip_r: F64, knee_l: F64, knee_r: F64, ankle_l: F64, a
     Returns:
         (T,) height ≈ 1 standing, smaller when squatting; NaN where the hips or both ankles are missing.
     """
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames with both legs missing are NaN
         hip_y = np.nanmean(np.stack([hip_l[:, 1], hip_r[:, 1]]), axis=0) if hip_l.size else np.zeros(0)
-        ground = np.fmax(ankle_l[:, 1], ankle_r[:, 1])
-        leg = np.fmax(dist(hip_l, knee_l) + dist(knee_l, ankle_l), dist(hip_r, knee_r) + dist(knee_r, ankle_r))
+        ground = _ground_y(ankle_l[:, 1], ankle_r[:, 1])
+        legs = np.stack([dist(hip_l, knee_l) + dist(knee_l, ankle_l), dist(hip_r, knee_r) + dist(knee_r, ankle_r)])
+        leg = np.nanmean(legs, axis=0)
     if not np.isfinite(leg).any():
         return np.full(hip_y.shape, np.nan)
     scale = maximum_filter1d(np.nan_to_num(leg, nan=0.0), size=max(1, win), mode="nearest")
@@ -55,6 +75,27 @@ def _fill(x: F64) -> F64:
     if ok.sum() < 2:
         return np.zeros_like(x)
     return np.interp(np.arange(x.size), np.flatnonzero(ok), x[ok])
+
+
+def _merge_paused(h: F64, bottoms: npt.NDArray[np.intp], prom: float) -> npt.NDArray[np.intp]:
+    """Keep one bottom per dip: two bottoms without a rise of at least `prom` between them are one paused rep.
+
+    A held bottom is a plateau; keypoint jitter (or exact ties) can leave two minima on it that `find_peaks`
+    both keeps. The deeper one stays.
+
+    Args:
+        h: (T,) gap-filled hip height; bottoms: indices of its troughs, increasing; prom: the rise a new rep needs.
+
+    Returns:
+        The kept bottoms, increasing.
+    """
+    kept: list[int] = []
+    for b in map(int, bottoms):
+        if kept and float(np.max(h[kept[-1] : b + 1])) - max(h[kept[-1]], h[b]) < prom:
+            kept[-1] = b if h[b] < h[kept[-1]] else kept[-1]
+            continue
+        kept.append(b)
+    return np.asarray(kept, np.intp)
 
 
 def find_reps(
@@ -81,6 +122,7 @@ def find_reps(
     dt = float(np.median(np.diff(t_s)))
     prom = max(min_prominence * (hi - lo), min_depth)
     bottoms, _ = find_peaks(-h, prominence=prom, distance=max(1, int(round(min_separation_s / dt))))
+    bottoms = _merge_paused(h, bottoms, prom)
     reps: list[RepEvents] = []
     for i, b in enumerate(bottoms):
         a0 = bottoms[i - 1] if i else 0
