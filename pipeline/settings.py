@@ -70,6 +70,8 @@ class AnalysisSettings:
     knee_window_depth: float = _f(0.4, "Knee tracking is read where the hip has dropped this share of the rep.")
     persist_frames: int = _f(3, "A knee value counts only when held this many consecutive frames.")
     knee_perspective: float = _f(0.5, "Knee height as a share of the camera's, for the perspective fix of knee travel.")
+    frontal_max_yaw_deg: float = _f(15.0, "FPPA, KASR, hip and trunk angles need the camera within this of square-on.")
+    trunk_foreshortening: float = _f(0.8, "Sideways trunk lean is read only while the trunk is this share of standing.")
 
 
 @dataclass(frozen=True)

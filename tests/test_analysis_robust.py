@@ -83,3 +83,41 @@ def test_paused_reps_counted_once(exercise: str, yaw: float) -> None:
     r = evaluate(_track(exercise, yaw, 1.0), SETTINGS, "synthetic.mp4")
     assert len(r.reps) == 4
     assert r.exercise == ("squat" if exercise == "squat" else "lunge")
+
+
+def test_view_is_the_median_of_every_standing_phase() -> None:
+    """A walking client (or a panning camera): one near-front standing phase does not make the clip 'front'."""
+    from pipeline.analysis import view as vw
+
+    per_rep = [vw.classify_view(y, "feet", 10.0) for y in (12.0, 38.0, 18.0, 44.0, 35.0)]
+    est = vw.combine_views(per_rep)
+    assert est.view == "oblique" and est.yaw_deg == pytest.approx(35.0)
+    steady = vw.combine_views([vw.classify_view(y, "feet") for y in (34.0, 35.0, 36.0)])
+    assert est.confidence < steady.confidence
+
+
+@pytest.mark.parametrize("exercise", ["forward_lunge", "walking_lunge"])
+def test_turned_camera_gives_no_hip_or_fppa_verdict(exercise: str) -> None:
+    """At ~20° from square-on a lunging thigh swings sideways on screen: 2D hip adduction read 11–13° (red)."""
+    from pipeline.scoring import evaluate
+
+    r = evaluate(_track(exercise, 20.0, 0.0), SETTINGS, "synthetic.mp4")
+    colours = {v.area: v.colour for v in r.verdicts}
+    assert colours["hip_control"] != "red" and colours["knee_tracking"] != "red"
+    hip_add = [m for m in r.clip_metrics if m.key.startswith("hip_adduction")]
+    assert hip_add and all(not m.measurable for m in hip_add)
+    assert any("square-on" in m.reason for m in hip_add)
+
+
+def test_forward_lean_is_not_sideways_lean() -> None:
+    """A trunk leaning 45° forward, seen 15° off square-on, shifts sideways on screen; it is not read as lean."""
+    from pipeline.analysis.hip import trunk_lateral_shift_deg
+
+    lean = np.radians(np.r_[np.zeros(10), np.linspace(0, 45, 20), np.full(10, 45.0)])
+    yaw = np.radians(15.0)
+    trunk = np.stack([np.sin(lean) * np.sin(yaw), -np.cos(lean)], -1) * 100.0  # mid-shoulder − mid-hip, px
+    zero = np.zeros_like(trunk)
+    got = trunk_lateral_shift_deg(zero, zero, trunk, trunk, np.arange(10), 0.8)
+    old = np.degrees(np.arctan2(trunk[:, 0], -trunk[:, 1]))
+    assert np.nanmax(np.abs(got)) < 10.0 < np.max(np.abs(old))
+    assert np.isnan(got[-1])  # leaning 45° toward the camera: not read

@@ -145,7 +145,10 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         rep_of[r.start : r.end + 1] = i + 1
     legs_frac = float(legs_ok[rep_of > 0].mean()) if (rep_of > 0).any() else float(legs_ok.mean())
     first = _baseline_frames(h, events, 0, t_s) if events else np.flatnonzero(np.isfinite(h))[: max(1, int(1.0 / dt))]
-    view = _standing_view(xy, first, lat_l, s.foot_to_shank)
+    per_rep = [
+        _standing_view(xy, _baseline_frames(h, events, i, t_s), lat_l, s.foot_to_shank) for i in range(len(events))
+    ]
+    view = vw.combine_views(per_rep) if events else _standing_view(xy, first, lat_l, s.foot_to_shank)
     shank0 = float(
         np.nanmean(
             [nanmedian(dist(p[Kp.L_KNEE], p[Kp.L_ANKLE])[first]), nanmedian(dist(p[Kp.R_KNEE], p[Kp.R_ANKLE])[first])]
@@ -266,8 +269,13 @@ def _rep_metrics(
     vals: dict[str, float] = {}
     why: dict[str, str] = {}
     front_ok = view.view in ("front", "oblique") and view.yaw_deg < s.max_yaw_knee_deg
-    square = view.view == "front"
+    square = view.view == "front" and view.yaw_deg <= s.frontal_max_yaw_deg
     ecc = np.arange(r.start, r.bottom + 1)
+    not_square = (
+        "needs a front view"
+        if view.view != "front"
+        else f"needs a square-on front view (this camera is about {view.yaw_deg:.0f}° off: angles would mix in turning)"
+    )
     for leg in LEGS:
         lat = lateral[leg]
         hp, k, a = (p[x] for x in LEGS[leg][:3])
@@ -297,7 +305,7 @@ def _rep_metrics(
         reason = (
             "rear leg in a lunge: only the front knee is judged"
             if rear
-            else "needs a front view"
+            else not_square
             if not square
             else ""
             if usable.any()
@@ -327,12 +335,13 @@ def _rep_metrics(
     why["kasr"] = why["kasr_drop"] = "" if two_leg else "two-leg squats filmed from the front only"
     seg = np.arange(r.start, r.end + 1)
     tilt = hip.pelvic_tilt_deg(p[Kp.L_HIP], p[Kp.R_HIP])
-    lean = hip.trunk_lateral_lean_deg(p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_SHOULDER], p[Kp.R_SHOULDER])
+    lean = hip.trunk_lateral_shift_deg(
+        p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_SHOULDER], p[Kp.R_SHOULDER], base, s.trunk_foreshortening
+    )
     for key, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
-        vals[key] = (
-            float(np.nanmax(np.abs(x[seg] - nanmedian(x[base])))) if square and np.isfinite(x[seg]).any() else np.nan
-        )
-        why[key] = "" if square else "needs a front view"
+        seen = square and bool(np.isfinite(x[seg]).any())
+        vals[key] = float(np.nanmax(np.abs(x[seg] - nanmedian(x[base])))) if seen else np.nan
+        why[key] = "" if seen else "the trunk leans toward the camera throughout" if square else not_square
     if np.isfinite(vals["knee_track_left"]) and np.isfinite(vals["knee_track_right"]):
         vals["knee_asymmetry"] = abs(vals["knee_track_left"] - vals["knee_track_right"])
     else:

@@ -6,6 +6,8 @@ image px, y down; signs documented per function.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import numpy.typing as npt
 
@@ -43,6 +45,33 @@ def pelvic_tilt_deg(hip_l: F64, hip_r: F64) -> F64:
 def trunk_lateral_lean_deg(hip_l: F64, hip_r: F64, sh_l: F64, sh_r: F64) -> F64:
     """Mid-hip→mid-shoulder line from vertical in the image plane, + leaning image-right. (T, 2) px each."""
     return tilt_from_vertical_deg(mid(hip_l, hip_r), mid(sh_l, sh_r))
+
+
+def trunk_lateral_shift_deg(
+    hip_l: F64, hip_r: F64, sh_l: F64, sh_r: F64, standing: npt.NDArray[np.intp], min_frac: float
+) -> F64:
+    """Sideways trunk lean since standing, from the shoulders' sideways shift over the standing trunk length.
+
+    atan(dx / dy) of the projected trunk explodes when the trunk leans forward (dy shrinks), and any camera yaw
+    turns that forward lean into a sideways shift. So the shift is divided by the standing trunk length
+    (asin), and frames where the projected trunk is shorter than `min_frac` of standing (leaning forward more
+    than ~acos(min_frac)) are left out (NaN), like FPPA with a foreshortened thigh.
+
+    Args:
+        hip_l, hip_r, sh_l, sh_r: (T, 2) px.
+        standing: frame indices of quiet standing (the reference).
+        min_frac: shortest projected trunk, as a fraction of standing, that is still read.
+
+    Returns:
+        (T,) degrees, + leaning image-right; NaN where foreshortened or missing.
+    """
+    d = mid(sh_l, sh_r) - mid(hip_l, hip_r)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        length0 = float(np.nanmedian(np.hypot(d[standing, 0], d[standing, 1])))
+        dx0 = float(np.nanmedian(d[standing, 0]))
+        ok = -d[:, 1] >= min_frac * length0
+        return np.where(ok, np.degrees(np.arcsin(np.clip((d[:, 0] - dx0) / length0, -1.0, 1.0))), np.nan)
 
 
 def asymmetry(left: F64, right: F64) -> F64:

@@ -84,3 +84,31 @@ def classify_view(yaw_deg: float, source: str, toe_out_deg: float | None = None)
     margin = min(abs(yaw_deg - FRONT_MAX_DEG), abs(yaw_deg - SIDE_MIN_DEG))
     conf = float(np.clip(0.5 + margin / 20.0, 0.5, 1.0)) * (1.0 if source == "feet" else 0.8)
     return ViewEstimate(view, round(conf, 2), float(yaw_deg), toe_out_deg, source)
+
+
+def combine_views(estimates: list[ViewEstimate], spread_deg: float = 30.0) -> ViewEstimate:
+    """One clip view from the standing phase before each rep: the median yaw, less confident when they disagree.
+
+    A walking client or a panning camera changes the view between reps, and one standing phase can mislead
+    (a split stance, a turned foot), so no single phase decides.
+
+    Args:
+        estimates: per-rep `ViewEstimate`s (any may be "unknown").
+        spread_deg: an interquartile range of yaws this wide halves the confidence.
+
+    Returns:
+        The clip's estimate; "unknown" when none is known.
+    """
+    known = [e for e in estimates if np.isfinite(e.yaw_deg)]
+    if not known:
+        return estimates[0] if estimates else classify_view(float("nan"), "none")
+    if len(known) == 1:
+        return known[0]
+    yaws = np.array([e.yaw_deg for e in known])
+    sources = [e.source for e in known]
+    source = max(set(sources), key=sources.count)
+    toes = [e.toe_out_deg for e in known if e.toe_out_deg is not None and np.isfinite(e.toe_out_deg)]
+    est = classify_view(float(np.median(yaws)), source, float(np.median(toes)) if toes else None)
+    q75, q25 = np.percentile(yaws, [75, 25])
+    conf = est.confidence * float(np.clip(1.0 - 0.5 * (q75 - q25) / spread_deg, 0.5, 1.0))
+    return ViewEstimate(est.view, round(conf, 2), est.yaw_deg, est.toe_out_deg, est.source)
