@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from fractions import Fraction
 
 import numpy as np
 import pytest
 from synthetic_tracks import Spec, make_track
 
 from pipeline.clean import clean_track, confidence_gate, fill_short_gaps, hampel, lowpass, repair_swaps
-from pipeline.keypoints import N_KP, Kp
+from pipeline.keypoints import N_KP, Kp, PoseTrack
 from pipeline.settings import CleanSettings
 
 
@@ -94,3 +95,22 @@ def test_clean_track_handles_empty_and_all_missing() -> None:
     assert rep.frames == 0 and rep.seen_frac == 0.0
     cleaned, rep = clean_track(track.with_xy(track.xy * np.nan, track.conf * 0), CleanSettings())
     assert rep.missing_frac == 1.0 and np.isnan(cleaned.xy).all()
+
+
+def test_outliers_count_jumps_not_jitter() -> None:
+    """A still keypoint's MAD is a fraction of a pixel; 1-2 px jitter is not an outlier, one 40 px jump is one."""
+    rng = np.random.default_rng(0)
+    n = 120
+    xy = np.tile(np.linspace(100.0, 600.0, N_KP)[None, :, None], (n, 1, 2)) + rng.normal(0, 0.3, (n, N_KP, 2))
+    xy[rng.random((n, N_KP, 2)) < 0.03] += 1.5  # rare small jitter: plain Hampel flags these
+    xy[60, 13] += (40.0, 40.0)  # one real jump of the left knee, in x and y
+    track = PoseTrack(
+        t_s=np.arange(n) / 30.0,
+        xy=xy.astype(np.float32),
+        conf=np.ones((n, N_KP), np.float32),
+        boxes=np.tile(np.array([0, 0, 400, 500], np.float32), (n, 1)),
+        frame_wh=(720, 1280),
+        fps=Fraction(30),
+    )
+    _, report = clean_track(track, CleanSettings())
+    assert report.outliers_removed == 1
