@@ -7,6 +7,7 @@ at the origin facing +z. Image frame: pixels, x right, y down, (0, 0) the top-le
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -44,12 +45,17 @@ class Camera:
         return "front" if a < 20 else "oblique" if a < 70 else "side"
 
     @property
+    def pitch_deg(self) -> float:
+        """Downward tilt of the optical axis, degrees (+ = looking down toward the body's `target_h_m`)."""
+        return float(np.degrees(-np.arcsin(self.basis[2][1])))
+
+    @cached_property
     def position(self) -> F64:
         """(3,) camera centre, world metres."""
         a = np.radians(self.yaw_deg)
         return np.array([self.distance_m * np.sin(a), self.height_m, self.distance_m * np.cos(a)])
 
-    @property
+    @cached_property
     def basis(self) -> tuple[F64, F64, F64]:
         """(right, up, forward) unit (3,) vectors: image right, image up, viewing direction."""
         th = self.height_m if self.target_h_m is None else self.target_h_m
@@ -59,7 +65,7 @@ class Camera:
         right /= np.linalg.norm(right)
         return right, np.cross(right, fwd), fwd
 
-    @property
+    @cached_property
     def focal_px(self) -> float:
         """Focal length in pixels (square pixels)."""
         return float(self.H / 2 / np.tan(np.radians(self.vfov_deg) / 2))
@@ -107,5 +113,6 @@ class Camera:
             "vfov_deg": self.vfov_deg,
             "target_h_m": self.target_h_m,
             "focal_px": self.focal_px,
+            "pitch_deg": self.pitch_deg,
             "view": self.view,
         }

@@ -9,6 +9,7 @@ feet planted; lunges step out and back (forward), back and forward (reverse), or
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 import numpy.typing as npt
@@ -23,8 +24,12 @@ HIP_HALF, SH_HALF, TORSO, UPPER_ARM, FOREARM = 0.10, 0.19, 0.50, 0.28, 0.26
 REF_HEIGHT_M = 1.75
 EXTRA_JOINTS = ("NECK", "HEAD", "MID_HIP", "L_HAND", "R_HAND", "HEAD_TOP")
 JOINT_NAMES: tuple[str, ...] = tuple(k.name for k in Kp) + EXTRA_JOINTS
+JOINTS = JOINT_NAMES  # COCO-17, heels, toes (the 21 `Kp` names, in order), then EXTRA_JOINTS
 J = {n: i for i, n in enumerate(JOINT_NAMES)}
 UP = np.array([0.0, 1.0, 0.0])
+ARMS = ("forward", "hips", "overhead")
+LEAD_LEGS = {"left": ("left",), "right": ("right",), "alternate": ("left", "right")}
+VFR_JITTER = 0.35  # jitter of `vfr=True`, as a fraction of a frame interval
 
 
 @dataclass(frozen=True)
@@ -40,13 +45,17 @@ class MotionSpec:
         lead_in_s: standing still before the first rep; the same standing time follows the last rep.
         valgus_deg: (left, right) knee cave at the bottom, 3D rotation about the hip–ankle line.
         trunk_lean_deg: forward trunk lean at the bottom; None = 35 (squat) or 10 (lunges).
-        stance_width: distance between the ankle centres, metres (lunges: the feet's side-by-side spacing).
+        stance_width: distance between the ankle centres, METRES (lunges: the feet's side-by-side spacing). The
+            hip joint centres are 0.20 m apart at 1.75 m, so 0.20 = hip width (ratio 1.0) and 0.44 ≈ 1.5×
+            shoulder width (ratio 2.2); `stance_ratio` gives the ratio.
         toe_out_deg: each foot turned out from straight ahead.
         height_m: body height; every length scales with it.
-        fps: frame rate of the simulated samples.
-        vfr: timestamp jitter as a fraction of a frame interval (0 = constant frame rate).
-        arms: "forward" (reaching forward, like the old stick figure) or "hips" (hands on the hips).
+        fps: frame rate of the simulated samples (float or Fraction, e.g. Fraction(30000, 1001)).
+        vfr: timestamp jitter as a fraction of a frame interval (0 / False = constant frame rate; True = 0.35).
+            A rendered clip (`clips.ClipPlan.vfr`) writes real uneven timestamps instead.
+        arms: "forward" (reaching forward), "hips" (hands on the hips) or "overhead" (arms straight up).
         lunge_leads: lead legs, cycled over the reps ("left" / "right").
+        lead_leg: shorthand that overrides `lunge_leads` when given: "left", "right" or "alternate" (L, R, L …).
         stride_m: lunge step length (ankle to ankle, front to back).
         seed: random seed (only vfr jitter uses it).
     """
@@ -62,18 +71,37 @@ class MotionSpec:
     stance_width: float = 0.24
     toe_out_deg: float = 10.0
     height_m: float = REF_HEIGHT_M
-    fps: float = 30.0
-    vfr: float = 0.0
+    fps: float | Fraction = 30.0
+    vfr: float | bool = 0.0
     arms: str = "forward"
     lunge_leads: tuple[str, ...] = ("left", "right")
     stride_m: float = 0.85
     seed: int = 0
+    lead_leg: str | None = None
 
     def __post_init__(self) -> None:
         if self.exercise not in EXERCISES:
             raise ValueError(f"exercise must be one of {EXERCISES}, not {self.exercise!r}")
-        if self.arms not in ("forward", "hips"):
-            raise ValueError(f"arms must be 'forward' or 'hips', not {self.arms!r}")
+        if self.arms not in ARMS:
+            raise ValueError(f"arms must be one of {ARMS}, not {self.arms!r}")
+        if self.lead_leg is not None:
+            if self.lead_leg not in LEAD_LEGS:
+                raise ValueError(f"lead_leg must be one of {tuple(LEAD_LEGS)}, not {self.lead_leg!r}")
+            object.__setattr__(self, "lunge_leads", LEAD_LEGS[self.lead_leg])
+        if not self.lunge_leads or any(x not in ("left", "right") for x in self.lunge_leads):
+            raise ValueError(f"lunge_leads must be 'left'/'right' names, not {self.lunge_leads!r}")
+        if not 0.0 <= self.depth <= 1.0 or self.reps < 0 or float(self.fps) <= 0:
+            raise ValueError("depth must be in [0, 1], reps ≥ 0 and fps > 0")
+
+    @property
+    def jitter(self) -> float:
+        """Timestamp jitter as a fraction of a frame interval (`vfr=True` means VFR_JITTER)."""
+        return VFR_JITTER if self.vfr is True else float(self.vfr)
+
+    @property
+    def stance_ratio(self) -> float:
+        """Ankle separation ÷ hip-joint width (1.0 = hip width)."""
+        return self.stance_width / (2 * HIP_HALF * self.height_m / REF_HEIGHT_M)
 
     @property
     def is_lunge(self) -> bool:
@@ -292,7 +320,10 @@ def _upper(p: dict[str, F64], spec: MotionSpec, d: float, s: float) -> None:
         p[lr + "_EYE"] = head + s * (side * 0.032 * x + 0.083 * head_fwd + 0.01 * head_up)
         p[lr + "_EAR"] = head + s * (side * 0.082 * x - 0.005 * head_fwd)
         sh = mid + TORSO * s * up + side * SH_HALF * s * x
-        if spec.arms == "forward":
+        if spec.arms == "overhead":  # straight up, hands a little wider than the shoulders, slightly forward
+            wr = sh + (UPPER_ARM + FOREARM) * s * 0.97 * _unit(up + side * 0.12 * x + 0.08 * fwd)
+            el = two_bone(sh, wr, UPPER_ARM * s, FOREARM * s, side * x - 0.5 * fwd)
+        elif spec.arms == "forward":
             el = sh + s * np.array([0.0, -0.05, 0.0]) + UPPER_ARM * s * 0.98 * np.array([0.0, 0.0, 1.0])
             wr = el + FOREARM * s * np.array([-side * 0.19, 0.0, 0.98])
             el = two_bone(sh, wr, UPPER_ARM * s, FOREARM * s, side * x - 0.3 * UP)
@@ -302,6 +333,10 @@ def _upper(p: dict[str, F64], spec: MotionSpec, d: float, s: float) -> None:
         p[lr + "_SHOULDER"], p[lr + "_ELBOW"], p[lr + "_WRIST"] = sh, el, wr
         hand = wr - el
         p[lr + "_HAND"] = wr + 0.07 * s * hand / np.linalg.norm(hand)
+
+
+def _unit(v: F64) -> F64:
+    return v / np.linalg.norm(v)
 
 
 def _angle(a: F64, b: F64, c: F64) -> float:
@@ -320,11 +355,12 @@ def simulate(spec: MotionSpec, t_s: F64 | None = None) -> Motion:
         The Motion (joints (T, J, 3) metres, truth per frame, rep events).
     """
     if t_s is None:
-        n = int(round(spec.duration_s * spec.fps))
-        t_s = np.arange(n) / spec.fps
-        if spec.vfr:
+        fps = float(spec.fps)
+        n = int(round(spec.duration_s * fps))
+        t_s = np.arange(n) / fps
+        if spec.jitter:
             rng = np.random.default_rng(spec.seed)
-            t_s = np.sort(t_s + rng.uniform(-spec.vfr, spec.vfr, n) / spec.fps)
+            t_s = np.sort(t_s + rng.uniform(-spec.jitter, spec.jitter, n) / fps)
             t_s = t_s - t_s[0]
     t_s = np.asarray(t_s, np.float64)
     s = spec.height_m / REF_HEIGHT_M
