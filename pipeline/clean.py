@@ -41,7 +41,8 @@ class CleanReport:
         interpolated_frac: leg keypoints filled by short-gap interpolation.
         left_missing_frac: leg keypoints still missing after cleaning (long gaps).
         swaps_repaired: frames where a left/right group was swapped back.
-        outliers_removed: keypoints (one per point and frame, x or y or both) replaced by the Hampel filter.
+        outliers_removed: keypoints (per point and frame) the Hampel filter moved by more than `hampel_min_frac`
+            of the client's height: jumps, not the 1–2 px jitter it also evens out.
         filter: "butterworth", "savgol" or "none" (too few frames).
         vfr: True when timestamps were irregular and filtering ran on a resampled uniform grid.
         long_gaps_s: (start_s, end_s) of leg gaps left missing because they exceed `max_gap_s`.
@@ -118,17 +119,16 @@ def repair_swaps(xy: F64, margin: float = 0.7) -> tuple[F64, int]:
     return out, int(flipped.any(axis=1).sum())
 
 
-def hampel(x: F64, window: int, sigmas: float, min_dev: float = 0.0) -> tuple[F64, BoolA]:
+def hampel(x: F64, window: int, sigmas: float) -> tuple[F64, BoolA]:
     """Hampel filter along axis 0: points further than `sigmas` robust SDs from the window median become it.
 
-    A keypoint that barely moves has a MAD of a fraction of a pixel, so plain Hampel "replaces" ordinary 1–2 px
-    jitter; `min_dev` is the smallest deviation that counts as an outlier at all.
+    A keypoint that barely moves has a MAD of a fraction of a pixel, so this also evens out 1–2 px jitter: the
+    mask says what was replaced, not what was an outlier (see `clean_track` for the count).
 
     Args:
         x: (T, ...) samples, NaN where missing (ignored by the window statistics, left NaN).
         window: full window length in frames (odd; an even value is widened by one).
         sigmas: threshold in units of 1.4826 × MAD.
-        min_dev: deviations up to this (x's unit, px) are never outliers.
 
     Returns:
         (filtered copy of x, boolean mask of replaced samples, same shape as x).
@@ -143,7 +143,7 @@ def hampel(x: F64, window: int, sigmas: float, min_dev: float = 0.0) -> tuple[F6
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN windows are expected
         med = np.nanmedian(win, axis=-1)
         mad = 1.4826 * np.nanmedian(np.abs(win - med[..., None]), axis=-1)
-    bad = np.isfinite(x) & (np.abs(x - med) > np.maximum(sigmas * mad, min_dev)) & (mad > 0)
+    bad = np.isfinite(x) & (np.abs(x - med) > sigmas * mad) & (mad > 0)
     return np.where(bad, med, x), bad
 
 
@@ -252,7 +252,9 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
     legs = list(map(int, LEG_KPS))
     missing_frac = float(np.isnan(xy[:, legs, 0]).mean()) if n else 1.0
     xy, n_swaps = repair_swaps(xy)
-    xy, bad = hampel(xy, s.hampel_window, s.hampel_sigmas, s.hampel_min_frac * _body_px(track, xy))
+    raw = xy
+    xy, bad = hampel(xy, s.hampel_window, s.hampel_sigmas)
+    jumps = bad & (np.abs(raw - xy) > s.hampel_min_frac * _body_px(track, raw))  # outliers, not evened-out jitter
     filled = np.zeros(xy.shape[:2], bool)
     filt, vfr = "none", False
     for k in range(xy.shape[1]):
@@ -271,7 +273,7 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
         interpolated_frac=float(filled[:, legs].mean()) if n else 0.0,
         left_missing_frac=float(still.mean()) if n else 1.0,
         swaps_repaired=n_swaps,
-        outliers_removed=int(bad.any(axis=-1).sum()),
+        outliers_removed=int(jumps.any(axis=-1).sum()),
         filter=filt,
         vfr=vfr,
         long_gaps_s=gaps,

@@ -52,7 +52,7 @@ class CleanSettings:
     max_gap_s: float = _f(0.3, "Gaps up to this long are interpolated; longer ones stay missing.")
     hampel_window: int = _f(7, "Hampel outlier filter window, frames.")
     hampel_sigmas: float = _f(3.0, "Hampel threshold in robust standard deviations.")
-    hampel_min_frac: float = _f(0.02, "An outlier also jumps more than this share of the client's height (not jitter).")
+    hampel_min_frac: float = _f(0.02, "A Hampel fix counts as an outlier only beyond this share of the client height.")
     lowpass_hz: float = _f(6.0, "Zero-phase Butterworth cut-off (human movement < 6 Hz).")
     lowpass_order: int = _f(4, "Butterworth order.")
     min_fps_for_butter: float = _f(15.0, "Below this frame rate use Savitzky-Golay instead of Butterworth.")
