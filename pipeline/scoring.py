@@ -234,16 +234,19 @@ def _reps(a: Analysis, bands: dict[str, Any]) -> list[Rep]:
     return out
 
 
-def _worst_best(a: Analysis) -> tuple[int | None, int | None]:
-    """Reps with the most and least inward knee (the lower knee value of the two), 1-based."""
-    score = []
-    for r in a.reps:
-        both = np.array([r.values.get("knee_track_left", np.nan), r.values.get("knee_track_right", np.nan)])
-        score.append(float(np.nanmin(both)) if np.isfinite(both).any() else float("nan"))
-    fin = [i for i, v in enumerate(score) if np.isfinite(v)]
-    if not fin:
-        return (1, 1) if a.reps else (None, None)
-    return min(fin, key=lambda i: score[i]) + 1, max(fin, key=lambda i: score[i]) + 1
+def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
+    """Hardest and best reps, 1-based: by each rep's worst colour, then by the more inward knee of the two."""
+    if not reps:
+        return None, None
+
+    def key(i: int) -> tuple[int, float]:
+        v = a.reps[i].values
+        both = np.array([v.get("knee_track_left", np.nan), v.get("knee_track_right", np.nan)])
+        knee_in = -float(np.nanmin(both)) if np.isfinite(both).any() else 0.0  # larger = more inward
+        return SEVERITY.get(reps[i].colour, -1), knee_in  # grey (unmeasured) ranks below green
+
+    order = sorted(range(len(reps)), key=key)
+    return order[-1] + 1, order[0] + 1
 
 
 def _cues(verdicts: list[Verdict]) -> list[str]:
@@ -294,7 +297,7 @@ def evaluate(track: PoseTrack, settings: Settings, video_name: str) -> ClipResul
     clip = _clip_metrics(a.reps, exercise, bands) if a else []
     note = "" if a is None else "not measurable in this view"
     verdicts = _verdicts(clip, quality.passed, gate, note)
-    worst, best = _worst_best(a) if a else (None, None)
+    worst, best = _worst_best(a, reps) if a else (None, None)
     t_s = np.asarray(track.t_s, float)
     return ClipResult(
         video=video_name,
