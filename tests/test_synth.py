@@ -13,7 +13,7 @@ from pipeline.synth import truth as tr
 from pipeline.synth.camera import Camera
 from pipeline.synth.clips import ClipPlan, render_clip
 from pipeline.synth.kinematics import EXERCISES, J, MotionSpec, simulate
-from pipeline.synth.render import render
+from pipeline.synth.render import BACKGROUNDS, Look, render
 from pipeline.video import probe
 
 FAST = MotionSpec(reps=2, rep_s=1.2, pause_s=0.2, lead_in_s=0.4, fps=20.0)
@@ -27,7 +27,7 @@ def _len(m: object, a: str, b: str) -> np.ndarray:
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
-@pytest.mark.parametrize("arms", ["hips", "forward"])
+@pytest.mark.parametrize("arms", ["hips", "forward", "overhead"])
 def test_bone_lengths_constant(exercise: str, arms: str) -> None:
     m = simulate(replace(FAST, exercise=exercise, arms=arms, valgus_deg=(15.0, 5.0)))
     for a, b in BONES:
@@ -73,6 +73,18 @@ def test_lunge_lead_leg_alternates(exercise: str) -> None:
     assert moved > 1.0 if exercise == "walking_lunge" else abs(moved) < 1e-9
 
 
+def test_spec_shorthands() -> None:
+    assert MotionSpec(exercise="forward_lunge", lead_leg="alternate").lunge_leads == ("left", "right")
+    m = simulate(replace(FAST, exercise="reverse_lunge", reps=3, lead_leg="right"))
+    assert [e.lead for e in m.events] == ["right"] * 3
+    up = simulate(replace(FAST, arms="overhead")).joints[0]
+    assert up[J["L_WRIST"], 1] > up[J["HEAD_TOP"], 1] and up[J["R_WRIST"], 1] > up[J["HEAD_TOP"], 1]
+    jit = simulate(replace(FAST, vfr=True)).t_s
+    assert np.ptp(np.diff(jit)) > 0.2 / FAST.fps and np.all(np.diff(jit) >= 0)
+    with pytest.raises(ValueError):
+        MotionSpec(arms="waving")
+
+
 def test_rep_events_match_depth() -> None:
     spec = replace(FAST, reps=3)
     m = simulate(spec)
@@ -109,6 +121,32 @@ def test_tiny_render_has_body_where_joints_are() -> None:
     assert np.array_equal(img[:20], empty[:20])  # above the head: background only
 
 
+def test_truth_2d_visibility() -> None:
+    m = simulate(replace(FAST, reps=1, arms="hips"))
+    xy, vis = tr.truth_2d(m, Camera(yaw_deg=0))
+    assert xy.dtype == np.float32 and xy.shape == (len(m), 21, 2) and vis.shape == (len(m), 21)
+    np.testing.assert_allclose(xy, Camera().project(m.joints[:, :21]), atol=1e-3)
+    for k in (Kp.NOSE, Kp.L_SHOULDER, Kp.R_SHOULDER, Kp.L_KNEE, Kp.R_KNEE, Kp.L_ANKLE, Kp.R_ANKLE, Kp.L_TOE):
+        assert vis[:, k].all(), k.name  # square-on: the front of the body is seen
+    assert not vis[:, [Kp.L_HEEL, Kp.R_HEEL]].any()  # heels are behind the shoes
+    _, side = tr.truth_2d(m, Camera(yaw_deg=90))  # camera on the person's left
+    assert side[0, Kp.L_HIP] and side[0, Kp.L_KNEE] and not side[0, Kp.R_HIP] and not side[0, Kp.R_EAR]
+    _, gone = tr.truth_2d(m, Camera(yaw_deg=0, distance_m=0.6))  # too close: feet out of frame
+    assert not gone[:, [Kp.L_ANKLE, Kp.R_ANKLE]].any()
+
+
+@pytest.mark.parametrize("background", BACKGROUNDS)
+def test_backgrounds_differ_figure_same(background: str) -> None:
+    cam = Camera(W=90, H=160)
+    j = simulate(FAST).joints[0]
+    img = render(cam, j, Look(background=background)).astype(int)
+    ref = render(cam, j, Look(background="plain")).astype(int)
+    uv = np.round(cam.project(j[[Kp.L_SHOULDER, Kp.L_KNEE]])).astype(int)
+    for x, y in uv:  # the body pixels do not depend on the room
+        assert np.abs(img[y, x] - ref[y, x]).sum() <= 6
+    assert (background == "plain") == np.array_equal(img[:8], ref[:8])
+
+
 def test_truth_helpers_signs() -> None:
     xy = np.zeros((1, 21, 2))
     xy[0, [Kp.L_HIP, Kp.R_HIP]] = [[120, 100], [80, 100]]
@@ -139,3 +177,4 @@ def test_clip_and_truth_round_trip(tmp_path: Path, vfr: bool) -> None:
     assert fr["valgus_3d_deg"][i] == pytest.approx([20.0, 20.0], abs=2.0)
     assert len(t["reps"]) == 1 and t["reps"][0]["bottom_s"] == pytest.approx(m.events[0].bottom_s)
     assert fr["rep"].dtype == np.int64 and fr["keypoints_xy"].shape == (len(info.t_s), 21, 2)
+    assert fr["visible"].dtype == bool and fr["visible"][:, Kp.L_KNEE].all()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from pipeline.synth.camera import Camera
 from pipeline.synth.clips import ClipPlan, render_clip, sample_plans
-from pipeline.synth.kinematics import EXERCISES, MotionSpec
-from pipeline.synth.render import SKIN_TONES, Look
+from pipeline.synth.kinematics import ARMS, EXERCISES, MotionSpec
+from pipeline.synth.render import BACKGROUNDS, SKIN_TONES, Look
 
 
 def _progress(name: str) -> object:
@@ -50,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     cp.add_argument("--stance", type=float, default=0.30, help="ankle-to-ankle width, m")
     cp.add_argument("--toe-out", type=float, default=10.0)
     cp.add_argument("--lean", type=float, default=None, help="trunk lean at the bottom, degrees")
-    cp.add_argument("--arms", choices=("hips", "forward"), default="hips")
+    cp.add_argument("--arms", choices=ARMS, default="hips")
+    cp.add_argument("--lead-leg", choices=("left", "right", "alternate"), default="alternate", help="lunges")
     cp.add_argument("--yaw", type=float, default=0.0, help="0 front, 45 oblique, 90 side (camera on the left)")
     cp.add_argument("--distance", type=float, default=2.8)
     cp.add_argument("--size", default="360x640", help="WxH")
@@ -60,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     cp.add_argument("--skin", choices=sorted(SKIN_TONES), default="medium")
     cp.add_argument("--shirt", type=_colour, default=Look().shirt, help="linear RGB, e.g. 0.1,0.3,0.6")
     cp.add_argument("--shorts", type=_colour, default=Look().shorts)
+    cp.add_argument("--background", choices=BACKGROUNDS, default="gym")
     cp.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
     if a.cmd == "samples":
@@ -78,10 +80,11 @@ def main(argv: list[str] | None = None) -> int:
             toe_out_deg=a.toe_out,
             fps=a.fps,
             arms=a.arms,
+            lead_leg=a.lead_leg,
             seed=a.seed,
         )
         cam = Camera(yaw_deg=a.yaw, distance_m=a.distance, W=w, H=h)
-        look = Look(skin=SKIN_TONES[a.skin], shirt=a.shirt, shorts=a.shorts)
+        look = Look(skin=SKIN_TONES[a.skin], shirt=a.shirt, shorts=a.shorts, background=a.background)
         plans = [ClipPlan(a.name, spec, cam, look, crf=a.crf, vfr=a.vfr)]
     for plan in plans:
         video, truth = render_clip(plan, a.out, _progress(plan.name))  # type: ignore[arg-type]

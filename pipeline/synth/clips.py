@@ -46,14 +46,19 @@ def sample_plans() -> list[ClipPlan]:
     """The four clips shipped in sample_videos/ (360×640 portrait, 30 fps, 3 reps, ~9 s)."""
     base = MotionSpec(reps=3, rep_s=2.4, pause_s=0.3, lead_in_s=0.9, arms="hips", stance_width=0.30, fps=30.0)
     return [
-        ClipPlan("squat_front_good", base, Camera(yaw_deg=0.0), Look(skin=SKIN_TONES["light"])),
+        ClipPlan("squat_front_good", base, Camera(yaw_deg=0.0), Look(skin=SKIN_TONES["light"], background="plain")),
         ClipPlan(
             "squat_front_valgus20",
             MotionSpec(**{**asdict(base), "valgus_deg": (20.0, 20.0)}),
             Camera(yaw_deg=0.0),
             Look(skin=SKIN_TONES["tan"], shirt=(0.55, 0.12, 0.10)),
         ),
-        ClipPlan("squat_side", base, Camera(yaw_deg=90.0), Look(skin=SKIN_TONES["dark"], shirt=(0.10, 0.40, 0.22))),
+        ClipPlan(
+            "squat_side",
+            base,
+            Camera(yaw_deg=90.0),
+            Look(skin=SKIN_TONES["dark"], shirt=(0.10, 0.40, 0.22), background="textured"),
+        ),
         ClipPlan(
             "lunge_forward_45",
             MotionSpec(**{**asdict(base), "exercise": "forward_lunge", "lunge_leads": ("left", "right")}),
@@ -122,7 +127,8 @@ def render_clip(plan: ClipPlan, out_dir: Path, progress: Progress | None = None)
     info = probe(video)
     if info.n_frames != len(t_s) or not np.allclose(info.t_s, t_s - t_s[0], atol=0.5 / float(grid)):
         raise RuntimeError(f"{video.name}: written timestamps do not match the rendered ones")
-    xy = cam.project(motion.joints[:, :21])
+    xy, visible = tr.truth_2d(motion, cam)
+    spec_json = {k: (str(v) if isinstance(v, Fraction) else v) for k, v in asdict(spec).items()}
     meta: dict[str, Any] = {
         "clip": video.name,
         "view": cam.view,
@@ -131,7 +137,7 @@ def render_clip(plan: ClipPlan, out_dir: Path, progress: Progress | None = None)
         "fps": str(fps),
         "vfr": bool(info.is_vfr),
         "frame_wh": [cam.W, cam.H],
-        "spec": asdict(spec),
+        "spec": spec_json,
         "camera": cam.to_dict(),
         "look": asdict(plan.look),
         "note": "keypoints are joint centres (ankle inside the shoe, hip inside the pelvis), not surface points",
@@ -141,6 +147,7 @@ def render_clip(plan: ClipPlan, out_dir: Path, progress: Progress | None = None)
         meta,
         info.t_s,
         xy,
+        visible,
         motion.depth,
         motion.valgus_deg,
         motion.knee_flexion_deg,

@@ -1,4 +1,5 @@
-"""Pure 2D truth helpers for rendered clips: FPPA, knee medial displacement, KASR, trunk angle; truth JSON I/O.
+"""Truth of rendered clips: true 2D keypoints with visibility, pure 2D metrics (FPPA, knee medial displacement,
+KASR, trunk angle, after docs METRICS.md) and truth JSON I/O.
 
 Computed from the TRUE projected joints, independently of `pipeline.analysis`, so the pipeline can be checked
 against them. Image pixels, y down. The medial direction of a leg is toward the other hip.
@@ -13,11 +14,48 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.keypoints import Kp
+from pipeline.keypoints import N_KP, Kp
+from pipeline.synth.camera import Camera
+from pipeline.synth.figure import build_figure, first_hit
+from pipeline.synth.kinematics import REF_HEIGHT_M, Motion
 
 F64 = npt.NDArray[np.float64]
 FORMAT = "formreview-synth-truth/1"
+# How deep inside the body each joint centre sits (m at 1.75 m): a keypoint is visible when the first surface on
+# its camera ray is no nearer than this. Face points sit just under the skin; the hip centre ~9 cm in the pelvis.
+_DEPTH_M = {"NOSE": 0.03, "EYE": 0.03, "EAR": 0.04, "SHOULDER": 0.08, "ELBOW": 0.06, "WRIST": 0.05,
+            "HIP": 0.14, "KNEE": 0.08, "ANKLE": 0.07, "HEEL": 0.05, "TOE": 0.05}  # fmt: skip
 LEGS = ((Kp.L_HIP, Kp.L_KNEE, Kp.L_ANKLE, Kp.R_HIP), (Kp.R_HIP, Kp.R_KNEE, Kp.R_ANKLE, Kp.L_HIP))
+
+
+def truth_2d(motion: Motion, camera: Camera) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.bool_]]:
+    """True keypoints of every frame as the camera sees them, with self-occlusion.
+
+    Args:
+        motion: simulated joints (T, J, 3).
+        camera: the camera that films them.
+
+    Returns:
+        xy: (T, 21, 2) float32 pixels in `Kp` order (COCO-17, then L/R heel, L/R toe); joint CENTRES, so
+            they are drawn even when hidden.
+        visible: (T, 21) bool, inside the frame and not hidden behind the body (ray-tested against the
+            rendered figure; a joint counts as seen when the first surface on its ray is within its own
+            flesh depth, `_DEPTH_M`).
+    """
+    pts = motion.joints[:, :N_KP]
+    xy = camera.project(pts)
+    inside = (xy[..., 0] >= 0) & (xy[..., 0] < camera.W) & (xy[..., 1] >= 0) & (xy[..., 1] < camera.H)
+    scale = motion.spec.height_m / REF_HEIGHT_M
+    tol = np.array([_DEPTH_M[k.name.split("_")[-1]] for k in Kp]) * scale
+    o = camera.position
+    seen = np.zeros(pts.shape[:2], bool)
+    for i, joints in enumerate(motion.joints):
+        ray = pts[i] - o
+        dist = np.linalg.norm(ray, axis=1)
+        unit = (ray / dist[:, None]).astype(np.float32)
+        t = first_hit(build_figure(joints), o, (unit[:, 0], unit[:, 1], unit[:, 2]))
+        seen[i] = t >= dist - tol
+    return xy.astype(np.float32), seen & inside
 
 
 def _medial_offset(hip: F64, knee: F64, ankle: F64, other_hip: F64) -> tuple[F64, F64]:
@@ -76,6 +114,7 @@ def truth_dict(
     meta: dict[str, Any],
     t_s: F64,
     xy: F64,
+    visible: npt.NDArray[np.bool_],
     depth: F64,
     valgus3d: F64,
     flexion: F64,
@@ -90,6 +129,7 @@ def truth_dict(
         meta: clip-level fields (clip, view, exercise, spec, camera, look, fps, vfr, valgus_deg …).
         t_s: (T,) presentation times of the frames in the file, seconds.
         xy: (T, 21, 2) true 2D keypoints, Kp order, px.
+        visible: (T, 21) bool, keypoint in frame and not hidden by the body.
         depth: (T,) depth fraction. valgus3d, flexion: (T, 2) degrees (left, right). lean3d: (T,) degrees.
         rep: (T,) rep index (−1 outside). lead: (T,) 0 left, 1 right, −1 none.
         reps: per-rep events.
@@ -97,6 +137,7 @@ def truth_dict(
     frames = {
         "t_s": _round(t_s, 5),
         "keypoints_xy": _round(xy, 2),
+        "visible": np.asarray(visible, np.int64).tolist(),
         "fppa_deg": _round(fppa_deg(xy), 2),
         "knee_medial_disp_pct": _round(knee_medial_disp_pct(xy), 2),
         "kasr": _round(kasr(xy), 4),
@@ -119,11 +160,13 @@ def save_truth(path: Path, truth: dict[str, Any]) -> None:
 
 
 def load_truth(path: Path) -> dict[str, Any]:
-    """Read a truth JSON; per-frame lists come back as float64 arrays (`rep`, `lead` as int64)."""
+    """Read a truth JSON; per-frame lists come back as float64 arrays (`rep`, `lead` int64, `visible` bool)."""
     d = json.loads(Path(path).read_text())
     if d.get("format") != FORMAT:
         raise ValueError(f"{path}: not a {FORMAT} file")
     fr = d["frames"]
     for k, v in fr.items():
-        fr[k] = np.asarray(v, np.int64 if k in ("rep", "lead") else np.float64)
+        fr[k] = np.asarray(v, np.int64 if k in ("rep", "lead", "visible") else np.float64)
+    if "visible" in fr:
+        fr["visible"] = fr["visible"].astype(bool)
     return d
