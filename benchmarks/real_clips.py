@@ -11,15 +11,12 @@ clips shows a clear knee cave, so a red knee verdict is a false alarm.
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
-from fractions import Fraction
 from pathlib import Path
 
-import numpy as np
-
+from pipeline.cache import read_track
 from pipeline.keypoints import PoseTrack
 from pipeline.scoring import evaluate
 from pipeline.settings import load_settings
@@ -47,21 +44,8 @@ REPS_ALSO = {"lunge_45deg_walking_dumbbell_mirror_02": {4, 5, 6}}
 
 
 def load_keypoints(path: Path) -> PoseTrack:
-    """A cached `keypoints.npz` (see pipeline.cache) as a PoseTrack, whatever its cache key."""
-    with np.load(path, allow_pickle=False) as z:
-        meta = json.loads(str(z["meta"]))
-        return PoseTrack(
-            t_s=z["t_s"],
-            xy=z["xy"],
-            conf=z["conf"],
-            boxes=z["boxes"],
-            frame_wh=(int(meta["frame_wh"][0]), int(meta["frame_wh"][1])),
-            fps=Fraction(*meta["fps"]),
-            backend=meta.get("backend", ""),
-            model_id=meta.get("model_id", ""),
-            note=meta.get("note", ""),
-            extra=meta.get("extra", {}),
-        )
+    """A cached `keypoints.npz` as a PoseTrack, whatever its cache key."""
+    return read_track(path)[0]
 
 
 def _find_cache(out: Path, stem: str) -> Path | None:

@@ -61,24 +61,29 @@ def save_track(path: Path, track: PoseTrack, key: str) -> None:
         raise
 
 
+def read_track(path: Path) -> tuple[PoseTrack, str]:
+    """The track stored in `path` and its cache key, whatever the key. Raises OSError/ValueError/KeyError."""
+    with np.load(path, allow_pickle=False) as z:
+        meta = json.loads(str(z["meta"]))
+        track = PoseTrack(
+            t_s=z["t_s"],
+            xy=z["xy"],
+            conf=z["conf"],
+            boxes=z["boxes"],
+            frame_wh=(int(meta["frame_wh"][0]), int(meta["frame_wh"][1])),
+            fps=Fraction(*meta["fps"]),
+            backend=meta["backend"],
+            model_id=meta["model_id"],
+            note=meta["note"],
+            extra=meta["extra"],
+        )
+    return track, str(meta.get("key", ""))
+
+
 def load_track(path: Path, key: str) -> PoseTrack | None:
     """The cached track if `path` holds one for `key`; None when absent, stale or unreadable."""
     try:
-        with np.load(path, allow_pickle=False) as z:
-            meta = json.loads(str(z["meta"]))
-            if meta.get("key") != key:
-                return None
-            return PoseTrack(
-                t_s=z["t_s"],
-                xy=z["xy"],
-                conf=z["conf"],
-                boxes=z["boxes"],
-                frame_wh=(int(meta["frame_wh"][0]), int(meta["frame_wh"][1])),
-                fps=Fraction(*meta["fps"]),
-                backend=meta["backend"],
-                model_id=meta["model_id"],
-                note=meta["note"],
-                extra=meta["extra"],
-            )
+        track, stored = read_track(path)
     except (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError):
         return None
+    return track if stored == key else None

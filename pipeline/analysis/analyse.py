@@ -299,7 +299,8 @@ def _rep_metrics(
         f_base = float(nanmedian(knee.fppa_deg(hp[base], k[base], a[base], lat)))
         rear = exercise == "lunge" and lead is not None and lead != leg  # only the front knee is judged
         judged = square and not rear
-        value = np.nanmax(np.where(usable, f, np.nan)) if usable.any() else np.nan
+        seen_f = f[usable & np.isfinite(f)]
+        value = float(seen_f.max()) if seen_f.size else np.nan
         vals[f"fppa_{leg}"] = float(value) if judged else np.nan
         vals[f"valgus_excursion_{leg}"] = float(value - f_base) if judged else np.nan
         reason = (
