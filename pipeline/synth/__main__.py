@@ -33,11 +33,30 @@ def _colour(s: str) -> tuple[float, float, float]:
     return (r, g, b)
 
 
+def _measure(out: Path, yolo: Path, size: str) -> int:
+    from pipeline.pose.mediapipe import BlazePose
+    from pipeline.pose.yolo import YoloPose
+    from pipeline.synth import measure
+
+    w, h = (int(v) for v in size.lower().split("x"))
+    models = {"blazepose": BlazePose, "yolov8n-int8": lambda: YoloPose(yolo)}
+    out.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    rows = measure.run(out, models, measure.plans((w, h)))  # type: ignore[arg-type]
+    print(measure.table(rows))
+    print(f"({time.perf_counter() - start:.0f} s)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m pipeline.synth", description=__doc__.splitlines()[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     sp = sub.add_parser("samples", help="render the shipped sample clips and their truth files")
     sp.add_argument("out", type=Path)
+    mp_ = sub.add_parser("measure", help="render test clips, run BlazePose and YOLO on them, print their accuracy")
+    mp_.add_argument("out", type=Path, help="folder for the clips (reused when present)")
+    mp_.add_argument("--yolo", type=Path, default=Path("/work/shared/models/yolov8n-pose_int8_openvino_model"))
+    mp_.add_argument("--size", default="360x640", help="WxH")
     cp = sub.add_parser("clip", help="render one clip and its truth file")
     cp.add_argument("out", type=Path, help="output folder")
     cp.add_argument("--name", default="mannequin")
@@ -64,6 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     cp.add_argument("--background", choices=BACKGROUNDS, default="gym")
     cp.add_argument("--seed", type=int, default=0)
     a = ap.parse_args(argv)
+    if a.cmd == "measure":
+        return _measure(a.out, a.yolo, a.size)
     if a.cmd == "samples":
         plans = sample_plans()
     else:

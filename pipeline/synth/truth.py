@@ -21,10 +21,12 @@ from pipeline.synth.kinematics import REF_HEIGHT_M, Motion
 
 F64 = npt.NDArray[np.float64]
 FORMAT = "formreview-synth-truth/1"
-# How deep inside the body each joint centre sits (m at 1.75 m): a keypoint is visible when the first surface on
-# its camera ray is no nearer than this. Face points sit just under the skin; the hip centre ~9 cm in the pelvis.
-_DEPTH_M = {"NOSE": 0.03, "EYE": 0.03, "EAR": 0.04, "SHOULDER": 0.08, "ELBOW": 0.06, "WRIST": 0.05,
-            "HIP": 0.14, "KNEE": 0.08, "ANKLE": 0.07, "HEEL": 0.05, "TOE": 0.05}  # fmt: skip
+# How far in front of each joint centre its own flesh may reach along a camera ray (m at 1.75 m): a keypoint is
+# visible when the first surface on its ray is no nearer than this. Face points sit just under the skin, the hip
+# centre ~9 cm inside the pelvis; limb joints allow for rays grazing along their own limb (an elbow whose upper
+# arm points at the camera is still seen). Approximate by design: a body part within this depth does not hide.
+_DEPTH_M = {"NOSE": 0.03, "EYE": 0.03, "EAR": 0.04, "SHOULDER": 0.09, "ELBOW": 0.09, "WRIST": 0.07,
+            "HIP": 0.14, "KNEE": 0.10, "ANKLE": 0.08, "HEEL": 0.05, "TOE": 0.05}  # fmt: skip
 LEGS = ((Kp.L_HIP, Kp.L_KNEE, Kp.L_ANKLE, Kp.R_HIP), (Kp.R_HIP, Kp.R_KNEE, Kp.R_ANKLE, Kp.L_HIP))
 
 
@@ -96,8 +98,14 @@ def knee_medial_disp_pct(xy: F64) -> F64:
 
 
 def kasr(xy: F64) -> F64:
-    """(T,) knee-to-ankle separation ratio: horizontal knee distance ÷ horizontal ankle distance."""
-    return np.abs(xy[:, Kp.L_KNEE, 0] - xy[:, Kp.R_KNEE, 0]) / np.abs(xy[:, Kp.L_ANKLE, 0] - xy[:, Kp.R_ANKLE, 0])
+    """(T,) knee-to-ankle separation ratio: horizontal knee distance ÷ horizontal ankle distance.
+
+    NaN where the ankles overlap horizontally (a side view): the ratio means nothing there.
+    """
+    knees = np.abs(xy[:, Kp.L_KNEE, 0] - xy[:, Kp.R_KNEE, 0])
+    ankles = np.abs(xy[:, Kp.L_ANKLE, 0] - xy[:, Kp.R_ANKLE, 0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(ankles > 1e-6, knees / ankles, np.nan)
 
 
 def trunk_angle_2d_deg(xy: F64) -> F64:
