@@ -142,7 +142,7 @@ def run_batch(
     status: Echo | None = None,
     expected_frames: Callable[[Path], int] | None = None,
 ) -> BatchSummary:
-    """Run every video through `run_job` in worker processes; write index.html and summary.csv at the end.
+    """Run every video through `run_job` in worker processes (`process_folder` then writes the index).
 
     Args:
         videos: the files to process, in order.
