@@ -72,7 +72,8 @@ def apply3(M: F64, v: Planes) -> Planes:
     """M (3, 3) times each vector of v, as nine scaled plane adds (no BLAS: on 2 loaded cores OpenBLAS's
     threads on these skinny products cost more than they save, and (N, 3) layouts waste time in strides)."""
     m = M.astype(np.float32)
-    return tuple(m[i, 0] * v[0] + m[i, 1] * v[1] + m[i, 2] * v[2] for i in range(3))  # type: ignore[return-value]
+    x, y, z = (m[i, 0] * v[0] + m[i, 1] * v[1] + m[i, 2] * v[2] for i in range(3))
+    return x, y, z
 
 
 def _cross(a: F64, b: F64) -> F64:
@@ -85,7 +86,11 @@ def _frame(axis: F64, hint: F64) -> F64:
     u = axis / np.linalg.norm(axis)
     w = hint - (hint @ u) * u
     n = np.linalg.norm(w)
-    w = w / n if n > 1e-6 else _cross(u, [1.0, 0.0, 0.0]) / np.linalg.norm(_cross(u, [1.0, 0.0, 0.0]))
+    if n > 1e-6:
+        w = w / n
+    else:  # hint along the axis: any normal will do
+        w = _cross(u, np.array([1.0, 0.0, 0.0]))
+        w = w / np.linalg.norm(w)
     return np.stack([_cross(u, w), u, w])
 
 

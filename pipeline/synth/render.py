@@ -116,7 +116,7 @@ def _resize(a: F32, h: int, w: int) -> F32:
     y0, y1, wy = axis(a.shape[0], h)
     x0, x1, wx = axis(a.shape[1], w)
     rows = a[y0] * (1 - wy[:, None]) + a[y1] * wy[:, None]
-    return rows[:, x0] * (1 - wx) + rows[:, x1] * wx
+    return np.asarray(rows[:, x0] * (1 - wx) + rows[:, x1] * wx, np.float32)
 
 
 def _shadow(cam: Camera, ss: int, pf: F32, joints: F64, step: int = 6) -> tuple[slice, slice, F32] | None:
@@ -226,7 +226,13 @@ def render(cam: Camera, joints: F64, look: Look = Look(), ss: int = 2) -> U8:  #
             img_f[sel] = _shade(p, o, (rays_f[0, sel], rays_f[1, sel], rays_f[2, sel]), t_f[sel])
     # box filter as adds of strided views (numpy's reduce over a length-2 axis is several times slower)
     rows = img.reshape(cam.H, ss, cam.W * ss * 3)
-    rsum = sum(rows[:, i] for i in range(ss)).reshape(cam.H, cam.W, ss, 3)
-    small = sum(rsum[:, :, j] for j in range(ss)) / float(ss * ss)
+    rsum = rows[:, 0].copy()
+    for i in range(1, ss):
+        rsum += rows[:, i]
+    cols = rsum.reshape(cam.H, cam.W, ss, 3)
+    small = cols[:, :, 0].copy()
+    for j in range(1, ss):
+        small += cols[:, :, j]
+    small /= float(ss * ss)
     idx = (np.clip(small, 0, 1) * ((1 << _GAMMA_BITS) - 1) + 0.5).astype(np.uint16)
     return _GAMMA[idx[..., ::-1]]

@@ -115,13 +115,15 @@ def trunk_angle_2d_deg(xy: F64) -> F64:
 
 
 def _round(a: F64, nd: int) -> Any:
-    return np.round(np.asarray(a, np.float64), nd).tolist()
+    """Nested lists rounded to `nd` decimals; NaN/inf become null (strict JSON has no NaN)."""
+    r = np.round(np.asarray(a, np.float64), nd)
+    return np.where(np.isfinite(r), r.astype(object), np.array(None)).tolist()
 
 
 def truth_dict(
     meta: dict[str, Any],
     t_s: F64,
-    xy: F64,
+    xy: npt.NDArray[np.floating],
     visible: npt.NDArray[np.bool_],
     depth: F64,
     valgus3d: F64,
@@ -142,14 +144,15 @@ def truth_dict(
         rep: (T,) rep index (−1 outside). lead: (T,) 0 left, 1 right, −1 none.
         reps: per-rep events.
     """
+    xy64: F64 = np.asarray(xy, np.float64)
     frames = {
         "t_s": _round(t_s, 5),
-        "keypoints_xy": _round(xy, 2),
+        "keypoints_xy": _round(xy64, 2),
         "visible": np.asarray(visible, np.int64).tolist(),
-        "fppa_deg": _round(fppa_deg(xy), 2),
-        "knee_medial_disp_pct": _round(knee_medial_disp_pct(xy), 2),
-        "kasr": _round(kasr(xy), 4),
-        "trunk_angle_2d_deg": _round(trunk_angle_2d_deg(xy), 2),
+        "fppa_deg": _round(fppa_deg(xy64), 2),
+        "knee_medial_disp_pct": _round(knee_medial_disp_pct(xy64), 2),
+        "kasr": _round(kasr(xy64), 4),
+        "trunk_angle_2d_deg": _round(trunk_angle_2d_deg(xy64), 2),
         "trunk_lean_3d_deg": _round(lean3d, 2),
         "depth": _round(depth, 4),
         "valgus_3d_deg": _round(valgus3d, 2),
