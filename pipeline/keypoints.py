@@ -61,6 +61,9 @@ LR_PAIRS: tuple[tuple[Kp, Kp], ...] = (
     (Kp.L_TOE, Kp.R_TOE),
 )
 
+# The same pairs by body part ("shoulder", "knee", "toe", …), for per-joint error tables.
+PAIRS_BY_PART: dict[str, tuple[Kp, Kp]] = {a.name[2:].lower(): (a, b) for a, b in LR_PAIRS}
+
 # Index that maps each keypoint to its mirror (NOSE maps to itself).
 MIRROR: npt.NDArray[np.intp] = np.arange(N_KP)
 for _a, _b in LR_PAIRS:
@@ -162,11 +165,7 @@ class PoseTrack:
 
     def __post_init__(self) -> None:
         n_frames, n_kp = self.conf.shape
-        if (
-            self.xy.shape != (n_frames, n_kp, 2)
-            or self.t_s.shape != (n_frames,)
-            or self.boxes.shape != (n_frames, 4)
-        ):
+        if self.xy.shape != (n_frames, n_kp, 2) or self.t_s.shape != (n_frames,) or self.boxes.shape != (n_frames, 4):
             raise ValueError(
                 f"PoseTrack expects xy ({n_frames}, {n_kp}, 2), t_s ({n_frames},), boxes ({n_frames}, 4); "
                 f"got {self.xy.shape}, {self.t_s.shape}, {self.boxes.shape}"

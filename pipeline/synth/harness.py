@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pipeline.clean import clean_track
-from pipeline.keypoints import Kp
+from pipeline.keypoints import PAIRS_BY_PART, Kp
 from pipeline.pose import BackendPlan, estimate_track
 from pipeline.scoring import evaluate
 from pipeline.settings import Settings
@@ -24,13 +24,7 @@ from pipeline.synth.clips import ClipPlan, render_clip
 from pipeline.synth.kinematics import MotionSpec
 from pipeline.video import probe
 
-JOINTS: dict[str, tuple[Kp, Kp]] = {
-    "hip": (Kp.L_HIP, Kp.R_HIP),
-    "knee": (Kp.L_KNEE, Kp.R_KNEE),
-    "ankle": (Kp.L_ANKLE, Kp.R_ANKLE),
-    "heel": (Kp.L_HEEL, Kp.R_HEEL),
-    "toe": (Kp.L_TOE, Kp.R_TOE),
-}
+JOINTS: dict[str, tuple[Kp, Kp]] = {part: PAIRS_BY_PART[part] for part in ("hip", "knee", "ankle", "heel", "toe")}
 
 
 @dataclass(frozen=True)

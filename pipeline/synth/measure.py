@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from pipeline.keypoints import FramePoses, Kp
+from pipeline.keypoints import PAIRS_BY_PART, FramePoses, Kp
 from pipeline.pose.base import PoseBackend
 from pipeline.synth import truth as tr
 from pipeline.synth.camera import Camera
@@ -25,12 +25,7 @@ from pipeline.video import probe, read_frames
 
 F64 = npt.NDArray[np.float64]
 GROUPS: dict[str, tuple[Kp, Kp]] = {
-    "shoulder": (Kp.L_SHOULDER, Kp.R_SHOULDER),
-    "hip": (Kp.L_HIP, Kp.R_HIP),
-    "knee": (Kp.L_KNEE, Kp.R_KNEE),
-    "ankle": (Kp.L_ANKLE, Kp.R_ANKLE),
-    "heel": (Kp.L_HEEL, Kp.R_HEEL),
-    "toe": (Kp.L_TOE, Kp.R_TOE),
+    part: PAIRS_BY_PART[part] for part in ("shoulder", "hip", "knee", "ankle", "heel", "toe")
 }
 
 
