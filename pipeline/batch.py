@@ -91,7 +91,15 @@ def _worker(tasks: Any, results: Any, wid: int, settings: Settings, plan: Backen
                 results.put(("progress", wid, done[0]))
 
         try:
-            outcome = run_job(Path(video), out_root, settings, plan, force=force, progress=progress)
+            outcome = run_job(
+                Path(video),
+                out_root,
+                settings,
+                plan,
+                force=force,
+                progress=progress,
+                on_total=lambda n: results.put(("total", wid, n)),
+            )
         except FormReviewError as e:
             outcome = JobOutcome(Path(video).name, "error", error=e.format_message())
         except Exception as e:  # noqa: BLE001 - one video's unexpected failure must not stop the batch
@@ -128,6 +136,7 @@ class _Slot:
     video: Path | None = None
     started: float = 0.0
     frames_done: int = 0
+    frames_total: int = 0  # from the worker's probe; 0 until it reports
 
 
 def run_batch(
@@ -140,7 +149,6 @@ def run_batch(
     jobs: int = 0,
     echo: Echo = lambda s: None,
     status: Echo | None = None,
-    expected_frames: Callable[[Path], int] | None = None,
 ) -> BatchSummary:
     """Run every video through `run_job` in worker processes (`process_folder` then writes the index).
 
@@ -152,7 +160,6 @@ def run_batch(
         jobs: worker count; 0 = `default_jobs`.
         echo: receives one finished line per video and the summary.
         status: receives a one-line progress status (overwritten in place by a terminal CLI).
-        expected_frames: frames per video for the progress estimate (probe); None = count videos only.
     """
     t0 = time.monotonic()
     out_root.mkdir(parents=True, exist_ok=True)
@@ -181,13 +188,16 @@ def run_batch(
         while pending or any(s.video for s in slots):
             for slot in slots:
                 if slot.video is None and pending:
-                    slot.video, slot.started, slot.frames_done = pending.pop(0), time.monotonic(), 0
+                    slot.video, slot.started = pending.pop(0), time.monotonic()
+                    slot.frames_done = slot.frames_total = 0
                     slot.tasks.put((str(slot.video), force))
             try:
                 kind, wid, payload = results.get(timeout=0.5)
                 slot = slots[wid]
                 if kind == "progress":
                     slot.frames_done = payload
+                elif kind == "total":
+                    slot.frames_total = payload
                 elif kind == "done":
                     slot.video = None
                     finish(payload)
@@ -207,7 +217,7 @@ def run_batch(
                     finish(JobOutcome(slot.video.name, "error", error=why))
                     slots[wid] = start_slot(wid)
             if status:
-                status(_status(slots, summary, len(videos), t0, expected_frames))
+                status(_status(slots, summary, len(videos), t0))
     finally:
         for slot in slots:
             if slot.proc.is_alive():
@@ -236,14 +246,12 @@ def _line(o: JobOutcome, k: int, n: int) -> str:
     return f"{head} ok     {o.video} ({o.processing_s:.1f} s; {what}{'; ' + verdicts if verdicts else ''})"
 
 
-def _status(
-    slots: list[_Slot], summary: BatchSummary, n: int, t0: float, expected: Callable[[Path], int] | None
-) -> str:
+def _status(slots: list[_Slot], summary: BatchSummary, n: int, t0: float) -> str:
     done = len(summary.outcomes)
     parts = [f"{done}/{n} videos"]
     for s in slots:
         if s.video is not None:
-            total = expected(s.video) if expected else 0
+            total = s.frames_total
             pct = f" {min(99, 100 * s.frames_done // max(total, 1))}%" if total else ""
             parts.append(f"{s.video.name}{pct}")
     elapsed = time.monotonic() - t0
@@ -305,21 +313,7 @@ def process_folder(
             f"ignored {len(ignored)} file(s) that are not videos by their ending: {', '.join(ignored[:5])}"
             f"{' …' if len(ignored) > 5 else ''}"
         )
-    frames: dict[Path, int] = {}
-
-    def expected(v: Path) -> int:
-        if v not in frames:
-            from pipeline.video import probe
-
-            try:
-                frames[v] = probe(v).n_frames * (2 if plan.name == "hybrid" else 1)
-            except FormReviewError:
-                frames[v] = 0
-        return frames[v]
-
-    summary = run_batch(
-        videos, out_root, settings, plan, force=force, jobs=jobs, echo=echo, status=status, expected_frames=expected
-    )
+    summary = run_batch(videos, out_root, settings, plan, force=force, jobs=jobs, echo=echo, status=status)
     summary.ignored = ignored
     entries = []
     for v, o in outputs_for_index(videos, summary, out_root):

@@ -77,8 +77,12 @@ def run_job(
     *,
     force: bool = False,
     progress: Callable[[int], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> JobOutcome:
-    """Analyse one video into `out_root/<video name>/`. Raises FormReviewError subclasses on bad input."""
+    """Analyse one video into `out_root/<video name>/`. Raises FormReviewError subclasses on bad input.
+
+    `on_total(n)` is told, once the video is probed, how many frames `progress` will count in all.
+    """
     from pipeline.annotate import write_annotated_clip
     from pipeline.report import ReportMeta, client_name_for, write_report
     from pipeline.scoring import evaluate
@@ -92,6 +96,9 @@ def run_job(
             f"{video.name}: too short to analyse ({info.n_frames} frame(s), {info.duration_s:.1f} s); "
             "film at least one whole rep"
         )
+    total = info.n_frames * (2 if plan.name == "hybrid" else 1)  # hybrid decodes twice
+    if on_total:
+        on_total(total)
     pose_key, key = run_key(file_sha256(video), plan, settings)
     clock.lap("probe")
     if not force and is_done(final, key):
@@ -102,7 +109,7 @@ def run_job(
     if track is None:
         track = estimate_track(info, plan, settings, progress)
     elif progress:
-        progress(info.n_frames * (2 if plan.name == "hybrid" else 1))
+        progress(total)
     clock.lap("pose")
 
     if not track.seen.any():
