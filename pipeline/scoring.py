@@ -24,6 +24,10 @@ CUES = {
     "trunk": "Brace your middle and keep your chest up as your hips sit back and down.",
     "depth": "Sit a little deeper: aim for the tops of your thighs level with your knees.",
 }
+# a metric whose own cue is clearer than its area's, used when it is the area's worst metric
+METRIC_CUES = {
+    "stance_width": "Step your feet about hip-width apart side to side, like two train tracks, not a tightrope.",
+}
 SUMMARY = {
     ("knee_tracking", "green"): "Your knees stayed in line with your feet.",
     ("knee_tracking", "amber"): "Your knees drifted a little inside the line of your feet.",
@@ -152,7 +156,7 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
 
 _AREA_PREFIX = {
     "knee_tracking": ("knee_track", "knee_drift", "fppa", "valgus_excursion", "kasr"),
-    "hip_control": ("hip_adduction", "pelvic_drop", "trunk_lateral_lean", "knee_asymmetry"),
+    "hip_control": ("hip_adduction", "pelvic_drop", "trunk_lateral_lean", "knee_asymmetry", "stance_width"),
     "depth": ("depth_thigh_deg", "knee_flexion_bottom_deg"),
     "trunk": ("trunk_incline_deg",),
 }
@@ -249,12 +253,20 @@ def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
     return order[-1] + 1, order[0] + 1
 
 
-def _cues(verdicts: list[Verdict]) -> list[str]:
-    """At most two cues: the worst colour first, ties in area order (knees before hips before trunk)."""
+def _cues(verdicts: list[Verdict], clip: list[MetricValue]) -> list[str]:
+    """At most two cues: the worst colour first, ties in area order (knees before hips before trunk).
+
+    An area's cue is its worst metric's own cue when it has one (`METRIC_CUES`), else the area's.
+    """
     flagged = [v for v in verdicts if v.measurable and v.colour in ("amber", "red") and v.area in CUES]
     order = list(AREAS)
     flagged.sort(key=lambda v: (-SEVERITY[v.colour], order.index(v.area)))
-    return [CUES[v.area] for v in flagged[:2]]
+
+    def cue(v: Verdict) -> str:
+        worst = [m.key for m in clip if m.colour == v.colour and m.key.startswith(_AREA_PREFIX[v.area])]
+        return next((METRIC_CUES[k] for k in worst if k in METRIC_CUES), CUES[v.area])
+
+    return [cue(v) for v in flagged[:2]]
 
 
 def _notes(a: Analysis | None) -> list[str]:
@@ -313,7 +325,7 @@ def evaluate(track: PoseTrack, settings: Settings, video_name: str) -> ClipResul
         reps=reps,
         clip_metrics=clip,
         verdicts=verdicts,
-        cues=_cues(verdicts) if quality.passed else [],
+        cues=_cues(verdicts, clip) if quality.passed else [],
         series=_series(a, t_s, bands),
         notes=_notes(a),
         worst_rep=worst if reps else None,

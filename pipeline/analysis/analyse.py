@@ -343,6 +343,13 @@ def _rep_metrics(
         seen = square and bool(np.isfinite(x[seg]).any())
         vals[key] = float(np.nanmax(np.abs(x[seg] - nanmedian(x[base])))) if seen else np.nan
         why[key] = "" if seen else "the trunk leans toward the camera throughout" if square else not_square
+    lunge_front = exercise == "lunge" and square
+    hip_w = float(nanmedian(np.abs(p[Kp.L_HIP][base, 0] - p[Kp.R_HIP][base, 0])))
+    width = hip.stance_width_ratio(p[Kp.L_ANKLE], p[Kp.R_ANKLE], hip_w)[_window(h, r, s.knee_window_depth)]
+    seen = lunge_front and bool(np.isfinite(width).any())
+    vals["stance_width"] = float(nanmedian(width)) if seen else np.nan  # the base held through the deep part
+    no_width = "the ankles were not seen" if lunge_front else "lunges filmed square-on from the front only"
+    why["stance_width"] = "" if seen else no_width
     if np.isfinite(vals["knee_track_left"]) and np.isfinite(vals["knee_track_right"]):
         vals["knee_asymmetry"] = abs(vals["knee_track_left"] - vals["knee_track_right"])
     else:

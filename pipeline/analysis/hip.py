@@ -1,4 +1,5 @@
-"""Hip control proxies in a front view: 2D hip adduction, pelvic drop, trunk lateral lean, left/right asymmetry.
+"""Hip control proxies in a front view: 2D hip adduction, pelvic drop, trunk lateral lean, left/right asymmetry,
+and the width of a lunge's base.
 
 None of these is hip rotation (one camera cannot see it); they are the visible signs of hip control. Pure numpy;
 image px, y down; signs documented per function.
@@ -34,6 +35,24 @@ def hip_adduction_2d_deg(hip: F64, other_hip: F64, knee: F64) -> F64:
     down = np.stack([-pel_u[..., 1], pel_u[..., 0]], -1)
     down = down * np.sign((down * th_u).sum(-1, keepdims=True))  # the perpendicular that points along the thigh
     return np.degrees(np.arctan2((th_u * pel_u).sum(-1), (th_u * down).sum(-1)))
+
+
+def stance_width_ratio(ankle_l: F64, ankle_r: F64, hip_width_px: float) -> F64:
+    """Side-to-side distance between the ankles ÷ the standing hip width (front view): 1.0 = feet hip-width apart.
+
+    In a split stance (lunge) the feet's front-to-back distance is along the camera axis and does not show; what
+    shows is how far apart they are side to side, the base of support. Near 0 = one foot in front of the
+    other on a line ("tightrope").
+
+    Args:
+        ankle_l, ankle_r: (T, 2) px.
+        hip_width_px: image distance between the hip joint centres while standing, px.
+
+    Returns:
+        (T,) ratio; NaN where an ankle is missing or the hip width is not positive.
+    """
+    dx = np.abs(np.asarray(ankle_l, np.float64)[..., 0] - np.asarray(ankle_r, np.float64)[..., 0])
+    return dx / hip_width_px if hip_width_px > 0 else np.full(dx.shape, np.nan)
 
 
 def pelvic_tilt_deg(hip_l: F64, hip_r: F64) -> F64:

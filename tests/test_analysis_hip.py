@@ -1,0 +1,57 @@
+"""Hip control in a front view: the lunge's base width, on hand-made points and on projected 3D lunges."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from pipeline.analysis import hip
+from pipeline.keypoints import N_KP, PoseTrack
+from pipeline.scoring import METRIC_CUES, evaluate
+from pipeline.settings import load_settings
+from pipeline.synth.kinematics import MotionSpec, simulate
+from tests.synthetic_tracks import project
+
+SETTINGS = load_settings()
+
+
+def test_stance_width_ratio_by_hand() -> None:
+    ankle_l = np.array([[130.0, 500.0], [110.0, 500.0], [np.nan, np.nan]])
+    ankle_r = np.array([[70.0, 520.0], [100.0, 480.0], [100.0, 500.0]])
+    got = hip.stance_width_ratio(ankle_l, ankle_r, 40.0)
+    np.testing.assert_allclose(got[:2], [60 / 40, 10 / 40])  # only x counts: front-to-back shows as y
+    assert np.isnan(got[2])
+    assert np.isnan(hip.stance_width_ratio(ankle_l, ankle_r, 0.0)).all()
+
+
+def _lunge(stance_m: float, yaw: float) -> PoseTrack:
+    ms = MotionSpec(exercise="forward_lunge", reps=2, rep_s=2.4, stance_width=stance_m, fps=30.0)
+    ms = replace(ms, lunge_leads=("left", "right"))
+    n = int(ms.duration_s * ms.fps)
+    t = np.arange(n) / ms.fps
+    xy = project(simulate(ms, t).joints[:, :N_KP], yaw)
+    conf = np.full((n, N_KP), 0.9, np.float32)
+    return PoseTrack(t, xy.astype(np.float32), conf, np.zeros((n, 4), np.float32), (720, 1280), Fraction(30))
+
+
+@pytest.mark.parametrize(("stance_m", "colour"), [(0.04, "red"), (0.10, "amber"), (0.26, "green")])
+def test_lunge_base_width_is_scored_from_the_front(stance_m: float, colour: str) -> None:
+    """Hip joint centres are 0.20 m apart: 0.04 m = 0.2 hip widths (tightrope), 0.10 m = 0.5, 0.26 m = 1.3."""
+    r = evaluate(_lunge(stance_m, 0.0), SETTINGS, "lunge.mp4")
+    assert r.exercise == "lunge" and len(r.reps) == 2
+    for rep in r.reps:
+        m = next(m for m in rep.metrics if m.key == "stance_width")
+        # the front foot is ~0.4 m nearer a camera 3.5 m away, so its sideways offset looks up to ~1.15× bigger
+        assert stance_m / 0.20 <= m.value <= 1.25 * stance_m / 0.20 + 0.05
+        assert m.colour == colour
+    if colour != "green":
+        assert METRIC_CUES["stance_width"] in r.cues
+
+
+def test_lunge_base_width_needs_a_square_front_view() -> None:
+    r = evaluate(_lunge(0.04, 40.0), SETTINGS, "lunge.mp4")
+    m = next(m for m in r.clip_metrics if m.key == "stance_width")
+    assert not m.measurable and "front" in m.reason
