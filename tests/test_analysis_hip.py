@@ -44,8 +44,8 @@ def test_lunge_base_width_is_scored_from_the_front(stance_m: float, colour: str)
     assert r.exercise == "lunge" and len(r.reps) == 2
     for rep in r.reps:
         m = next(m for m in rep.metrics if m.key == "stance_width")
-        # the front foot is ~0.4 m nearer a camera 3.5 m away, so its sideways offset looks up to ~1.15× bigger
-        assert stance_m / 0.20 <= m.value <= 1.25 * stance_m / 0.20 + 0.05
+        # the front foot is nearer the camera (3.5 m away), so its sideways offset looks up to ~1.2× bigger
+        assert stance_m / 0.20 - 0.02 <= m.value <= 1.2 * stance_m / 0.20 + 0.12
         assert m.colour == colour
     if colour != "green":
         assert METRIC_CUES["stance_width"] in r.cues

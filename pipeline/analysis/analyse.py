@@ -235,8 +235,10 @@ def _knee_track(
         return np.full(0, np.nan), nan, nan, "the knee or ankle was not seen while standing"
     sin_az, persp = 0.0, 0.0
     if feet:
-        heel, toe = nanmedian(p[he][base], 0), nanmedian(p[to][base], 0)
-        sin_az = knee.foot_azimuth_sin(heel, toe, lat, s.foot_to_shank * shank)
+        heel, toe, ank = nanmedian(p[he][base], 0), nanmedian(p[to][base], 0), nanmedian(p[a][base], 0)
+        # toe-out from ankle→toe: the heel's image x is a guess from the front (hidden behind the shoe); its
+        # height is not, so the floor slope below still uses heel→toe
+        sin_az = knee.foot_azimuth_sin(ank, toe, lat, s.toe_to_shank * shank)
         sin_az = sin_az if np.isfinite(sin_az) else 0.0
         # the knee sits about halfway between the floor and a camera at hip height: half the floor's slope
         persp = s.knee_perspective * knee.ground_slope(heel, toe, s.foot_to_shank * shank, sin_az)
@@ -246,6 +248,8 @@ def _knee_track(
     seg = np.arange(r.start, r.end + 1)
     v, along = knee.knee_travel_across_foot(p[k][seg], p[a][seg], base_dx, shank, sin_az, lat, persp)
     ang = knee.knee_travel_angle_deg(v, along)
+    # s comes from the shank's vertical shortening (ds/dh = −h/s): near standing a 2 px knee error moves it ~3×
+    # more than at the bottom and reads as a cave of several degrees, so only the deep part of the rep is read
     win = _window(h, r, s.knee_window_depth) - r.start
     worst = rolling_persistent_min(ang[win], s.persist_frames)
     drift = 100.0 * rolling_persistent_min(v[win], s.persist_frames)

@@ -72,22 +72,25 @@ def thigh_visible(hip: F64, knee: F64, thigh_standing_px: float, min_frac: float
         return dist(hip, knee) >= min_frac * thigh_standing_px
 
 
-def foot_azimuth_sin(heel: F64, toe: F64, lateral: float, foot_len_px: float) -> float:
+def foot_azimuth_sin(back: F64, toe: F64, lateral: float, foot_len_px: float) -> float:
     """How far the foot points toward the leg's lateral image side: sin of its azimuth from the camera axis.
 
     A foot pointing straight at the camera reads 0; toes turned out read + (sin of the toe-out in a front
-    view); in an oblique view both feet also carry ±sin(yaw). The 3D foot length is not visible in a front
-    view, so it is given (`foot_len_px`, e.g. a fixed ratio of the standing shank length).
+    view); in an oblique view both feet also carry ±sin(yaw). The 3D length from `back` to `toe` is not visible
+    in a front view, so it is given (`foot_len_px`, e.g. a fixed ratio of the standing shank length).
 
     Args:
-        heel, toe: (2,) px, averaged while the foot is planted.
+        back: (2,) px, a point on the foot's axis behind the toe, averaged while the foot is planted. The product
+            passes the ankle: from the front the heel is hidden behind the shoe and pose models guess it (BlazePose
+            puts it 3–7 px medial on the renders, which reads as 4–8° of extra toe-out).
+        toe: (2,) px, the toe tip, averaged the same way.
         lateral: ±1 image-x direction of the leg's lateral side.
-        foot_len_px: heel-to-toe length in 3D, expressed in px at the foot's depth.
+        foot_len_px: 3D back-to-toe length, expressed in px at the foot's depth.
 
     Returns:
-        sin(azimuth) clipped to [−0.95, 0.95]; NaN when heel or toe is missing.
+        sin(azimuth) clipped to [−0.95, 0.95]; NaN when a point is missing.
     """
-    dx = lateral * (float(toe[0]) - float(heel[0]))
+    dx = lateral * (float(toe[0]) - float(back[0]))
     return float(np.clip(dx / foot_len_px, -0.95, 0.95)) if np.isfinite(dx) and foot_len_px > 0 else float("nan")
 
 
