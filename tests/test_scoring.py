@@ -115,3 +115,12 @@ def test_every_band_has_a_source_and_knee_bands_say_provisional() -> None:
     for name, band in SETTINGS.bands.items():
         assert band["source"], name
     assert "PROVISIONAL" in SETTINGS.bands["knee_track"]["source"]
+
+
+def test_a_model_without_feet_does_not_judge_knees() -> None:
+    """yolo alone (COCO-17, no heel/toe) missed every rendered cave: a 20° cave must not come out green."""
+    r = evaluate(make_track(Spec(feet=False, cave_deg=(20.0, 20.0)))[0], SETTINGS, "x.mp4")
+    knees = next(v for v in r.verdicts if v.area == "knee_tracking")
+    assert knees.colour == "grey" and not knees.measurable and "hybrid" in knees.reason
+    assert all(m.value is None for m in r.clip_metrics if m.key.startswith(("knee_track", "fppa", "kasr")))
+    assert any("heel or toe" in n for n in r.notes) and r.quality.passed
