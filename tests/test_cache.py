@@ -17,8 +17,18 @@ def make_track(n: int = 5) -> PoseTrack:
     xy[2] = np.nan
     boxes = np.tile(np.array([1, 2, 30, 40], np.float32), (n, 1))
     boxes[2] = np.nan
-    return PoseTrack(np.arange(n) / 29.97, xy, np.full((n, N_KP), 0.8, np.float32), boxes, (640, 360),
-                     Fraction(30000, 1001), "hybrid", "m@abc", "why", {"people_seen": 2})
+    return PoseTrack(
+        np.arange(n) / 29.97,
+        xy,
+        np.full((n, N_KP), 0.8, np.float32),
+        boxes,
+        (640, 360),
+        Fraction(30000, 1001),
+        "hybrid",
+        "m@abc",
+        "why",
+        {"people_seen": 2},
+    )
 
 
 def test_round_trip_keeps_everything(tmp_path: Path) -> None:
@@ -28,7 +38,12 @@ def test_round_trip_keeps_everything(tmp_path: Path) -> None:
     assert back is not None
     assert np.array_equal(back.xy, tr.xy, equal_nan=True) and np.array_equal(back.t_s, tr.t_s)
     assert (back.fps, back.frame_wh, back.backend, back.model_id, back.extra) == (
-        Fraction(30000, 1001), (640, 360), "hybrid", "m@abc", {"people_seen": 2})
+        Fraction(30000, 1001),
+        (640, 360),
+        "hybrid",
+        "m@abc",
+        {"people_seen": 2},
+    )
     assert list(tmp_path.iterdir()) == [tmp_path / "k.npz"]  # no temp file left behind
 
 
@@ -42,5 +57,15 @@ def test_stale_key_or_garbage_means_recompute(tmp_path: Path) -> None:
 
 def test_key_changes_with_each_input() -> None:
     base = cache_key("sha", "hybrid", "w", "s")
-    assert len({base, cache_key("sha2", "hybrid", "w", "s"), cache_key("sha", "yolo", "w", "s"),
-                cache_key("sha", "hybrid", "w2", "s"), cache_key("sha", "hybrid", "w", "s2")}) == 5
+    assert (
+        len(
+            {
+                base,
+                cache_key("sha2", "hybrid", "w", "s"),
+                cache_key("sha", "yolo", "w", "s"),
+                cache_key("sha", "hybrid", "w2", "s"),
+                cache_key("sha", "hybrid", "w", "s2"),
+            }
+        )
+        == 5
+    )

@@ -303,5 +303,3 @@ def _head(P: dict[str, F64], s: float, look: Look) -> list[Prim]:
         out.append(ellipsoid(at(side * 0.031, 0.008, 0.086), R, (0.0065 * s, 0.0065 * s, 0.0045 * s), iris))
         out.append(ellipsoid(at(side * 0.033, 0.030, 0.083), R, (0.019 * s, 0.0045 * s, 0.006 * s), brow))
     return out
-
-
