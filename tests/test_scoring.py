@@ -124,3 +124,10 @@ def test_a_model_without_feet_does_not_judge_knees() -> None:
     assert knees.colour == "grey" and not knees.measurable and "hybrid" in knees.reason
     assert all(m.value is None for m in r.clip_metrics if m.key.startswith(("knee_track", "fppa", "kasr")))
     assert any("heel or toe" in n for n in r.notes) and r.quality.passed
+
+
+@pytest.mark.parametrize(("cave", "colour"), [((0.0, 0.0), "green"), ((20.0, 0.0), "red"), ((0.0, 20.0), "red")])
+def test_one_knee_caving_reads_as_a_left_right_difference(cave: tuple[float, float], colour: str) -> None:
+    r = evaluate(make_track(Spec(cave_deg=cave))[0], SETTINGS, "x.mp4")
+    m = next(m for m in r.clip_metrics if m.key == "knee_asymmetry")
+    assert m.colour == colour
