@@ -239,15 +239,18 @@ def _reps(a: Analysis, bands: dict[str, Any]) -> list[Rep]:
 
 
 def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
-    """Hardest and best reps, 1-based: by each rep's worst colour, then by the more inward knee of the two."""
+    """Hardest and best reps, 1-based: by each rep's worst colour, then how many reds and ambers it drew, then by
+    the more inward knee of the two."""
     if not reps:
         return None, None
 
-    def key(i: int) -> tuple[int, float]:
+    def key(i: int) -> tuple[int, int, int, float]:
         v = a.reps[i].values
         both = np.array([v.get("knee_track_left", np.nan), v.get("knee_track_right", np.nan)])
         knee_in = -float(np.nanmin(both)) if np.isfinite(both).any() else 0.0  # larger = more inward
-        return SEVERITY.get(reps[i].colour, -1), knee_in  # grey (unmeasured) ranks below green
+        colours = [m.colour for m in reps[i].metrics]
+        # grey (unmeasured) ranks below green
+        return SEVERITY.get(reps[i].colour, -1), colours.count("red"), colours.count("amber"), knee_in
 
     order = sorted(range(len(reps)), key=key)
     return order[-1] + 1, order[0] + 1

@@ -131,3 +131,19 @@ def test_one_knee_caving_reads_as_a_left_right_difference(cave: tuple[float, flo
     r = evaluate(make_track(Spec(cave_deg=cave))[0], SETTINGS, "x.mp4")
     m = next(m for m in r.clip_metrics if m.key == "knee_asymmetry")
     assert m.colour == colour
+
+
+def test_hardest_rep_is_the_one_with_more_flags_when_both_are_red() -> None:
+    """The narrow-base demo: both reps drew a red, the 'wrong' one three reds and three ambers, the other one red."""
+    from pipeline import scoring
+    from pipeline.result import MetricValue, Rep
+
+    def rep(i: int, colours: list[str]) -> Rep:
+        ms = [MetricValue(f"m{j}", "", 1.0, "", "1", c, True) for j, c in enumerate(colours)]  # type: ignore[arg-type]
+        return Rep(i, 0.0, 1.0, 2.0, metrics=ms, colour="red")
+
+    class _A:
+        reps = [type("R", (), {"values": {"knee_track_right": 90.0}})() for _ in range(2)]
+
+    reps = [rep(1, ["red", "red", "red", "amber", "amber", "amber"]), rep(2, ["red", "amber", "amber", "amber"])]
+    assert scoring._worst_best(_A(), reps) == (1, 2)  # type: ignore[arg-type]
