@@ -306,6 +306,9 @@ def _rep_metrics(
                 why[key] = "the foot points toward the camera here, so the knee's direction cannot be read"
             elif v.size:
                 drift[leg][r.start : r.end + 1] = v
+            # straight out sideways (90°) means the shin hardly shortened on screen (low camera, upright shin): the
+            # knee went out, which is all that can be said, so it reads as the limit rather than a precise 90°
+            vals[key] = min(vals[key], MAX_KNEE_TRAVEL_DEG)
         why[f"knee_drift_{leg}"] = why[key]
         thigh0 = float(nanmedian(dist(hp, k)[base]))
         f = knee.fppa_deg(hp[ecc], k[ecc], a[ecc], lat)
