@@ -308,13 +308,16 @@ def _read_exact(pipe: IO[bytes], buf: memoryview) -> int:
 
 
 def read_frames(
-    info: VideoInfo, *, max_height: int | None = None
+    info: VideoInfo, *, max_height: int | None = None, start: int = 0, stop: int | None = None
 ) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:
     """Stream the frames of a probed video, one at a time, in display order.
 
     Args:
         info: From probe().
         max_height: Scale down (never up) so the height is at most this many pixels; see frame_size().
+        start: First frame index to yield. ffmpeg still decodes the frames before it (inter frames need them)
+            but drops them before scaling, so they cost decode time only, not scaling or pipe transfer.
+        stop: Stop before this frame index (None: the end). ffmpeg is killed as soon as it is reached.
 
     Yields:
         (index, t_s, frame): the index into info.t_s, its time in seconds, and an (H, W, 3) uint8 BGR C-contiguous
@@ -326,8 +329,11 @@ def read_frames(
         VideoError: ffmpeg failed before the first frame, or stalled for STALL_TIMEOUT_S.
     """
     w, h = frame_size(info, max_height)
+    end = info.n_frames if stop is None else min(stop, info.n_frames)
     scale = (w, h) != (info.coded_wh or (info.width, info.height))
-    vf = ["-vf", f"scale={w}:{h}:flags=area,setsar=1"] if scale else []
+    filters = [f"trim=start_frame={start}"] if start > 0 else []  # counts decoded frames: our index exactly
+    filters += [f"scale={w}:{h}:flags=area,setsar=1"] if scale else []
+    vf = ["-vf", ",".join(filters)] if filters else []
     args = ["-v", "error", "-i", _src(info.path), "-map", f"0:{info.stream_index}", *vf]
     args += ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "-"]
     with tempfile.TemporaryFile() as err:
@@ -340,9 +346,9 @@ def read_frames(
         )
         assert proc.stdout is not None
         dog = _Watchdog(proc, STALL_TIMEOUT_S)
-        i = rc = 0
+        i, rc = start, 0
         try:
-            while i < info.n_frames:
+            while i < end:
                 frame = np.empty((h, w, 3), dtype=np.uint8)
                 dog.waiting(True)
                 got = _read_exact(proc.stdout, frame.data.cast("B"))
@@ -351,6 +357,8 @@ def read_frames(
                     break
                 yield i, float(info.t_s[i]), frame
                 i += 1
+            if i >= end and end < info.n_frames:
+                return  # stopped at `stop` on purpose: the finally kills ffmpeg, nothing to report
             proc.stdout.close()  # frames beyond the probed count are dropped; ffmpeg ends on the broken pipe
             rc = proc.wait(timeout=STALL_TIMEOUT_S)
         finally:
@@ -361,7 +369,7 @@ def read_frames(
             proc.stdout.close()
         if dog.fired:
             raise VideoError(f"{info.path.name}: ffmpeg stalled for {STALL_TIMEOUT_S:.0f} s while decoding")
-        if i < info.n_frames:
+        if i < end:
             err.seek(0)
             why = _last_error(err.read()) if rc else "the decoder ended early"
             if i == 0:

@@ -142,6 +142,26 @@ def test_max_height_scaling(tmp_path: Path, max_height: int | None, expected_wh:
     assert len(frames) == 4 and all(f.shape == (expected_wh[1], expected_wh[0], 3) for f in frames)
 
 
+@pytest.mark.parametrize(
+    ("start", "stop"), [(0, 7), (7, None), (5, 9), (12, None)], ids=["head", "tail", "middle", "past-end"]
+)
+def test_start_stop_yield_the_same_frames(tmp_path: Path, start: int, stop: int | None) -> None:
+    """A part of the clip (used to run BlazePose on halves of a clip at once) is exactly that slice of the whole,
+    B-frames, VFR timing and scaling included."""
+    clip = tmp_path / "vfr.mp4"
+    setpts = "setpts=(N/30+gte(N\\,6)*0.2)/TB"
+    ff(*src(size="320x180", n=12, vf=f"settb=1/90000,{setpts}"), "-fps_mode", "passthrough", "-bf", "2",
+       "-c:v", "libx264", "-video_track_timescale", "90000", str(clip))  # fmt: skip
+    info = probe(clip)
+    assert info.is_vfr and info.n_frames == 12
+    whole = list(read_frames(info, max_height=90))
+    part = list(read_frames(info, max_height=90, start=start, stop=stop))
+    want = whole[start:stop]
+    assert [(i, t) for i, t, _ in part] == [(i, t) for i, t, _ in want]
+    for (_, _, a), (_, _, b) in zip(part, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def test_frame_count_mismatch_trims_or_stops(tmp_path: Path) -> None:
     clip = tmp_path / "c.mp4"
     ff(*src(n=10), "-c:v", "libx264", str(clip))

@@ -8,6 +8,7 @@ precise knees and feet). `auto` picks hybrid when YOLO weights are present, else
 from __future__ import annotations
 
 import importlib.util
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,6 @@ import numpy.typing as npt
 from pipeline.errors import PoseError
 from pipeline.keypoints import FramePoses, PoseTrack
 from pipeline.settings import PoseSettings, Settings
-from pipeline.track import build_track
 
 if TYPE_CHECKING:
     from pipeline.video import VideoInfo
@@ -144,6 +144,9 @@ def estimate_track(
 
     `progress(n)` is called with the number of frames just processed (hybrid makes two passes: 2 per frame).
     """
+    from pipeline.track import build_track  # here, not at the top: it pulls in scipy.optimize (~0.4 s), and the
+    # batch's parent process imports this package only to plan the backend
+
     s = settings.pose
     wh = (info.width, info.height)
     if plan.name == "mediapipe":
@@ -175,4 +178,16 @@ def estimate_track(
         return track
     from pipeline.pose.hybrid import refine_with_blazepose
 
-    return refine_with_blazepose(info, track, s, _long_side_height(info, CROP_DECODE_LONG_SIDE), progress)
+    height = _long_side_height(info, CROP_DECODE_LONG_SIDE)
+    return refine_with_blazepose(info, track, s, height, progress, threads=blazepose_threads(settings))
+
+
+def blazepose_threads(settings: Settings) -> int:
+    """How many BlazePose parts of a clip may run at once in one batch worker: the cores each worker has, at most 2.
+
+    BlazePose uses one core; the YOLO pass before it already uses every core it is given (OpenVINO). `--jobs 0`
+    (automatic) gives each worker two cores; an explicit `--jobs N` leaves each cores // N.
+    """
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    per_worker = cores // settings.batch.jobs if settings.batch.jobs > 0 else cores
+    return max(1, min(2, per_worker))

@@ -7,8 +7,13 @@ decides who the client is and BlazePose only ever sees that person's crop.
 
 from __future__ import annotations
 
+import itertools
+import threading
+from collections import Counter
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -64,55 +69,164 @@ def crop_boxes(
     return out
 
 
+# The clip is refined in this many consecutive parts, each by its own BlazePose instance (it tracks from frame to
+# frame, so a part must be contiguous). Fixed, not taken from the core count, so the keypoints are the same whether
+# the parts run one after the other or at once: a job stays a function of (video, settings, model).
+PARTS = 2
+
+
 def refine_with_blazepose(
     info: VideoInfo,
     track: PoseTrack,
     s: PoseSettings,
     max_height: int,
     progress: Callable[[int], None] | None = None,
+    threads: int = 1,
 ) -> PoseTrack:
     """Replace the YOLO keypoints of the client with BlazePose's, run on the client's crop.
 
     A BlazePose pose whose shoulders and hips are far from YOLO's (it latched onto someone else in the crop) is
     rejected; frames where BlazePose finds nothing keep YOLO's COCO points (counted in `extra`).
-    """
-    from pipeline.pose.mediapipe import BlazePose
-    from pipeline.video import read_frames
 
+    The clip is cut into `PARTS` contiguous parts. BlazePose (TFLite, XNNPACK) uses one core and releases the GIL,
+    so with `threads` ≥ 2 the parts run at once, each from its own decoder; with 1 they run in turn from a single
+    decoder. Either way each part starts a fresh BlazePose at the same frame, so the result is the same.
+    """
     crops = crop_boxes(track.boxes, track.t_s, track.frame_wh, s.crop_margin)
-    person = interp_boxes(track.boxes, track.t_s)  # the client's box on every frame, YOLO ran or not
-    xy, conf = track.xy.copy(), track.conf.copy()
-    boxes = track.boxes.copy()
-    bp = BlazePose(static=False, min_detection_conf=s.mp_min_detection_conf)
-    used = rejected = kept_yolo = 0
-    try:
-        for i, _, frame in read_frames(info, max_height=max_height):
-            if progress:
-                progress(1)
-            if i >= len(track) or not np.isfinite(crops[i, 0]) or i % max(1, s.pose_every):
-                continue
-            k = frame.shape[0] / info.height  # display pixels → decoded pixels
-            x0, y0, x1, y1 = (np.round(crops[i] * k)).astype(int)
-            if x1 - x0 < 16 or y1 - y0 < 16:
-                continue
-            fp = bp(np.ascontiguousarray(frame[y0:y1, x0:x1]))
-            if len(fp) == 0:
-                kept_yolo += int(track.seen[i])
-                continue
-            cand = (fp.xy[0] + np.array([x0, y0], np.float32)) / k
-            if _outside(cand, person[i]):
-                rejected += 1
-                xy[i], conf[i] = np.nan, 0.0
-                continue
-            xy[i], conf[i], boxes[i] = cand, fp.conf[0], person[i]
-            used += 1
-    finally:
-        bp.close()
-    model_id = f"{track.model_id} + {bp.model_id}"
-    extra = {**track.extra, "blazepose_frames": used, "blazepose_rejected": rejected, "yolo_fallback_frames": kept_yolo}
-    return PoseTrack(
-        track.t_s, xy, conf, boxes.astype(np.float32), track.frame_wh, track.fps, "hybrid", model_id, track.note, extra
+    run = _Refine(
+        info=info,
+        crops=crops,
+        person=interp_boxes(track.boxes, track.t_s),  # the client's box on every frame, YOLO ran or not
+        seen=track.seen,
+        xy=track.xy.copy(),
+        conf=track.conf.copy(),
+        boxes=track.boxes.copy(),
+        s=s,
+        max_height=max_height,
+        progress=progress,
     )
+    todo = [i for i in range(min(len(track), info.n_frames)) if np.isfinite(crops[i, 0]) and not i % run.every]
+    cuts = [0] + [todo[len(todo) * k // PARTS] for k in range(1, PARTS) if todo] + [len(track)]
+    parts = list(itertools.pairwise(cuts))
+    if threads <= 1:
+        run.parts_in_turn(parts)
+    else:
+        run.parts_at_once(parts, threads)
+    model_id = f"{track.model_id} + {run.model_id}"
+    counts = {k: int(run.counts[k]) for k in ("blazepose_frames", "blazepose_rejected", "yolo_fallback_frames")}
+    extra = {**track.extra, **counts, "blazepose_parts": len(parts)}
+    return PoseTrack(
+        track.t_s,
+        run.xy,
+        run.conf,
+        run.boxes.astype(np.float32),
+        track.frame_wh,
+        track.fps,
+        "hybrid",
+        model_id,
+        track.note,
+        extra,
+    )
+
+
+@dataclass
+class _Refine:
+    """State of one refinement: inputs, the arrays being filled in place, and the counts for `extra`."""
+
+    info: VideoInfo
+    crops: npt.NDArray[np.float64]
+    person: npt.NDArray[np.float64]
+    seen: npt.NDArray[np.bool_]
+    xy: npt.NDArray[np.float32]
+    conf: npt.NDArray[np.float32]
+    boxes: npt.NDArray[np.float32]
+    s: PoseSettings
+    max_height: int
+    progress: Callable[[int], None] | None
+    model_id: str = "BlazePose"
+    counts: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def every(self) -> int:
+        return max(1, self.s.pose_every)
+
+    def parts_in_turn(self, parts: list[tuple[int, int]]) -> None:
+        """One decoder for the whole clip; a fresh BlazePose at the start of each part."""
+        from pipeline.pose.mediapipe import BlazePose
+        from pipeline.video import read_frames
+
+        bp, part = None, -1
+        try:
+            for i, _, frame in read_frames(self.info, max_height=self.max_height):
+                self._tick()
+                while part + 1 < len(parts) and i >= parts[part + 1][0]:
+                    part += 1
+                    if bp is not None:
+                        bp.close()
+                    bp = None
+                if bp is None:
+                    bp = BlazePose(static=False, min_detection_conf=self.s.mp_min_detection_conf)
+                    self.model_id = bp.model_id
+                self._frame(bp, i, frame)
+        finally:
+            if bp is not None:
+                bp.close()
+
+    def parts_at_once(self, parts: list[tuple[int, int]], threads: int) -> None:
+        """Each part on its own thread, decoder and BlazePose; the first failure stops the others and is raised."""
+        with ThreadPoolExecutor(max_workers=min(threads, len(parts)), thread_name_prefix="blazepose") as pool:
+            futures = [pool.submit(self._part, a, b) for a, b in parts]
+            try:
+                for f in futures:
+                    f.result()
+            finally:
+                self._stop.set()
+
+    def _part(self, start: int, stop: int) -> None:
+        from pipeline.pose.mediapipe import BlazePose
+        from pipeline.video import read_frames
+
+        bp = BlazePose(static=False, min_detection_conf=self.s.mp_min_detection_conf)
+        self.model_id = bp.model_id
+        try:
+            for i, _, frame in read_frames(self.info, max_height=self.max_height, start=start, stop=stop):
+                if self._stop.is_set():
+                    return
+                self._tick()
+                self._frame(bp, i, frame)
+        finally:
+            bp.close()
+
+    def _tick(self) -> None:
+        if self.progress:
+            with self._lock:  # the batch's progress callback is not thread-safe
+                self.progress(1)
+
+    def _frame(self, bp: Any, i: int, frame: npt.NDArray[np.uint8]) -> None:
+        """BlazePose on frame i's crop; writes row i of xy/conf/boxes (each part owns its rows)."""
+        if i >= len(self.xy) or not np.isfinite(self.crops[i, 0]) or i % self.every:
+            return
+        k = frame.shape[0] / self.info.height  # display pixels → decoded pixels
+        x0, y0, x1, y1 = (np.round(self.crops[i] * k)).astype(int)
+        if x1 - x0 < 16 or y1 - y0 < 16:
+            return
+        fp = bp(np.ascontiguousarray(frame[y0:y1, x0:x1]))
+        if len(fp) == 0:
+            self._count("yolo_fallback_frames", int(self.seen[i]))
+            return
+        cand = (fp.xy[0] + np.array([x0, y0], np.float32)) / k
+        if _outside(cand, self.person[i]):
+            self._count("blazepose_rejected")
+            self.xy[i], self.conf[i] = np.nan, 0.0
+            return
+        self.xy[i], self.conf[i], self.boxes[i] = cand, fp.conf[0], self.person[i]
+        self._count("blazepose_frames")
+
+    def _count(self, key: str, n: int = 1) -> None:
+        with self._lock:
+            self.counts[key] += n
 
 
 def _outside(cand: npt.NDArray[np.float32], box: npt.NDArray[np.float64]) -> bool:
