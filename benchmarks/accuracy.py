@@ -2,6 +2,7 @@
 
     python benchmarks/accuracy.py --model ../shared/models/yolov8n-pose_int8_openvino_model            # full sweep
     python benchmarks/accuracy.py --quick --backends hybrid,mediapipe --pose-every 1,2                  # quick
+    python benchmarks/accuracy.py --model ... --variations --backends hybrid     # + stance/toe-out/depth/look grid
 
 Rendered clips are kept in --folder (default /tmp/formreview-accuracy) and reused by later runs.
 """
@@ -25,9 +26,10 @@ def main() -> None:
     ap.add_argument("--backends", default="hybrid,mediapipe,yolo")
     ap.add_argument("--pose-every", default="1", help="comma list: keypoint model on every n-th frame")
     ap.add_argument("--quick", action="store_true", help="4 clips instead of the full grid")
+    ap.add_argument("--variations", action="store_true", help="add 16 clips varying stance, toe-out, depth, look")
     ap.add_argument("--folder", type=Path, default=Path("/tmp/formreview-accuracy"))
     args = ap.parse_args()
-    cases = sweep(quick=args.quick)
+    cases = sweep(quick=args.quick, variations=args.variations)
     t0 = time.monotonic()
     rendered = render_cases(cases, args.folder)
     print(f"rendered/reused {len(rendered)} clips in {time.monotonic() - t0:.0f} s → {args.folder}", flush=True)

@@ -22,6 +22,7 @@ from pipeline.synth import truth as tr
 from pipeline.synth.camera import Camera
 from pipeline.synth.clips import ClipPlan, render_clip
 from pipeline.synth.kinematics import MotionSpec
+from pipeline.synth.render import SKIN_TONES, Look
 from pipeline.video import probe
 
 JOINTS: dict[str, tuple[Kp, Kp]] = {part: PAIRS_BY_PART[part] for part in ("hip", "knee", "ankle", "heel", "toe")}
@@ -67,8 +68,11 @@ def expected_knee(valgus: tuple[float, float], yaw_deg: float) -> str | None:
     return "green" if worst <= 5 else "red" if worst >= 15 else None
 
 
-def sweep(quick: bool = False, size: tuple[int, int] = (360, 640), reps: int = 2) -> list[Case]:
-    """The validation grid: knee cave × camera yaw × depth, plus one-leg caves and stance/toe-out variations."""
+def sweep(
+    quick: bool = False, size: tuple[int, int] = (360, 640), reps: int = 2, variations: bool = False
+) -> list[Case]:
+    """The validation grid: knee cave × camera yaw × depth, plus one-leg caves and stance/toe-out variations;
+    `variations` adds `VARIATIONS` (16 more clips)."""
     valgus = (0.0, 20.0) if quick else (0.0, 5.0, 15.0, 25.0)
     yaws = (0.0, 45.0) if quick else (0.0, 45.0, 90.0)
     depths = (1.0,) if quick else (0.6, 1.0)
@@ -87,7 +91,43 @@ def sweep(quick: bool = False, size: tuple[int, int] = (360, 640), reps: int = 2
             cases.append(Case(ClipPlan(f"left18_wide_toeout25_yaw{yaw:g}", spec, cam), "red"))
             spec = replace(base, stance_width=0.40, toe_out_deg=30.0)
             cases.append(Case(ClipPlan(f"good_wide_toeout30_yaw{yaw:g}", spec, cam), "green"))
-    return cases
+    return cases + (variation_cases(size, reps) if variations else [])
+
+
+# Stance, toe-out, depth, yaw, look and camera varied independently of the cave (issue 3's grid): (cave L, R),
+# ankle distance m (0.20 = hip width, 0.44 ≈ 1.5× shoulder width), toe-out °, yaw °, depth, skin, room, camera
+# (height, distance) m.
+VARIATIONS = (
+    ((5, 5), 0.20, 0, 0, 1.0, "light", "gym", (1.0, 2.8)),
+    ((5, 5), 0.44, 30, 0, 1.0, "dark", "plain", (1.0, 2.8)),
+    ((15, 15), 0.20, 0, 0, 0.6, "tan", "textured", (1.0, 2.8)),
+    ((15, 15), 0.44, 30, 0, 0.6, "medium", "gym", (1.0, 2.8)),
+    ((0, 0), 0.44, 30, 30, 1.0, "light", "plain", (1.0, 2.8)),
+    ((15, 15), 0.30, 20, 30, 1.0, "dark", "gym", (1.0, 2.8)),
+    ((5, 5), 0.30, 20, -30, 0.6, "tan", "gym", (1.0, 2.8)),
+    ((0, 15), 0.30, 15, 0, 1.0, "light", "textured", (1.0, 2.8)),
+    ((15, 0), 0.44, 0, 0, 0.6, "dark", "gym", (1.0, 2.8)),
+    ((0, 0), 0.20, 30, 0, 0.6, "tan", "plain", (1.0, 2.8)),
+    ((15, 15), 0.20, 30, 45, 1.0, "medium", "gym", (1.0, 2.8)),
+    ((5, 5), 0.44, 0, 45, 1.0, "light", "gym", (1.0, 2.8)),
+    ((5, 0), 0.30, 10, 0, 1.0, "medium", "gym", (1.4, 3.5)),
+    ((0, 20), 0.30, 25, 30, 0.8, "dark", "textured", (1.0, 2.8)),
+    ((0, 0), 0.20, 0, 0, 1.0, "light", "gym", (0.7, 2.5)),
+    ((15, 15), 0.44, 30, 0, 1.0, "tan", "gym", (1.0, 2.8)),
+)
+
+
+def variation_cases(size: tuple[int, int] = (360, 640), reps: int = 2) -> list[Case]:
+    """`VARIATIONS` as cases (`sweep(variations=True)` adds them)."""
+    base = MotionSpec(reps=reps, rep_s=2.0, pause_s=0.2, lead_in_s=0.8, arms="hips", fps=30.0)
+    out = []
+    for i, ((vl, vr), st, toe, yaw, d, skin, room, (ch, cd)) in enumerate(VARIATIONS):
+        spec = replace(base, valgus_deg=(float(vl), float(vr)), stance_width=st, toe_out_deg=float(toe), depth=d)
+        cam = Camera(yaw_deg=float(yaw), height_m=ch, distance_m=cd, W=size[0], H=size[1])
+        name = f"val{i:02d}_v{vl}-{vr}_st{st}_toe{toe}_yaw{yaw}_d{d}"
+        look = Look(skin=SKIN_TONES[skin], background=room)
+        out.append(Case(ClipPlan(name, spec, cam, look), expected_knee((float(vl), float(vr)), float(yaw))))
+    return out
 
 
 def render_cases(cases: list[Case], folder: Path) -> list[tuple[Case, Path, Path]]:
