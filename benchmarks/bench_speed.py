@@ -8,6 +8,12 @@ the ratio (b)/(a), frames per second, multiple of real time, peak RSS, and our t
 
     python benchmarks/bench_speed.py --model ../shared/models/yolov8n-pose_int8_openvino_model \
         ../shared/videos/squat_front_dumbbell_good_03.mp4 ../shared/videos/lunge_front_narrowbase_fault_03.mp4
+
+With --jobs-scaling, it instead times one `formreview batch` over all the given clips at each --jobs count
+(interleaved, medians) and prints the speed-up over --jobs 1.
+
+The load average is printed before and after: on a shared machine other work changes both sides, and the
+YOLO side (OpenVINO on every core) more than BlazePose (one core per part).
 """
 
 from __future__ import annotations
@@ -61,7 +67,13 @@ def main() -> None:
     ap.add_argument("--model", required=True, type=Path, help="YOLO pose weights used by both sides")
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pose", default="auto", help="formreview --pose setting for (b)")
+    ap.add_argument("--jobs-scaling", default="", help="comma list of --jobs counts, e.g. 1,2: batch wall times")
     args = ap.parse_args()
+    print(f"load average at start: {_load()}", flush=True)
+    if args.jobs_scaling:
+        jobs_scaling(args.clips, args.model, args.pose, [int(j) for j in args.jobs_scaling.split(",")], args.runs)
+        print(f"load average at end: {_load()}")
+        return
     formreview = [sys.executable, "-m", "pipeline.cli"]
     rows = []
     for clip in args.clips:
@@ -114,8 +126,40 @@ def main() -> None:
     print(
         f"\nmedians of {args.runs} interleaved runs each; (a) = ultralytics predict(stream=True), imgsz 640, "
         f"same weights; peak RSS = max over runs. Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
-        f"{time.strftime('%Y-%m-%d')}."
+        f"{time.strftime('%Y-%m-%d')}; load average at end: {_load()}."
     )
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def jobs_scaling(clips: list[Path], model: Path, pose: str, jobs: list[int], runs: int) -> None:
+    """Wall time of one batch over all `clips` at each worker count, interleaved; medians and speed-up."""
+    n_frames = sum(probe_frames(c)[0] for c in clips)
+    times: dict[int, list[float]] = {j: [] for j in jobs}
+    rss: dict[int, float] = dict.fromkeys(jobs, 0.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in"
+        src.mkdir()
+        for clip in clips:
+            os.symlink(clip.resolve(), src / clip.name)
+        for run in range(runs):
+            for j in jobs:
+                out = Path(tmp) / f"out-j{j}-{run}"
+                cmd = [sys.executable, "-m", "pipeline.cli", "batch", str(src), "-o", str(out), "-j", str(j)]
+                dt, peak, _ = timed([*cmd, "--model", str(model), "--pose", pose])
+                times[j].append(dt)
+                rss[j] = max(rss[j], peak)
+                print(f"  run {run + 1}: --jobs {j}: {dt:.1f} s", flush=True)
+    base = statistics.median(times[jobs[0]])
+    print(f"\n{len(clips)} clips, {n_frames} frames; medians of {runs} interleaved runs:")
+    for j in jobs:
+        m = statistics.median(times[j])
+        print(
+            f"  --jobs {j}: {m:6.1f} s  {n_frames / m:5.1f} frames/s  speed-up {base / m:4.2f}x over --jobs {jobs[0]}"
+            f"  (peak RSS of one worker {rss[j]:.0f} MB)"
+        )
 
 
 if __name__ == "__main__":
