@@ -1,6 +1,8 @@
-"""Hybrid refinement in parts: BlazePose on consecutive parts of a clip, one after the other or at once.
+"""Pose threads: BlazePose on consecutive parts of a clip, one after the other or at once, and the thread counts
+per batch worker.
 
-Runs the real BlazePose (bundled in the mediapipe wheel) on the first frames of a rendered sample clip.
+Runs the real BlazePose (bundled in the mediapipe wheel) on the first frames of a rendered sample clip, and the real
+YOLO weights from ../shared/models.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ import numpy as np
 import pytest
 
 from pipeline.keypoints import N_KP, PoseTrack
-from pipeline.pose import blazepose_threads
+from pipeline.pose import blazepose_threads, worker_cores
 from pipeline.pose.hybrid import PARTS, refine_with_blazepose
 from pipeline.settings import BatchSettings, PoseSettings, Settings
 from pipeline.video import probe
 
 CLIP = Path(__file__).resolve().parent.parent / "sample_videos" / "squat_front_good.mp4"
+WEIGHTS = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "yolov8n-pose_int8_openvino_model"
 N = 24  # frames: enough for two parts of a few tracked frames each
 
 
@@ -66,3 +69,23 @@ def test_every_frame_refined_in_both_parts(refined: dict[int, PoseTrack]) -> Non
 def test_blazepose_threads(monkeypatch: pytest.MonkeyPatch, jobs: int, cores: int, expected: int) -> None:
     monkeypatch.setattr("os.sched_getaffinity", lambda _pid: set(range(cores)), raising=False)
     assert blazepose_threads(Settings(batch=BatchSettings(jobs=jobs))) == expected
+
+
+@pytest.mark.parametrize(
+    ("jobs", "cores", "expected"),
+    [(0, 2, 2), (1, 2, 2), (2, 2, 1), (0, 1, 1), (0, 16, 2), (1, 16, 16), (4, 16, 4), (3, 2, 1)],
+    ids=["auto-2", "one-job-2", "two-jobs-2", "one-core", "auto-16", "one-job-16", "4-of-16", "more-jobs-than-cores"],
+)
+def test_worker_cores(monkeypatch: pytest.MonkeyPatch, jobs: int, cores: int, expected: int) -> None:
+    monkeypatch.setattr("os.sched_getaffinity", lambda _pid: set(range(cores)), raising=False)
+    assert worker_cores(Settings(batch=BatchSettings(jobs=jobs))) == expected
+
+
+def test_yolo_gets_the_thread_count() -> None:
+    """The OpenVINO model ultralytics compiles inside the first predict gets the worker's thread count."""
+    from pipeline.pose.yolo import YoloPose
+
+    yolo = YoloPose(WEIGHTS, threads=1)
+    yolo(np.zeros((64, 48, 3), np.uint8))
+    compiled = yolo._model.predictor.model.backend.ov_compiled_model
+    assert compiled.get_property("INFERENCE_NUM_THREADS") == 1

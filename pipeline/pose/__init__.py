@@ -165,7 +165,7 @@ def estimate_track(
     from pipeline.pose.yolo import YoloPose
 
     assert plan.weights is not None
-    yolo = YoloPose(plan.weights, s.imgsz, s.det_conf, s.allow_download)
+    yolo = YoloPose(plan.weights, s.imgsz, s.det_conf, s.allow_download, threads=worker_cores(settings))
     try:
         # in hybrid, YOLO only chooses the client and places the crop: boxes move slowly, so it may skip frames.
         # Not more (measured on the 11 real clips): every 6th frame lost the client of the 10 fps clip (0.6 s gaps
@@ -184,12 +184,17 @@ def estimate_track(
     return refine_with_blazepose(info, track, s, height, progress, threads=blazepose_threads(settings))
 
 
-def blazepose_threads(settings: Settings) -> int:
-    """How many BlazePose parts of a clip may run at once in one batch worker: the cores each worker has, at most 2.
-
-    BlazePose uses one core; the YOLO pass before it already uses every core it is given (OpenVINO). `--jobs 0`
-    (automatic) gives each worker two cores; an explicit `--jobs N` leaves each cores // N.
+def worker_cores(settings: Settings) -> int:
+    """CPU cores one batch worker should use: cores // N with `--jobs N`; with automatic --jobs, two (the batch
+    runs one worker per two cores), or one on a 1-core machine. The models' thread counts follow it, so that
+    workers do not oversubscribe the CPU.
     """
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    per_worker = cores // settings.batch.jobs if settings.batch.jobs > 0 else cores
-    return max(1, min(2, per_worker))
+    return max(1, cores // settings.batch.jobs if settings.batch.jobs > 0 else min(2, cores))
+
+
+def blazepose_threads(settings: Settings) -> int:
+    """How many BlazePose parts of a clip may run at once in one batch worker (one core each; there are 2 parts)."""
+    from pipeline.pose.hybrid import PARTS
+
+    return min(PARTS, worker_cores(settings))
