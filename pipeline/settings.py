@@ -78,7 +78,7 @@ class AnalysisSettings:
 
 @dataclass(frozen=True)
 class AnnotateSettings:
-    max_height: int = _f(960, "Annotated clip is scaled down to at most this height (phones; file size).")
+    max_side: int = _f(960, "Annotated clip is scaled down so its long side is at most this (phones; file size).")
     crf: int = _f(23, "x264 quality (lower is better and bigger).")
     preset: str = _f("veryfast", "x264 speed preset.")
     slow_bottom_s: float = _f(1.0, "Extra seconds the bottom of the worst rep is held for.")

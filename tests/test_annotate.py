@@ -181,3 +181,13 @@ def test_real_clip_writer_round_trip(tmp_path: Path) -> None:
     while cap.read()[0]:
         n += 1
     assert n == T + 30
+
+
+@pytest.mark.parametrize(
+    ("wh", "height"),
+    [((1920, 1080), 540), ((1080, 1920), 960), ((1280, 720), 540), ((360, 640), 960), ((1194, 668), 537)],
+)
+def test_annotated_clip_long_side_is_capped_portrait_or_landscape(wh: tuple[int, int], height: int) -> None:
+    from pipeline.job import annotate_height
+
+    assert annotate_height(*wh, 960) == height  # frame_size never scales up, so 360×640 stays as it is
