@@ -147,3 +147,14 @@ def test_hardest_rep_is_the_one_with_more_flags_when_both_are_red() -> None:
 
     reps = [rep(1, ["red", "red", "red", "amber", "amber", "amber"]), rep(2, ["red", "amber", "amber", "amber"])]
     assert scoring._worst_best(_A(), reps) == (1, 2)  # type: ignore[arg-type]
+
+
+def test_a_forward_lunge_has_no_standing_reference_for_the_front_knee() -> None:
+    """The front foot steps away from where the client stood: knee over foot is not measurable, with the reason."""
+    r = evaluate(make_track(Spec(exercise="lunge", lunge_leads=("left", "right")))[0], SETTINGS, "x.mp4")
+    assert r.exercise == "lunge" and len(r.reps) == 3
+    for rep in r.reps:
+        m = next(m for m in rep.metrics if m.key == f"knee_track_{rep.lead_leg}")
+        assert not m.measurable and "stepped" in m.reason
+    squat = evaluate(make_track(Spec())[0], SETTINGS, "x.mp4")  # planted feet keep their reference
+    assert all(m.measurable for m in squat.clip_metrics if m.key.startswith("knee_track"))

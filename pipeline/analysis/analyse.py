@@ -227,6 +227,19 @@ def _window(h: F64, r: RepEvents, frac: float) -> npt.NDArray[np.intp]:
     return np.arange(deep.min(), deep.max() + 1) if deep.size else np.array([r.bottom])
 
 
+def _foot_moved(ankle: F64, r: RepEvents, base: npt.NDArray[np.intp], shank: float) -> bool:
+    """True when this ankle is more than a quarter of the shank away, at the bottom, from where it stood (asked for
+    lunges only: in a squat the feet stay put and a handheld camera's sway would move them on screen).
+
+    A forward or walking lunge steps the front foot away from where the client stood (and nearer the camera, so
+    it also looks bigger): standing is then no reference for that knee's travel. On a rendered 30° forward lunge
+    the score read 90° outward; a reference taken later, once the foot is planted, comes when the knee has already
+    bent and left too little travel to read.
+    """
+    at_bottom = ankle[r.bottom]
+    return bool(np.isfinite(at_bottom).all() and float(dist(nanmedian(ankle[base], 0), at_bottom)) > 0.25 * shank)
+
+
 def _knee_track(
     p: dict[Kp, F64],
     leg: str,
@@ -296,11 +309,24 @@ def _rep_metrics(
         key = f"knee_track_{leg}"
         vals[f"knee_drift_{leg}"] = np.nan
         if not front_ok:
-            vals[key], why[key] = np.nan, "needs a front or near-front view"
+            vals[key], why[key] = (
+                np.nan,
+                (
+                    "needs a front or near-front view"
+                    if view.view not in ("front", "oblique")
+                    else f"needs the camera within {s.max_yaw_knee_deg:.0f}° of the front (this one is about "
+                    f"{view.yaw_deg:.0f}° off); from 45° the pose model read knee caves at about half their size"
+                ),
+            )
         elif exercise == "lunge" and lead is not None and lead != leg:
             vals[key], why[key] = np.nan, "rear leg in a lunge: only the front knee is judged"
         else:
-            v, vals[key], vals[f"knee_drift_{leg}"], why[key] = _knee_track(p, leg, lat, r, h, base, feet, s)
+            stepped = exercise == "lunge" and _foot_moved(a, r, base, float(nanmedian(dist(k, a)[base])))
+            v, vals[key], vals[f"knee_drift_{leg}"], why[key] = (
+                (np.full(0, np.nan), np.nan, np.nan, "the foot stepped away from where it stood: no reference")
+                if stepped
+                else _knee_track(p, leg, lat, r, h, base, feet, s)
+            )
             if vals[key] < -MAX_KNEE_TRAVEL_DEG:  # no knee caves that far across its foot (outward is never a flag)
                 vals[key] = vals[f"knee_drift_{leg}"] = np.nan
                 why[key] = "the foot points toward the camera here, so the knee's direction cannot be read"
@@ -371,7 +397,8 @@ def _rep_metrics(
     no_width = "the ankles were not seen" if lunge_front else "lunges filmed square-on from the front only"
     why["stance_width"] = "" if seen else no_width
     if np.isfinite(vals["knee_track_left"]) and np.isfinite(vals["knee_track_right"]):
-        vals["knee_asymmetry"] = abs(vals["knee_track_left"] - vals["knee_track_right"])
+        # the difference in how far each knee went INSIDE its foot line: a knee pushed out is not a fault
+        vals["knee_asymmetry"] = abs(min(vals["knee_track_left"], 0.0) - min(vals["knee_track_right"], 0.0))
     else:
         vals["knee_asymmetry"] = np.nan
     why["knee_asymmetry"] = "" if np.isfinite(vals["knee_asymmetry"]) else "needs both knees measured"

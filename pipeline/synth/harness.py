@@ -61,8 +61,9 @@ class CaseResult:
 
 
 def expected_knee(valgus: tuple[float, float], yaw_deg: float) -> str | None:
-    """≤ 5° on both legs → green, ≥ 15° on either → red (front and oblique); side views cannot judge (grey)."""
-    if abs(yaw_deg) >= 70:
+    """≤ 5° on both legs → green, ≥ 15° on either → red, up to 30° from the front; from 40° (45° and side views)
+    the product does not judge knees (grey): at 45° BlazePose read the rendered caves at about half their size."""
+    if abs(yaw_deg) >= 40:
         return "grey"
     worst = max(valgus)
     return "green" if worst <= 5 else "red" if worst >= 15 else None
