@@ -60,9 +60,9 @@ def sample_plans() -> list[ClipPlan]:
             Look(skin=SKIN_TONES["dark"], shirt=(0.10, 0.40, 0.22), background="textured"),
         ),
         ClipPlan(
-            "lunge_forward_45",
+            "lunge_forward_front",
             MotionSpec(**{**asdict(base), "exercise": "forward_lunge", "lunge_leads": ("left", "right")}),
-            Camera(yaw_deg=45.0, distance_m=3.3),
+            Camera(yaw_deg=0.0, distance_m=3.3),
             Look(skin=SKIN_TONES["medium"], shirt=(0.45, 0.45, 0.48), shorts=(0.05, 0.10, 0.25)),
         ),
     ]
