@@ -57,16 +57,19 @@ class CaseResult:
 
     @property
     def verdict_ok(self) -> bool | None:
-        return None if self.expect_knee is None else self.knee_colour == self.expect_knee
+        return None if self.expect_knee is None else self.knee_colour in self.expect_knee.split("|")
 
 
 def expected_knee(valgus: tuple[float, float], yaw_deg: float) -> str | None:
-    """≤ 5° on both legs → green, ≥ 15° on either → red, up to 30° from the front; from 40° (45° and side views)
-    the product does not judge knees (grey): at 45° BlazePose read the rendered caves at about half their size."""
-    if abs(yaw_deg) >= 40:
+    """≤ 5° on both legs → green, ≥ 15° on either → red, up to 30° from the front. Around 45° the product stops
+    judging knees (from an estimated 35°: BlazePose read the rendered caves at about half their size), so there
+    "not judged" (grey) is right too, and a judged verdict must still be right; side views: grey.
+    Several acceptable colours are joined with "|"."""
+    if abs(yaw_deg) >= 70:
         return "grey"
     worst = max(valgus)
-    return "green" if worst <= 5 else "red" if worst >= 15 else None
+    colour = "green" if worst <= 5 else "red" if worst >= 15 else None
+    return f"{colour}|grey" if colour and abs(yaw_deg) >= 40 else colour
 
 
 def sweep(
@@ -89,9 +92,9 @@ def sweep(
         for yaw in (0.0, 45.0):
             spec = replace(base, valgus_deg=(18.0, 0.0), stance_width=0.40, toe_out_deg=25.0)
             cam = Camera(yaw_deg=yaw, W=size[0], H=size[1])
-            cases.append(Case(ClipPlan(f"left18_wide_toeout25_yaw{yaw:g}", spec, cam), "red"))
+            cases.append(Case(ClipPlan(f"left18_wide_toeout25_yaw{yaw:g}", spec, cam), expected_knee((18, 0), yaw)))
             spec = replace(base, stance_width=0.40, toe_out_deg=30.0)
-            cases.append(Case(ClipPlan(f"good_wide_toeout30_yaw{yaw:g}", spec, cam), "green"))
+            cases.append(Case(ClipPlan(f"good_wide_toeout30_yaw{yaw:g}", spec, cam), expected_knee((0, 0), yaw)))
     return cases + (variation_cases(size, reps) if variations else [])
 
 
