@@ -19,7 +19,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.cache import CACHE_NAME, cache_key, file_sha256, load_track, save_track
 from pipeline.errors import AnalysisError
-from pipeline.pose import BackendPlan, estimate_track
+from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track
 from pipeline.result import ClipResult
 from pipeline.settings import Settings
 from pipeline.video import probe
@@ -51,7 +51,7 @@ def output_name(video: Path) -> str:
 def run_key(video_sha: str, plan: BackendPlan, settings: Settings) -> tuple[str, str]:
     """(pose cache key, whole-run key). The run key also covers analysis, bands and report settings."""
     weights = str(plan.weights or "")
-    pose_key = cache_key(video_sha, plan.name, weights, settings.digest("pose", "track"))
+    pose_key = cache_key(video_sha, f"{plan.name}/v{POSE_VERSION}", weights, settings.digest("pose", "track"))
     return pose_key, cache_key(pose_key, __version__, "", settings.digest())
 
 

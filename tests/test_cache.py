@@ -6,6 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from pipeline.cache import cache_key, load_track, save_track
 from pipeline.keypoints import N_KP, PoseTrack
@@ -69,3 +70,16 @@ def test_key_changes_with_each_input() -> None:
         )
         == 5
     )
+
+
+def test_a_new_pose_version_does_not_reuse_old_keypoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same video, model and settings but keypoint code that changed: the cache key must change."""
+    from pipeline import job
+    from pipeline.pose import BackendPlan
+    from pipeline.settings import load_settings
+
+    plan, settings = BackendPlan("mediapipe", None), load_settings()
+    before = job.run_key("ab" * 32, plan, settings)
+    monkeypatch.setattr(job, "POSE_VERSION", job.POSE_VERSION + 1)
+    after = job.run_key("ab" * 32, plan, settings)
+    assert before[0] != after[0] and before[1] != after[1]

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from pipeline.video import VideoInfo
 
 BACKENDS = ("auto", "hybrid", "yolo", "mediapipe")
+# Part of the keypoint cache key: bump it whenever the same video, model and settings would give other keypoints
+# (2: the hybrid refines each clip in two halves), so an upgrade never reuses a cache made by the old code.
+POSE_VERSION = 2
 # Long side of the frames YOLO sees: it letterboxes to imgsz anyway, so decoding larger only costs time.
 YOLO_DECODE_LONG_SIDE = 640
 # BlazePose's landmark net works at 256 px; 1280 keeps a small client sharp in a wide frame.
