@@ -387,7 +387,7 @@ def _rep_metrics(
         vals[key] = float(np.nanmax(np.abs(x[seg] - nanmedian(x[base])))) if seen else np.nan
         why[key] = "" if seen else "the trunk leans toward the camera throughout" if square else not_square
     if not feet:  # a COCO-17 model (yolo alone): its knee points missed every rendered cave
-        for key in [k for k in vals if k.startswith(KNEE_KEYS)]:
+        for key in [name for name in vals if name.startswith(KNEE_KEYS)]:
             vals[key], why[key] = np.nan, NO_FEET_REASON
     lunge_front = exercise == "lunge" and square
     hip_w = float(nanmedian(np.abs(p[Kp.L_HIP][base, 0] - p[Kp.R_HIP][base, 0])))
