@@ -62,14 +62,6 @@ def is_done(out_dir: Path, run_key_: str) -> bool:
         return False
 
 
-def annotate_height(width: int, height: int, max_side: int) -> int:
-    """Height of the annotated clip: its long side at most `max_side`, portrait or landscape.
-
-    A 1080p landscape clip capped by height alone came out 1706×960, and encoding it was 29 % of our time.
-    """
-    return max_side if height >= width else max(2, round(max_side * height / width))
-
-
 def write_json_atomic(path: Path, data: object) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
@@ -130,9 +122,11 @@ def run_job(
     try:
         save_track(stage / CACHE_NAME, track, pose_key)
         write_json_atomic(stage / "result.json", result.to_dict())
-        from pipeline.video import frame_size, read_frames_cfr  # 4. annotated clip (second, scaled decode)
+        from pipeline.video import frame_size, long_side_height, read_frames_cfr  # 4. annotated clip
 
-        height = annotate_height(info.width, info.height, settings.annotate.max_side)
+        # the long side, not the height: a 1080p landscape clip capped at 960 high was 1706×960 and its encoding
+        # took 29 % of our time
+        height = long_side_height(info, settings.annotate.max_side)
         size = frame_size(info, height)
         keyframes = write_annotated_clip(
             read_frames_cfr(info, max_height=height),

@@ -269,6 +269,13 @@ def frame_size(info: VideoInfo, max_height: int | None = None) -> tuple[int, int
     return max(2, round(info.width * h / info.height / 2) * 2), h
 
 
+def long_side_height(info: VideoInfo, long_side: int) -> int:
+    """The `max_height` for read_frames/frame_size that caps the frame's LONG side at `long_side`, portrait or
+    landscape (never above the video's own height)."""
+    scale = min(1.0, long_side / max(info.width, info.height))
+    return max(2, int(round(info.height * scale)))
+
+
 class _Watchdog:
     """Kills a subprocess that keeps us blocked on a pipe longer than `limit_s`: a hung ffmpeg must not hang us."""
 

@@ -184,10 +184,17 @@ def test_real_clip_writer_round_trip(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("wh", "height"),
-    [((1920, 1080), 540), ((1080, 1920), 960), ((1280, 720), 540), ((360, 640), 960), ((1194, 668), 537)],
+    ("wh", "out_wh"),
+    [
+        ((1920, 1080), (960, 540)),
+        ((1080, 1920), (540, 960)),
+        ((1280, 720), (960, 540)),
+        ((360, 640), (360, 640)),  # never scaled up
+        ((1194, 668), (958, 536)),  # both sides even
+    ],
 )
-def test_annotated_clip_long_side_is_capped_portrait_or_landscape(wh: tuple[int, int], height: int) -> None:
-    from pipeline.job import annotate_height
+def test_annotated_clip_long_side_is_capped_portrait_or_landscape(wh: tuple[int, int], out_wh: tuple[int, int]) -> None:
+    from pipeline.video import VideoInfo, frame_size, long_side_height
 
-    assert annotate_height(*wh, 960) == height  # frame_size never scales up, so 360×640 stays as it is
+    info = VideoInfo(Path("x.mp4"), *wh, 0, Fraction(30), np.arange(3) / 30, 0.1, "h264", False)
+    assert frame_size(info, long_side_height(info, 960)) == out_wh

@@ -20,6 +20,7 @@ import numpy.typing as npt
 from pipeline.errors import PoseError
 from pipeline.keypoints import FramePoses, PoseTrack
 from pipeline.settings import PoseSettings, Settings
+from pipeline.video import long_side_height
 
 if TYPE_CHECKING:
     from pipeline.video import VideoInfo
@@ -83,11 +84,6 @@ def plan_backend(s: PoseSettings) -> BackendPlan:
     if weights is not None:
         return BackendPlan("yolo", weights, notice="pose: mediapipe missing, using YOLO alone (no feet keypoints)")
     raise PoseError(f"no pose backend can run: {why_not}, and mediapipe is not installed")
-
-
-def _long_side_height(info: VideoInfo, long_side: int) -> int:
-    scale = min(1.0, long_side / max(info.width, info.height))
-    return max(2, int(round(info.height * scale)))
 
 
 def _run_frames(
@@ -158,7 +154,7 @@ def estimate_track(
         bp = BlazePose(static=False, min_detection_conf=s.mp_min_detection_conf)
         try:
             poses, ran = _run_frames(
-                info, bp, _long_side_height(info, CROP_DECODE_LONG_SIDE), progress, max(1, s.pose_every)
+                info, bp, long_side_height(info, CROP_DECODE_LONG_SIDE), progress, max(1, s.pose_every)
             )
         finally:
             bp.close()
@@ -174,7 +170,7 @@ def estimate_track(
         # Not more (measured on the 11 real clips): every 6th frame lost the client of the 10 fps clip (0.6 s gaps
         # break its track), and every 0.2 s turned the narrow-base lunge's 2 reps into 3.
         every = max(1, s.detect_every if plan.name == "hybrid" else s.pose_every)
-        poses, ran = _run_frames(info, yolo, _long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every)
+        poses, ran = _run_frames(info, yolo, long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every)
     finally:
         yolo.close()
     track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "yolo", yolo.model_id)
@@ -183,7 +179,7 @@ def estimate_track(
         return track
     from pipeline.pose.hybrid import refine_with_blazepose
 
-    height = _long_side_height(info, CROP_DECODE_LONG_SIDE)
+    height = long_side_height(info, CROP_DECODE_LONG_SIDE)
     return refine_with_blazepose(info, track, s, height, progress, threads=blazepose_threads(settings))
 
 
