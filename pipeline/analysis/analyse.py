@@ -248,14 +248,19 @@ def _knee_track(
     h: F64,
     base: npt.NDArray[np.intp],
     feet: bool,
+    lunge: bool,
     s: AnalysisSettings,
 ) -> tuple[F64, float, float, str]:
-    """Per-frame knee travel angle over the rep (°), the rep's worst angle (°) and drift (% shank), reason."""
+    """Per-frame knee travel angle over the rep (°), the rep's worst angle (°) and drift (% shank), reason.
+
+    In a lunge a foot that stepped away from where it stood has no reference (`_foot_moved`)."""
     _, k, a, he, to = LEGS[leg]
     nan = float("nan")
     shank = float(nanmedian(dist(p[k], p[a])[base]))
     if not np.isfinite(shank) or shank <= 0:
         return np.full(0, np.nan), nan, nan, "the knee or ankle was not seen while standing"
+    if lunge and _foot_moved(p[a], r, base, shank):
+        return np.full(0, np.nan), nan, nan, "the foot stepped away from where it stood: no reference"
     sin_az, persp = 0.0, 0.0
     if feet:
         heel, toe, ank = nanmedian(p[he][base], 0), nanmedian(p[to][base], 0), nanmedian(p[a][base], 0)
@@ -321,12 +326,8 @@ def _rep_metrics(
         elif exercise == "lunge" and lead is not None and lead != leg:
             vals[key], why[key] = np.nan, "rear leg in a lunge: only the front knee is judged"
         else:
-            stepped = exercise == "lunge" and _foot_moved(a, r, base, float(nanmedian(dist(k, a)[base])))
-            v, vals[key], vals[f"knee_drift_{leg}"], why[key] = (
-                (np.full(0, np.nan), np.nan, np.nan, "the foot stepped away from where it stood: no reference")
-                if stepped
-                else _knee_track(p, leg, lat, r, h, base, feet, s)
-            )
+            lunge = exercise == "lunge"
+            v, vals[key], vals[f"knee_drift_{leg}"], why[key] = _knee_track(p, leg, lat, r, h, base, feet, lunge, s)
             if vals[key] < -MAX_KNEE_TRAVEL_DEG:  # no knee caves that far across its foot (outward is never a flag)
                 vals[key] = vals[f"knee_drift_{leg}"] = np.nan
                 why[key] = "the foot points toward the camera here, so the knee's direction cannot be read"
