@@ -91,12 +91,10 @@ class YoloPose:
         self.model_id = f"{label}@{digest}"
 
     def __call__(self, frame_bgr: npt.NDArray[np.uint8]) -> FramePoses:
-        if self._started:
+        # ultralytics compiles the model inside its first predict: only that one needs the thread setting
+        with _openvino_threads(None if self._started else self.threads):
             r = self._model.predict(frame_bgr, imgsz=self.imgsz, conf=self.conf, classes=[0], verbose=False)[0]
-        else:
-            with _openvino_threads(self.threads):  # ultralytics compiles the model inside its first predict
-                r = self._model.predict(frame_bgr, imgsz=self.imgsz, conf=self.conf, classes=[0], verbose=False)[0]
-            self._started = True
+        self._started = True
         return frame_poses_from_ultralytics(r)
 
     def close(self) -> None:
