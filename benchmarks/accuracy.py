@@ -1,7 +1,7 @@
 """Accuracy harness: render a sweep of mannequin clips with known joints, run the full pipeline, print the errors.
 
     python benchmarks/accuracy.py --model ../shared/models/yolov8n-pose_int8_openvino_model            # full sweep
-    python benchmarks/accuracy.py --quick --backends hybrid,mediapipe --pose-every 1,2                  # quick
+    python benchmarks/accuracy.py --quick --backends hybrid,mediapipe --keypoint-hz 0,12                # quick
     python benchmarks/accuracy.py --model ... --variations --backends hybrid     # + stance/toe-out/depth/look grid
 
 Rendered clips are kept in --folder (default /tmp/formreview-accuracy) and reused by later runs.
@@ -24,7 +24,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", type=Path, help="YOLO pose weights (needed for hybrid and yolo)")
     ap.add_argument("--backends", default="hybrid,mediapipe,yolo")
-    ap.add_argument("--pose-every", default="1", help="comma list: keypoint model on every n-th frame")
+    ap.add_argument("--keypoint-hz", default="12", help="comma list: keypoint model rate (0: every frame)")
     ap.add_argument("--quick", action="store_true", help="4 clips instead of the full grid")
     ap.add_argument("--variations", action="store_true", help="add 16 clips varying stance, toe-out, depth, look")
     ap.add_argument("--folder", type=Path, default=Path("/tmp/formreview-accuracy"))
@@ -34,8 +34,8 @@ def main() -> None:
     rendered = render_cases(cases, args.folder)
     print(f"rendered/reused {len(rendered)} clips in {time.monotonic() - t0:.0f} s → {args.folder}", flush=True)
     rows = []
-    for every in (int(x) for x in args.pose_every.split(",")):
-        settings = load_settings(None, pose__pose_every=every)
+    for hz in (float(x) for x in args.keypoint_hz.split(",")):
+        settings = load_settings(None, pose__keypoint_hz=hz)
         for backend in args.backends.split(","):
             if backend != "mediapipe" and args.model is None:
                 print(f"skipping {backend}: no --model given", file=sys.stderr)
@@ -43,8 +43,8 @@ def main() -> None:
             plan = BackendPlan(backend, args.model if backend != "mediapipe" else None)
             for case, video, truth in rendered:
                 r = run_case(case, video, truth, settings, plan)
-                rows.append(replace(r, backend=f"{backend}/{every}" if every > 1 else backend))
-                print(f"  {r.name} {backend} every={every}: det {r.detect_rate:.2f}, knee {r.knee_colour}", flush=True)
+                rows.append(replace(r, backend=f"{backend}/{hz:g}Hz" if hz > 0 else backend))
+                print(f"  {r.name} {backend} {hz:g} Hz: det {r.detect_rate:.2f}, knee {r.knee_colour}", flush=True)
     print()
     print(table(rows))
     print(f"\n{len(rows)} runs in {time.monotonic() - t0:.0f} s")

@@ -36,7 +36,11 @@ class PoseSettings:
     mp_min_detection_conf: float = _f(0.5, "BlazePose person-detector threshold.")
     crop_margin: float = _f(0.25, "Hybrid: margin added around the client's box before BlazePose, as a box fraction.")
     detect_every: int = _f(3, "Hybrid: run YOLO (client choice and crop) on every n-th frame.")
-    pose_every: int = _f(1, "Keypoint model on every n-th frame; cleaning interpolates the rest (< 6 Hz motion).")
+    keypoint_hz: float = _f(
+        12.0,
+        "Keypoint model on every n-th frame, n = fps ÷ this rounded down "
+        "(cleaning fills the rest); 12 = 2 × the 6 Hz low-pass. 0: all.",
+    )
 
 
 @dataclass(frozen=True)

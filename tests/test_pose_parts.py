@@ -89,3 +89,62 @@ def test_yolo_gets_the_thread_count() -> None:
     yolo(np.zeros((64, 48, 3), np.uint8))
     compiled = yolo._model.predictor.model.backend.ov_compiled_model
     assert compiled.get_property("INFERENCE_NUM_THREADS") == 1
+
+
+def test_yolo_is_loaded_once_per_worker_and_keeps_no_state() -> None:
+    """A batch worker reuses its YOLO for the next clip: same object, and a frame's result does not depend on what
+    ran before it (the next clip's keypoints equal those of a fresh worker)."""
+    from pipeline.pose import loaded_yolo
+    from pipeline.video import read_frames
+
+    info = probe(CLIP)
+    frames = [f.copy() for i, _, f in read_frames(info, max_height=320, stop=40) if i in (0, 39)]
+    yolo = loaded_yolo(WEIGHTS, 640, 0.25, False, 1)
+    assert loaded_yolo(WEIGHTS, 640, 0.25, False, 1) is yolo
+    first = yolo(frames[0])
+    yolo(frames[1])
+    again = yolo(frames[0])
+    assert len(first) == 1
+    np.testing.assert_array_equal(first.xy, again.xy)
+    assert loaded_yolo(WEIGHTS, 640, 0.25, False, 2) is not yolo  # other settings: another model
+
+
+@pytest.mark.parametrize(
+    ("fps", "hz", "expected"),
+    [
+        (30, 12, 2),
+        (29.97, 12, 2),
+        (25, 12, 2),
+        (60, 12, 5),
+        (59.94, 12, 4),
+        (24, 12, 2),
+        (23, 12, 1),
+        (10, 12, 1),
+        (30, 0, 1),
+        (30, 15, 2),
+        (29.97, 15, 1),
+    ],
+)
+def test_keypoint_every_keeps_at_least_the_rate(fps: float, hz: float, expected: int) -> None:
+    from pipeline.pose import keypoint_every
+
+    every = keypoint_every(fps, hz)
+    assert every == expected
+    assert hz <= 0 or fps / every >= min(hz, fps) - 1e-9  # never sampled slower than asked (or than filmed)
+
+
+def test_frames_blazepose_skips_are_empty_not_yolo() -> None:
+    """With every=2 the frames between are left for interpolation, even where YOLO's own points exist (its knee
+    sits on the outer edge and it has no feet: mixing the two would put a step into the knee track)."""
+    info = probe(CLIP)
+    info = dataclasses.replace(info, t_s=info.t_s[:N])
+    track = yolo_like_track(N, (info.width, info.height))
+    track.xy[::3] = 5.0  # YOLO's points on the frames it ran
+    track.conf[::3] = 0.9
+    out = refine_with_blazepose(info, track, PoseSettings(), info.height, threads=2, every=2)
+    ran = np.isfinite(out.xy[:, :, 0]).any(axis=1)
+    np.testing.assert_array_equal(ran, np.arange(N) % 2 == 0)
+    assert (out.conf[1::2] == 0).all()
+    assert out.extra["blazepose_frames"] == N // 2
+    assert not (out.xy == 5.0).any()  # BlazePose's points replaced YOLO's wherever both exist
+    assert out.seen.all()  # a skipped frame still has the client's box: "found in 100 % of frames", not 50 %

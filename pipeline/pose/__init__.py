@@ -7,6 +7,7 @@ precise knees and feet). `auto` picks hybrid when YOLO weights are present, else
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 from collections.abc import Callable
@@ -23,12 +24,14 @@ from pipeline.settings import PoseSettings, Settings
 from pipeline.video import long_side_height
 
 if TYPE_CHECKING:
+    from pipeline.pose.yolo import YoloPose
     from pipeline.video import VideoInfo
 
 BACKENDS = ("auto", "hybrid", "yolo", "mediapipe")
 # Part of the keypoint cache key: bump it whenever the same video, model and settings would give other keypoints
-# (2: the hybrid refines each clip in two halves), so an upgrade never reuses a cache made by the old code.
-POSE_VERSION = 2
+# (2: the hybrid refines each clip in two halves; 3: keypoints at `keypoint_hz`, skipped frames left empty), so an
+# upgrade never reuses a cache made by the old code.
+POSE_VERSION = 3
 # Long side of the frames YOLO sees: it letterboxes to imgsz anyway, so decoding larger only costs time.
 YOLO_DECODE_LONG_SIDE = 640
 # BlazePose's landmark net works at 256 px; 1280 keeps a small client sharp in a wide frame.
@@ -115,13 +118,23 @@ def _run_frames(
     return out, np.array(ran, dtype=np.intp)
 
 
-def expand_track(track: PoseTrack, ran: npt.NDArray[np.intp], t_s: npt.NDArray[np.float64]) -> PoseTrack:
-    """Put a track built on a subset of frames (`ran`) back on the clip's full timeline; NaN elsewhere."""
+def expand_track(
+    track: PoseTrack, ran: npt.NDArray[np.intp], t_s: npt.NDArray[np.float64], fill_boxes: bool = False
+) -> PoseTrack:
+    """Put a track built on a subset of frames (`ran`) back on the clip's full timeline; NaN elsewhere.
+
+    With `fill_boxes`, a frame the model skipped by design gets the client's box interpolated from the frames
+    beside it, so "client found in x % of frames" counts the frames looked at, not the sampling rate.
+    """
     n = len(t_s)
     xy = np.full((n, *track.xy.shape[1:]), np.nan, np.float32)
     conf = np.zeros((n, track.conf.shape[1]), np.float32)
     boxes = np.full((n, 4), np.nan, np.float32)
     xy[ran], conf[ran], boxes[ran] = track.xy, track.conf, track.boxes
+    if fill_boxes and 1 < len(ran) < n:
+        from pipeline.pose.hybrid import fill_skipped_boxes
+
+        fill_skipped_boxes(boxes, t_s, np.isin(np.arange(n), ran, invert=True), int(np.max(np.diff(ran))))
     return PoseTrack(
         t_s,
         xy,
@@ -153,34 +166,49 @@ def estimate_track(
 
         bp = BlazePose(static=False, min_detection_conf=s.mp_min_detection_conf)
         try:
-            poses, ran = _run_frames(
-                info, bp, long_side_height(info, CROP_DECODE_LONG_SIDE), progress, max(1, s.pose_every)
-            )
+            every = keypoint_every(float(info.fps), s.keypoint_hz)
+            poses, ran = _run_frames(info, bp, long_side_height(info, CROP_DECODE_LONG_SIDE), progress, every)
         finally:
             bp.close()
         track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "mediapipe", bp.model_id)
-        return expand_track(track, ran, info.t_s)
-
-    from pipeline.pose.yolo import YoloPose
+        return expand_track(track, ran, info.t_s, fill_boxes=True)
 
     assert plan.weights is not None
-    yolo = YoloPose(plan.weights, s.imgsz, s.det_conf, s.allow_download, threads=worker_cores(settings))
-    try:
-        # in hybrid, YOLO only chooses the client and places the crop: boxes move slowly, so it may skip frames.
-        # Not more (measured on the 11 real clips): every 6th frame lost the client of the 10 fps clip (0.6 s gaps
-        # break its track), and every 0.2 s turned the narrow-base lunge's 2 reps into 3.
-        every = max(1, s.detect_every if plan.name == "hybrid" else s.pose_every)
-        poses, ran = _run_frames(info, yolo, long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every)
-    finally:
-        yolo.close()
+    yolo = loaded_yolo(plan.weights, s.imgsz, s.det_conf, s.allow_download, worker_cores(settings))
+    # in hybrid, YOLO only chooses the client and places the crop: boxes move slowly, so it may skip frames.
+    # Not more (measured on the 11 real clips): every 6th frame lost the client of the 10 fps clip (0.6 s gaps
+    # break its track), and every 0.2 s turned the narrow-base lunge's 2 reps into 3.
+    every = max(1, s.detect_every) if plan.name == "hybrid" else keypoint_every(float(info.fps), s.keypoint_hz)
+    poses, ran = _run_frames(info, yolo, long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every)
     track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "yolo", yolo.model_id)
-    track = expand_track(track, ran, info.t_s)
+    track = expand_track(track, ran, info.t_s, fill_boxes=plan.name == "yolo")
     if plan.name == "yolo":
         return track
     from pipeline.pose.hybrid import refine_with_blazepose
 
     height = long_side_height(info, CROP_DECODE_LONG_SIDE)
-    return refine_with_blazepose(info, track, s, height, progress, threads=blazepose_threads(settings))
+    every = keypoint_every(float(info.fps), s.keypoint_hz)
+    return refine_with_blazepose(info, track, s, height, progress, threads=blazepose_threads(settings), every=every)
+
+
+@functools.lru_cache(maxsize=1)
+def loaded_yolo(weights: Path | str, imgsz: int, conf: float, allow_download: bool, threads: int) -> YoloPose:
+    """The YOLO model, loaded once per process and kept for the next clip of a batch.
+
+    Loading costs ~4 s per clip on the 2-core CPU (ultralytics and torchvision imports, the OpenVINO compile
+    inside the first predict) against ~50 ms per frame after. The model keeps no state between frames (the
+    tracker is ours), so a clip's keypoints do not depend on what the worker ran before.
+    """
+    from pipeline.pose.yolo import YoloPose
+
+    return YoloPose(weights, imgsz, conf, allow_download, threads=threads)
+
+
+def keypoint_every(fps: float, keypoint_hz: float) -> int:
+    """Run the keypoint model on every n-th frame so that it still samples at least `keypoint_hz` times a second."""
+    if keypoint_hz <= 0 or not fps > 0:
+        return 1
+    return max(1, int(fps / keypoint_hz + 1e-9))
 
 
 def worker_cores(settings: Settings) -> int:

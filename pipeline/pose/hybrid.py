@@ -45,6 +45,17 @@ def interp_boxes(
     return b
 
 
+def fill_skipped_boxes(
+    boxes: npt.NDArray[np.float32], t_s: npt.NDArray[np.float64], skipped: npt.NDArray[np.bool_], every: int
+) -> None:
+    """In place: boxes (T, 4) of the frames the keypoint model `skipped` by design, interpolated from the client's
+    boxes on frames it ran on, at most `every` frames away (further: left NaN, nobody found there)."""
+    dt = float(np.median(np.diff(t_s))) if len(t_s) > 1 else 1 / 30
+    filled = interp_boxes(boxes, t_s, max_gap_s=every * dt * 1.01)
+    todo = skipped & ~np.isfinite(boxes[:, 0])
+    boxes[todo] = filled[todo]
+
+
 def crop_boxes(
     boxes: npt.NDArray[np.float32], t_s: npt.NDArray[np.float64], frame_wh: tuple[int, int], margin: float
 ) -> npt.NDArray[np.float64]:
@@ -82,6 +93,7 @@ def refine_with_blazepose(
     max_height: int,
     progress: Callable[[int], None] | None = None,
     threads: int = 1,
+    every: int = 1,
 ) -> PoseTrack:
     """Replace the YOLO keypoints of the client with BlazePose's, run on the client's crop.
 
@@ -91,19 +103,26 @@ def refine_with_blazepose(
     The clip is cut into `PARTS` contiguous parts. BlazePose (TFLite, XNNPACK) uses one core and releases the GIL,
     so with `threads` ≥ 2 the parts run at once, each from its own decoder; with 1 they run in turn from a single
     decoder. Either way each part starts a fresh BlazePose at the same frame, so the result is the same.
+
+    BlazePose runs on every `every`-th frame; the frames between are left empty (even where YOLO ran) for the
+    cleaning to interpolate, so the track never mixes YOLO's knee points (outer edge, no feet) with BlazePose's.
     """
     crops = crop_boxes(track.boxes, track.t_s, track.frame_wh, s.crop_margin)
+    xy, conf = track.xy.copy(), track.conf.copy()
+    skipped = np.arange(len(track)) % max(1, every) != 0
+    xy[skipped], conf[skipped] = np.nan, 0.0
     run = _Refine(
         info=info,
         crops=crops,
         person=interp_boxes(track.boxes, track.t_s),  # the client's box on every frame, YOLO ran or not
         seen=track.seen,
-        xy=track.xy.copy(),
-        conf=track.conf.copy(),
+        xy=xy,
+        conf=conf,
         boxes=track.boxes.copy(),
         s=s,
         max_height=max_height,
         progress=progress,
+        every=max(1, every),
     )
     todo = [i for i in range(min(len(track), info.n_frames)) if np.isfinite(crops[i, 0]) and not i % run.every]
     cuts = [0] + [todo[len(todo) * k // PARTS] for k in range(1, PARTS) if todo] + [len(track)]
@@ -113,6 +132,8 @@ def refine_with_blazepose(
     else:
         run.parts_at_once(parts, threads)
     model_id = f"{track.model_id} + {run.model_id}"
+    if every > 1:
+        fill_skipped_boxes(run.boxes, track.t_s, skipped, every)
     counts = {k: int(run.counts[k]) for k in ("blazepose_frames", "blazepose_rejected", "yolo_fallback_frames")}
     extra = {**track.extra, **counts, "blazepose_parts": len(parts)}
     return PoseTrack(
@@ -143,14 +164,11 @@ class _Refine:
     s: PoseSettings
     max_height: int
     progress: Callable[[int], None] | None
+    every: int = 1
     model_id: str = "BlazePose"
     counts: Counter[str] = field(default_factory=Counter)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _stop: threading.Event = field(default_factory=threading.Event)
-
-    @property
-    def every(self) -> int:
-        return max(1, self.s.pose_every)
 
     def parts_in_turn(self, parts: list[tuple[int, int]]) -> None:
         """One decoder for the whole clip; a fresh BlazePose at the start of each part."""

@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from pipeline.clean import clean_track
 from pipeline.keypoints import PAIRS_BY_PART, Kp
-from pipeline.pose import BackendPlan, estimate_track
+from pipeline.pose import BackendPlan, estimate_track, keypoint_every
 from pipeline.scoring import evaluate
 from pipeline.settings import Settings
 from pipeline.synth import truth as tr
@@ -174,6 +174,7 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
     t = tr.load_truth(truth_path)
     true_xy = np.asarray(t["frames"]["keypoints_xy"], dtype=np.float64)
     xy = track.xy.astype(np.float64)
+    every = keypoint_every(float(track.fps), settings.pose.keypoint_hz)
     cleaned, _ = clean_track(track, settings.clean)
     cxy = cleaned.xy.astype(np.float64)
     leg = float(np.nanmedian(np.linalg.norm(true_xy[:, Kp.L_HIP] - true_xy[:, Kp.L_ANKLE], axis=-1)))
@@ -182,8 +183,8 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
         plan.name,
         case.plan.camera.view,
         case.plan.motion.valgus_deg,
-        # on the frames the keypoint model ran (pose_every > 1 leaves the others to interpolation)
-        detect_rate=float(np.isfinite(xy[:: max(1, settings.pose.pose_every), Kp.L_KNEE, 0]).mean()),
+        # on the frames the keypoint model ran (keypoint_hz may leave others to the cleaning's interpolation)
+        detect_rate=float(np.isfinite(xy[::every, Kp.L_KNEE, 0]).mean()),
         reps_true=len(t["reps"]),
         reps_found=len(result.reps),
         view_found=result.view,
