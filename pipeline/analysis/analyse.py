@@ -343,8 +343,9 @@ def _rep_metrics(
         f_base = float(nanmedian(knee.fppa_deg(hp[base], k[base], a[base], lat)))
         rear = exercise == "lunge" and lead is not None and lead != leg  # only the front knee is judged
         judged = square and not rear
-        seen_f = f[usable & np.isfinite(f)]
-        value = float(seen_f.max()) if seen_f.size else np.nan
+        # the worst angle held for persist_frames, like knee-over-foot: the single-frame maximum of a wobbly lunge
+        # moved by 5° between two runs of the same clip whose keypoints differed only in BlazePose's sampling
+        value = -rolling_persistent_min(-np.where(usable, f, np.nan), s.persist_frames)
         vals[f"fppa_{leg}"] = float(value) if judged else np.nan
         vals[f"valgus_excursion_{leg}"] = float(value - f_base) if judged else np.nan
         reason = (
@@ -353,8 +354,10 @@ def _rep_metrics(
             else not_square
             if not square
             else ""
-            if usable.any()
+            if np.isfinite(value)
             else "the thigh points at the camera"
+            if not usable.any()
+            else "the thigh was in clear view for too short a time"
         )
         why[f"fppa_{leg}"] = why[f"valgus_excursion_{leg}"] = reason
         add = hip.hip_adduction_2d_deg(hp, p[LEGS["right" if leg == "left" else "left"][0]], k)
