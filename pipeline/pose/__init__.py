@@ -24,10 +24,12 @@ from pipeline.settings import PoseSettings, Settings
 from pipeline.video import long_side_height
 
 if TYPE_CHECKING:
+    from pipeline.pose.openvino import OpenVinoYoloPose
     from pipeline.pose.yolo import YoloPose
     from pipeline.video import VideoInfo
 
 BACKENDS = ("auto", "hybrid", "yolo", "mediapipe")
+YOLO_RUNTIMES = ("auto", "ultralytics")
 # Part of the keypoint cache key: bump it whenever the same video, model and settings would give other keypoints
 # (2: the hybrid refines each clip in two halves; 3: keypoints at `keypoint_hz`, skipped frames left empty), so an
 # upgrade never reuses a cache made by the old code.
@@ -174,7 +176,7 @@ def estimate_track(
         return expand_track(track, ran, info.t_s, fill_boxes=True)
 
     assert plan.weights is not None
-    yolo = loaded_yolo(plan.weights, s.imgsz, s.det_conf, s.allow_download, worker_cores(settings))
+    yolo = loaded_yolo(plan.weights, s.imgsz, s.det_conf, s.allow_download, worker_cores(settings), s.yolo_runtime)
     # in hybrid, YOLO only chooses the client and places the crop: boxes move slowly, so it may skip frames.
     # Not more (measured on the 11 real clips): every 6th frame lost the client of the 10 fps clip (0.6 s gaps
     # break its track), and every 0.2 s turned the narrow-base lunge's 2 reps into 3.
@@ -192,15 +194,24 @@ def estimate_track(
 
 
 @functools.lru_cache(maxsize=1)
-def loaded_yolo(weights: Path | str, imgsz: int, conf: float, allow_download: bool, threads: int) -> YoloPose:
+def loaded_yolo(
+    weights: Path | str, imgsz: int, conf: float, allow_download: bool, threads: int, runtime: str = "auto"
+) -> YoloPose | OpenVinoYoloPose:
     """The YOLO model, loaded once per process and kept for the next clip of a batch.
 
-    Loading costs ~4 s per clip on the 2-core CPU (ultralytics and torchvision imports, the OpenVINO compile
-    inside the first predict) against ~50 ms per frame after. The model keeps no state between frames (the
-    tracker is ours), so a clip's keypoints do not depend on what the worker ran before.
+    An OpenVINO export runs on OpenVINO itself unless `runtime` is "ultralytics" (same keypoints, no torch:
+    ~0.8 s to load instead of ~5 s, see pipeline/pose/openvino.py); anything else goes through ultralytics.
+    The model keeps no state between frames (the tracker is ours), so a clip's keypoints do not depend on what
+    the worker ran before.
     """
+    from pipeline.pose.openvino import OpenVinoYoloPose, exported_model
     from pipeline.pose.yolo import YoloPose
 
+    if runtime not in YOLO_RUNTIMES:
+        raise PoseError(f"unknown yolo_runtime {runtime!r}; choose one of {', '.join(YOLO_RUNTIMES)}")
+    export = exported_model(weights) if runtime == "auto" and isinstance(weights, Path) else None
+    if export is not None:
+        return OpenVinoYoloPose(export, conf, threads=threads)
     return YoloPose(weights, imgsz, conf, allow_download, threads=threads)
 
 
