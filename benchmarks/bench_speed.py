@@ -9,6 +9,10 @@ the ratio (b)/(a), frames per second, multiple of real time, peak RSS, and our t
     python benchmarks/bench_speed.py --model ../shared/models/yolov8n-pose_int8_openvino_model \
         ../shared/videos/squat_front_dumbbell_good_03.mp4 ../shared/videos/lunge_front_narrowbase_fault_03.mp4
 
+With --folder, it instead treats the clips as one coach's folder: (a) one process loads the model once and runs
+the bare loop over every clip, (b) one `formreview batch` over the folder with its default --jobs. This is how the
+tool is used (20–200 clips a night), and both sides pay their start-up once.
+
 With --jobs-scaling, it instead times one `formreview batch` over all the given clips at each --jobs count
 (interleaved, medians) and prints the speed-up over --jobs 1.
 
@@ -35,6 +39,17 @@ from ultralytics import YOLO
 n = 0
 for r in YOLO(sys.argv[1], task="pose").predict(sys.argv[2], stream=True, imgsz=640, verbose=False):
     n += 1
+print(n)
+"""
+
+BARE_FOLDER = """
+import os, sys
+os.environ.setdefault("YOLO_OFFLINE", "1"); os.environ.setdefault("YOLO_AUTOINSTALL", "False")
+from ultralytics import YOLO
+model, n = YOLO(sys.argv[1], task="pose"), 0
+for clip in sys.argv[2:]:
+    for r in model.predict(clip, stream=True, imgsz=640, verbose=False):
+        n += 1
 print(n)
 """
 
@@ -68,8 +83,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--pose", default="auto", help="formreview --pose setting for (b)")
     ap.add_argument("--jobs-scaling", default="", help="comma list of --jobs counts, e.g. 1,2: batch wall times")
+    ap.add_argument("--folder", action="store_true", help="all clips as one folder: bare loop vs one batch")
     args = ap.parse_args()
     print(f"load average at start: {_load()}", flush=True)
+    if args.folder:
+        folder(args.clips, args.model, args.pose, args.runs)
+        print(f"load average at end: {_load()}")
+        return
     if args.jobs_scaling:
         jobs_scaling(args.clips, args.model, args.pose, [int(j) for j in args.jobs_scaling.split(",")], args.runs)
         print(f"load average at end: {_load()}")
@@ -132,6 +152,39 @@ def main() -> None:
 
 def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def folder(clips: list[Path], model: Path, pose: str, runs: int) -> None:
+    """One process's bare loop over all `clips` (model loaded once) against one batch over the same folder."""
+    n_frames = sum(probe_frames(c)[0] for c in clips)
+    duration = sum(probe_frames(c)[1] for c in clips)
+    a: list[float] = []
+    b: list[float] = []
+    rss_a = rss_b = 0.0
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "in"
+        src.mkdir()
+        for clip in clips:
+            os.symlink(clip.resolve(), src / clip.name)
+        for run in range(runs):  # interleaved
+            dt, rss, _ = timed([sys.executable, "-c", BARE_FOLDER, str(model), *map(str, clips)])
+            a.append(dt)
+            rss_a = max(rss_a, rss)
+            out = Path(tmp) / f"out{run}"
+            cmd = [sys.executable, "-m", "pipeline.cli", "batch", str(src), "-o", str(out), "--model", str(model)]
+            dt, rss, _ = timed([*cmd, "--pose", pose])
+            b.append(dt)
+            rss_b = max(rss_b, rss)
+            print(f"  run {run + 1}: bare {a[-1]:.1f} s, ours {b[-1]:.1f} s", flush=True)
+    ma, mb = statistics.median(a), statistics.median(b)
+    print(
+        f"\n{len(clips)} clips, {n_frames} frames, {duration:.1f} s of video; medians of {runs} interleaved runs:\n"
+        f"  (a) bare loop, one process: {ma:6.1f} s  {n_frames / ma:5.1f} frames/s  {duration / ma:4.2f}x real time"
+        f"  peak RSS {rss_a:.0f} MB\n"
+        f"  (b) formreview batch:       {mb:6.1f} s  {n_frames / mb:5.1f} frames/s  {duration / mb:4.2f}x real time"
+        f"  peak RSS {rss_b:.0f} MB (all processes' largest)\n"
+        f"  (b)/(a) = {mb / ma:.2f}"
+    )
 
 
 def jobs_scaling(clips: list[Path], model: Path, pose: str, jobs: list[int], runs: int) -> None:
