@@ -315,7 +315,7 @@ def _read_exact(pipe: IO[bytes], buf: memoryview) -> int:
 
 
 def read_frames(
-    info: VideoInfo, *, max_height: int | None = None, start: int = 0, stop: int | None = None
+    info: VideoInfo, *, max_height: int | None = None, start: int = 0, stop: int | None = None, every: int = 1
 ) -> Iterator[tuple[int, float, npt.NDArray[np.uint8]]]:
     """Stream the frames of a probed video, one at a time, in display order.
 
@@ -325,6 +325,8 @@ def read_frames(
         start: First frame index to yield. ffmpeg still decodes the frames before it (inter frames need them)
             but drops them before scaling, so they cost decode time only, not scaling or pipe transfer.
         stop: Stop before this frame index (None: the end). ffmpeg is killed as soon as it is reached.
+        every: Yield only frames start, start + every, ...; ffmpeg drops the others before scaling (a model that
+            samples every 2nd or 3rd frame does not pay for scaling and piping the rest).
 
     Yields:
         (index, t_s, frame): the index into info.t_s, its time in seconds, and an (H, W, 3) uint8 BGR C-contiguous
@@ -338,7 +340,9 @@ def read_frames(
     w, h = frame_size(info, max_height)
     end = info.n_frames if stop is None else min(stop, info.n_frames)
     scale = (w, h) != (info.coded_wh or (info.width, info.height))
+    every = max(1, int(every))
     filters = [f"trim=start_frame={start}"] if start > 0 else []  # counts decoded frames: our index exactly
+    filters += [f"select='not(mod(n\\,{every}))'"] if every > 1 else []  # n counts frames after the trim
     filters += [f"scale={w}:{h}:flags=area,setsar=1"] if scale else []
     vf = ["-vf", ",".join(filters)] if filters else []
     args = ["-v", "error", "-i", _src(info.path), "-map", f"0:{info.stream_index}", *vf]
@@ -363,7 +367,7 @@ def read_frames(
                 if got < frame.nbytes:
                     break
                 yield i, float(info.t_s[i]), frame
-                i += 1
+                i += every
             if i >= end and end < info.n_frames:
                 return  # stopped at `stop` on purpose: the finally kills ffmpeg, nothing to report
             proc.stdout.close()  # frames beyond the probed count are dropped; ffmpeg ends on the broken pipe

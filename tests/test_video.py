@@ -143,11 +143,13 @@ def test_max_height_scaling(tmp_path: Path, max_height: int | None, expected_wh:
 
 
 @pytest.mark.parametrize(
-    ("start", "stop"), [(0, 7), (7, None), (5, 9), (12, None)], ids=["head", "tail", "middle", "past-end"]
+    ("start", "stop", "every"),
+    [(0, 7, 1), (7, None, 1), (5, 9, 1), (12, None, 1), (0, None, 2), (6, None, 3), (4, 11, 2), (0, 12, 5)],
+    ids=["head", "tail", "middle", "past-end", "every-2nd", "tail-every-3rd", "middle-every-2nd", "every-5th"],
 )
-def test_start_stop_yield_the_same_frames(tmp_path: Path, start: int, stop: int | None) -> None:
-    """A part of the clip (used to run BlazePose on halves of a clip at once) is exactly that slice of the whole,
-    B-frames, VFR timing and scaling included."""
+def test_start_stop_every_yield_the_same_frames(tmp_path: Path, start: int, stop: int | None, every: int) -> None:
+    """A part of the clip (used to run BlazePose on halves of a clip at once), or every n-th frame of it (a model
+    sampling at 12 Hz), is exactly that slice of the whole, B-frames, VFR timing and scaling included."""
     clip = tmp_path / "vfr.mp4"
     setpts = "setpts=(N/30+gte(N\\,6)*0.2)/TB"
     ff(*src(size="320x180", n=12, vf=f"settb=1/90000,{setpts}"), "-fps_mode", "passthrough", "-bf", "2",
@@ -155,8 +157,8 @@ def test_start_stop_yield_the_same_frames(tmp_path: Path, start: int, stop: int 
     info = probe(clip)
     assert info.is_vfr and info.n_frames == 12
     whole = list(read_frames(info, max_height=90))
-    part = list(read_frames(info, max_height=90, start=start, stop=stop))
-    want = whole[start:stop]
+    part = list(read_frames(info, max_height=90, start=start, stop=stop, every=every))
+    want = whole[start:stop:every]
     assert [(i, t) for i, t, _ in part] == [(i, t) for i, t, _ in want]
     for (_, _, a), (_, _, b) in zip(part, want, strict=True):
         np.testing.assert_array_equal(a, b)

@@ -106,11 +106,9 @@ def _run_frames(
 
     out: list[FramePoses] = []
     ran: list[int] = []
-    for i, _, frame in read_frames(info, max_height=max_height):
+    for i, _, frame in read_frames(info, max_height=max_height, every=every):
         if progress:
-            progress(1)
-        if i % every or i >= info.n_frames:
-            continue
+            progress(min(every, info.n_frames - i))  # the frames skipped count as done
         fp = model(frame)
         k = info.height / frame.shape[0]
         if k != 1.0 and len(fp):

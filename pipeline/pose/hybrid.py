@@ -177,8 +177,8 @@ class _Refine:
 
         bp, part = None, -1
         try:
-            for i, _, frame in read_frames(self.info, max_height=self.max_height):
-                self._tick()
+            for i, _, frame in read_frames(self.info, max_height=self.max_height, every=self.every):
+                self._tick(i)
                 while part + 1 < len(parts) and i >= parts[part + 1][0]:
                     part += 1
                     if bp is not None:
@@ -209,18 +209,19 @@ class _Refine:
         bp = BlazePose(static=False, min_detection_conf=self.s.mp_min_detection_conf)
         self.model_id = bp.model_id
         try:
-            for i, _, frame in read_frames(self.info, max_height=self.max_height, start=start, stop=stop):
+            frames = read_frames(self.info, max_height=self.max_height, start=start, stop=stop, every=self.every)
+            for i, _, frame in frames:
                 if self._stop.is_set():
                     return
-                self._tick()
+                self._tick(i)
                 self._frame(bp, i, frame)
         finally:
             bp.close()
 
-    def _tick(self) -> None:
+    def _tick(self, i: int) -> None:
         if self.progress:
             with self._lock:  # the batch's progress callback is not thread-safe
-                self.progress(1)
+                self.progress(min(self.every, self.info.n_frames - i))  # the frames skipped count as done
 
     def _frame(self, bp: Any, i: int, frame: npt.NDArray[np.uint8]) -> None:
         """BlazePose on frame i's crop; writes row i of xy/conf/boxes (each part owns its rows)."""
