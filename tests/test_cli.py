@@ -36,6 +36,13 @@ def test_bad_config_is_a_usage_error_listing_the_key(tmp_path: Path) -> None:
     assert r.exit_code == 2 and "backend: expected str" in r.stderr
 
 
+def test_unknown_yolo_runtime_is_a_usage_error(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[pose]\nyolo_runtime = "tensorrt"\n')
+    r = CliRunner().invoke(cli, ["batch", str(tmp_path), "-c", str(cfg)])
+    assert r.exit_code == 2 and "unknown yolo_runtime 'tensorrt'" in r.stderr
+
+
 @pytest.mark.parametrize(
     ("outcomes", "code"),
     [([JobOutcome("a.mp4", "ok")], 0), ([JobOutcome("a.mp4", "ok"), JobOutcome("b.mp4", "error", "bad")], 1)],

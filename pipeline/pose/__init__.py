@@ -64,6 +64,8 @@ def plan_backend(s: PoseSettings) -> BackendPlan:
     """Resolve `s.backend` against what is installed and on disk. Raises PoseError when nothing can run."""
     if s.backend not in BACKENDS:
         raise PoseError(f"unknown pose backend {s.backend!r}; choose one of {', '.join(BACKENDS)}")
+    if s.yolo_runtime not in YOLO_RUNTIMES:
+        raise PoseError(f"unknown yolo_runtime {s.yolo_runtime!r}; choose one of {', '.join(YOLO_RUNTIMES)}")
     has_mp = importlib.util.find_spec("mediapipe") is not None
     weights, why_not = _weights_or_none(s)
     if s.backend in ("yolo", "hybrid"):
@@ -205,8 +207,6 @@ def loaded_yolo(
     from pipeline.pose.openvino import OpenVinoYoloPose, exported_model
     from pipeline.pose.yolo import YoloPose
 
-    if runtime not in YOLO_RUNTIMES:
-        raise PoseError(f"unknown yolo_runtime {runtime!r}; choose one of {', '.join(YOLO_RUNTIMES)}")
     export = exported_model(weights) if runtime == "auto" and isinstance(weights, Path) else None
     if export is not None:
         return OpenVinoYoloPose(export, conf, threads=threads)
