@@ -32,10 +32,12 @@ LEG_KPS: tuple[Kp, ...] = (Kp.L_HIP, Kp.R_HIP, Kp.L_KNEE, Kp.R_KNEE, Kp.L_ANKLE,
 
 @dataclass(frozen=True)
 class CleanReport:
-    """What cleaning found and did. Fractions are over frames × keypoints of the legs (hips, knees, ankles).
+    """What cleaning found and did. Fractions are over frames × keypoints of the legs (hips, knees, ankles), of
+    the frames the keypoint model looked at: those it skipped by design (`keypoint_every`) are always filled in.
 
     Attributes:
         frames: number of frames T.
+        keypoint_every: the keypoint model ran on every n-th frame (from the track's `extra`; 1 = all).
         seen_frac: fraction of frames where the client was found at all.
         missing_frac: leg keypoints missing after the confidence gate.
         interpolated_frac: leg keypoints filled by short-gap interpolation.
@@ -58,6 +60,7 @@ class CleanReport:
     filter: str
     vfr: bool
     long_gaps_s: list[tuple[float, float]] = field(default_factory=list)
+    keypoint_every: int = 1
 
 
 def confidence_gate(xy: F64, conf: F64, gate: float) -> F64:
@@ -250,7 +253,9 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
     t_s = np.asarray(track.t_s, np.float64)
     xy = confidence_gate(np.asarray(track.xy, np.float64), np.asarray(track.conf, np.float64), s.conf_gate)
     legs = list(map(int, LEG_KPS))
-    missing_frac = float(np.isnan(xy[:, legs, 0]).mean()) if n else 1.0
+    every = max(1, int(track.extra.get("keypoint_every", 1)))
+    looked = np.arange(n) % every == 0  # the frames between were never measured: filling them is by design
+    missing_frac = float(np.isnan(xy[looked][:, legs, 0]).mean()) if n else 1.0
     xy, n_swaps = repair_swaps(xy)
     raw = xy
     xy, bad = hampel(xy, s.hampel_window, s.hampel_sigmas)
@@ -270,12 +275,13 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
         frames=n,
         seen_frac=float(track.seen.mean()) if n else 0.0,
         missing_frac=missing_frac,
-        interpolated_frac=float(filled[:, legs].mean()) if n else 0.0,
+        interpolated_frac=float(filled[looked][:, legs].mean()) if n else 0.0,
         left_missing_frac=float(still.mean()) if n else 1.0,
         swaps_repaired=n_swaps,
         outliers_removed=int(jumps.any(axis=-1).sum()),
         filter=filt,
         vfr=vfr,
         long_gaps_s=gaps,
+        keypoint_every=every,
     )
     return track.with_xy(xy.astype(np.float32)), report

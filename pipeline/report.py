@@ -211,6 +211,10 @@ def _pct(x: float) -> str:
     return f"{x * 100:.0f}%"
 
 
+def _ordinal(n: int) -> str:
+    return f"{n}{'th' if 10 <= n % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
 def page_chrome(title: str, s: ReportSettings, footer: str) -> PageChrome:
     brand = s.brand_colour if re.fullmatch(r"#(?:[0-9a-fA-F]{3}){1,2}", s.brand_colour or "") else "#1f5f8b"
     return PageChrome(title, s.coach_name or "Form review", _logo_uri(s.logo), brand, _on_colour(brand), footer)
@@ -393,13 +397,19 @@ def build_context(
         Fact(
             "Frames used",
             f"{q.frames} frames, {result.duration_s:.1f} s at {result.fps:.4g} fps; client found in "
-            f"{_pct(q.seen_frac)}, legs usable in {_pct(q.legs_frac)}",
+            f"{_pct(q.seen_frac)}, legs usable in {_pct(q.legs_frac)}"
+            + (
+                f"; keypoints measured on every {_ordinal(q.keypoint_every)} frame "
+                f"({result.fps / q.keypoint_every:.0f} a second), the frames between interpolated"
+                if q.keypoint_every > 1
+                else ""
+            ),
         ),
         Fact(
             "Data quality",
             ("passed" if q.passed else "below our quality gate")
-            + f"; {_pct(q.interpolated_frac)} of frames filled in, {q.swaps_repaired} left/right swaps repaired, "
-            f"{q.outliers_removed} outliers removed",
+            + f"; {_pct(q.interpolated_frac)} of measured frames filled in, {q.swaps_repaired} left/right swaps "
+            f"repaired, {q.outliers_removed} outliers removed",
         ),
         Fact("Processing", f"{meta.processing_s:.1f} s, formreview {meta.version}"),
     ]

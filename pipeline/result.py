@@ -90,11 +90,12 @@ class Quality:
     frames: int
     seen_frac: float  # the client was found
     legs_frac: float  # hips, knees and ankles all usable after cleaning
-    interpolated_frac: float
+    interpolated_frac: float  # of the frames the keypoint model looked at
     swaps_repaired: int
     outliers_removed: int
     passed: bool
     notes: list[str] = field(default_factory=list)
+    keypoint_every: int = 1  # the keypoint model ran on every n-th frame; the frames between are interpolated
 
 
 @dataclass(frozen=True)

@@ -188,6 +188,7 @@ def _quality(clean: CleanReport, a: Analysis | None, min_quality: float) -> tupl
         outliers_removed=clean.outliers_removed,
         passed=not reason,
         notes=notes,
+        keypoint_every=clean.keypoint_every,
     )
     return q, reason
 

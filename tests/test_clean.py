@@ -114,3 +114,22 @@ def test_outliers_count_jumps_not_jitter() -> None:
     )
     _, report = clean_track(track, CleanSettings())
     assert report.outliers_removed == 1
+
+
+def test_frames_skipped_by_design_are_not_counted_as_filled_in() -> None:
+    """The keypoint model ran on every 2nd frame (12 Hz): the odd frames are filled by design. Of the 10 frames it
+    looked at, one lost its legs: 1/10 missing and filled in, not the 10/20 a count over every frame gives (the
+    last frame, never measured, has nothing after it to fill from)."""
+    n = 20
+    t = np.arange(n) / 30.0
+    xy = np.zeros((n, N_KP, 2))
+    xy[..., 0], xy[..., 1] = 100.0 + np.arange(N_KP), 200.0 + t[:, None] * 30  # a slow, straight drift
+    xy[1::2] = np.nan  # never measured
+    xy[10] = np.nan  # measured, legs lost
+    track = PoseTrack(t, xy.astype(np.float32), np.full((n, N_KP), 0.9, np.float32), np.ones((n, 4), np.float32),
+                      (640, 480), Fraction(30), extra={"keypoint_every": 2})  # fmt: skip
+    _, rep = clean_track(track, CleanSettings())
+    assert rep.keypoint_every == 2
+    assert rep.missing_frac == pytest.approx(0.1) and rep.interpolated_frac == pytest.approx(0.1)
+    _, every_frame = clean_track(replace(track, extra={}), CleanSettings())
+    assert every_frame.interpolated_frac == pytest.approx(10 / 20)

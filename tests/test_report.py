@@ -211,6 +211,16 @@ def test_unmeasurable_clip_is_grey_not_green(tmp_path: Path) -> None:
     assert "c-grey" in soup.select_one(".hero")["class"] and "could not check" in soup.select_one("#verdict").get_text()
 
 
+@pytest.mark.parametrize(("every", "said"), [(1, None), (2, "every 2nd frame (15 a second)"), (3, "every 3rd")])
+def test_report_says_how_often_keypoints_were_measured(tmp_path: Path, every: int, said: str | None) -> None:
+    r = make_result()
+    r = replace(r, quality=replace(r.quality, keypoint_every=every))
+    text = write_report(r, tmp_path, meta(), None, ReportSettings()).read_text()
+    assert "2% of measured frames filled in" in text
+    assert ("the frames between interpolated" in text) == (said is not None)
+    assert said is None or said in text
+
+
 @pytest.mark.parametrize(
     ("files", "name", "expected"),
     [

@@ -121,12 +121,17 @@ def _run_frames(
 
 
 def expand_track(
-    track: PoseTrack, ran: npt.NDArray[np.intp], t_s: npt.NDArray[np.float64], fill_boxes: bool = False
+    track: PoseTrack,
+    ran: npt.NDArray[np.intp],
+    t_s: npt.NDArray[np.float64],
+    fill_boxes: bool = False,
+    every: int = 1,
 ) -> PoseTrack:
     """Put a track built on a subset of frames (`ran`) back on the clip's full timeline; NaN elsewhere.
 
     With `fill_boxes`, a frame the model skipped by design gets the client's box interpolated from the frames
-    beside it, so "client found in x % of frames" counts the frames looked at, not the sampling rate.
+    beside it, so "client found in x % of frames" counts the frames looked at, not the sampling rate. `every`
+    (the model ran on every n-th frame by design) is kept in `extra["keypoint_every"]` for the cleaning's report.
     """
     n = len(t_s)
     xy = np.full((n, *track.xy.shape[1:]), np.nan, np.float32)
@@ -147,7 +152,7 @@ def expand_track(
         track.backend,
         track.model_id,
         track.note,
-        {**track.extra, "model_frames": int(len(ran))},
+        {**track.extra, "model_frames": int(len(ran)), "keypoint_every": int(every)},
     )
 
 
@@ -173,7 +178,7 @@ def estimate_track(
         finally:
             bp.close()
         track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "mediapipe", bp.model_id)
-        return expand_track(track, ran, info.t_s, fill_boxes=True)
+        return expand_track(track, ran, info.t_s, fill_boxes=True, every=every)
 
     assert plan.weights is not None
     yolo = loaded_yolo(plan.weights, s.imgsz, s.det_conf, s.allow_download, worker_cores(settings), s.yolo_runtime)
@@ -183,7 +188,7 @@ def estimate_track(
     every = max(1, s.detect_every) if plan.name == "hybrid" else keypoint_every(float(info.fps), s.keypoint_hz)
     poses, ran = _run_frames(info, yolo, long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every)
     track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "yolo", yolo.model_id)
-    track = expand_track(track, ran, info.t_s, fill_boxes=plan.name == "yolo")
+    track = expand_track(track, ran, info.t_s, fill_boxes=plan.name == "yolo", every=every)
     if plan.name == "yolo":
         return track
     from pipeline.pose.hybrid import refine_with_blazepose

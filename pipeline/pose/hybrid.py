@@ -135,7 +135,7 @@ def refine_with_blazepose(
     if every > 1:
         fill_skipped_boxes(run.boxes, track.t_s, skipped, every)
     counts = {k: int(run.counts[k]) for k in ("blazepose_frames", "blazepose_rejected", "yolo_fallback_frames")}
-    extra = {**track.extra, **counts, "blazepose_parts": len(parts)}
+    extra = {**track.extra, **counts, "blazepose_parts": len(parts), "keypoint_every": max(1, every)}
     return PoseTrack(
         track.t_s,
         run.xy,
