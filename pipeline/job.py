@@ -122,15 +122,19 @@ def run_job(
     try:
         save_track(stage / CACHE_NAME, track, pose_key)
         write_json_atomic(stage / "result.json", result.to_dict())
-        from pipeline.video import frame_size, long_side_height, read_frames_cfr  # 4. annotated clip
+        from pipeline.clean import clean_track  # 4. annotated clip
+        from pipeline.video import frame_size, long_side_height, read_frames_cfr
 
         # the long side, not the height: a 1080p landscape clip capped at 960 high was 1706×960 and its encoding
         # took 29 % of our time
         height = long_side_height(info, settings.annotate.max_side)
         size = frame_size(info, height)
+        # the skeleton drawn is the cleaned track, as analysed: the raw one is empty on the frames the keypoint
+        # model skipped (every 2nd at 30 fps), so drawn raw it flickered
+        drawn, _ = clean_track(track, settings.clean)
         keyframes = write_annotated_clip(
             read_frames_cfr(info, max_height=height),
-            track,
+            drawn,
             result,
             stage / "annotated.mp4",
             info.fps,
