@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 from pipeline.clean import clean_track
 from pipeline.keypoints import PAIRS_BY_PART, Kp
-from pipeline.pose import BackendPlan, estimate_track, keypoint_every
+from pipeline.pose import BackendPlan, estimate_track
 from pipeline.scoring import evaluate
 from pipeline.settings import Settings
 from pipeline.synth import truth as tr
@@ -174,7 +174,7 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
     t = tr.load_truth(truth_path)
     true_xy = np.asarray(t["frames"]["keypoints_xy"], dtype=np.float64)
     xy = track.xy.astype(np.float64)
-    every = keypoint_every(float(track.fps), settings.pose.keypoint_hz)
+    every = int(track.extra.get("keypoint_every", 1))
     cleaned, _ = clean_track(track, settings.clean)
     cxy = cleaned.xy.astype(np.float64)
     leg = float(np.nanmedian(np.linalg.norm(true_xy[:, Kp.L_HIP] - true_xy[:, Kp.L_ANKLE], axis=-1)))
