@@ -28,6 +28,12 @@ CUES = {
 METRIC_CUES = {
     "stance_width": "Step your feet about hip-width apart side to side, like two train tracks, not a tightrope.",
 }
+# Knee tracking read from the knee angle alone (a lunge's front foot stepped, so knee over foot has no reference):
+# the angle is read only while the thigh is in view, and on synthetic lunges caves at the bottom read green
+KNEE_ANGLE_ONLY_GREEN = (
+    "Your front knee stayed in line on the way down. At the bottom of a lunge a front camera cannot follow it: "
+    "check that part in the video."
+)
 SUMMARY = {
     ("knee_tracking", "green"): "Your knees stayed in line with your feet.",
     ("knee_tracking", "amber"): "Your knees drifted a little inside the line of your feet.",
@@ -150,6 +156,8 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
             continue
         colour: Colour = max((m.colour for m in scored), key=lambda c: SEVERITY[c])  # type: ignore[arg-type]
         summary = SUMMARY.get((area, colour), SUMMARY.get((area, "green"), ""))
+        if area == "knee_tracking" and colour == "green" and not any(m.key.startswith("knee_track") for m in scored):
+            summary = KNEE_ANGLE_ONLY_GREEN
         out.append(Verdict(area, label, colour, summary))
     return out
 

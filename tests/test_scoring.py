@@ -158,3 +158,8 @@ def test_a_forward_lunge_has_no_standing_reference_for_the_front_knee() -> None:
         assert not m.measurable and "stepped" in m.reason
     squat = evaluate(make_track(Spec())[0], SETTINGS, "x.mp4")  # planted feet keep their reference
     assert all(m.measurable for m in squat.clip_metrics if m.key.startswith("knee_track"))
+    # green from the knee angle alone does not claim the knee stayed over the foot at the bottom
+    knees = next(v for v in r.verdicts if v.area == "knee_tracking")
+    assert knees.colour == "green" and "cannot follow it" in knees.summary
+    squat_knees = next(v for v in squat.verdicts if v.area == "knee_tracking")
+    assert squat_knees.colour == "green" and squat_knees.summary == "Your knees stayed in line with your feet."
