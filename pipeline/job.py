@@ -150,6 +150,7 @@ def run_job(
             model_id=track.model_id,
             version=__version__,
             clip_href="annotated.mp4",
+            clip_size=size,
             generated_at=time.strftime("%Y-%m-%d %H:%M"),
         )
         write_report(result, stage, meta, keyframes, settings.report)

@@ -141,6 +141,10 @@ class ReportContext:
     cues: list[str] = doc_field("At most two coaching cues, most important first.")
     clip_href: str = doc_field("Relative URL of the annotated clip.")
     poster_uri: str = doc_field("data: URI of a still for the video player; '' for none.")
+    clip_size: tuple[int, int] | None = doc_field(
+        "(width, height) of the annotated clip in pixels, so the player box takes its shape before it loads: a "
+        "landscape clip on a phone no longer sits in a tall empty box. None when unknown."
+    )
     pictures: list[Picture] = doc_field("Hardest and best rep key frames (data: URIs).")
     clip_rows: list[MetricRow] = doc_field("Whole-set metrics (median of reps).")
     reps: list[RepView] = doc_field("One entry per rep with its metric rows.")
@@ -164,6 +168,7 @@ class ReportMeta:
     version: str  # formreview version
     clip_href: str = "annotated.mp4"
     generated_at: str = ""
+    clip_size: tuple[int, int] | None = None  # (width, height) px of the annotated clip
 
 
 def templates_dir(s: ReportSettings | None = None) -> list[Path]:
@@ -430,6 +435,7 @@ def build_context(
         cues=list(result.cues[:2]),
         clip_href=meta.clip_href,
         poster_uri=data_uri(keyframes.thumbnail) if keyframes is not None and keyframes.thumbnail else "",
+        clip_size=meta.clip_size,
         pictures=pictures,
         clip_rows=[_metric_row(m) for m in result.clip_metrics],
         reps=[_rep_view(r, result) for r in result.reps],

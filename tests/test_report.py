@@ -211,6 +211,15 @@ def test_unmeasurable_clip_is_grey_not_green(tmp_path: Path) -> None:
     assert "c-grey" in soup.select_one(".hero")["class"] and "could not check" in soup.select_one("#verdict").get_text()
 
 
+@pytest.mark.parametrize("size", [(960, 540), None], ids=["landscape", "unknown"])
+def test_video_box_takes_the_clip_shape(tmp_path: Path, size: tuple[int, int] | None) -> None:
+    """With the clip's size on the <video>, a landscape clip on a phone gets a landscape box, not a tall one."""
+    m = replace(meta(), clip_size=size)
+    video = BeautifulSoup(write_report(make_result(), tmp_path, m, None, ReportSettings()).read_text(), "html.parser")
+    tag = video.select_one("video")
+    assert (tag.get("width"), tag.get("height")) == ((str(size[0]), str(size[1])) if size else (None, None))
+
+
 @pytest.mark.parametrize(("every", "said"), [(1, None), (2, "every 2nd frame (15 a second)"), (3, "every 3rd")])
 def test_report_says_how_often_keypoints_were_measured(tmp_path: Path, every: int, said: str | None) -> None:
     r = make_result()
