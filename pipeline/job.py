@@ -84,8 +84,9 @@ def run_job(
     `on_total(n)` is told, once the video is probed, how many frames `progress` will count in all.
     """
     from pipeline.annotate import write_annotated_clip
+    from pipeline.clean import clean_track
     from pipeline.report import ReportMeta, client_name_for, write_report
-    from pipeline.scoring import evaluate
+    from pipeline.scoring import evaluate_cleaned
 
     t0 = time.monotonic()
     clock = _Clock()
@@ -114,7 +115,10 @@ def run_job(
 
     if not track.seen.any():
         raise AnalysisError(f"{video.name}: no person found in {info.n_frames} frames; is the client in view?")
-    result: ClipResult = evaluate(track, settings, video.name)  # 3. pure analysis + scoring
+    # 3. pure analysis + scoring. The cleaned track is also the skeleton drawn in step 4: the raw one is empty on
+    # the frames the keypoint model skipped (every 2nd at 30 fps), and drawn raw it flickered
+    cleaned, clean = clean_track(track, settings.clean)
+    result: ClipResult = evaluate_cleaned(cleaned, clean, settings, video.name)
     clock.lap("analysis")
 
     out_root.mkdir(parents=True, exist_ok=True)
@@ -122,19 +126,15 @@ def run_job(
     try:
         save_track(stage / CACHE_NAME, track, pose_key)
         write_json_atomic(stage / "result.json", result.to_dict())
-        from pipeline.clean import clean_track  # 4. annotated clip
-        from pipeline.video import frame_size, long_side_height, read_frames_cfr
+        from pipeline.video import frame_size, long_side_height, read_frames_cfr  # 4. annotated clip
 
         # the long side, not the height: a 1080p landscape clip capped at 960 high was 1706×960 and its encoding
         # took 29 % of our time
         height = long_side_height(info, settings.annotate.max_side)
         size = frame_size(info, height)
-        # the skeleton drawn is the cleaned track, as analysed: the raw one is empty on the frames the keypoint
-        # model skipped (every 2nd at 30 fps), so drawn raw it flickered
-        drawn, _ = clean_track(track, settings.clean)
         keyframes = write_annotated_clip(
             read_frames_cfr(info, max_height=height),
-            drawn,
+            cleaned,
             result,
             stage / "annotated.mp4",
             info.fps,

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.analysis.analyse import Analysis, RepAnalysis, analyse
+from pipeline.analysis.analyse import KNEE_KEYS, Analysis, RepAnalysis, analyse
 from pipeline.clean import CleanReport, clean_track
 from pipeline.keypoints import PoseTrack
 from pipeline.result import ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict
@@ -163,7 +163,7 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
 
 
 _AREA_PREFIX = {
-    "knee_tracking": ("knee_track", "knee_drift", "fppa", "valgus_excursion", "kasr"),
+    "knee_tracking": KNEE_KEYS,
     "hip_control": ("hip_adduction", "pelvic_drop", "trunk_lateral_lean", "knee_asymmetry", "stance_width"),
     "depth": ("depth_thigh_deg", "knee_flexion_bottom_deg"),
     "trunk": ("trunk_incline_deg",),
@@ -312,8 +312,13 @@ def evaluate(track: PoseTrack, settings: Settings, video_name: str) -> ClipResul
         The clip's result. Never raises for an empty or useless track: its verdicts are grey with the reason
         and `quality.passed` is False.
     """
-    bands = settings.bands
     cleaned, clean = clean_track(track, settings.clean)
+    return evaluate_cleaned(cleaned, clean, settings, video_name)
+
+
+def evaluate_cleaned(cleaned: PoseTrack, clean: CleanReport, settings: Settings, video_name: str) -> ClipResult:
+    """`evaluate` for a track already through `clean_track` (the job also draws the cleaned track: clean once)."""
+    bands = settings.bands
     a = analyse(cleaned, settings.analysis) if clean.frames >= MIN_FRAMES and clean.seen_frac > 0 else None
     quality, gate = _quality(clean, a, settings.analysis.min_quality)
     exercise = a.exercise.exercise if a else "unknown"
@@ -322,17 +327,17 @@ def evaluate(track: PoseTrack, settings: Settings, video_name: str) -> ClipResul
     note = "" if a is None else "not measurable in this view"
     verdicts = _verdicts(clip, quality.passed, gate, note)
     worst, best = _worst_best(a, reps) if a else (None, None)
-    t_s = np.asarray(track.t_s, float)
+    t_s = np.asarray(cleaned.t_s, float)
     return ClipResult(
         video=video_name,
         view=a.view.view if a else "unknown",
         view_confidence=a.view.confidence if a else 0.0,
         exercise=exercise,
         exercise_confidence=a.exercise.confidence if a else 0.0,
-        fps=float(track.fps) if track.fps else 0.0,
+        fps=float(cleaned.fps) if cleaned.fps else 0.0,
         duration_s=float(t_s[-1] - t_s[0]) if t_s.size > 1 else 0.0,
-        backend=track.backend,
-        model_id=track.model_id,
+        backend=cleaned.backend,
+        model_id=cleaned.model_id,
         quality=quality,
         reps=reps,
         clip_metrics=clip,

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from pipeline.clean import clean_track
 from pipeline.keypoints import PAIRS_BY_PART, Kp
 from pipeline.pose import BackendPlan, estimate_track
-from pipeline.scoring import evaluate
+from pipeline.scoring import evaluate_cleaned
 from pipeline.settings import Settings
 from pipeline.synth import truth as tr
 from pipeline.synth.camera import Camera
@@ -170,12 +170,12 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
     """Run the real pipeline on one rendered clip and compare with its truth."""
     info = probe(video)
     track = estimate_track(info, plan, settings)
-    result = evaluate(track, settings, video.name)
+    cleaned, clean = clean_track(track, settings.clean)
+    result = evaluate_cleaned(cleaned, clean, settings, video.name)
     t = tr.load_truth(truth_path)
     true_xy = np.asarray(t["frames"]["keypoints_xy"], dtype=np.float64)
     xy = track.xy.astype(np.float64)
     every = int(track.extra.get("keypoint_every", 1))
-    cleaned, _ = clean_track(track, settings.clean)
     cxy = cleaned.xy.astype(np.float64)
     leg = float(np.nanmedian(np.linalg.norm(true_xy[:, Kp.L_HIP] - true_xy[:, Kp.L_ANKLE], axis=-1)))
     res = CaseResult(
