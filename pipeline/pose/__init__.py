@@ -138,10 +138,10 @@ def expand_track(
     conf = np.zeros((n, track.conf.shape[1]), np.float32)
     boxes = np.full((n, 4), np.nan, np.float32)
     xy[ran], conf[ran], boxes[ran] = track.xy, track.conf, track.boxes
-    if fill_boxes and 1 < len(ran) < n:
+    if fill_boxes and every > 1:
         from pipeline.pose.hybrid import fill_skipped_boxes
 
-        fill_skipped_boxes(boxes, t_s, np.isin(np.arange(n), ran, invert=True), int(np.max(np.diff(ran))))
+        fill_skipped_boxes(boxes, t_s, np.isin(np.arange(n), ran, invert=True), every)
     return PoseTrack(
         t_s,
         xy,
@@ -168,24 +168,24 @@ def estimate_track(
 
     s = settings.pose
     wh = (info.width, info.height)
+    kp_every = keypoint_every(float(info.fps), s.keypoint_hz)  # the keypoint model's stride
     if plan.name == "mediapipe":
         from pipeline.pose.mediapipe import BlazePose
 
         bp = BlazePose(static=False, min_detection_conf=s.mp_min_detection_conf)
         try:
-            every = keypoint_every(float(info.fps), s.keypoint_hz)
-            poses, ran = _run_frames(info, bp, long_side_height(info, CROP_DECODE_LONG_SIDE), progress, every)
+            poses, ran = _run_frames(info, bp, long_side_height(info, CROP_DECODE_LONG_SIDE), progress, kp_every)
         finally:
             bp.close()
         track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "mediapipe", bp.model_id)
-        return expand_track(track, ran, info.t_s, fill_boxes=True, every=every)
+        return expand_track(track, ran, info.t_s, fill_boxes=True, every=kp_every)
 
     assert plan.weights is not None
     yolo = loaded_yolo(plan.weights, s.imgsz, s.det_conf, s.allow_download, worker_cores(settings), s.yolo_runtime)
     # in hybrid, YOLO only chooses the client and places the crop: boxes move slowly, so it may skip frames.
     # Not more (measured on the 11 real clips): every 6th frame lost the client of the 10 fps clip (0.6 s gaps
     # break its track), and every 0.2 s turned the narrow-base lunge's 2 reps into 3.
-    every = max(1, s.detect_every) if plan.name == "hybrid" else keypoint_every(float(info.fps), s.keypoint_hz)
+    every = max(1, s.detect_every) if plan.name == "hybrid" else kp_every
     poses, ran = _run_frames(info, yolo, long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every)
     track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "yolo", yolo.model_id)
     track = expand_track(track, ran, info.t_s, fill_boxes=plan.name == "yolo", every=every)
@@ -194,8 +194,7 @@ def estimate_track(
     from pipeline.pose.hybrid import refine_with_blazepose
 
     height = long_side_height(info, CROP_DECODE_LONG_SIDE)
-    every = keypoint_every(float(info.fps), s.keypoint_hz)
-    return refine_with_blazepose(info, track, s, height, progress, threads=blazepose_threads(settings), every=every)
+    return refine_with_blazepose(info, track, s, height, progress, blazepose_threads(settings), kp_every)
 
 
 @functools.lru_cache(maxsize=1)

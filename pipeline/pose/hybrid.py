@@ -107,9 +107,10 @@ def refine_with_blazepose(
     BlazePose runs on every `every`-th frame; the frames between are left empty (even where YOLO ran) for the
     cleaning to interpolate, so the track never mixes YOLO's knee points (outer edge, no feet) with BlazePose's.
     """
+    every = max(1, every)
     crops = crop_boxes(track.boxes, track.t_s, track.frame_wh, s.crop_margin)
     xy, conf = track.xy.copy(), track.conf.copy()
-    skipped = np.arange(len(track)) % max(1, every) != 0
+    skipped = np.arange(len(track)) % every != 0
     xy[skipped], conf[skipped] = np.nan, 0.0
     run = _Refine(
         info=info,
@@ -122,9 +123,9 @@ def refine_with_blazepose(
         s=s,
         max_height=max_height,
         progress=progress,
-        every=max(1, every),
+        every=every,
     )
-    todo = [i for i in range(min(len(track), info.n_frames)) if np.isfinite(crops[i, 0]) and not i % run.every]
+    todo = [i for i in range(min(len(track), info.n_frames)) if np.isfinite(crops[i, 0]) and not i % every]
     cuts = [0] + [todo[len(todo) * k // PARTS] for k in range(1, PARTS) if todo] + [len(track)]
     parts = list(itertools.pairwise(cuts))
     if threads <= 1:
@@ -135,7 +136,7 @@ def refine_with_blazepose(
     if every > 1:
         fill_skipped_boxes(run.boxes, track.t_s, skipped, every)
     counts = {k: int(run.counts[k]) for k in ("blazepose_frames", "blazepose_rejected", "yolo_fallback_frames")}
-    extra = {**track.extra, **counts, "blazepose_parts": len(parts), "keypoint_every": max(1, every)}
+    extra = {**track.extra, **counts, "blazepose_parts": len(parts), "keypoint_every": every}
     return PoseTrack(
         track.t_s,
         run.xy,
@@ -224,8 +225,9 @@ class _Refine:
                 self.progress(min(self.every, self.info.n_frames - i))  # the frames skipped count as done
 
     def _frame(self, bp: Any, i: int, frame: npt.NDArray[np.uint8]) -> None:
-        """BlazePose on frame i's crop; writes row i of xy/conf/boxes (each part owns its rows)."""
-        if i >= len(self.xy) or not np.isfinite(self.crops[i, 0]) or i % self.every:
+        """BlazePose on frame i's crop; writes row i of xy/conf/boxes (each part owns its rows). The decoders yield
+        only every `every`-th frame (the parts start on such frames), so no skipping is needed here."""
+        if i >= len(self.xy) or not np.isfinite(self.crops[i, 0]):
             return
         k = frame.shape[0] / self.info.height  # display pixels → decoded pixels
         x0, y0, x1, y1 = (np.round(self.crops[i] * k)).astype(int)

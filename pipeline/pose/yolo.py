@@ -109,10 +109,11 @@ def _openvino_threads(threads: int | None) -> Iterator[None]:
     thread setting, and recompiling afterwards costs about as long as the first compile, so the compile call is
     wrapped for that one predict. Other model formats never call it.
     """
-    try:
-        import openvino as ov
-    except ImportError:  # pragma: no cover - a declared dependency; without it nothing compiles for OpenVINO
-        threads = None
+    if threads:  # checked first: every predict after the first passes None and should cost nothing here
+        try:
+            import openvino as ov
+        except ImportError:  # pragma: no cover - a declared dependency; without it nothing compiles for OpenVINO
+            threads = None
     if not threads:
         yield
         return
