@@ -100,7 +100,7 @@ def letterbox(
     h0, w0 = frame_bgr.shape[:2]
     r = min(size[0] / h0, size[1] / w0)
     new_w, new_h = max(round(w0 * r), 1), max(round(h0 * r), 1)
-    img = frame_bgr
+    img: npt.NDArray[Any] = frame_bgr  # cv2's stubs type its results as any numeric array
     if (new_w, new_h) != (w0, h0):
         img = cv2.resize(frame_bgr, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     dw, dh = (size[1] - new_w) / 2, (size[0] - new_h) / 2
