@@ -69,6 +69,21 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     return dt, rss, p.stderr
 
 
+def folder_of(clips: list[Path], tmp: Path) -> Path:
+    """A folder in `tmp` holding a link to each clip: what `formreview batch` is pointed at."""
+    src = tmp / "in"
+    src.mkdir()
+    for clip in clips:
+        os.symlink(clip.resolve(), src / clip.name)
+    return src
+
+
+def batch_cmd(src: Path, out: Path, model: Path, pose: str, jobs: int | None = None) -> list[str]:
+    """`formreview batch` on `src` into `out`; `jobs` None leaves --jobs to its default."""
+    cmd = [sys.executable, "-m", "pipeline.cli", "batch", str(src), "-o", str(out), "--model", str(model)]
+    return [*cmd, "--pose", pose, *([] if jobs is None else ["-j", str(jobs)])]
+
+
 def probe_frames(clip: Path) -> tuple[int, float, str]:
     from pipeline.video import probe
 
@@ -94,33 +109,17 @@ def main() -> None:
         jobs_scaling(args.clips, args.model, args.pose, [int(j) for j in args.jobs_scaling.split(",")], args.runs)
         print(f"load average at end: {_load()}")
         return
-    formreview = [sys.executable, "-m", "pipeline.cli"]
     rows = []
     for clip in args.clips:
         n, dur, fmt = probe_frames(clip)
         with tempfile.TemporaryDirectory() as tmp:
-            src = Path(tmp) / "in"
-            src.mkdir()
-            os.symlink(clip.resolve(), src / clip.name)
+            src = folder_of([clip], Path(tmp))
             a, b, rss_a, rss_b, stages = [], [], [], [], []
             for run in range(args.runs):  # interleaved, so drift on a shared machine hits both sides alike
                 dt, rss, _ = timed([sys.executable, "-c", BARE, str(args.model), str(clip)])
                 a.append(dt)
                 rss_a.append(rss)
-                cmd = [
-                    *formreview,
-                    "batch",
-                    str(src),
-                    "-o",
-                    str(Path(tmp) / f"out{run}"),
-                    "-j",
-                    "1",
-                    "--model",
-                    str(args.model),
-                    "--pose",
-                    args.pose,
-                ]
-                dt, rss, log = timed(cmd)
+                dt, rss, log = timed(batch_cmd(src, Path(tmp) / f"out{run}", args.model, args.pose, jobs=1))
                 b.append(dt)
                 rss_b.append(rss)
                 done = json.loads((Path(tmp) / f"out{run}" / clip.name / "done.json").read_text())
@@ -156,23 +155,18 @@ def _load() -> str:
 
 def folder(clips: list[Path], model: Path, pose: str, runs: int) -> None:
     """One process's bare loop over all `clips` (model loaded once) against one batch over the same folder."""
-    n_frames = sum(probe_frames(c)[0] for c in clips)
-    duration = sum(probe_frames(c)[1] for c in clips)
+    probed = [probe_frames(c) for c in clips]
+    n_frames, duration = sum(p[0] for p in probed), sum(p[1] for p in probed)
     a: list[float] = []
     b: list[float] = []
     rss_a = rss_b = 0.0
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "in"
-        src.mkdir()
-        for clip in clips:
-            os.symlink(clip.resolve(), src / clip.name)
+        src = folder_of(clips, Path(tmp))
         for run in range(runs):  # interleaved
             dt, rss, _ = timed([sys.executable, "-c", BARE_FOLDER, str(model), *map(str, clips)])
             a.append(dt)
             rss_a = max(rss_a, rss)
-            out = Path(tmp) / f"out{run}"
-            cmd = [sys.executable, "-m", "pipeline.cli", "batch", str(src), "-o", str(out), "--model", str(model)]
-            dt, rss, _ = timed([*cmd, "--pose", pose])
+            dt, rss, _ = timed(batch_cmd(src, Path(tmp) / f"out{run}", model, pose))
             b.append(dt)
             rss_b = max(rss_b, rss)
             print(f"  run {run + 1}: bare {a[-1]:.1f} s, ours {b[-1]:.1f} s", flush=True)
@@ -193,15 +187,10 @@ def jobs_scaling(clips: list[Path], model: Path, pose: str, jobs: list[int], run
     times: dict[int, list[float]] = {j: [] for j in jobs}
     rss: dict[int, float] = dict.fromkeys(jobs, 0.0)
     with tempfile.TemporaryDirectory() as tmp:
-        src = Path(tmp) / "in"
-        src.mkdir()
-        for clip in clips:
-            os.symlink(clip.resolve(), src / clip.name)
+        src = folder_of(clips, Path(tmp))
         for run in range(runs):
             for j in jobs:
-                out = Path(tmp) / f"out-j{j}-{run}"
-                cmd = [sys.executable, "-m", "pipeline.cli", "batch", str(src), "-o", str(out), "-j", str(j)]
-                dt, peak, _ = timed([*cmd, "--model", str(model), "--pose", pose])
+                dt, peak, _ = timed(batch_cmd(src, Path(tmp) / f"out-j{j}-{run}", model, pose, jobs=j))
                 times[j].append(dt)
                 rss[j] = max(rss[j], peak)
                 print(f"  run {run + 1}: --jobs {j}: {dt:.1f} s", flush=True)
