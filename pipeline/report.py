@@ -330,6 +330,13 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
     return headline, _rep_tally(result)
 
 
+def _light_text(v: Verdict) -> str:
+    """The verdict's summary; a grey one also says why (the client should not have to open the details)."""
+    if v.measurable or not v.reason or not v.summary:
+        return v.summary or v.reason
+    return f"{v.summary.rstrip('.')}: {v.reason.rstrip('.')}."
+
+
 def _rep_tally(result: ClipResult) -> str:
     """'Across your 3 reps: 2 good, 1 to work on (rep 2).' Colour words, never colours alone."""
     n = len(result.reps)
@@ -355,7 +362,7 @@ def build_context(
     order = {a: i for i, a in enumerate(AREA_ORDER)}
     show_side = result.view in ("side", "oblique")
     lights = [
-        Light(v.label, badge(v.colour if v.measurable else "grey"), v.summary or v.reason)
+        Light(v.label, badge(v.colour if v.measurable else "grey"), _light_text(v))
         for v in sorted(result.verdicts, key=lambda v: order.get(v.area, len(order)))
         if v.area not in SIDE_AREAS or show_side or v.measurable
     ]

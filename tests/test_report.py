@@ -211,6 +211,17 @@ def test_unmeasurable_clip_is_grey_not_green(tmp_path: Path) -> None:
     assert "c-grey" in soup.select_one(".hero")["class"] and "could not check" in soup.select_one("#verdict").get_text()
 
 
+def test_a_grey_light_says_why(tmp_path: Path) -> None:
+    r = make_result()
+    why = "at the bottom of a lunge a front camera cannot see the front knee"
+    knees = Verdict("knee_tracking", "Knee tracking", "grey", "Not measurable from this video.", False, why)
+    r = replace(r, verdicts=[knees, *r.verdicts[1:]])
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    light = soup.select_one(".lights li")
+    assert light.select_one(".area").get_text() == "Knee tracking" and "Good" not in light.select_one(".badge").text
+    assert light.select_one("p").get_text() == f"Not measurable from this video: {why}."
+
+
 @pytest.mark.parametrize("size", [(960, 540), None], ids=["landscape", "unknown"])
 def test_video_box_takes_the_clip_shape(tmp_path: Path, size: tuple[int, int] | None) -> None:
     """With the clip's size on the <video>, a landscape clip on a phone gets a landscape box, not a tall one."""

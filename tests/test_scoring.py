@@ -158,8 +158,19 @@ def test_a_forward_lunge_has_no_standing_reference_for_the_front_knee() -> None:
         assert not m.measurable and "stepped" in m.reason
     squat = evaluate(make_track(Spec())[0], SETTINGS, "x.mp4")  # planted feet keep their reference
     assert all(m.measurable for m in squat.clip_metrics if m.key.startswith("knee_track"))
-    # green from the knee angle alone does not claim the knee stayed over the foot at the bottom
+    # no cave seen on the way down is not a green: the bottom, where a lunge's knee caves, is not seen
     knees = next(v for v in r.verdicts if v.area == "knee_tracking")
-    assert knees.colour == "green" and "cannot follow it" in knees.summary
+    assert knees.colour == "grey" and not knees.measurable and "cannot see" in knees.reason
     squat_knees = next(v for v in squat.verdicts if v.area == "knee_tracking")
     assert squat_knees.colour == "green" and squat_knees.summary == "Your knees stayed in line with your feet."
+
+
+@pytest.mark.parametrize(("cave", "colour"), [(0.0, "grey"), (15.0, "grey"), (30.0, "red")])
+def test_a_lunge_knee_is_flagged_when_seen_and_never_called_good(cave: float, colour: str) -> None:
+    """Front-view forward lunges, toes straight: a 15° cave at the bottom is not seen (the thigh points at the
+    camera there), so no cave seen is "not measurable", never green; a 30° cave already shows on the way down."""
+    spec = Spec(exercise="lunge", lunge_leads=("left", "right"), cave_deg=(cave, cave), toe_out_deg=0.0, noise_px=1.0)
+    r = evaluate(make_track(spec)[0], SETTINGS, "x.mp4")
+    knees = next(v for v in r.verdicts if v.area == "knee_tracking")
+    assert r.exercise == "lunge" and knees.colour == colour and knees.measurable == (colour != "grey")
+    assert (ER_CUE in r.cues) == (colour == "red")
