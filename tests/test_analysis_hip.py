@@ -1,4 +1,4 @@
-"""Hip control in a front view: the lunge's base width, on hand-made points and on projected 3D lunges."""
+"""Hip control in a front view: a lunge's base width and held hip angles, on hand-made points and 3D figures."""
 
 from __future__ import annotations
 
@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 
 from pipeline.analysis import hip
-from pipeline.keypoints import N_KP, PoseTrack
+from pipeline.analysis.analyse import analyse
+from pipeline.keypoints import N_KP, Kp, PoseTrack
 from pipeline.scoring import METRIC_CUES, evaluate
 from pipeline.settings import load_settings
 from pipeline.synth.kinematics import MotionSpec, simulate
-from tests.synthetic_tracks import project
+from tests.synthetic_tracks import Spec, make_track, project
 
 SETTINGS = load_settings()
 
@@ -55,3 +56,17 @@ def test_lunge_base_width_needs_a_square_front_view() -> None:
     r = evaluate(_lunge(0.04, 40.0), SETTINGS, "lunge.mp4")
     m = next(m for m in r.clip_metrics if m.key == "stance_width")
     assert not m.measurable and "front" in m.reason
+
+
+@pytest.mark.parametrize(("frames", "flagged"), [(1, False), (2, False), (4, True)])
+def test_a_hip_angle_counts_only_when_held(frames: int, flagged: bool) -> None:
+    """The left knee pulled 40 px toward the midline (the thigh ~20° in) for 1, 2 or 4 frames early in the first
+    descent: hip adduction, like the knee angles, is the worst angle held for `persist_frames` (3) frames."""
+    track = make_track(Spec())[0]
+    r = analyse(track, SETTINGS.analysis).reps[0].events
+    f0 = r.start + (r.bottom - r.start) // 3
+    xy = np.array(track.xy)
+    medial = np.sign(xy[f0, int(Kp.R_HIP), 0] - xy[f0, int(Kp.L_HIP), 0])
+    xy[f0 : f0 + frames, int(Kp.L_KNEE), 0] += medial * 40.0
+    got = analyse(replace(track, xy=xy), SETTINGS.analysis).reps[0].values["hip_adduction_left"]
+    assert (got >= 15.0) == flagged and (got < 5.0) == (not flagged), got

@@ -362,8 +362,9 @@ def _rep_metrics(
         why[f"fppa_{leg}"] = why[f"valgus_excursion_{leg}"] = reason
         add = hip.hip_adduction_2d_deg(hp, p[LEGS["right" if leg == "left" else "left"][0]], k)
         # like FPPA, the 2D thigh angle means nothing while the thigh points at the camera
-        add_seen = np.where(usable, add[ecc], np.nan)
-        add_max = float(np.nanmax(add_seen)) if np.isfinite(add_seen).any() else np.nan
+        # held for persist_frames like the knee angles: the thigh shortens fast near the gate, and one frame there
+        # read a good real lunge rep's thigh 13° in (the 2 frames before it: 3° and −1°)
+        add_max = -rolling_persistent_min(-np.where(usable, add[ecc], np.nan), s.persist_frames)
         vals[f"hip_adduction_{leg}"] = add_max - float(nanmedian(add[base])) if judged else np.nan
         why[f"hip_adduction_{leg}"] = reason if not judged else ""
         for key, limit in (
@@ -387,8 +388,9 @@ def _rep_metrics(
         p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_SHOULDER], p[Kp.R_SHOULDER], base, s.trunk_foreshortening
     )
     for key, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
-        seen = square and bool(np.isfinite(x[seg]).any())
-        vals[key] = float(np.nanmax(np.abs(x[seg] - nanmedian(x[base])))) if seen else np.nan
+        held = -rolling_persistent_min(-np.abs(x[seg] - nanmedian(x[base])), s.persist_frames)
+        seen = square and bool(np.isfinite(held))
+        vals[key] = float(held) if seen else np.nan
         why[key] = "" if seen else "the trunk leans toward the camera throughout" if square else not_square
     if not feet:  # a COCO-17 model (yolo alone): its knee points missed every rendered cave
         for key in [name for name in vals if name.startswith(KNEE_KEYS)]:
