@@ -50,6 +50,11 @@ SUMMARY = {
     ("trunk", "red"): "You leaned forward a lot.",
     ("depth", "green"): "Depth is shown for information.",
 }
+# a lunge judges the front knee only (the rear one is not scored)
+LUNGE_KNEE_SUMMARY = {
+    "amber": "Your front knee drifted a little inside the line of your foot.",
+    "red": "Your front knee caved in, inside the line of your foot.",
+}
 LEG_KEYS = ("knee_track", "fppa", "valgus_excursion", "hip_adduction")
 MIN_FRAMES = 10
 
@@ -162,7 +167,10 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
         if area == "knee_tracking" and exercise == "lunge" and colour == "green":
             out.append(Verdict(area, label, "grey", "Not measurable from this video.", False, LUNGE_KNEE_REASON))
             continue
-        out.append(Verdict(area, label, colour, SUMMARY.get((area, colour), SUMMARY.get((area, "green"), ""))))
+        summary = SUMMARY.get((area, colour), SUMMARY.get((area, "green"), ""))
+        if area == "knee_tracking" and exercise == "lunge":
+            summary = LUNGE_KNEE_SUMMARY[colour]
+        out.append(Verdict(area, label, colour, summary))
     return out
 
 

@@ -174,3 +174,8 @@ def test_a_lunge_knee_is_flagged_when_seen_and_never_called_good(cave: float, co
     knees = next(v for v in r.verdicts if v.area == "knee_tracking")
     assert r.exercise == "lunge" and knees.colour == colour and knees.measurable == (colour != "grey")
     assert (ER_CUE in r.cues) == (colour == "red")
+    assert knees.summary == (
+        "Your front knee caved in, inside the line of your foot."
+        if colour == "red"
+        else "Not measurable from this video."
+    )
