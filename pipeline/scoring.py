@@ -193,7 +193,7 @@ def _quality(clean: CleanReport, a: Analysis | None, min_quality: float) -> tupl
         reason = f"hips, knees and ankles were visible in only {a.legs_frac_reps:.0%} of the rep frames"
     else:
         reason = ""
-    if clean.long_gaps_s:
+    if clean.long_gaps_s and not (a is not None and a.view.view == "side"):  # from the side the far leg hides
         notes.append(f"{len(clean.long_gaps_s)} stretch(es) where the legs were hidden for more than a moment.")
     if clean.swaps_repaired:
         notes.append(f"Left and right were swapped by the pose model in {clean.swaps_repaired} frames; repaired.")

@@ -148,7 +148,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     lat_l = _lateral_left(xy)
     lateral = {"left": lat_l, "right": -lat_l}
     legs_ok = np.isfinite(xy[:, [int(k) for leg in LEGS.values() for k in leg[:3]], 0]).all(axis=1)
-    feet = bool(np.isfinite(xy[:, [int(Kp.L_HEEL), int(Kp.L_TOE), int(Kp.R_HEEL), int(Kp.R_TOE)], 0]).mean() > 0.5)
+    # does the model give feet points? Either foot counts: from the side the far one hides behind the near one
+    feet = any(bool(np.isfinite(xy[:, [int(he), int(to)], 0]).all(axis=1).mean() > 0.5) for *_, he, to in LEGS.values())
     rep_of = np.zeros(n, np.int64)
     for i, r in enumerate(events):
         rep_of[r.start : r.end + 1] = i + 1
@@ -194,8 +195,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
             rep_of = np.zeros(n, np.int64)
             for i, r in enumerate(events):
                 rep_of[r.start : r.end + 1] = i + 1
-    if events:  # a lunge's rear ankle hides behind the front leg by nature: gate on the legs that are judged
-        legs_frac = _judged_legs_frac(xy, events, exercise.lead_legs)
+    if events:  # a lunge's rear ankle, a side view's far leg hide by nature: gate on the legs that are judged
+        legs_frac = _judged_legs_frac(xy, events, exercise.lead_legs, view.view == "side")
     drift = {leg: np.full(n, np.nan) for leg in LEGS}
     reps: list[RepAnalysis] = []
     for i, r in enumerate(events):
@@ -209,8 +210,15 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     return Analysis(t_s, view, exercise, reps, depth, drift, rep_of, legs_frac, feet, notes)
 
 
-def _judged_legs_frac(xy: F64, events: list[RepEvents], leads: list[str | None]) -> float:
-    """Share of rep frames with both hips and the judged legs' knees and ankles seen (lunges: the front leg)."""
+def _judged_legs_frac(xy: F64, events: list[RepEvents], leads: list[str | None], side: bool = False) -> float:
+    """Share of rep frames with both hips and the judged legs' knees and ankles seen (lunges: the front leg).
+
+    In a side view the far leg hides behind the near one by nature and the side metrics read whichever leg is
+    seen: a frame counts when one leg's hip, knee and ankle are all seen."""
+    if side:
+        seg = np.concatenate([np.arange(r.start, r.end + 1) for r in events])
+        one = [np.isfinite(xy[seg][:, [int(k) for k in leg[:3]], 0]).all(axis=1) for leg in LEGS.values()]
+        return float((one[0] | one[1]).mean())
     ok = []
     for i, r in enumerate(events):
         lead = leads[i] if i < len(leads) else None
@@ -392,7 +400,7 @@ def _rep_metrics(
         seen = square and bool(np.isfinite(held))
         vals[key] = float(held) if seen else np.nan
         why[key] = "" if seen else "the trunk leans toward the camera throughout" if square else not_square
-    if not feet:  # a COCO-17 model (yolo alone): its knee points missed every rendered cave
+    if not feet and front_ok:  # a COCO-17 model (yolo alone): its knee points missed every rendered cave
         for key in [name for name in vals if name.startswith(KNEE_KEYS)]:
             vals[key], why[key] = np.nan, NO_FEET_REASON
     lunge_front = exercise == "lunge" and square
