@@ -4,8 +4,9 @@
     python benchmarks/real_clips.py                           # run `formreview batch` first, into a fresh folder
 
 The expected labels below are transcribed from ../shared/videos/SOURCES.md (labels only; the clips themselves
-are internal fixtures and never leave ../shared). Knee and hip verdicts are printed beside them: none of these
-clips shows a clear knee cave, so a red knee verdict is a false alarm.
+are internal fixtures and never leave ../shared). The four verdicts and the data-quality gate are printed beside
+them: none of these clips shows a clear knee cave, so a red knee verdict is a false alarm, and each is filmed well
+enough that a failed gate ("FAIL") is a bug, as are grey depth and trunk from the side.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def main() -> int:
         out = Path(tempfile.mkdtemp(prefix="formreview-real-"))
         run_batch(out)
     settings = load_settings()
-    head = f"{'clip':40} {'truth':22} {'ours':22} {'match':5} {'knee':6} {'hip':6}"
+    head = f"{'clip':40} {'truth':22} {'ours':22} {'match':5} {'knee':6} {'hip':6} {'depth':6} {'trunk':6} {'gate':4}"
     print(head)
     print("-" * len(head))
     n_match = n_seen = 0
@@ -95,7 +96,8 @@ def main() -> int:
         colours = {v.area: v.colour for v in r.verdicts}
         print(
             f"{stem:40} {truth:22} {ours:22} {'✓' if ok else '✗':5} "
-            f"{colours.get('knee_tracking', '-'):6} {colours.get('hip_control', '-'):6}"
+            f"{colours.get('knee_tracking', '-'):6} {colours.get('hip_control', '-'):6} "
+            f"{colours.get('depth', '-'):6} {colours.get('trunk', '-'):6} {'ok' if r.quality.passed else 'FAIL':4}"
         )
     print(f"\n{n_match}/{len(EXPECTED)} match ({n_seen} clips with keypoints)")
     return 0
