@@ -55,7 +55,6 @@ LUNGE_KNEE_SUMMARY = {
     "amber": "Your front knee drifted a little inside the line of your foot.",
     "red": "Your front knee caved in, inside the line of your foot.",
 }
-LEG_KEYS = ("knee_track", "fppa", "valgus_excursion", "hip_adduction")
 MIN_FRAMES = 10
 
 

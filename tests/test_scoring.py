@@ -188,3 +188,20 @@ def test_a_lunge_knee_is_flagged_when_seen_and_never_called_good(cave: float, co
         if colour == "red"
         else "Not measurable from this video."
     )
+
+
+def test_knee_medial_displacement_is_reported_as_context_beside_fppa() -> None:
+    """METRICS.md's knee_medial_disp_pct, read like FPPA. A knee bent θ off the hip–ankle line, with projected
+    thigh ÷ shank = r, sits 100·r·sin θ / (r² + 1 + 2r·cos θ) % of the hip–ankle length from it: 50·tan(θ/2) at
+    r = 1 (10° ≈ 4.4 %), a little less at r = 0.5, the shortest thigh FPPA reads (55 % of 0.44 m over 0.42 m)."""
+    spec = Spec(exercise="lunge", lunge_leads=("left", "right"), cave_deg=(25.0, 25.0), toe_out_deg=0.0, noise_px=1.0)
+    r = evaluate(make_track(spec)[0], SETTINGS, "x.mp4")
+    for rep in r.reps:
+        m = {x.key: x for x in rep.metrics}
+        front, rear = rep.lead_leg, "right" if rep.lead_leg == "left" else "left"
+        fppa, disp = m[f"fppa_{front}"].value, m[f"knee_medial_disp_{front}"]
+        assert fppa is not None and fppa > 8 and disp.value is not None
+        th = np.radians(fppa)
+        assert 100 * 0.5 * np.sin(th) / (1.25 + np.cos(th)) - 0.3 <= disp.value <= 50 * np.tan(th / 2) + 0.3
+        assert disp.colour == "grey" and "context" in disp.reason and disp.source.startswith("METRICS.md")
+        assert not m[f"knee_medial_disp_{rear}"].measurable and "rear leg" in m[f"knee_medial_disp_{rear}"].reason

@@ -80,7 +80,7 @@ def _baseline_frames(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDA
 # Without heel and toe points the model is a COCO-17 one (yolo alone). On rendered squats YOLOv8n-pose put the
 # knee points on the outer edge of a bent knee and read a 20° cave as KASR 1.34 (true 0.45): knee tracking from
 # it would be a false "green", so it is not judged (pipeline/synth/README.md).
-KNEE_KEYS = ("knee_track", "knee_drift", "fppa", "valgus_excursion", "kasr")
+KNEE_KEYS = ("knee_track", "knee_drift", "fppa", "valgus_excursion", "knee_medial_disp", "kasr")
 NO_FEET_REASON = "this pose model misses knee caves (run with --pose hybrid or mediapipe)"
 NO_FEET = (
     "The pose model gave no heel or toe points (a COCO-17 model such as yolo alone). On rendered test squats it "
@@ -356,6 +356,9 @@ def _rep_metrics(
         value = -rolling_persistent_min(-np.where(usable, f, np.nan), s.persist_frames)
         vals[f"fppa_{leg}"] = float(value) if judged else np.nan
         vals[f"valgus_excursion_{leg}"] = float(value - f_base) if judged else np.nan
+        disp = knee.knee_medial_disp_pct(hp[ecc], k[ecc], a[ecc], lat)  # FPPA's geometry as a distance, read alike
+        disp_max = -rolling_persistent_min(-np.where(usable, disp, np.nan), s.persist_frames)
+        vals[f"knee_medial_disp_{leg}"] = float(disp_max) if judged else np.nan
         reason = (
             "rear leg in a lunge: only the front knee is judged"
             if rear
@@ -367,7 +370,7 @@ def _rep_metrics(
             if not usable.any()
             else "the thigh was in clear view for too short a time"
         )
-        why[f"fppa_{leg}"] = why[f"valgus_excursion_{leg}"] = reason
+        why[f"fppa_{leg}"] = why[f"valgus_excursion_{leg}"] = why[f"knee_medial_disp_{leg}"] = reason
         add = hip.hip_adduction_2d_deg(hp, p[LEGS["right" if leg == "left" else "left"][0]], k)
         # like FPPA, the 2D thigh angle means nothing while the thigh points at the camera
         # held for persist_frames like the knee angles: the thigh shortens fast near the gate, and one frame there
@@ -382,8 +385,9 @@ def _rep_metrics(
         ):
             if abs(vals[key]) > limit:  # beyond any human knee: the leg is turned from the camera, not caving
                 vals[key], why[key] = np.nan, "the leg is turned away from the camera here, so this angle is not real"
-        if not np.isfinite(vals[f"fppa_{leg}"]):  # the excursion is measured from FPPA: it falls with it
-            vals[f"valgus_excursion_{leg}"], why[f"valgus_excursion_{leg}"] = np.nan, why[f"fppa_{leg}"]
+        if not np.isfinite(vals[f"fppa_{leg}"]):  # the excursion and the displacement fall with FPPA
+            for key in (f"valgus_excursion_{leg}", f"knee_medial_disp_{leg}"):
+                vals[key], why[key] = np.nan, why[f"fppa_{leg}"]
     kl, kr, al, ar = p[Kp.L_KNEE], p[Kp.R_KNEE], p[Kp.L_ANKLE], p[Kp.R_ANKLE]
     two_leg = exercise == "squat" and square
     ks = knee.kasr(kl, kr, al, ar)
