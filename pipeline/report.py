@@ -298,6 +298,8 @@ def worst_verdict(verdicts: list[Verdict]) -> Verdict | None:
 
 
 def _metric_row(m: MetricValue) -> MetricRow:
+    if m.measurable and m.colour == "grey":  # measured, but its band is not used for this exercise
+        return MetricRow(m.label, m.display, Badge("grey", "For context", "i"), m.band, m.reason)
     if not m.measurable or m.colour == "grey":
         why = f": {m.reason}" if m.reason else ""
         return MetricRow(m.label, "—", badge("grey"), m.band, f"Not measurable from this video{why}")

@@ -211,6 +211,16 @@ def test_unmeasurable_clip_is_grey_not_green(tmp_path: Path) -> None:
     assert "c-grey" in soup.select_one(".hero")["class"] and "could not check" in soup.select_one("#verdict").get_text()
 
 
+def test_a_context_metric_shows_its_value_not_not_measurable(tmp_path: Path) -> None:
+    r = make_result()
+    why = "shown for context only (+5%): this band is not used for squats"
+    ctx = _metric("knee_medial_disp_left", "Left knee in from the hip–ankle line", 5.0, "grey", why)
+    r = replace(r, reps=[replace(r.reps[0], metrics=[*r.reps[0].metrics, ctx]), *r.reps[1:]])
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    row = next(tr for tr in soup.select("tr.metric") if "hip–ankle line" in tr.get_text())
+    assert "+5%" in row.get_text() and "For context" in row.get_text() and "Not measurable" not in row.get_text()
+
+
 def test_a_grey_light_says_why(tmp_path: Path) -> None:
     r = make_result()
     why = "at the bottom of a lunge a front camera cannot see the front knee"
