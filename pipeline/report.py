@@ -148,6 +148,10 @@ class ReportContext:
     pictures: list[Picture] = doc_field("Hardest and best rep key frames (data: URIs).")
     clip_rows: list[MetricRow] = doc_field("Whole-set metrics (median of reps).")
     reps: list[RepView] = doc_field("One entry per rep with its metric rows.")
+    unmeasured: list[str] = doc_field(
+        "Measures not taken in any rep of this video, one line per reason (e.g. 'Needs a side view: …'): their "
+        "rows are left out of the table, which from the side would otherwise be mostly grey."
+    )
     plots: list[Plot] = doc_field("Inline SVG plots with titles and captions.")
     facts: list[Fact] = doc_field("How we measured: model, view, frames, data quality, processing.")
     bands: list[Fact] = doc_field("Each band in words with its source.")
@@ -306,7 +310,23 @@ def _metric_row(m: MetricValue) -> MetricRow:
     return MetricRow(m.label, m.display, badge(m.colour), m.band, m.reason)
 
 
-def _rep_view(r: Any, result: ClipResult) -> RepView:
+def _never_measured(result: ClipResult) -> set[str]:
+    """Metric keys measured neither for the whole set nor in any rep."""
+    every = [*result.clip_metrics, *(m for r in result.reps for m in r.metrics)]
+    return {m.key for m in every} - {m.key for m in every if m.measurable}
+
+
+def _unmeasured(result: ClipResult, never: set[str]) -> list[str]:
+    """'Needs a side view: thigh angle at the bottom, …' lines, grouped by reason, in table order."""
+    by_reason: dict[str, list[str]] = {}
+    for m in result.clip_metrics:
+        if m.key in never:
+            why = m.reason or "not measurable from this video"
+            by_reason.setdefault(why[0].upper() + why[1:], []).append(m.label)
+    return [f"{why}: {', '.join(labels)}." for why, labels in by_reason.items()]
+
+
+def _rep_view(r: Any, result: ClipResult, never: set[str]) -> RepView:
     tags = [t for t, on in (("hardest", r.index == result.worst_rep), ("best", r.index == result.best_rep)) if on]
     bits = [f"down {r.eccentric_s:.1f} s" if r.eccentric_s is not None else "", ""]
     bits[1] = f"up {r.concentric_s:.1f} s" if r.concentric_s is not None else ""
@@ -315,7 +335,8 @@ def _rep_view(r: Any, result: ClipResult) -> RepView:
     if not r.complete:
         bits.append("cut off by the start or end of the video")
     title = f"Rep {r.index}" + (f" ({', '.join(tags)})" if tags else "")
-    return RepView(title, " · ".join(b for b in bits if b), badge(r.colour), [_metric_row(m) for m in r.metrics])
+    rows = [_metric_row(m) for m in r.metrics if m.key not in never]
+    return RepView(title, " · ".join(b for b in bits if b), badge(r.colour), rows)
 
 
 def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
@@ -361,6 +382,7 @@ def build_context(
     """Decide and format everything the client page shows. Pure: no I/O except reading the coach's logo."""
     worst = worst_verdict(result.verdicts)
     headline, detail = _headline(result, worst)
+    never = _never_measured(result)
     order = {a: i for i, a in enumerate(AREA_ORDER)}
     show_side = result.view in ("side", "oblique")
     lights = [
@@ -446,8 +468,9 @@ def build_context(
         poster_uri=data_uri(keyframes.thumbnail) if keyframes is not None and keyframes.thumbnail else "",
         clip_size=meta.clip_size,
         pictures=pictures,
-        clip_rows=[_metric_row(m) for m in result.clip_metrics],
-        reps=[_rep_view(r, result) for r in result.reps],
+        clip_rows=[_metric_row(m) for m in result.clip_metrics if m.key not in never],
+        reps=[_rep_view(r, result, never) for r in result.reps],
+        unmeasured=_unmeasured(result, never),
         plots=plots,
         facts=facts,
         bands=list(bands.values()),

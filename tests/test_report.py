@@ -221,6 +221,22 @@ def test_a_context_metric_shows_its_value_not_not_measurable(tmp_path: Path) -> 
     assert "+5%" in row.get_text() and "For context" in row.get_text() and "Not measurable" not in row.get_text()
 
 
+def test_measures_taken_in_no_rep_are_listed_once_with_the_reason_not_as_grey_rows(tmp_path: Path) -> None:
+    r = make_result()
+    side = _metric("depth_thigh_deg", "Thigh angle at the bottom", None, "grey", "needs a side view")
+    r = replace(
+        r,
+        clip_metrics=[*r.clip_metrics, side],
+        reps=[replace(x, metrics=[*x.metrics, side]) for x in r.reps],
+    )
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    assert "Thigh angle" not in soup.select_one("table.reps").get_text()
+    assert [li.get_text() for li in soup.select("ul.unmeasured li")] == [
+        "Needs a side view: Thigh angle at the bottom."
+    ]
+    assert len(soup.select("tr.metric.is-grey")) == 2  # hips hidden in rep 3 only: still shown, per rep
+
+
 def test_a_grey_light_says_why(tmp_path: Path) -> None:
     r = make_result()
     why = "at the bottom of a lunge a front camera cannot see the front knee"
