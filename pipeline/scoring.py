@@ -112,7 +112,7 @@ def metric_value(key: str, value: float, reason: str, exercise: str, bands: dict
     )
     colour: Colour = colour_of(value, band)
     if ok and exercise not in band.get("scored_for", []) and band["direction"] != "report":
-        colour, reason = "grey", f"shown for context only ({display}): this band is not used for {exercise}s"
+        colour, reason = "grey", f"context only: this band is not used for {exercise}s"
     return MetricValue(
         key=key,
         label=label,

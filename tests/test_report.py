@@ -213,7 +213,7 @@ def test_unmeasurable_clip_is_grey_not_green(tmp_path: Path) -> None:
 
 def test_a_context_metric_shows_its_value_not_not_measurable(tmp_path: Path) -> None:
     r = make_result()
-    why = "shown for context only (+5%): this band is not used for squats"
+    why = "context only: this band is not used for squats"
     ctx = _metric("knee_medial_disp_left", "Left knee in from the hip–ankle line", 5.0, "grey", why)
     r = replace(r, reps=[replace(r.reps[0], metrics=[*r.reps[0].metrics, ctx]), *r.reps[1:]])
     soup = BeautifulSoup(write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
