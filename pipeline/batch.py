@@ -47,12 +47,16 @@ class BatchSummary:
 def find_videos(folder: Path, extensions: tuple[str, ...]) -> tuple[list[Path], list[str]]:
     """Video files directly in `folder` (by ending, case-insensitive), sorted; and the names of the others."""
     exts = {e.lower() for e in extensions}
-    videos, ignored = [], []
+    videos: list[Path] = []
+    ignored: list[str] = []
     for p in sorted(folder.iterdir(), key=lambda q: q.name):
         if p.name.startswith(".") or not p.is_file():
             continue
-        (videos if p.suffix.lower() in exts else ignored).append(p if p.suffix.lower() in exts else p.name)
-    return videos, ignored  # type: ignore[return-value]
+        if p.suffix.lower() in exts:
+            videos.append(p)
+        else:
+            ignored.append(p.name)
+    return videos, ignored
 
 
 def default_jobs(n_videos: int) -> int:

@@ -97,8 +97,8 @@ def repair_swaps(xy: F64, margin: float = 0.7) -> tuple[F64, int]:
     out = np.array(xy, copy=True)
     flipped = np.zeros((xy.shape[0], len(SWAP_GROUPS)), bool)
     for g, pairs in enumerate(SWAP_GROUPS):
-        left = [int(a) for a, _ in pairs]
-        right = [int(b) for _, b in pairs]
+        left = np.array([int(a) for a, _ in pairs])
+        right = np.array([int(b) for _, b in pairs])
         parity = False
         ref_l = np.full((len(pairs), 2), np.nan)
         ref_r = np.full((len(pairs), 2), np.nan)
@@ -270,7 +270,7 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
             filt = name if name != "none" else filt
             vfr |= v
     still = np.isnan(xy[:, legs, 0])
-    gaps = [(float(t_s[a]), float(t_s[b - 1])) for a, b in _runs(still.any(axis=1))] if n else []
+    gaps = [(float(t_s[a]), float(t_s[b - 1])) for a, b in _runs(np.asarray(still.any(axis=1)))] if n else []
     report = CleanReport(
         frames=n,
         seen_frac=float(track.seen.mean()) if n else 0.0,

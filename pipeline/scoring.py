@@ -162,7 +162,7 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
             reason = gate_reason if not passed else next((m.reason for m in ms if m.reason), note)
             out.append(Verdict(area, label, "grey", "Not measurable from this video.", False, reason))
             continue
-        colour: Colour = max((m.colour for m in scored), key=lambda c: SEVERITY[c])  # type: ignore[arg-type]
+        colour: Colour = max((m.colour for m in scored), key=lambda c: SEVERITY[c])
         if area == "knee_tracking" and exercise == "lunge" and colour == "green":
             out.append(Verdict(area, label, "grey", "Not measurable from this video.", False, LUNGE_KNEE_REASON))
             continue
@@ -239,7 +239,7 @@ def _reps(a: Analysis, bands: dict[str, Any]) -> list[Rep]:
     for i, r in enumerate(a.reps):
         ms = [metric_value(k, v, r.reasons.get(k, ""), a.exercise.exercise, bands) for k, v in r.values.items()]
         scored = [m.colour for m in ms if m.colour != "grey"]
-        colour: Colour = max(scored, key=lambda c: SEVERITY[c]) if scored else "grey"  # type: ignore[assignment]
+        colour: Colour = max(scored, key=lambda c: SEVERITY[c]) if scored else "grey"
         e = r.events
         out.append(
             Rep(

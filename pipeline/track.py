@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -159,7 +160,7 @@ def build_track(
         ((score_track(tr, poses, frame_wh, n), k, tr) for k, tr in enumerate(tracks)),
         key=lambda x: (-x[0].score, x[1]),  # ties → the earlier-born track, so the choice is deterministic
     )
-    extra = {"people_seen": len(tracks), "max_people_in_frame": max((len(p) for p in poses), default=0)}
+    extra: dict[str, Any] = {"people_seen": len(tracks), "max_people_in_frame": max((len(p) for p in poses), default=0)}
     if not scored or scored[0][0].presence < s.min_present_frac:
         note = "No person was found in enough of the clip to analyse." if scored else "No person was found."
         return PoseTrack(t_s, xy, conf, boxes, frame_wh, fps, backend, model_id, note, extra)

@@ -105,7 +105,7 @@ def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_rat
     )
     feet = [med[int(k)] for k in (Kp.L_HEEL, Kp.L_TOE, Kp.R_HEEL, Kp.R_TOE)]
     if np.isfinite(np.array(feet)).all() and np.isfinite(shank):
-        yaw, toe = vw.yaw_from_feet(*feet, lat_l, foot_ratio * shank)
+        yaw, toe = vw.yaw_from_feet(feet[0], feet[1], feet[2], feet[3], lat_l, foot_ratio * float(shank))
         return vw.classify_view(yaw, "feet", toe)
     sh_w = abs(med[int(Kp.L_SHOULDER), 0] - med[int(Kp.R_SHOULDER), 0])
     return vw.classify_view(vw.yaw_from_shoulders(sh_w, torso), "shoulders")
@@ -147,7 +147,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     depth = drop / np.nanmax(drop) if np.isfinite(drop).any() and np.nanmax(drop) > 0 else np.full(n, np.nan)
     lat_l = _lateral_left(xy)
     lateral = {"left": lat_l, "right": -lat_l}
-    legs_ok = np.isfinite(xy[:, [int(k) for leg in LEGS.values() for k in leg[:3]], 0]).all(axis=1)
+    legs_ok = np.asarray(np.isfinite(xy[:, [int(k) for leg in LEGS.values() for k in leg[:3]], 0]).all(axis=1))
     # does the model give feet points? Either foot counts: from the side the far one hides behind the near one
     feet = any(bool(np.isfinite(xy[:, [int(he), int(to)], 0]).all(axis=1).mean() > 0.5) for *_, he, to in LEGS.values())
     rep_of = np.zeros(n, np.int64)

@@ -6,6 +6,7 @@ Every function takes (..., 2) arrays and returns arrays; NaN in → NaN out. Not
 from __future__ import annotations
 
 import warnings
+from typing import overload
 
 import numpy as np
 import numpy.typing as npt
@@ -63,11 +64,17 @@ def signed_offset_from_line(p: F64, a: F64, b: F64, lateral_x: F64 | float) -> F
     return ((p - a) * n).sum(-1)
 
 
-def nanmedian(x: F64, axis: int | None = None) -> F64 | float:
-    """np.nanmedian without the all-NaN warning (returns NaN there)."""
+@overload
+def nanmedian(x: npt.ArrayLike, axis: None = None) -> float: ...
+@overload
+def nanmedian(x: npt.ArrayLike, axis: int) -> F64: ...
+def nanmedian(x: npt.ArrayLike, axis: int | None = None) -> F64 | float:
+    """np.nanmedian without the all-NaN warning (returns NaN there): a float over everything, an array along an
+    axis."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmedian(x, axis=axis)
+        out = np.nanmedian(np.asarray(x, np.float64), axis=axis)
+    return float(out) if axis is None else np.asarray(out, np.float64)
 
 
 def rolling_persistent_min(x: F64, n: int) -> float:
