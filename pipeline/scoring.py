@@ -50,6 +50,13 @@ SUMMARY = {
     ("trunk", "red"): "You leaned forward a lot.",
     ("depth", "green"): "Depth is shown for information.",
 }
+# depth is reported, not judged, unless the coach gives its band a direction (README, Configuration)
+DEPTH_JUDGED = {
+    "green": "You reached parallel or below.",
+    "amber": "You stopped a little above parallel.",
+    "red": "You stopped well above parallel.",
+}
+REPORTED = "reported, not judged"
 # a lunge judges the front knee only (the rear one is not scored)
 LUNGE_KNEE_SUMMARY = {
     "amber": "Your front knee drifted a little inside the line of your foot.",
@@ -81,7 +88,7 @@ def band_words(band: dict[str, Any]) -> str:
     """The band in words, e.g. "green ≥ −6% · amber −6…−11% · red < −11%"."""
     u, a, r = band["unit"], _num(band["amber"]), _num(band["red"])
     if band["direction"] == "report":
-        return "reported, not judged"
+        return REPORTED
     if band["direction"] == "high_bad":
         return f"green < {a}{u} · amber {a}–{r}{u} · red ≥ {r}{u}"
     return f"green ≥ {a}{u} · amber {a}…{r}{u} · red < {r}{u}"
@@ -169,6 +176,8 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
         summary = SUMMARY.get((area, colour), SUMMARY.get((area, "green"), ""))
         if area == "knee_tracking" and exercise == "lunge":
             summary = LUNGE_KNEE_SUMMARY[colour]
+        if area == "depth" and any(m.band != REPORTED for m in scored):
+            summary = DEPTH_JUDGED[colour]
         out.append(Verdict(area, label, colour, summary))
     return out
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -205,3 +206,22 @@ def test_knee_medial_displacement_is_reported_as_context_beside_fppa() -> None:
         assert 100 * 0.5 * np.sin(th) / (1.25 + np.cos(th)) - 0.3 <= disp.value <= 50 * np.tan(th / 2) + 0.3
         assert disp.colour == "grey" and "context" in disp.reason and disp.source.startswith("METRICS.md")
         assert not m[f"knee_medial_disp_{rear}"].measurable and "rear leg" in m[f"knee_medial_disp_{rear}"].reason
+
+
+DEPTH_CUE = "Sit a little deeper: aim for the tops of your thighs level with your knees."
+
+
+@pytest.mark.parametrize(
+    ("depth", "colour", "summary"), [(1.0, "green", "parallel or below"), (0.5, "red", "well above")]
+)
+def test_a_coach_can_ask_for_depth_to_be_judged(tmp_path: Path, depth: float, colour: str, summary: str) -> None:
+    """Depth is reported, not judged, unless the coach's config gives its band a direction (README)."""
+    track = make_track(Spec(yaw_deg=90, depth=depth))[0]
+    by_default = next(v for v in evaluate(track, SETTINGS, "x.mp4").verdicts if v.area == "depth")
+    assert by_default.colour == "green" and by_default.summary == "Depth is shown for information."
+    cfg = tmp_path / "coach.toml"
+    cfg.write_text('[bands.depth_thigh_deg]\ndirection = "high_bad"\namber = 0.0\nred = 15.0\nscored_for = ["squat"]\n')
+    r = evaluate(track, load_settings(cfg), "x.mp4")
+    judged = next(v for v in r.verdicts if v.area == "depth")
+    assert judged.colour == colour and summary in judged.summary
+    assert (DEPTH_CUE in r.cues) == (colour != "green")
