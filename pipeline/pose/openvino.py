@@ -84,7 +84,7 @@ class OpenVinoYoloPose:
     def __call__(self, frame_bgr: npt.NDArray[np.uint8]) -> FramePoses:
         x, gain, pad = letterbox(frame_bgr, self.size)
         out = np.asarray(self._net(x[None])[0])[0].T  # (anchors, 4 + 1 + 17 * 3), decoded in the graph
-        return poses_from_output(out, self.conf, gain, pad, frame_bgr.shape[:2])
+        return poses_from_output(out, self.conf, gain, pad, (int(frame_bgr.shape[0]), int(frame_bgr.shape[1])))
 
     def close(self) -> None:
         self._net = None
