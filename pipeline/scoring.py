@@ -178,6 +178,10 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
             summary = LUNGE_KNEE_SUMMARY[colour]
         if area == "depth" and any(m.band != REPORTED for m in scored):
             summary = DEPTH_JUDGED[colour]
+        elif area == "depth":  # reported only: say what was measured
+            thigh = next((m for m in scored if m.key == "depth_thigh_deg"), None)
+            if thigh is not None:
+                summary = f"Thigh angle at the bottom: {thigh.display} (0° = parallel, below it negative). Not judged."
         out.append(Verdict(area, label, colour, summary))
     return out
 

@@ -218,7 +218,8 @@ def test_a_coach_can_ask_for_depth_to_be_judged(tmp_path: Path, depth: float, co
     """Depth is reported, not judged, unless the coach's config gives its band a direction (README)."""
     track = make_track(Spec(yaw_deg=90, depth=depth))[0]
     by_default = next(v for v in evaluate(track, SETTINGS, "x.mp4").verdicts if v.area == "depth")
-    assert by_default.colour == "green" and by_default.summary == "Depth is shown for information."
+    assert by_default.colour == "green" and by_default.summary.startswith("Thigh angle at the bottom: ")
+    assert by_default.summary.endswith("(0° = parallel, below it negative). Not judged.")
     cfg = tmp_path / "coach.toml"
     cfg.write_text('[bands.depth_thigh_deg]\ndirection = "high_bad"\namber = 0.0\nred = 15.0\nscored_for = ["squat"]\n')
     r = evaluate(track, load_settings(cfg), "x.mp4")
