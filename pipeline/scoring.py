@@ -173,17 +173,20 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
         if area == "knee_tracking" and exercise == "lunge" and colour == "green":
             out.append(Verdict(area, label, "grey", "Not measurable from this video.", False, LUNGE_KNEE_REASON))
             continue
-        summary = SUMMARY.get((area, colour), SUMMARY.get((area, "green"), ""))
-        if area == "knee_tracking" and exercise == "lunge":
-            summary = LUNGE_KNEE_SUMMARY[colour]
-        if area == "depth" and any(m.band != REPORTED for m in scored):
-            summary = DEPTH_JUDGED[colour]
-        elif area == "depth":  # reported only: say what was measured
-            thigh = next((m for m in scored if m.key == "depth_thigh_deg"), None)
-            if thigh is not None:
-                summary = f"Thigh angle at the bottom: {thigh.display} (0° = parallel, below it negative). Not judged."
-        out.append(Verdict(area, label, colour, summary))
+        out.append(Verdict(area, label, colour, _summary(area, colour, exercise, scored)))
     return out
+
+
+def _summary(area: str, colour: Colour, exercise: str, scored: list[MetricValue]) -> str:
+    """The area's sentence: lunges speak of the front knee; depth says what was measured unless it is judged."""
+    if area == "knee_tracking" and exercise == "lunge":
+        return LUNGE_KNEE_SUMMARY[colour]
+    if area == "depth" and any(m.band != REPORTED for m in scored):
+        return DEPTH_JUDGED[colour]
+    thigh = next((m for m in scored if m.key == "depth_thigh_deg"), None)
+    if area == "depth" and thigh is not None:
+        return f"Thigh angle at the bottom: {thigh.display} (0° = parallel, below it negative). Not judged."
+    return SUMMARY.get((area, colour), SUMMARY.get((area, "green"), ""))
 
 
 _AREA_PREFIX = {
