@@ -60,6 +60,47 @@ def test_repair_swaps_undoes_a_short_leg_swap() -> None:
     assert n == 5
 
 
+def _front_squat_legs(t: int) -> np.ndarray:
+    """(t, K, 2) a front-view squat's legs, px: hips 50 apart, knees drifting 10 px in and down, ankles planted."""
+    xy = np.full((t, N_KP, 2), np.nan)
+    bend = np.sin(np.linspace(0, np.pi, t))  # 0 standing → 1 at the bottom → 0
+    for side, sign in (("L", 1), ("R", -1)):
+        xy[:, Kp[f"{side}_HIP"]] = np.c_[300 + 25 * sign + 0 * bend, 400 + 40 * bend]
+        xy[:, Kp[f"{side}_KNEE"]] = np.c_[300 + (25 - 10 * bend) * sign, 500 + 20 * bend]
+        for part, dy in (("ANKLE", 0), ("HEEL", 8), ("TOE", 12)):
+            xy[:, Kp[f"{side}_{part}"]] = np.c_[np.full(t, 300 + 26 * sign), np.full(t, 600 + dy)]
+    return xy
+
+
+def test_repair_swaps_undoes_feet_labels_that_slide_across_and_snap_back() -> None:
+    # BlazePose on a rendered squat: both ankle labels slid onto the other foot over three frames at the bottom of
+    # the rep (knees labelled right), stayed there, then snapped back. Movement alone flipped the wrong stretch.
+    xy = _front_squat_legs(40)
+    feet = [(Kp.L_ANKLE, Kp.R_ANKLE), (Kp.L_HEEL, Kp.R_HEEL), (Kp.L_TOE, Kp.R_TOE)]
+    bad = xy.copy()
+    for a, b in feet:
+        for i, w in zip(range(16, 19), (0.25, 0.5, 0.75), strict=True):  # sliding across
+            bad[i, [a, b]] = (1 - w) * xy[i, [a, b]] + w * xy[i, [b, a]]
+        bad[19:26, [a, b]] = xy[19:26, [b, a]]  # swapped, then back as given from frame 26
+    out, n = repair_swaps(bad)
+    np.testing.assert_array_equal(out[19:26], xy[19:26])
+    np.testing.assert_array_equal(out[:16], xy[:16])
+    np.testing.assert_array_equal(out[26:], xy[26:])
+    assert 7 <= n <= 10  # the swapped frames, and at most the sliding ones
+
+
+def test_repair_swaps_keeps_the_models_labels_where_nothing_tells_them_apart() -> None:
+    # feet together (a lunge's step), then apart again as labelled; and one foot missing for a stretch while the
+    # other jitters: its points must not move onto the missing foot's labels (on a real lunge they did)
+    xy = _front_squat_legs(60) + np.random.default_rng(0).normal(0, 1.5, (60, N_KP, 2))
+    for i in range(12, 20):
+        xy[i, [Kp.L_ANKLE, Kp.R_ANKLE]] = (300 + 1.0 * (i % 2), 600)
+    xy[24:56, [Kp.L_ANKLE, Kp.L_HEEL, Kp.L_TOE]] = np.nan
+    out, n = repair_swaps(xy)
+    np.testing.assert_array_equal(out, xy)
+    assert n == 0
+
+
 def test_hampel_replaces_a_spike_only() -> None:
     x = np.sin(np.linspace(0, 3, 50))
     y = x.copy()
