@@ -21,16 +21,13 @@ from pipeline.settings import CleanSettings
 F64 = npt.NDArray[np.float64]
 BoolA = npt.NDArray[np.bool_]
 
-# Keypoints whose left/right labels are repaired together, and the pair each group's labels are checked against by
-# anatomy (None: by movement alone). A pose model can swap the feet alone (BlazePose did on a rendered squat, knees
-# labelled right), so the leg is three groups. Feet are checked against their knees (two shanks never cross); knees
-# are not checked against the hips: in an oblique lunge the front thigh points across the rear one on screen (the
-# shared reverse lunge's thighs cross in its correctly labelled frames).
-SWAP_GROUPS: tuple[tuple[tuple[tuple[Kp, Kp], ...], tuple[Kp, Kp] | None], ...] = (
-    (((Kp.L_HIP, Kp.R_HIP),), None),
-    (((Kp.L_KNEE, Kp.R_KNEE),), None),
-    (((Kp.L_ANKLE, Kp.R_ANKLE), (Kp.L_HEEL, Kp.R_HEEL), (Kp.L_TOE, Kp.R_TOE)), (Kp.L_KNEE, Kp.R_KNEE)),
-    (tuple(p for p in LR_PAIRS if p[0] in (Kp.L_SHOULDER, Kp.L_ELBOW, Kp.L_WRIST, Kp.L_EYE, Kp.L_EAR)), None),
+# Keypoints whose left/right labels are repaired together. A pose model can swap the feet alone (BlazePose did on
+# a rendered squat, knees labelled right), so knees and feet are groups of their own, as are hips and arms.
+SWAP_GROUPS: tuple[tuple[tuple[Kp, Kp], ...], ...] = (
+    ((Kp.L_HIP, Kp.R_HIP),),
+    ((Kp.L_KNEE, Kp.R_KNEE),),
+    ((Kp.L_ANKLE, Kp.R_ANKLE), (Kp.L_HEEL, Kp.R_HEEL), (Kp.L_TOE, Kp.R_TOE)),
+    tuple(p for p in LR_PAIRS if p[0] in (Kp.L_SHOULDER, Kp.L_ELBOW, Kp.L_WRIST, Kp.L_EYE, Kp.L_EAR)),
 )
 LEG_KPS: tuple[Kp, ...] = (Kp.L_HIP, Kp.R_HIP, Kp.L_KNEE, Kp.R_KNEE, Kp.L_ANKLE, Kp.R_ANKLE)
 
@@ -91,22 +88,12 @@ def _moved(p: F64, q: F64) -> float:
     return float(d[np.isfinite(d)].sum())
 
 
-def _segments_cross(a0: F64, a1: F64, b0: F64, b1: F64) -> BoolA:
-    """(T,) True where segment a0→a1 crosses segment b0→b1 (all (T, 2)); False where a point is missing."""
-
-    def side(p: F64, q: F64, r: F64) -> F64:  # sign of the turn p→q→r
-        return np.sign((q[:, 0] - p[:, 0]) * (r[:, 1] - p[:, 1]) - (q[:, 1] - p[:, 1]) * (r[:, 0] - p[:, 0]))
-
-    with np.errstate(invalid="ignore"):
-        return np.asarray((side(a0, a1, b0) * side(a0, a1, b1) < 0) & (side(b0, b1, a0) * side(b0, b1, a1) < 0))
-
-
-def _label_path(left: F64, right: F64, unary: F64, switch_px: float) -> BoolA:
+def _label_path(left: F64, right: F64, swapped_px: float, switch_px: float) -> BoolA:
     """The most likely swapped/not-swapped sequence of one group (Viterbi over two states).
 
     Args:
         left, right: (T, P, 2) the group's points as labelled, NaN where missing.
-        unary: (T, 2) cost of keeping / swapping each frame's labels (anatomy; zeros for movement alone), px.
+        swapped_px: cost of each frame labelled against the model, px.
         switch_px: cost of changing state between two frames, px.
 
     Returns:
@@ -118,7 +105,8 @@ def _label_path(left: F64, right: F64, unary: F64, switch_px: float) -> BoolA:
         return state
     # a point the model missed keeps its last seen place: moving the other side's point onto its label is then a jump
     left, right = _carry_forward(left), _carry_forward(right)
-    cost = unary[seen[0]].copy()
+    unary = np.array([0.0, swapped_px])
+    cost = unary.copy()
     back = np.zeros((seen.size, 2), np.int8)
     for i in range(1, seen.size):
         t0, t1 = seen[i - 1], seen[i]
@@ -128,7 +116,7 @@ def _label_path(left: F64, right: F64, unary: F64, switch_px: float) -> BoolA:
         step = np.array([[_moved(prev[a], cur[b]) + switch_px * (a != b) for b in (0, 1)] for a in (0, 1)])
         total = cost[:, None] + step
         back[i] = np.argmin(total, axis=0)
-        cost = total[back[i], (0, 1)] + unary[t1]
+        cost = total[back[i], (0, 1)] + unary
     s = int(np.argmin(cost))  # a tie keeps the labels as given
     path = np.zeros(seen.size, bool)
     for i in range(seen.size - 1, -1, -1):
@@ -139,49 +127,37 @@ def _label_path(left: F64, right: F64, unary: F64, switch_px: float) -> BoolA:
     return state[np.maximum.accumulate(np.where(np.isin(np.arange(state.size), seen), np.arange(state.size), 0))]
 
 
-def repair_swaps(
-    xy: F64, switch_px: float = 4.0, swapped_px: float = 2.0, cross_px: float = 40.0, min_apart: float = 0.25
-) -> tuple[F64, int]:
-    """Undo left/right label swaps, per group of keypoints, by movement and by anatomy.
+def repair_swaps(xy: F64, switch_px: float = 4.0, swapped_px: float = 2.0) -> tuple[F64, int]:
+    """Undo left/right label swaps, per group of keypoints, by movement over the whole clip.
 
-    Each group's labelling over the clip is the one that moves its points least from frame to frame (a swap makes
-    both sides jump across; `_label_path`), and for the feet also keeps the two shanks (knee → ankle of the same
-    side) from crossing. Movement alone missed a swap that came on gradually (over three frames BlazePose slid
-    both ankle labels onto the other foot at the bottom of a rendered squat, then snapped back) and flipped the
-    wrong stretch; the crossed shanks decide there. Where nothing tells the two labellings apart (feet together,
-    knees overlapping, a foot not seen) the model's labels stand. For the groups checked by movement alone the
-    labelling the model gave most of the time wins, so a clip that starts swapped is not flipped throughout.
+    Each group's labelling is the sequence that moves its points least from frame to frame (a swap makes both
+    sides jump across), found over the whole clip (`_label_path`) rather than frame by frame: a frame-by-frame
+    rule missed a swap that came on gradually (over three frames BlazePose slid both ankle labels onto the other
+    foot at the bottom of a rendered squat, then snapped back), took the snap-back for the swap and flipped the
+    wrong stretch. Where nothing tells the two labellings apart (feet together, a foot not seen) the model's
+    labels stand; the labelling the model gave most of the time wins, so a clip that starts swapped is not
+    flipped throughout.
 
     Args:
         xy: (T, K, 2) image px, NaN where missing.
         switch_px: cost of a change of labelling between frames, px (a few px of jitter never swaps).
         swapped_px: cost of each frame labelled against the model, px.
-        cross_px: cost of a frame whose shanks cross, px.
-        min_apart: the shanks are checked only where the knees are at least this share of a shank apart.
 
     Returns:
-        (xy repaired (T, K, 2), number of frames in which some group was swapped back).
+        (xy repaired (T, K, 2), number of measured frames in which some group was swapped back).
     """
     out = np.array(xy, copy=True)
     flipped = np.zeros((xy.shape[0], len(SWAP_GROUPS)), bool)
     seen = np.zeros_like(flipped)  # frames the model measured: those between are not counted as repaired
-    for g, (pairs, parent) in enumerate(SWAP_GROUPS):
+    for g, pairs in enumerate(SWAP_GROUPS):
         left = np.array([int(a) for a, _ in pairs])
         right = np.array([int(b) for _, b in pairs])
         seen[:, g] = np.isfinite(xy[:, np.concatenate([left, right]), 0]).any(axis=1)
-        unary = np.zeros((xy.shape[0], 2))
-        if parent is not None:  # out already holds the repaired parent group
-            pl, pr, cl, cr = (out[:, int(k)] for k in (parent[0], parent[1], left[0], right[0]))
-            # two shanks never cross; where the knees are too close together to tell, movement decides
-            apart = np.linalg.norm(pl - pr, axis=-1) >= min_apart * np.linalg.norm(cl - pl, axis=-1)
-            unary[:, 0] = cross_px * (apart & _segments_cross(pl, cl, pr, cr))
-            unary[:, 1] = cross_px * (apart & _segments_cross(pl, cr, pr, cl))
-        unary[:, 1] += swapped_px  # where nothing tells the labellings apart (feet together), the model's stands
-        flipped[:, g] = _label_path(out[:, left], out[:, right], unary, switch_px)
-        if parent is None and flipped.shape[0] and flipped[:, g].mean() > 0.5:  # the model's labelling is the majority
+        flipped[:, g] = _label_path(xy[:, left], xy[:, right], swapped_px, switch_px)
+        if flipped.shape[0] and flipped[:, g].mean() > 0.5:  # the model's own labelling is the majority: keep it
             flipped[:, g] = ~flipped[:, g]
         rows = flipped[:, g]
-        out[np.ix_(rows, left)], out[np.ix_(rows, right)] = out[np.ix_(rows, right)], out[np.ix_(rows, left)]
+        out[np.ix_(rows, left)], out[np.ix_(rows, right)] = xy[np.ix_(rows, right)], xy[np.ix_(rows, left)]
     return out, int((flipped & seen).any(axis=1).sum())
 
 

@@ -101,6 +101,16 @@ def test_repair_swaps_keeps_the_models_labels_where_nothing_tells_them_apart() -
     assert n == 0
 
 
+@pytest.mark.parametrize("yaw", [0.0, 20.0, 45.0])
+def test_repair_swaps_leaves_a_correctly_labelled_lunge_alone(yaw: float) -> None:
+    # seen at an angle a lunge's front and rear shanks cross on screen: that is no swap
+    track, _ = make_track(Spec(exercise="lunge", lunge_leads=("left", "right"), yaw_deg=yaw, mirror=False))
+    xy = track.xy.astype(np.float64)
+    out, n = repair_swaps(xy)
+    np.testing.assert_array_equal(out, xy)
+    assert n == 0
+
+
 def test_hampel_replaces_a_spike_only() -> None:
     x = np.sin(np.linspace(0, 3, 50))
     y = x.copy()
