@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 
 from pipeline.analysis.reps import _ground_y, find_reps, hip_height
-from pipeline.keypoints import N_KP, PoseTrack
+from pipeline.keypoints import N_KP, Kp, PoseTrack
+from pipeline.scoring import evaluate
 from pipeline.settings import load_settings
 from pipeline.synth.kinematics import MotionSpec, simulate
-from tests.synthetic_tracks import project
+from tests.synthetic_tracks import Spec, make_track, project
 
 SETTINGS = load_settings()
 
@@ -42,6 +43,23 @@ def test_ground_falls_back_to_one_ankle_without_a_step() -> None:
     al = np.full(6, 900.0)
     ar = np.array([880.0, 880.0, 880.0, np.nan, np.nan, np.nan])
     np.testing.assert_allclose(_ground_y(al, ar), 890.0)
+
+
+def test_a_rear_ankle_hidden_at_the_bottom_of_a_forward_lunge_keeps_one_rep_per_lunge() -> None:
+    """Seen from the front, the rear ankle hides behind the front leg at the bottom of a forward lunge.
+
+    The floor was then the front ankle alone (lower on screen: nearer the camera), the hip seemed to rise mid-rep
+    and a rendered lunge counted as two reps. The hidden ankle now stays where it was last seen.
+    """
+    track, truth = make_track(Spec(exercise="lunge", lunge_leads=("left", "right"), mirror=False, noise_px=0.5))
+    conf = track.conf.copy()
+    for bottom, lead in zip(truth["bottoms_s"], truth["leads"], strict=True):
+        rear = ("R" if lead == "left" else "L") + "_"
+        hidden = np.abs(track.t_s - bottom) < 0.45  # 0.9 s: longer than the cleaning fills in
+        for k in ("ANKLE", "HEEL", "TOE"):
+            conf[hidden, Kp[rear + k]] = 0.0
+    r = evaluate(PoseTrack(track.t_s, track.xy, conf, track.boxes, track.frame_wh, track.fps), SETTINGS, "x.mp4")
+    assert r.exercise == "lunge" and [rep.lead_leg for rep in r.reps] == list(truth["leads"])
 
 
 def test_held_bottom_is_one_rep() -> None:

@@ -31,16 +31,29 @@ class RepEvents:
 
 
 def _ground_y(ankle_l_y: F64, ankle_r_y: F64) -> F64:
-    """Image y of the floor under the hips: the mean of the two ankles (one ankle plus their usual offset if missing).
+    """Image y of the floor under the hips: the mean of the two ankles.
 
     In a split stance filmed from the front the front foot sits lower on screen than the rear one (it is nearer
     the camera); the hip stands above a floor point between them, so the mean, not the lower ankle, is its ground.
+    An ankle the model lost takes its height from the frames around the gap: at the bottom of a forward lunge the
+    rear ankle hides behind the front leg, planted where it was last seen, and the front ankle alone (or with the
+    clip's usual left-right offset, about 0) put the floor 20 px lower on a rendered lunge, so the hip "rose"
+    mid-rep and one lunge counted as two. An ankle never seen takes the other's plus that usual offset.
     """
     both = np.isfinite(ankle_l_y) & np.isfinite(ankle_r_y)
     off = float(np.median(ankle_l_y[both] - ankle_r_y[both])) if both.any() else 0.0
+    left, right = _bridge(ankle_l_y), _bridge(ankle_r_y)
     with np.errstate(invalid="ignore"):
-        one = np.where(np.isfinite(ankle_l_y), ankle_l_y - off / 2, ankle_r_y + off / 2)
-        return np.where(both, (ankle_l_y + ankle_r_y) / 2.0, one)
+        one = np.where(np.isfinite(left), left - off / 2, right + off / 2)
+        return np.where(np.isfinite(left) & np.isfinite(right), (left + right) / 2.0, one)
+
+
+def _bridge(y: F64) -> F64:
+    """(T,) y with its gaps filled linearly in frames between the values around them; edges held; NaN if never seen."""
+    ok = np.isfinite(y)
+    if not ok.any():
+        return np.asarray(y, np.float64)
+    return np.interp(np.arange(y.size), np.flatnonzero(ok), y[ok])
 
 
 def hip_height(hip_l: F64, hip_r: F64, knee_l: F64, knee_r: F64, ankle_l: F64, ankle_r: F64, win: int) -> F64:
@@ -71,10 +84,8 @@ def hip_height(hip_l: F64, hip_r: F64, knee_l: F64, knee_r: F64, ankle_l: F64, a
 
 
 def _fill(x: F64) -> F64:
-    ok = np.isfinite(x)
-    if ok.sum() < 2:
-        return np.zeros_like(x)
-    return np.interp(np.arange(x.size), np.flatnonzero(ok), x[ok])
+    """`_bridge`, or zeros when fewer than two values were seen (nothing to find reps in)."""
+    return _bridge(x) if np.isfinite(x).sum() >= 2 else np.zeros_like(x)
 
 
 def _merge_paused(h: F64, bottoms: npt.NDArray[np.intp], prom: float) -> npt.NDArray[np.intp]:
