@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.pose import BackendPlan
 from pipeline.settings import load_settings
-from pipeline.synth.harness import render_cases, run_case, sweep
+from pipeline.synth.harness import lunge_cases, render_cases, run_case, sweep
 
 WEIGHTS = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "yolov8n-pose_int8_openvino_model"
 
@@ -35,3 +35,19 @@ def test_rendered_squats_are_found_measured_and_judged_right(rendered, backend: 
         assert r.reps_found == r.reps_true, (r.name, r.reps_found, r.reps_true)
         assert r.view_found == "front", r.name
         assert r.verdict_ok, (r.name, r.knee_colour, r.expect_knee)
+
+
+@pytest.fixture(scope="module")
+def rendered_lunge(tmp_path_factory: pytest.TempPathFactory):
+    # square-on forward lunge: the rear ankle hides behind the front leg at each bottom (it once split each lunge
+    # into two reps); 2 reps, left then right leading
+    (case,) = [c for c in lunge_cases(size=(360, 640), reps=2) if c.plan.name == "forward_lunge_v0_toe0_yaw0"]
+    return render_cases([case], tmp_path_factory.mktemp("lunge"))[0]
+
+
+def test_a_rendered_forward_lunge_counts_each_lunge_once_with_its_front_leg(rendered_lunge) -> None:
+    case, video, truth = rendered_lunge
+    r = run_case(case, video, truth, load_settings(), BackendPlan("hybrid", WEIGHTS))
+    assert r.leads_true == ["left", "right"]
+    assert r.exercise_found == "lunge" and r.reps_exact, (r.reps_found, r.leads_found)
+    assert r.view_found == "front"
