@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.plots import depth_plot_svg, knee_plot_svg
-from pipeline.result import ClipResult, MetricValue, Verdict
+from pipeline.result import ANGLED_NOTE, ClipResult, MetricValue, Verdict
 from pipeline.settings import PROJECT_ROOT, ReportSettings
 
 if TYPE_CHECKING:
@@ -341,8 +341,9 @@ def _rep_view(r: Any, result: ClipResult, never: set[str]) -> RepView:
 
 def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
     noun = {"squat": "squats", "lunge": "lunges"}.get(result.exercise, "reps")
-    if worst is None:
-        reasons = [v.reason for v in result.verdicts if v.reason] + result.quality.notes
+    if worst is None:  # an angled camera is the one thing the coach can change: say how to film, before the rest
+        angled = [n for n in result.notes if n.startswith(ANGLED_NOTE)]
+        reasons = angled + [v.reason for v in result.verdicts if v.reason] + result.quality.notes
         return "We could not check your form in this video", (reasons[0] if reasons else "See the notes below.")
     n_flags = sum(v.measurable and v.colour in ("amber", "red") for v in result.verdicts)
     headline = {

@@ -22,6 +22,8 @@ from typing import Any, Literal
 Colour = Literal["green", "amber", "red", "grey"]  # grey = not measurable from this video (never shown as green)
 COLOURS: tuple[str, ...] = ("green", "amber", "red", "grey")
 SCHEMA_VERSION = 1
+# how `ClipResult.notes` words an angled camera; the report leads with that note when nothing could be judged
+ANGLED_NOTE = "Filmed at an angle"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 from pipeline.analysis.analyse import KNEE_KEYS, Analysis, RepAnalysis, analyse
 from pipeline.clean import CleanReport, clean_track
 from pipeline.keypoints import PoseTrack
-from pipeline.result import ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict
+from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict
 from pipeline.settings import Settings
 
 SEVERITY = {"green": 0, "amber": 1, "red": 2}
@@ -211,7 +211,8 @@ def _quality(clean: CleanReport, a: Analysis | None, min_quality: float) -> tupl
     if clean.long_gaps_s and not (a is not None and a.view.view == "side"):  # from the side the far leg hides
         notes.append(f"{len(clean.long_gaps_s)} stretch(es) where the legs were hidden for more than a moment.")
     if clean.swaps_repaired:
-        notes.append(f"Left and right were swapped by the pose model in {clean.swaps_repaired} frames; repaired.")
+        n = clean.swaps_repaired
+        notes.append(f"Left and right were swapped by the pose model in {n} frame{'s' if n != 1 else ''}; repaired.")
     if reason:
         notes.insert(0, reason[0].upper() + reason[1:] + ".")
     q = Quality(
@@ -315,8 +316,8 @@ def _notes(a: Analysis | None) -> list[str]:
     v = a.view
     if v.view == "oblique":
         notes.append(
-            f"Filmed at an angle (about {v.yaw_deg:.0f}° from square-on): knee tracking is corrected for it; "
-            "film square-on from the front for knees and hips, and from the side for depth and trunk."
+            f"{ANGLED_NOTE} (about {v.yaw_deg:.0f}° from square-on). For knees and hips film square-on from the "
+            "front; for depth and trunk, from the side."
         )
     elif v.view == "front":
         notes.append("Filmed from the front: depth and trunk lean need a side view.")

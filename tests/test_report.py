@@ -211,6 +211,23 @@ def test_unmeasurable_clip_is_grey_not_green(tmp_path: Path) -> None:
     assert "c-grey" in soup.select_one(".hero")["class"] and "could not check" in soup.select_one("#verdict").get_text()
 
 
+def test_nothing_judged_from_an_angle_leads_with_how_to_film(tmp_path: Path) -> None:
+    # a 45° walking lunge: the knee's own reason came first ("the foot stepped away") where the coach can act only
+    # on the camera
+    advice = "Filmed at an angle (about 31° from square-on): film square-on from the front for knees and hips."
+    r = make_result(view="oblique")
+    r = replace(
+        r,
+        verdicts=[replace(v, colour="grey", measurable=False, reason="the foot stepped away") for v in r.verdicts],
+        notes=["Lunges, alternating.", advice],
+    )
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    assert soup.select_one(".hero .detail").get_text() == advice
+    front = replace(r, view="front", notes=["Lunges, alternating."])
+    soup = BeautifulSoup(write_report(front, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    assert soup.select_one(".hero .detail").get_text() == "the foot stepped away"
+
+
 def test_a_context_metric_shows_its_value_not_not_measurable(tmp_path: Path) -> None:
     r = make_result()
     why = "context only: this band is not used for squats"

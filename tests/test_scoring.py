@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,6 +82,10 @@ def test_view_exercise_reps(spec: Spec, view: str, exercise: str, leads: list[st
     assert (r.view, r.exercise, [x.lead_leg for x in r.reps]) == (view, exercise, leads)
     np.testing.assert_allclose([x.bottom_s for x in r.reps], truth["bottoms_s"], atol=0.15)
     assert r.quality.passed and len(r.series.t_s) == len(track)
+    angled = [n for n in r.notes if n.startswith("Filmed at an angle")]
+    assert len(angled) == (view == "oblique")
+    said = r"Filmed at an angle \(about \d+° from square-on\)\. For knees .*side\."
+    assert all(re.fullmatch(said, n) for n in angled)
 
 
 @pytest.mark.parametrize("far_leg_hidden", [False, True], ids=["all-seen", "far-leg-hidden"])
