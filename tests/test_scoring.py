@@ -231,3 +231,16 @@ def test_a_coach_can_ask_for_depth_to_be_judged(tmp_path: Path, depth: float, co
     judged = next(v for v in r.verdicts if v.area == "depth")
     assert judged.colour == colour and summary in judged.summary
     assert (DEPTH_CUE in r.cues) == (colour != "green")
+
+
+def test_the_per_frame_knee_colour_is_shown_only_where_knee_tracking_is_read() -> None:
+    # outside the deep part of a rep the knee's direction is ill-conditioned and the score ignores it; the
+    # annotated clip coloured it all the same (a real good squat's knee flashed red while rising)
+    r = evaluate(make_track(Spec(noise_px=1.0, seed=3))[0], SETTINGS, "x.mp4")
+    depth = np.array(r.series.hip_depth)
+    knee = np.array(r.series.knee_left)
+    in_rep = np.array(r.series.rep_of_frame) > 0
+    assert np.isnan(knee[in_rep & (depth < 0.5)]).all()
+    assert np.isfinite(knee[in_rep & (depth > 0.95)]).all()
+    colours = np.array(r.series.knee_colour_left)
+    assert set(colours[np.isnan(knee)]) == {"grey"}

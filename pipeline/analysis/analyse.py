@@ -259,7 +259,8 @@ def _knee_track(
     lunge: bool,
     s: AnalysisSettings,
 ) -> tuple[F64, float, float, str]:
-    """Per-frame knee travel angle over the rep (°), the rep's worst angle (°) and drift (% shank), reason.
+    """Per-frame knee travel angle over the rep (°; NaN outside the deep part, where it is not read), the rep's worst
+    angle (°) and drift (% shank), reason.
 
     In a lunge a foot that stepped away from where it stood has no reference (`_foot_moved`)."""
     _, k, a, he, to = LEGS[leg]
@@ -289,7 +290,11 @@ def _knee_track(
     win = _window(h, r, s.knee_window_depth) - r.start
     worst = rolling_persistent_min(ang[win], s.persist_frames)
     drift = 100.0 * rolling_persistent_min(v[win], s.persist_frames)
-    return ang, worst, drift, "" if np.isfinite(worst) else "too few knee points in the deep part of the rep"
+    # the per-frame angle the annotated clip colours is the one judged: outside the deep part it reads caves that the
+    # score rightly ignores (a real good squat's knee flashed red while rising at 15 % depth)
+    shown = np.full_like(ang, np.nan)
+    shown[win] = ang[win]
+    return shown, worst, drift, "" if np.isfinite(worst) else "too few knee points in the deep part of the rep"
 
 
 def _rep_metrics(
