@@ -123,8 +123,9 @@ def _label_path(left: F64, right: F64, swapped_px: float, switch_px: float) -> B
         path[i] = bool(s)
         s = int(back[i, s])
     state[seen] = path
-    # frames between measured ones take the state of the frame before
-    return state[np.maximum.accumulate(np.where(np.isin(np.arange(state.size), seen), np.arange(state.size), 0))]
+    last = np.zeros(state.size, np.intp)  # frames between measured ones take the state of the frame before
+    last[seen] = seen
+    return state[np.maximum.accumulate(last)]
 
 
 def repair_swaps(xy: F64, switch_px: float = 4.0, swapped_px: float = 2.0) -> tuple[F64, int]:
