@@ -416,7 +416,8 @@ def build_context(
         for p in (
             _plot(
                 f"{knee_label} over time",
-                "Shaded: green, amber and red bands. Grey spans: reps.",
+                "Shaded: green, amber and red bands. Grey spans: reps. Lines: the deep part of each rep, where "
+                "knee tracking is read.",
                 knee_plot_svg(result.series, result.reps, knee_label),
             ),
             _plot(
