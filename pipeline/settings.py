@@ -78,6 +78,9 @@ class AnalysisSettings:
     persist_frames: int = _f(3, "A knee value counts only when held this many consecutive frames.")
     knee_perspective: float = _f(0.5, "Knee height as a share of the camera's, for the perspective fix of knee travel.")
     frontal_max_yaw_deg: float = _f(15.0, "FPPA, KASR, hip and trunk angles need the camera within this of square-on.")
+    frontal_max_yaw_lunge_deg: float = _f(
+        6.0, "Lunges: the front leg points at the camera, so a small turn reads as thigh-in or a narrow base."
+    )
     trunk_foreshortening: float = _f(0.8, "Sideways trunk lean is read only while the trunk is this share of standing.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 import numpy as np
@@ -139,3 +140,18 @@ def test_forward_lean_is_not_sideways_lean() -> None:
     old = np.degrees(np.arctan2(trunk[:, 0], -trunk[:, 1]))
     assert np.nanmax(np.abs(got)) < 10.0 < np.max(np.abs(old))
     assert np.isnan(got[-1])  # leaning 45° toward the camera: not read
+
+
+@pytest.mark.parametrize("yaw", [10.0, 15.0, -10.0])
+def test_a_good_lunge_filmed_a_little_off_square_gets_no_hip_or_stance_flag(yaw: float) -> None:
+    """The front leg points at the camera, so a small turn of the camera reads as the thigh caving or the feet in
+    line: on these joints 10° off read the feet 0.7 hip widths apart (amber) and 15° off 0.2 (red). Lunges need the
+    camera square-on; squats keep their wider limit."""
+    spec = Spec(exercise="lunge", lunge_leads=("left", "right"), yaw_deg=yaw, mirror=False, noise_px=1.0)
+    r = evaluate(make_track(spec)[0], SETTINGS, "x.mp4")
+    assert r.exercise == "lunge" and r.view == "front"
+    assert not [m.key for m in r.clip_metrics if m.colour in ("amber", "red")]
+    hips = next(v for v in r.verdicts if v.area == "hip_control")
+    assert hips.colour == "grey" and "square-on" in hips.reason
+    square = evaluate(make_track(replace(spec, yaw_deg=0.0))[0], SETTINGS, "x.mp4")
+    assert next(v for v in square.verdicts if v.area == "hip_control").colour == "green"

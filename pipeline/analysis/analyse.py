@@ -314,7 +314,8 @@ def _rep_metrics(
     vals: dict[str, float] = {}
     why: dict[str, str] = {}
     front_ok = view.view in ("front", "oblique") and view.yaw_deg < s.max_yaw_knee_deg
-    square = view.view == "front" and view.yaw_deg <= s.frontal_max_yaw_deg
+    max_yaw = s.frontal_max_yaw_lunge_deg if exercise == "lunge" else s.frontal_max_yaw_deg
+    square = view.view == "front" and view.yaw_deg <= max_yaw
     ecc = np.arange(r.start, r.bottom + 1)
     not_square = (
         "needs a front view"
