@@ -3,7 +3,7 @@
     python benchmarks/accuracy.py --model ../shared/models/yolov8n-pose_int8_openvino_model            # full sweep
     python benchmarks/accuracy.py --quick --backends hybrid,mediapipe --keypoint-hz 0,12                # quick
     python benchmarks/accuracy.py --model ... --variations --backends hybrid     # + stance/toe-out/depth/look grid
-    python benchmarks/accuracy.py --model ... --lunges --backends hybrid         # + 10 front-view lunges
+    python benchmarks/accuracy.py --model ... --lunges --backends hybrid         # + 11 front-view lunges
 
 Rendered clips are kept in --folder (default /tmp/formreview-accuracy) and reused by later runs.
 """
@@ -28,7 +28,7 @@ def main() -> None:
     ap.add_argument("--keypoint-hz", default="12", help="comma list: keypoint model rate (0: every frame)")
     ap.add_argument("--quick", action="store_true", help="4 clips instead of the full grid")
     ap.add_argument("--variations", action="store_true", help="add 16 clips varying stance, toe-out, depth, look")
-    ap.add_argument("--lunges", action="store_true", help="add 10 front-view lunges (reps, exercise, front leg)")
+    ap.add_argument("--lunges", action="store_true", help="add 11 front-view lunges (reps, exercise, front leg)")
     ap.add_argument("--folder", type=Path, default=Path("/tmp/formreview-accuracy"))
     args = ap.parse_args()
     cases = sweep(quick=args.quick, variations=args.variations, lunges=args.lunges)

@@ -54,6 +54,7 @@ class CaseResult:
     reps_found: int = 0
     view_found: str = ""
     knee_colour: str = ""
+    hip_colour: str = ""
     expect_knee: str | None = None
     exercise_found: str = ""
     leads_true: list[str | None] = field(default_factory=list)  # lunges: the front leg of each rep
@@ -90,7 +91,7 @@ def sweep(
     lunges: bool = False,
 ) -> list[Case]:
     """The validation grid: knee cave × camera yaw × depth, plus one-leg caves and stance/toe-out variations;
-    `variations` adds `VARIATIONS` (16 more clips), `lunges` adds `lunge_cases` (10 more)."""
+    `variations` adds `VARIATIONS` (16 more clips), `lunges` adds `lunge_cases` (11 more)."""
     valgus = (0.0, 20.0) if quick else (0.0, 5.0, 15.0, 25.0)
     yaws = (0.0, 45.0) if quick else (0.0, 45.0, 90.0)
     depths = (1.0,) if quick else (0.6, 1.0)
@@ -155,6 +156,7 @@ LUNGES = (
     ("forward_lunge", 0, 0, 0),
     ("forward_lunge", 15, 15, 0),
     ("forward_lunge", 20, 0, 0),
+    ("forward_lunge", 0, 0, 10),  # good, a little off square-on: read hip control red before lunges needed 6°
     ("forward_lunge", 0, 30, 20),
     ("forward_lunge", 15, 0, 20),
     ("reverse_lunge", 0, 0, 0),
@@ -232,6 +234,7 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
         reps_found=len(result.reps),
         view_found=result.view,
         knee_colour=next((v.colour for v in result.verdicts if v.area == "knee_tracking"), "grey"),
+        hip_colour=next((v.colour for v in result.verdicts if v.area == "hip_control"), "grey"),
         expect_knee=case.expect_knee,
         exercise_found=result.exercise,
         leads_true=[r.get("lead") for r in t["reps"]],
