@@ -108,15 +108,19 @@ def _label_path(left: F64, right: F64, swapped_px: float, switch_px: float) -> B
     unary = np.array([0.0, swapped_px])
     cost = unary.copy()
     back = np.zeros((seen.size, 2), np.int8)
+
+    def labelled(t: int) -> tuple[F64, F64]:  # the frame's points as given, and swapped
+        return np.stack([left[t], right[t]]), np.stack([right[t], left[t]])
+
+    prev = labelled(int(seen[0]))
     for i in range(1, seen.size):
-        t0, t1 = seen[i - 1], seen[i]
-        prev = (np.stack([left[t0], right[t0]]), np.stack([right[t0], left[t0]]))
-        cur = (np.stack([left[t1], right[t1]]), np.stack([right[t1], left[t1]]))
+        cur = labelled(int(seen[i]))
         # step[a, b]: from state a to state b
         step = np.array([[_moved(prev[a], cur[b]) + switch_px * (a != b) for b in (0, 1)] for a in (0, 1)])
         total = cost[:, None] + step
         back[i] = np.argmin(total, axis=0)
         cost = total[back[i], (0, 1)] + unary
+        prev = cur
     s = int(np.argmin(cost))  # a tie keeps the labels as given
     path = np.zeros(seen.size, bool)
     for i in range(seen.size - 1, -1, -1):

@@ -65,7 +65,7 @@ def _front_squat_legs(t: int) -> np.ndarray:
     xy = np.full((t, N_KP, 2), np.nan)
     bend = np.sin(np.linspace(0, np.pi, t))  # 0 standing → 1 at the bottom → 0
     for side, sign in (("L", 1), ("R", -1)):
-        xy[:, Kp[f"{side}_HIP"]] = np.c_[300 + 25 * sign + 0 * bend, 400 + 40 * bend]
+        xy[:, Kp[f"{side}_HIP"]] = np.c_[np.full(t, 300 + 25 * sign), 400 + 40 * bend]
         xy[:, Kp[f"{side}_KNEE"]] = np.c_[300 + (25 - 10 * bend) * sign, 500 + 20 * bend]
         for part, dy in (("ANKLE", 0), ("HEEL", 8), ("TOE", 12)):
             xy[:, Kp[f"{side}_{part}"]] = np.c_[np.full(t, 300 + 26 * sign), np.full(t, 600 + dy)]

@@ -12,7 +12,7 @@ import pytest
 from synthetic_tracks import Spec, make_track
 
 from pipeline.keypoints import Kp
-from pipeline.result import ClipResult
+from pipeline.result import ANGLED_NOTE, ClipResult
 from pipeline.scoring import evaluate
 from pipeline.settings import Settings, load_settings
 
@@ -82,9 +82,9 @@ def test_view_exercise_reps(spec: Spec, view: str, exercise: str, leads: list[st
     assert (r.view, r.exercise, [x.lead_leg for x in r.reps]) == (view, exercise, leads)
     np.testing.assert_allclose([x.bottom_s for x in r.reps], truth["bottoms_s"], atol=0.15)
     assert r.quality.passed and len(r.series.t_s) == len(track)
-    angled = [n for n in r.notes if n.startswith("Filmed at an angle")]
+    angled = [n for n in r.notes if n.startswith(ANGLED_NOTE)]
     assert len(angled) == (view == "oblique")
-    said = r"Filmed at an angle \(about \d+° from square-on\)\. For knees .*side\."
+    said = re.escape(ANGLED_NOTE) + r" \(about \d+° from square-on\)\. For knees .*side\."
     assert all(re.fullmatch(said, n) for n in angled)
 
 

@@ -169,11 +169,12 @@ LUNGES = (
 
 def lunge_cases(size: tuple[int, int] = (360, 640), reps: int = 2) -> list[Case]:
     """`LUNGES` as cases, each leg leading in turn (`sweep(lunges=True)` adds them)."""
-    base = MotionSpec(reps=reps, rep_s=2.4, pause_s=0.2, lead_in_s=0.8, arms="hips", fps=30.0, stance_width=0.24)
+    base = MotionSpec(
+        reps=reps, rep_s=2.4, pause_s=0.2, lead_in_s=0.8, arms="hips", fps=30.0, stance_width=0.24, lead_leg="alternate"
+    )
     out = []
     for kind, cave, toe, yaw in LUNGES:
         spec = replace(base, exercise=kind, valgus_deg=(float(cave), float(cave)), toe_out_deg=float(toe))
-        spec = replace(spec, lunge_leads=("left", "right"))
         cam = Camera(yaw_deg=float(yaw), distance_m=3.3, W=size[0], H=size[1])
         out.append(Case(ClipPlan(f"{kind}_v{cave}_toe{toe}_yaw{yaw}", spec, cam), None))
     return out
