@@ -21,8 +21,9 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.plots import depth_plot_svg, knee_plot_svg
+from pipeline.resources import data_dir
 from pipeline.result import ANGLED_NOTE, ClipResult, MetricValue, Verdict
-from pipeline.settings import PROJECT_ROOT, ReportSettings
+from pipeline.settings import ReportSettings
 
 if TYPE_CHECKING:
     from pipeline.annotate import KeyFrames
@@ -177,9 +178,8 @@ class ReportMeta:
 
 def templates_dir(s: ReportSettings | None = None) -> list[Path]:
     """Template folders, searched in order: the coach's override, then the installed or repository copy."""
-    packaged = Path(__file__).resolve().parent / "_data" / "templates"
     dirs = [Path(s.templates)] if s is not None and s.templates else []
-    return [*dirs, packaged if packaged.is_dir() else PROJECT_ROOT / "templates"]
+    return [*dirs, data_dir("templates")]
 
 
 def environment(s: ReportSettings | None = None) -> jinja2.Environment:

@@ -12,6 +12,7 @@ import numpy as np
 
 from pipeline.analysis.analyse import KNEE_KEYS, Analysis, RepAnalysis, analyse
 from pipeline.clean import CleanReport, clean_track
+from pipeline.errors import SettingsError
 from pipeline.keypoints import PoseTrack
 from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict
 from pipeline.settings import Settings
@@ -102,8 +103,8 @@ def _num(x: float) -> str:
 def metric_value(key: str, value: float, reason: str, exercise: str, bands: dict[str, Any]) -> MetricValue:
     """One MetricValue: coloured by its band when measurable and scored for this exercise, else grey + reason."""
     name, leg, band = _band_of(key, bands)
-    if band is None:
-        band = {"label": key.replace("_", " "), "unit": "", "direction": "report", "amber": 0, "red": 0, "source": ""}
+    if band is None:  # a metric without its band would read green by default: never guess a colour
+        raise SettingsError(f"no scoring band for {name!r} in configs/bands.toml: no verdict can be given")
     label = (f"{leg.capitalize()} " if leg else "") + str(band["label"])
     label = label[0].upper() + label[1:]
     ok = bool(np.isfinite(value))

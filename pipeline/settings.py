@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SettingsError
+from pipeline.resources import data_file
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CONFIG = PROJECT_ROOT / "configs" / "default.toml"
-BANDS_CONFIG = PROJECT_ROOT / "configs" / "bands.toml"
+BAND_DIRECTIONS = ("high_bad", "low_bad", "report")
+BAND_KEYS = {"label": str, "unit": str, "direction": str, "amber": float, "red": float, "area": str, "source": str}
 
 
 def _f(default: Any, help: str) -> Any:
@@ -173,6 +173,27 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path}: not valid TOML ({e})") from None
 
 
+def _check_bands(bands: dict[str, Any]) -> list[str]:
+    """Problems with the scoring bands: a verdict needs every band whole (no band, no colour)."""
+    if not bands:
+        return ["no scoring bands were loaded (configs/bands.toml is empty): no verdict can be given"]
+    problems = []
+    for name, band in bands.items():
+        if not isinstance(band, dict):
+            problems.append(f"[bands.{name}] must be a table, got {type(band).__name__}")
+            continue
+        for key, want in BAND_KEYS.items():
+            v = band.get(key)
+            ok = isinstance(v, (int, float)) and not isinstance(v, bool) if want is float else isinstance(v, want)
+            if not ok:
+                problems.append(f"[bands.{name}] {key}: expected {want.__name__}, got {v!r}")
+        if band.get("direction") not in BAND_DIRECTIONS:
+            problems.append(f"[bands.{name}] direction must be one of {', '.join(BAND_DIRECTIONS)}")
+        if not isinstance(band.get("scored_for", []), list):
+            problems.append(f"[bands.{name}] scored_for must be a list of exercises")
+    return problems
+
+
 def load_settings(path: Path | None = None, **flags: Any) -> Settings:
     """Load defaults, then `path` (a coach's TOML), then flags given as `section__key=value` (None = not given).
 
@@ -180,7 +201,7 @@ def load_settings(path: Path | None = None, **flags: Any) -> Settings:
         SettingsError: listing every unknown key and wrong type at once.
     """
     env_model = flags.pop("env__model", None)  # $FORMREVIEW_MODEL: below the flag and the file, above nothing
-    values = _read_toml(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else {}
+    values = _read_toml(data_file("configs", "default.toml"))
     if path is not None:
         values = _merge(values, _read_toml(path))
     for name, value in flags.items():
@@ -190,10 +211,9 @@ def load_settings(path: Path | None = None, **flags: Any) -> Settings:
         values.setdefault(section, {})[key] = value
     if env_model and not values.get("pose", {}).get("model"):
         values.setdefault("pose", {})["model"] = env_model
-    bands = _read_toml(BANDS_CONFIG) if BANDS_CONFIG.exists() else {}
-    bands = _merge(bands, values.pop("bands", {}))
+    bands = _merge(_read_toml(data_file("configs", "bands.toml")), values.pop("bands", {}))
 
-    problems: list[str] = []
+    problems: list[str] = _check_bands(bands)
     sections: dict[str, Any] = {}
     for f in fields(Settings):
         if f.name == "bands":

@@ -9,7 +9,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import SettingsError
-from pipeline.settings import DEFAULT_CONFIG, Settings, load_settings
+from pipeline.resources import data_file
+from pipeline.settings import Settings, load_settings
+
+DEFAULT_CONFIG = data_file("configs", "default.toml")
 
 
 def test_default_toml_equals_dataclass_defaults_and_has_help_for_every_key() -> None:
@@ -59,3 +62,32 @@ def test_digest_changes_with_a_setting() -> None:
     a = load_settings()
     b = load_settings(None, pose__crop_margin=0.3)
     assert a.digest("pose") != b.digest("pose") and a.digest("clean") == b.digest("clean")
+
+
+def test_a_broken_band_from_the_coach_stops_the_run(tmp_path: Path) -> None:
+    coach = tmp_path / "coach.toml"
+    coach.write_text('[bands.knee_track]\ndirection = "worse"\namber = "low"\n')
+    with pytest.raises(SettingsError) as e:
+        load_settings(coach)
+    msg = e.value.format_message()
+    assert "[bands.knee_track] amber: expected float" in msg and "direction must be one of" in msg
+    assert e.value.exit_code == 2
+
+
+def test_missing_packaged_data_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from pipeline import resources
+
+    class Elsewhere:  # what importlib.resources would give for a package with neither layout beside it
+        def __str__(self) -> str:
+            return str(tmp_path / "pipeline")
+
+    monkeypatch.setattr(resources.resources, "files", lambda _pkg: Elsewhere())
+    with pytest.raises(SettingsError, match=r"built-in configs/ folder is missing.*reinstall"):
+        load_settings()
+
+
+def test_a_metric_without_a_band_gets_no_colour() -> None:
+    from pipeline.scoring import metric_value
+
+    with pytest.raises(SettingsError, match="no scoring band for 'knee_track_left'"):
+        metric_value("knee_track_left", -30.0, "", "squat", {})
