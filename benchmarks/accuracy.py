@@ -4,6 +4,7 @@
     python benchmarks/accuracy.py --quick --backends hybrid,mediapipe --keypoint-hz 0,12                # quick
     python benchmarks/accuracy.py --model ... --variations --backends hybrid     # + stance/toe-out/depth/look grid
     python benchmarks/accuracy.py --model ... --lunges --backends hybrid         # + 11 front-view lunges
+    python benchmarks/accuracy.py --model ... --phases --backends hybrid         # + 29 caves on one phase of the rep
 
 Rendered clips are kept in --folder (default /tmp/formreview-accuracy) and reused by later runs.
 """
@@ -29,9 +30,10 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="4 clips instead of the full grid")
     ap.add_argument("--variations", action="store_true", help="add 16 clips varying stance, toe-out, depth, look")
     ap.add_argument("--lunges", action="store_true", help="add 11 front-view lunges (reps, exercise, front leg)")
+    ap.add_argument("--phases", action="store_true", help="add 29 clips caving only going down, at the bottom or up")
     ap.add_argument("--folder", type=Path, default=Path("/tmp/formreview-accuracy"))
     args = ap.parse_args()
-    cases = sweep(quick=args.quick, variations=args.variations, lunges=args.lunges)
+    cases = sweep(quick=args.quick, variations=args.variations, lunges=args.lunges, phases=args.phases)
     t0 = time.monotonic()
     rendered = render_cases(cases, args.folder)
     print(f"rendered/reused {len(rendered)} clips in {time.monotonic() - t0:.0f} s → {args.folder}", flush=True)

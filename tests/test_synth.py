@@ -12,7 +12,8 @@ from pipeline.keypoints import Kp
 from pipeline.synth import truth as tr
 from pipeline.synth.camera import Camera
 from pipeline.synth.clips import ClipPlan, render_clip
-from pipeline.synth.kinematics import EXERCISES, J, MotionSpec, simulate
+from pipeline.synth.harness import phase_cases, sweep
+from pipeline.synth.kinematics import EXERCISES, VALGUS_PHASES, J, MotionSpec, simulate, timeline
 from pipeline.synth.render import BACKGROUNDS, Look, render
 from pipeline.video import probe
 
@@ -56,6 +57,94 @@ def test_valgus_moves_knee_medially_not_flexion() -> None:
     assert bad.joints[i, Kp.R_KNEE, 0] > good.joints[i, Kp.R_KNEE, 0] + 0.05
     assert bad.valgus_deg[i] == pytest.approx([20.0, 20.0])
     np.testing.assert_allclose(good.joints[0], bad.joints[0], atol=1e-9)  # standing: no cave
+
+
+# 50 fps so a frame lands near every rep's mid-depth; a pause so "bottom" frames exist between descent and ascent
+PHASED = replace(FAST, rep_s=2.0, pause_s=0.3, fps=50.0, valgus_deg=(20.0, 10.0))
+
+
+def _phases(m: object) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(T,) depth phase d, descending mask and rising mask of a simulated motion (the pause is neither)."""
+    spec = m.spec  # type: ignore[attr-defined]
+    tl = np.array([timeline(spec, float(t)) for t in m.t_s])  # type: ignore[attr-defined]
+    d, r, tau = tl[:, 0], tl[:, 1], tl[:, 3]
+    half = spec.rep_s / 2
+    return d, (r >= 0) & (tau < half), (r >= 0) & (tau >= half + spec.pause_s)
+
+
+@pytest.mark.parametrize("exercise", ["squat", "forward_lunge"])
+def test_valgus_phase_all_is_cave_times_depth(exercise: str) -> None:
+    spec = replace(PHASED, exercise=exercise, depth=0.8)
+    m = simulate(spec)
+    d, _, _ = _phases(m)
+    assert spec.valgus_phase == "all"
+    assert np.array_equal(m.valgus_deg, np.array(spec.valgus_deg) * d[:, None])  # bit-identical to the old formula
+    np.testing.assert_allclose(m.depth, d * spec.depth, atol=1e-12)
+
+
+@pytest.mark.parametrize("phase", ["up", "down"])
+def test_valgus_phase_up_down_peak_mid_depth_of_one_direction(phase: str) -> None:
+    m = simulate(replace(PHASED, valgus_phase=phase))
+    d, down, up = _phases(m)
+    on, off = (up, down) if phase == "up" else (down, up)
+    assert np.all(m.valgus_deg[off | ~(down | up)] == 0)  # the other direction, the pause, standing: no cave
+    np.testing.assert_allclose(m.valgus_deg[on], np.outer(np.sin(np.pi * d[on]), PHASED.valgus_deg), atol=1e-12)
+    for r in range(PHASED.reps):
+        i = np.flatnonzero(on & (m.rep == r))[np.argmax(m.valgus_deg[on & (m.rep == r), 0])]
+        assert abs(d[i] - 0.5) < 0.1 and m.valgus_deg[i, 0] > 0.97 * 20.0
+    assert m.valgus_deg[d > 0.97].max() < 0.1 * 20.0  # knees over the feet at the very bottom
+
+
+def test_valgus_phase_bottom_only_below_60_percent() -> None:
+    m = simulate(replace(PHASED, valgus_phase="bottom", depth=0.5))
+    d, down, up = _phases(m)
+    assert np.all(m.valgus_deg[d <= 0.6] == 0)
+    np.testing.assert_allclose(m.valgus_deg[d >= 0.9], np.broadcast_to(PHASED.valgus_deg, (int((d >= 0.9).sum()), 2)))
+    assert (m.valgus_deg[down, 0] > 5).any() and (m.valgus_deg[up, 0] > 5).any()  # both directions
+    with pytest.raises(ValueError):
+        MotionSpec(valgus_phase="sideways")
+
+
+@pytest.mark.parametrize("exercise", ["squat", "forward_lunge"])
+@pytest.mark.parametrize("phase", VALGUS_PHASES)
+def test_truth_valgus_is_the_applied_rotation(exercise: str, phase: str) -> None:
+    spec = replace(PHASED, exercise=exercise, valgus_phase=phase)
+    bad, good = simulate(spec), simulate(replace(spec, valgus_deg=(0.0, 0.0)))
+    for k, (hip, knee, ankle) in enumerate([(Kp.L_HIP, Kp.L_KNEE, Kp.L_ANKLE), (Kp.R_HIP, Kp.R_KNEE, Kp.R_ANKLE)]):
+        np.testing.assert_allclose(bad.joints[:, [hip, ankle]], good.joints[:, [hip, ankle]], atol=1e-12)
+        axis = bad.joints[:, hip] - bad.joints[:, ankle]
+        axis /= np.linalg.norm(axis, axis=-1, keepdims=True)
+
+        def off_line(m: object, axis: np.ndarray = axis, knee: int = knee, ankle: int = ankle) -> np.ndarray:
+            v = m.joints[:, knee] - m.joints[:, ankle]  # type: ignore[attr-defined]
+            return v - (v * axis).sum(-1, keepdims=True) * axis
+
+        a, b = off_line(good), off_line(bad)
+        bent = np.linalg.norm(a, axis=-1) > 0.01  # standing the knee is on the line: no angle to measure
+        cos = (a * b).sum(-1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
+        applied = np.degrees(np.arccos(np.clip(cos, -1, 1)))
+        np.testing.assert_allclose(applied[bent], bad.valgus_deg[bent, k], atol=1e-4)
+        caved = bent & (bad.valgus_deg[:, k] > 1)
+        assert caved.any()
+        assert np.all(np.abs(bad.joints[caved, knee, 0]) < np.abs(good.joints[caved, knee, 0]))  # toward the midline
+
+
+def test_phase_cases_cover_each_phase_good_and_caved() -> None:
+    cases = phase_cases()
+    assert 24 <= len(cases) <= 30 and len({c.plan.name for c in cases}) == len(cases)
+    for ph in ("down", "bottom", "up"):
+        mine = [c for c in cases if c.plan.motion.valgus_phase == ph]
+        assert all(c.plan.name.startswith(ph + "_") for c in mine)
+        good = [c for c in mine if max(c.plan.motion.valgus_deg) <= 5]
+        caved = [c for c in mine if max(c.plan.motion.valgus_deg) >= 15]
+        assert good and all(c.expect_knee == "green" for c in good)
+        assert caved and all(set(c.expect_knee.split("|")) == {"amber", "red"} for c in caved)  # type: ignore[union-attr]
+        assert {c.plan.motion.depth for c in caved} == {0.5, 1.0} and {c.plan.camera.yaw_deg for c in caved} == {0, 30}
+    assert any(c.plan.motion.stance_width == 0.40 and c.plan.motion.toe_out_deg >= 25 for c in cases)
+    old = sweep()
+    assert all(c.plan.motion.valgus_phase == "all" for c in old)
+    assert not any("amber" in (c.expect_knee or "") for c in old)  # the old cases still want red for ≥ 15°
+    assert [c.plan.name for c in sweep(phases=True)] == [c.plan.name for c in old + cases]
 
 
 @pytest.mark.parametrize("exercise", ["forward_lunge", "reverse_lunge", "walking_lunge"])

@@ -2,6 +2,7 @@
 
 python -m pipeline.synth samples sample_videos/
 python -m pipeline.synth clip out/ --name my_squat --exercise squat --valgus 15 15 --yaw 45 --vfr
+python -m pipeline.synth clip out/ --name cave_up --valgus 20 20 --valgus-phase up
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from pipeline.synth.camera import Camera
 from pipeline.synth.clips import ClipPlan, render_clip, sample_plans
-from pipeline.synth.kinematics import ARMS, EXERCISES, MotionSpec
+from pipeline.synth.kinematics import ARMS, EXERCISES, VALGUS_PHASES, MotionSpec
 from pipeline.synth.render import BACKGROUNDS, SKIN_TONES, Look
 
 
@@ -66,6 +67,12 @@ def main(argv: list[str] | None = None) -> int:
     cp.add_argument("--rep-s", type=float, default=2.4)
     cp.add_argument("--pause-s", type=float, default=0.3)
     cp.add_argument("--valgus", type=float, nargs=2, default=(0.0, 0.0), metavar=("LEFT", "RIGHT"))
+    cp.add_argument(
+        "--valgus-phase",
+        choices=VALGUS_PHASES,
+        default="all",
+        help="when the knees cave: all (most at the bottom), down, bottom or up (only that part of the rep)",
+    )
     cp.add_argument("--stance", type=float, default=0.30, help="ankle-to-ankle width, m")
     cp.add_argument("--toe-out", type=float, default=10.0)
     cp.add_argument("--lean", type=float, default=None, help="trunk lean at the bottom, degrees")
@@ -96,6 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             rep_s=a.rep_s,
             pause_s=a.pause_s,
             valgus_deg=tuple(a.valgus),
+            valgus_phase=a.valgus_phase,
             trunk_lean_deg=a.lean,
             stance_width=a.stance,
             toe_out_deg=a.toe_out,

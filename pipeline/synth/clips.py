@@ -133,7 +133,8 @@ def render_clip(plan: ClipPlan, out_dir: Path, progress: Progress | None = None)
         "clip": video.name,
         "view": cam.view,
         "exercise": spec.exercise,
-        "valgus_deg": list(spec.valgus_deg),
+        "valgus_deg": list(spec.valgus_deg),  # the peak; when in the rep: valgus_phase, per frame: valgus_3d_deg
+        "valgus_phase": spec.valgus_phase,
         "fps": str(fps),
         "vfr": bool(info.is_vfr),
         "frame_wh": [cam.W, cam.H],

@@ -83,15 +83,24 @@ def expected_knee(valgus: tuple[float, float], yaw_deg: float) -> str | None:
     return f"{colour}|grey" if colour and abs(yaw_deg) >= 40 else colour
 
 
+def expected_phase_knee(valgus: tuple[float, float], yaw_deg: float) -> str | None:
+    """`expected_knee` on the PEAK cave of a cave seen on only part of the rep, where amber counts as caught too:
+    fewer frames show it, so the product may well grade it milder, but it must not pass it as green."""
+    colour = expected_knee(valgus, yaw_deg)
+    return colour.replace("red", "amber|red") if colour else colour
+
+
 def sweep(
     quick: bool = False,
     size: tuple[int, int] = (360, 640),
     reps: int = 2,
     variations: bool = False,
     lunges: bool = False,
+    phases: bool = False,
 ) -> list[Case]:
     """The validation grid: knee cave × camera yaw × depth, plus one-leg caves and stance/toe-out variations;
-    `variations` adds `VARIATIONS` (16 more clips), `lunges` adds `lunge_cases` (11 more)."""
+    `variations` adds `VARIATIONS` (16 more clips), `lunges` adds `lunge_cases` (11 more), `phases` adds
+    `phase_cases` (29 more)."""
     valgus = (0.0, 20.0) if quick else (0.0, 5.0, 15.0, 25.0)
     yaws = (0.0, 45.0) if quick else (0.0, 45.0, 90.0)
     depths = (1.0,) if quick else (0.6, 1.0)
@@ -110,7 +119,9 @@ def sweep(
             cases.append(Case(ClipPlan(f"left18_wide_toeout25_yaw{yaw:g}", spec, cam), expected_knee((18, 0), yaw)))
             spec = replace(base, stance_width=0.40, toe_out_deg=30.0)
             cases.append(Case(ClipPlan(f"good_wide_toeout30_yaw{yaw:g}", spec, cam), expected_knee((0, 0), yaw)))
-    return cases + (variation_cases(size, reps) if variations else []) + (lunge_cases(size, reps) if lunges else [])
+    cases += variation_cases(size, reps) if variations else []
+    cases += lunge_cases(size, reps) if lunges else []
+    return cases + (phase_cases(size, reps) if phases else [])
 
 
 # Stance, toe-out, depth, yaw, look and camera varied independently of the cave (issue 3's grid): (cave L, R),
@@ -177,6 +188,35 @@ def lunge_cases(size: tuple[int, int] = (360, 640), reps: int = 2) -> list[Case]
         spec = replace(base, exercise=kind, valgus_deg=(float(cave), float(cave)), toe_out_deg=float(toe))
         cam = Camera(yaw_deg=float(yaw), distance_m=3.3, W=size[0], H=size[1])
         out.append(Case(ClipPlan(f"{kind}_v{cave}_toe{toe}_yaw{yaw}", spec, cam), None))
+    return out
+
+
+# Caves on one phase of the rep only (`MotionSpec.valgus_phase`): (phase, cave °, yaw °, depth, stance m, toe-out °).
+# Every phase × front and 30° × caves 5, 15, 20 at full depth; 15° at half depth (a mid-rep cave still shows where
+# the bottom does not); one good control per view (no cave has no phase); wide toes-out stances, where the feet
+# already point outward and a cave must be read against them.
+PHASES = (
+    *((ph, cave, yaw, 1.0, 0.30, 10) for ph in ("down", "bottom", "up") for yaw in (0, 30) for cave in (5, 15, 20)),
+    *((ph, 15, yaw, 0.5, 0.30, 10) for ph in ("down", "bottom", "up") for yaw in (0, 30)),
+    ("all", 0, 0, 1.0, 0.30, 10),
+    ("all", 0, 30, 1.0, 0.30, 10),
+    ("up", 20, 0, 1.0, 0.40, 30),
+    ("down", 15, 30, 1.0, 0.40, 25),
+    ("bottom", 5, 0, 1.0, 0.40, 30),
+)
+
+
+def phase_cases(size: tuple[int, int] = (360, 640), reps: int = 2) -> list[Case]:
+    """`PHASES` as cases, expected verdicts from `expected_phase_knee` (`sweep(phases=True)` adds them)."""
+    base = MotionSpec(reps=reps, rep_s=2.0, pause_s=0.2, lead_in_s=0.8, arms="hips", stance_width=0.30, fps=30.0)
+    out = []
+    for ph, cave, yaw, d, st, toe in PHASES:
+        v = (float(cave), float(cave))
+        spec = replace(base, valgus_deg=v, valgus_phase=ph, depth=d, stance_width=st, toe_out_deg=float(toe))
+        cam = Camera(yaw_deg=float(yaw), W=size[0], H=size[1])
+        wide = f"_wide_toe{toe}" if st != base.stance_width or toe != base.toe_out_deg else ""
+        name = f"{ph}_v{cave}_yaw{yaw}_d{d:g}{wide}"  # the phase first: the table's case column shows it
+        out.append(Case(ClipPlan(name, spec, cam), expected_phase_knee(v, float(yaw))))
     return out
 
 
@@ -262,8 +302,9 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
 
 def table(rows: list[CaseResult]) -> str:
     """A plain-text table, one row per case and backend, then per-backend medians and the verdict tally."""
+    w = max([30] + [len(r.name) for r in rows])  # never cut a name: phase cases end in what tells them apart
     head = (
-        f"{'case':30s} {'backend':9s} {'det%':>5s} {'hip':>5s} {'knee':>5s} {'ankle':>5s} {'toe':>5s} "
+        f"{'case':{w}s} {'backend':9s} {'det%':>5s} {'hip':>5s} {'knee':>5s} {'ankle':>5s} {'toe':>5s} "
         f"{'%leg':>5s} {'FPPAe':>6s} {'KASRe':>6s} {'deptE':>6s} {'reps':>5s} {'view':>12s} {'knees':>14s}"
     )
     lines = [head, "-" * len(head)]
@@ -273,7 +314,7 @@ def table(rows: list[CaseResult]) -> str:
             "" if r.verdict_ok is None else (" ✓" if r.verdict_ok else f" ✗({r.expect_knee})")
         )
         lines.append(
-            f"{r.name[:30]:30s} {r.backend:9s} {100 * r.detect_rate:5.1f} {e.get('hip', np.nan):5.1f} "
+            f"{r.name:{w}s} {r.backend:9s} {100 * r.detect_rate:5.1f} {e.get('hip', np.nan):5.1f} "
             f"{e.get('knee', np.nan):5.1f} {e.get('ankle', np.nan):5.1f} {e.get('toe', np.nan):5.1f} "
             f"{r.joint_err_pct.get('knee', np.nan):5.1f} {r.fppa_err_deg:6.1f} {r.kasr_err:6.2f} "
             f"{r.depth_err_deg:6.1f} "

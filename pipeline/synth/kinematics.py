@@ -2,8 +2,9 @@
 
 World frame (metres): x = the person's left, y = up, z = forward (toward a front camera); feet on the floor y = 0.
 Legs are rigid two-bone chains (constant thigh and shank lengths). Knee valgus is a rotation of the knee about
-the hip–ankle line toward the midline, growing with depth, so knee flexion is unchanged by it. Squats keep the
-feet planted; lunges step out and back (forward), back and forward (reverse), or advance (walking).
+the hip–ankle line toward the midline, so knee flexion is unchanged by it; it grows with depth, or follows one phase
+of the rep (`MotionSpec.valgus_phase`). Squats keep the feet planted; lunges step out and back (forward), back and
+forward (reverse), or advance (walking).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ UP = np.array([0.0, 1.0, 0.0])
 ARMS = ("forward", "hips", "overhead")
 LEAD_LEGS = {"left": ("left",), "right": ("right",), "alternate": ("left", "right")}
 VFR_JITTER = 0.35  # jitter of `vfr=True`, as a fraction of a frame interval
+VALGUS_PHASES = ("all", "down", "bottom", "up")
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,11 @@ class MotionSpec:
         rep_s: duration of descent + ascent of one rep.
         pause_s: pause at the bottom of each rep.
         lead_in_s: standing still before the first rep; the same standing time follows the last rep.
-        valgus_deg: (left, right) knee cave at the bottom, 3D rotation about the hip–ankle line.
+        valgus_deg: (left, right) peak knee cave, 3D rotation about the hip–ankle line (reached at the bottom for
+            valgus_phase "all" and "bottom", at mid-depth for "down" and "up").
+        valgus_phase: when in the rep the knees cave (`cave_fraction`): "all" (growing with depth, largest at the
+            bottom), "down" (on the descent only), "bottom" (only past 60 % of the depth, full from 90 %) or "up"
+            (on the ascent only, the commonest real pattern: knees over the feet at the bottom, caving on the way up).
         trunk_lean_deg: forward trunk lean at the bottom; None = 35 (squat) or 10 (lunges).
         stance_width: distance between the ankle centres, METRES (lunges: the feet's side-by-side spacing). The
             hip joint centres are 0.20 m apart at 1.75 m, so 0.20 = hip width (ratio 1.0) and 0.44 ≈ 1.5×
@@ -67,6 +73,7 @@ class MotionSpec:
     pause_s: float = 0.0
     lead_in_s: float = 1.0
     valgus_deg: tuple[float, float] = (0.0, 0.0)
+    valgus_phase: str = "all"
     trunk_lean_deg: float | None = None
     stance_width: float = 0.24
     toe_out_deg: float = 10.0
@@ -84,6 +91,8 @@ class MotionSpec:
             raise ValueError(f"exercise must be one of {EXERCISES}, not {self.exercise!r}")
         if self.arms not in ARMS:
             raise ValueError(f"arms must be one of {ARMS}, not {self.arms!r}")
+        if self.valgus_phase not in VALGUS_PHASES:
+            raise ValueError(f"valgus_phase must be one of {VALGUS_PHASES}, not {self.valgus_phase!r}")
         if self.lead_leg is not None:
             if self.lead_leg not in LEAD_LEGS:
                 raise ValueError(f"lead_leg must be one of {tuple(LEAD_LEGS)}, not {self.lead_leg!r}")
@@ -209,6 +218,22 @@ def timeline(spec: MotionSpec, t: float) -> tuple[float, int, float, float]:
     step = 0.3 * spec.rep_s
     sigma = _smooth(tau / step) if tau < total / 2 else _smooth((total - tau) / step)
     return float(d), r, sigma, tau
+
+
+def cave_fraction(spec: MotionSpec, d: float, tau: float) -> float:
+    """Fraction 0–1 of the peak knee cave at depth phase d, `tau` seconds into the rep (both from `timeline`).
+
+    "all" returns d itself, so those renders stay bit-identical to the ones made before phases existed. The pause
+    at the bottom counts as neither descent nor ascent, so "down" and "up" are 0 there (sin(π·1) = 0 anyway).
+    """
+    half = spec.rep_s / 2
+    if spec.valgus_phase == "all":
+        return d
+    if spec.valgus_phase == "bottom":
+        return _smooth((d - 0.6) / 0.3)
+    rising = tau >= half + spec.pause_s
+    on = rising if spec.valgus_phase == "up" else tau < half
+    return float(np.sin(np.pi * d)) if on else 0.0
 
 
 def _foot(ankle: F64, fdir: F64, s: float) -> tuple[F64, F64]:
@@ -373,8 +398,9 @@ def simulate(spec: MotionSpec, t_s: F64 | None = None) -> Motion:
         d, r, sigma, tau = timeline(spec, float(t))
         done = int(np.clip(np.floor((t - spec.lead_in_s) / (spec.rep_s + spec.pause_s)), 0, spec.reps))
         p = _lunge_legs(spec, d, r, sigma, tau, done, s) if spec.is_lunge else _squat_legs(spec, d, s)
+        frac = cave_fraction(spec, d, tau)
         for k, lr in enumerate(("L", "R")):
-            cave = spec.valgus_deg[k] * d
+            cave = spec.valgus_deg[k] * frac
             p[lr + "_KNEE"] = _cave(p[lr + "_HIP"], p[lr + "_KNEE"], p[lr + "_ANKLE"], cave)
             valgus[i, k] = cave
             flex[i, k] = 180.0 - _angle(p[lr + "_HIP"], p[lr + "_KNEE"], p[lr + "_ANKLE"])
