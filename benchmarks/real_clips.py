@@ -1,105 +1,116 @@
-"""Real-clip benchmark: view, exercise and rep count of each clip in ../shared/videos against its labels.
+"""Real-clip benchmark: view, exercise, reps and the knee and hip verdicts of every labelled real clip.
 
-    python benchmarks/real_clips.py /tmp/scratch/real        # score cached keypoints (<out>/<clip>/keypoints.npz)
-    python benchmarks/real_clips.py                           # run `formreview batch` first, into a fresh folder
+    python benchmarks/real_clips.py OUT                              # batch into OUT where needed, then score
+    python benchmarks/real_clips.py OUT --corpus ~/formreview-corpus  # + the clips of corpus.toml in that folder
 
-The expected labels below are transcribed from ../shared/videos/SOURCES.md (labels only; the clips themselves
-are internal fixtures and never leave ../shared). The four verdicts and the data-quality gate are printed beside
-them: none of these clips shows a clear knee cave, so a red knee verdict is a false alarm, and each is filmed well
-enough that a failed gate ("FAIL") is a bug, as are grey depth and trunk from the side.
+Labels come from the manifests (`benchmarks/corpus_shared.toml` for ../shared/videos, `benchmarks/corpus.toml` for
+clips fetched from public repositories; see `benchmarks/corpus.py`). A clip whose keypoints are already in
+OUT/<clip>/keypoints.npz is scored from them (the analysis re-runs in well under a second); others go through
+`formreview batch` first. Scored per clip:
+- view, exercise and rep count against the labels (`view_also` / `reps_also` accept a partial rep or a boundary view);
+- knee: a clip labelled "cave" must read amber or red; "good" must not read red; "unsure" is listed, not scored;
+- the hip verdict and the data-quality gate are printed beside them.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from corpus import MANIFEST, SHARED_MANIFEST, SHARED_VIDEOS, Clip, check, load
+
 from pipeline.cache import read_track
-from pipeline.keypoints import PoseTrack
+from pipeline.result import ClipResult
 from pipeline.scoring import evaluate
 from pipeline.settings import load_settings
 
-VIDEOS = Path(__file__).resolve().parent.parent.parent / "shared" / "videos"
-
-# clip stem: (view, exercise, reps). "oblique" is also accepted for the ~15–20° front clip (see VIEW_ALSO).
-EXPECTED: dict[str, tuple[str, str, int]] = {
-    "squat_front_bodyweight_home_02": ("front", "squat", 3),
-    "squat_front_dumbbell_good_03": ("front", "squat", 5),
-    "squat_front_bodyweight_gym_good_04": ("front", "squat", 2),
-    "squat_front_barbell_good_05": ("front", "squat", 1),
-    "squat_side_barbell_good_01": ("side", "squat", 3),
-    "squat_side_bodyweight_home_03": ("side", "squat", 3),
-    "squat_side_bodyweight_deep_04": ("side", "squat", 3),
-    "lunge_front_reverse_bodyweight_02": ("front", "lunge", 5),
-    "lunge_front_narrowbase_fault_03": ("front", "lunge", 2),
-    "lunge_side_dumbbell_01": ("side", "lunge", 11),
-    "lunge_45deg_walking_dumbbell_mirror_02": ("oblique", "lunge", 6),
-}
-# SOURCES.md: "front (~15–20° oblique)" sits on the 20° boundary, so either name is right for it.
-VIEW_ALSO = {"lunge_front_reverse_bodyweight_02": {"oblique"}}
-# "~6 lunge bottoms (4 complete + partial at both edges)": 4 complete reps, or 4–6 counting the partials.
-REPS_ALSO = {"lunge_45deg_walking_dumbbell_mirror_02": {4, 5, 6}}
+MODEL = SHARED_VIDEOS.parent / "models" / "yolov8n-pose_int8_openvino_model"
 
 
-def load_keypoints(path: Path) -> PoseTrack:
-    """A cached `keypoints.npz` as a PoseTrack, whatever its cache key."""
-    return read_track(path)[0]
+def run_batch(clips: list[tuple[Clip, Path]], out: Path) -> None:
+    """`formreview batch` over the clips that have no keypoints in `out` yet (linked into one input folder)."""
+    todo = [(c, f) for c, f in clips if not (out / c.file / "keypoints.npz").exists()]
+    if not todo:
+        return
+    with tempfile.TemporaryDirectory(prefix="formreview-real-in-") as tmp:
+        for c, f in todo:
+            os.symlink(f.resolve(), Path(tmp) / c.file)
+        cmd = [sys.executable, "-m", "pipeline.cli", "batch", tmp, "-o", str(out)]
+        if MODEL.exists():
+            cmd += ["--model", str(MODEL)]
+        print("running:", " ".join(cmd), flush=True)
+        subprocess.run(cmd, check=False)
 
 
-def _find_cache(out: Path, stem: str) -> Path | None:
-    for cand in (out / f"{stem}.mp4" / "keypoints.npz", out / stem / "keypoints.npz"):
-        if cand.exists():
-            return cand
+def knee_ok(label: str, colour: str) -> bool | None:
+    """A cave must be flagged (amber or red); a good knee must not be red; unsure and side views are not scored."""
+    if label == "cave":
+        return colour in ("amber", "red")
+    if label == "good":
+        return colour != "red"
     return None
 
 
-def run_batch(out: Path) -> None:
-    """Run `formreview batch` over the real clips into `out` (keypoints are cached there)."""
-    cmd = [sys.executable, "-m", "pipeline.cli", "batch", str(VIDEOS), "-o", str(out)]
-    print("running:", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=False)
+def score(c: Clip, r: ClipResult) -> tuple[bool, bool | None]:
+    """(view, exercise and reps all right; knee verdict right, None when not scored)."""
+    n = len(r.reps)
+    vex = (r.view == c.view or r.view in c.view_also) and r.exercise == c.exercise and (n == c.reps or n in c.reps_also)
+    colours = {v.area: v.colour for v in r.verdicts}
+    return vex, knee_ok(c.knee, colours.get("knee_tracking", "grey"))
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("out", nargs="?", type=Path, help="batch output folder with <clip>/keypoints.npz")
+    ap.add_argument("out", type=Path, help="batch output folder (keypoints cached there)")
+    ap.add_argument("--corpus", type=Path, help="folder holding the clips of benchmarks/corpus.toml")
+    ap.add_argument("-c", "--config", type=Path, help="settings overrides, as for formreview batch")
     args = ap.parse_args()
-    out = args.out
-    if out is None:
-        out = Path(tempfile.mkdtemp(prefix="formreview-real-"))
-        run_batch(out)
-    settings = load_settings()
-    head = f"{'clip':40} {'truth':22} {'ours':22} {'match':5} {'knee':6} {'hip':6} {'depth':6} {'trunk':6} {'gate':4}"
+    clips, problems = check(SHARED_VIDEOS, load(SHARED_MANIFEST))
+    found = [(c, SHARED_VIDEOS / c.file) for c in clips]
+    if args.corpus:
+        more, missing = check(args.corpus, load(MANIFEST))
+        found += [(c, args.corpus / c.file) for c in more]
+        problems += missing
+    for p in problems:
+        print(p)
+    run_batch(found, args.out)
+    settings = load_settings(args.config)
+    head = f"{'clip':46} {'truth':24} {'ours':24} {'v/e/r':5} {'knee':11} {'label':6} {'hip':6} {'gate':4}"
     print(head)
     print("-" * len(head))
-    n_match = n_seen = 0
-    for stem, (view, exercise, reps) in EXPECTED.items():
-        if not (VIDEOS / f"{stem}.mp4").exists():
-            continue
-        cache = _find_cache(out, stem)
-        truth = f"{view}/{exercise}/{reps}"
-        if cache is None:
-            print(f"{stem:40} {truth:22} {'(no keypoints)':22}")
+    n_vex = n_seen = n_knee = n_knee_ok = 0
+    unsure = []
+    for c, _ in found:
+        cache = args.out / c.file / "keypoints.npz"
+        truth = f"{c.view}/{c.exercise}/{c.reps}"
+        if not cache.exists():
+            print(f"{c.stem:46} {truth:24} (no keypoints)")
             continue
         n_seen += 1
-        r = evaluate(load_keypoints(cache), settings, f"{stem}.mp4")
-        ours = f"{r.view}/{r.exercise}/{len(r.reps)}"
-        ok = (
-            (r.view == view or r.view in VIEW_ALSO.get(stem, set()))
-            and r.exercise == exercise
-            and (len(r.reps) == reps or len(r.reps) in REPS_ALSO.get(stem, set()))
-        )
-        n_match += ok
-        colours = {v.area: v.colour for v in r.verdicts}
+        r = evaluate(read_track(cache)[0], settings, c.file)
+        vex, kok = score(c, r)
+        n_vex += vex
+        n_knee += kok is not None
+        n_knee_ok += bool(kok)
+        if c.knee == "unsure":
+            unsure.append(c.stem)
+        v = {x.area: x for x in r.verdicts}
+        knee = v.get("knee_tracking")
+        knee_word = "-" if knee is None else "check" if knee.unsure else knee.colour
+        mark = "" if kok is None else " ✓" if kok else " ✗"
+        hip = v["hip_control"].colour if "hip_control" in v else "-"
         print(
-            f"{stem:40} {truth:22} {ours:22} {'✓' if ok else '✗':5} "
-            f"{colours.get('knee_tracking', '-'):6} {colours.get('hip_control', '-'):6} "
-            f"{colours.get('depth', '-'):6} {colours.get('trunk', '-'):6} {'ok' if r.quality.passed else 'FAIL':4}"
+            f"{c.stem:46} {truth:24} {r.view + '/' + r.exercise + '/' + str(len(r.reps)):24} {'✓' if vex else '✗':5} "
+            f"{knee_word + mark:11} {c.knee:6} {hip:6} {'ok' if r.quality.passed else 'FAIL':4}"
         )
-    print(f"\n{n_match}/{len(EXPECTED)} match ({n_seen} clips with keypoints)")
+    print(f"\nview, exercise and reps right: {n_vex}/{n_seen} clips")
+    print(f"knee verdicts right: {n_knee_ok}/{n_knee} (caves amber or red, good knees not red)")
+    if unsure:
+        print(f"labelled unsure, not scored: {', '.join(unsure)}")
     return 0
 
 
