@@ -14,9 +14,10 @@ import numpy as np
 import numpy.typing as npt
 
 from pipeline.analysis.geometry import nanmedian
+from pipeline.cache import cache_key, file_sha256, load_track, save_track
 from pipeline.clean import clean_track
 from pipeline.keypoints import PAIRS_BY_PART, Kp
-from pipeline.pose import BackendPlan, estimate_track
+from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track
 from pipeline.scoring import evaluate_cleaned
 from pipeline.settings import Settings
 from pipeline.synth import truth as tr
@@ -255,7 +256,16 @@ def _thigh_deg(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
 def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan: BackendPlan) -> CaseResult:
     """Run the real pipeline on one rendered clip and compare with its truth."""
     info = probe(video)
-    track = estimate_track(info, plan, settings)
+    # the tracks are kept beside the clips, keyed like the batch's pose cache, so a change to analysis or scoring
+    # re-scores the whole sweep in seconds instead of re-running the pose models
+    key = cache_key(
+        file_sha256(video), f"{plan.name}/v{POSE_VERSION}", str(plan.weights or ""), settings.digest("pose", "track")
+    )
+    cached = video.with_name(f"{video.stem}.{plan.name}.{key[:12]}.npz")
+    track = load_track(cached, key)
+    if track is None:
+        track = estimate_track(info, plan, settings)
+        save_track(cached, track, key)
     cleaned, clean = clean_track(track, settings.clean)
     result = evaluate_cleaned(cleaned, clean, settings, video.name)
     t = tr.load_truth(truth_path)
