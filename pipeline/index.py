@@ -20,6 +20,7 @@ from pipeline.report import (
     doc_field,
     environment,
     page_chrome,
+    verdict_badge,
     worst_verdict,
     write_atomic,
 )
@@ -71,7 +72,7 @@ RANK = {"error": 0, "red": 1, "amber": 2, "grey": 3, "green": 4}
 
 
 def _areas(entries: list[IndexEntry]) -> list[str]:
-    seen = {v.area: v.label for e in entries if e.result for v in e.result.verdicts if v.measurable}
+    seen = {v.area: v.label for e in entries if e.result for v in e.result.verdicts if v.measurable or v.unsure}
     return [a for a in AREA_ORDER if a in seen] + [a for a in seen if a not in AREA_ORDER]
 
 
@@ -82,7 +83,7 @@ def _index_row(e: IndexEntry, areas: list[str]) -> IndexRow:
         status = "Reviewed earlier" if ok else "Error"
         return IndexRow(e.video_name, e.report_href, ok, status, cause, thumb, "", [], RANK["grey" if ok else "error"])
     by_area = {v.area: v for v in r.verdicts}
-    lights = [badge(by_area[a].colour if a in by_area and by_area[a].measurable else "grey") for a in areas]
+    lights = [verdict_badge(by_area[a]) if a in by_area else badge("grey") for a in areas]
     worst, n = worst_verdict(r.verdicts), len(r.reps)
     what = f"{r.exercise} · {r.view} view · {n} rep{'s' * (n != 1)}"
     rank = RANK[worst.colour if worst else "grey"]
@@ -127,7 +128,7 @@ def summary_csv(entries: list[IndexEntry]) -> str:
             w.writerow(row + [""] * (len(head) - len(row)))
             continue
         worst = worst_verdict(r.verdicts)
-        by_area = {v.area: (v.colour if v.measurable else "grey") for v in r.verdicts}
+        by_area = {v.area: (v.colour if v.measurable else "check" if v.unsure else "grey") for v in r.verdicts}
         metrics = {m.key: m for m in r.clip_metrics}
         row += [r.view, r.exercise, len(r.reps), worst.colour if worst else "grey", f"{e.processing_s:.1f}"]
         row += [by_area.get(a, "") for a in areas]

@@ -70,6 +70,15 @@ def badge(colour: str) -> Badge:
     return Badge(colour, *WORDS[colour])
 
 
+# grey, but not for want of a measurement: the reading is in the band by less than its error, so a person decides
+CHECK = Badge("grey", "Check video", "?")
+
+
+def verdict_badge(v: Verdict) -> Badge:
+    """A verdict's light: its colour when measurable; "Check video" when the evidence could not decide; else grey."""
+    return badge(v.colour) if v.measurable else CHECK if v.unsure else badge("grey")
+
+
 @dataclass(frozen=True)
 class PageChrome:
     """What base.html prints around every page: title, coach branding, footer."""
@@ -147,7 +156,7 @@ class ReportContext:
         "landscape clip on a phone no longer sits in a tall empty box. None when unknown."
     )
     pictures: list[Picture] = doc_field("Hardest and best rep key frames (data: URIs).")
-    clip_rows: list[MetricRow] = doc_field("Whole-set metrics (median of reps).")
+    clip_rows: list[MetricRow] = doc_field("Whole-set metrics (the level a third of the reps reach).")
     reps: list[RepView] = doc_field("One entry per rep with its metric rows.")
     unmeasured: list[str] = doc_field(
         "Measures not taken in any rep of this video, one line per reason (e.g. 'Needs a side view: …'): their "
@@ -302,6 +311,8 @@ def worst_verdict(verdicts: list[Verdict]) -> Verdict | None:
 
 
 def _metric_row(m: MetricValue) -> MetricRow:
+    if m.unsure:
+        return MetricRow(m.label, m.display, CHECK, m.band, m.reason[0].upper() + m.reason[1:] + ".")
     if m.measurable and m.colour == "grey":  # measured, but its band is not used for this exercise
         return MetricRow(m.label, m.display, Badge("grey", "For context", "i"), m.band, m.reason)
     if not m.measurable or m.colour == "grey":
@@ -387,7 +398,7 @@ def build_context(
     order = {a: i for i, a in enumerate(AREA_ORDER)}
     show_side = result.view in ("side", "oblique")
     lights = [
-        Light(v.label, badge(v.colour if v.measurable else "grey"), _light_text(v))
+        Light(v.label, verdict_badge(v), _light_text(v))
         for v in sorted(result.verdicts, key=lambda v: order.get(v.area, len(order)))
         if v.area not in SIDE_AREAS or show_side or v.measurable
     ]

@@ -7,7 +7,7 @@ to plain dicts. Schema (version 1), every number traceable to a band and a sourc
       video, view, view_confidence, exercise, exercise_confidence, fps, duration_s, backend, model_id
       quality: Quality            how much of the track was missing / repaired, and whether the gate passed
       reps: [Rep]                 start/bottom/end seconds, lead leg, tempo, per-rep metrics
-      clip_metrics: [MetricValue] per-clip aggregate (median over reps; `worst_rep` names the worst)
+      clip_metrics: [MetricValue] per-clip aggregate (the level a third of the reps reach; `worst_rep` names the worst)
       verdicts: [Verdict]         one per area (knee_tracking, hip_control, depth, trunk), colour + sentence
       cues: [str]                 at most two coaching cues, most important first
       series: Series              per-frame curves for plots and the live colours of the annotated clip
@@ -42,6 +42,8 @@ class MetricValue:
         band: the band in words, e.g. "green < 10° · amber 10–16° · red ≥ 16°".
         source: literature source of the band (from configs/bands.toml).
         worst_rep: for clip metrics, the 1-based rep with the worst value; None otherwise.
+        unsure: the raw reading reached amber or red but, once the keypoint error is allowed for, it does not: the
+            evidence cannot support a colour (grey, "check this in the video").
     """
 
     key: str
@@ -55,6 +57,7 @@ class MetricValue:
     band: str = ""
     source: str = ""
     worst_rep: int | None = None
+    unsure: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Verdict:
     summary: str  # one plain sentence a client understands
     measurable: bool = True
     reason: str = ""
+    unsure: bool = False  # grey because the evidence cannot decide, not because it was not measured: check the video
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,12 @@ DEPTH_JUDGED = {
 }
 REPORTED = "reported, not judged"
 # a lunge judges the front knee only (the rear one is not scored)
+# the evidence cannot support a colour: a raw reading in the red band, but within what the keypoint error could make
+UNSURE_METRIC = (
+    "it read {raw} at its worst, but that is within what this video's measurement error could make, so we cannot "
+    "tell: check this in the video"
+)
+UNSURE_SUMMARY = "Check this in the video."
 LUNGE_KNEE_SUMMARY = {
     "amber": "Your front knee drifted a little inside the line of your foot.",
     "red": "Your front knee caved in, inside the line of your foot.",
@@ -100,8 +106,13 @@ def _num(x: float) -> str:
     return s.replace("-", "−")
 
 
-def metric_value(key: str, value: float, reason: str, exercise: str, bands: dict[str, Any]) -> MetricValue:
-    """One MetricValue: coloured by its band when measurable and scored for this exercise, else grey + reason."""
+def metric_value(
+    key: str, value: float, reason: str, exercise: str, bands: dict[str, Any], raw: float = float("nan")
+) -> MetricValue:
+    """One MetricValue: coloured by its band when measurable and scored for this exercise, else grey + reason.
+
+    `value` is what is judged; `raw`, for metrics read with a noise bound, the reading without the error allowance.
+    When the raw reading is flagged and the judged one is not, the colour is grey and the metric `unsure`."""
     name, leg, band = _band_of(key, bands)
     if band is None:  # a metric without its band would read green by default: never guess a colour
         raise SettingsError(f"no scoring band for {name!r} in configs/bands.toml: no verdict can be given")
@@ -119,8 +130,14 @@ def metric_value(key: str, value: float, reason: str, exercise: str, bands: dict
         else f"{value:.0f}{unit}"
     )
     colour: Colour = colour_of(value, band)
-    if ok and exercise not in band.get("scored_for", []) and band["direction"] != "report":
+    scored = exercise in band.get("scored_for", []) or band["direction"] == "report"
+    # green once the error is allowed for, red without it: the evidence cannot tell (between green and amber it can
+    # wait: amber already says "watch")
+    unsure = scored and colour == "green" and colour_of(raw, band) == "red"
+    if ok and not scored:
         colour, reason = "grey", f"context only: this band is not used for {exercise}s"
+    elif unsure:
+        colour, reason = "grey", UNSURE_METRIC.format(raw=f"{raw:.0f}{unit}")
     return MetricValue(
         key=key,
         label=label,
@@ -132,6 +149,7 @@ def metric_value(key: str, value: float, reason: str, exercise: str, bands: dict
         reason=reason if not ok or colour == "grey" else "",
         band=band_words(band),
         source=str(band.get("source", "")),
+        unsure=unsure,
     )
 
 
@@ -140,21 +158,34 @@ def _is_worse(a: float, b: float, band: dict[str, Any]) -> bool:
 
 
 def _clip_metrics(reps: list[RepAnalysis], exercise: str, bands: dict[str, Any]) -> list[MetricValue]:
-    """Median over reps (complete reps when there are any); worst_rep names the rep with the worst value."""
+    """The level a third of the reps reach (`_third`; complete reps when there are any); worst_rep names the worst."""
     use = [i for i, r in enumerate(reps) if r.events.complete] or list(range(len(reps)))
     out: list[MetricValue] = []
     for key in reps[0].values if reps else []:
         vals = np.array([reps[i].values[key] for i in use], float)
+        raws = np.array([reps[i].raw.get(key, np.nan) for i in use], float)
         fin = np.isfinite(vals)
         reason = next((reps[i].reasons.get(key, "") for i in use if reps[i].reasons.get(key)), "")
-        med = float(np.median(vals[fin])) if fin.any() else float("nan")
-        mv = metric_value(key, med, reason, exercise, bands)
         band = _band_of(key, bands)[2]
+        mv = metric_value(key, _third(vals, band), reason, exercise, bands, _third(raws, band))
         if fin.any() and band is not None and band["direction"] != "report":
             worst = max((i for i, f in zip(use, fin, strict=True) if f), key=lambda i: _sev(reps[i].values[key], band))
             mv = MetricValue(**{**mv.__dict__, "worst_rep": worst + 1})
         out.append(mv)
     return out
+
+
+def _third(vals: np.ndarray, band: dict[str, Any] | None) -> float:
+    """The clip's value of a metric: the worst level that at least a third of the reps reach (the worst rep's of
+    one to three reps). A median hides a fault shown in a minority of reps: a client who caves on 3 of 8 reps has a
+    fault to work on. A reported-only metric takes the median."""
+    fin = np.asarray(vals, float)[np.isfinite(vals)]
+    if fin.size == 0:
+        return float("nan")
+    if band is None or band["direction"] == "report":
+        return float(np.median(fin))
+    worst_first = np.sort(fin)[::-1] if band["direction"] == "high_bad" else np.sort(fin)
+    return float(worst_first[int(np.ceil(fin.size / 3)) - 1])
 
 
 def _sev(v: float, band: dict[str, Any]) -> float:
@@ -166,6 +197,10 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
     for area, label in AREAS.items():
         ms = [m for m in clip if m.key.startswith(_AREA_PREFIX[area])]
         scored = [m for m in ms if m.measurable and m.colour != "grey"]
+        unsure = [m for m in ms if m.unsure]
+        if passed and unsure and not any(m.colour in ("amber", "red") for m in scored):
+            out.append(Verdict(area, label, "grey", UNSURE_SUMMARY, False, unsure[0].reason, unsure=True))
+            continue
         if not passed or not scored:
             reason = gate_reason if not passed else next((m.reason for m in ms if m.reason), note)
             out.append(Verdict(area, label, "grey", "Not measurable from this video.", False, reason))
@@ -243,8 +278,8 @@ def _series(a: Analysis | None, t_s: np.ndarray, bands: dict[str, Any]) -> Serie
         hip_depth=[float(x) for x in np.clip(a.depth, 0.0, 1.0)],
         knee_left=[float(x) for x in kl],
         knee_right=[float(x) for x in kr],
-        knee_colour_left=[colour_of(float(x), band) for x in kl],
-        knee_colour_right=[colour_of(float(x), band) for x in kr],
+        knee_colour_left=_frame_colours(a, "left", bands),
+        knee_colour_right=_frame_colours(a, "right", bands),
         rep_of_frame=[int(x) for x in a.rep_of_frame],
         knee_metric="knee_track",
         knee_unit="°",
@@ -252,10 +287,27 @@ def _series(a: Analysis | None, t_s: np.ndarray, bands: dict[str, Any]) -> Serie
     )
 
 
+def _frame_colours(a: Analysis, leg: str, bands: dict[str, Any]) -> list[str]:
+    """Per frame, the worse colour of the knee's judged readings that are scored for this exercise (its travel angle
+    and how far inside the midfoot it sits); grey where neither is read. The annotated clip colours what is judged."""
+    n = a.t_s.size
+    out = ["grey"] * n
+    rank = {"grey": -1, "green": 0, "amber": 1, "red": 2}
+    for key, series in (("knee_track", a.knee_angle), ("knee_midfoot", a.knee_midfoot)):
+        band, x = bands.get(key), series.get(leg)
+        if band is None or x is None or a.exercise.exercise not in band.get("scored_for", []):
+            continue
+        for i in np.flatnonzero(np.isfinite(x)):
+            c = colour_of(float(x[i]), band)
+            out[i] = c if rank[c] > rank[out[i]] else out[i]
+    return out
+
+
 def _reps(a: Analysis, bands: dict[str, Any]) -> list[Rep]:
     out: list[Rep] = []
     for i, r in enumerate(a.reps):
-        ms = [metric_value(k, v, r.reasons.get(k, ""), a.exercise.exercise, bands) for k, v in r.values.items()]
+        ex = a.exercise.exercise
+        ms = [metric_value(k, v, r.reasons.get(k, ""), ex, bands, r.raw.get(k, np.nan)) for k, v in r.values.items()]
         scored = [m.colour for m in ms if m.colour != "grey"]
         colour: Colour = max(scored, key=lambda c: SEVERITY[c]) if scored else "grey"
         e = r.events

@@ -74,7 +74,12 @@ class AnalysisSettings:
     toe_to_shank: float = _f(0.5, "Ankle-to-toe-tip length ÷ shank (anthropometry ~0.48): toe-out for knee tracking.")
     min_foot_cos: float = _f(0.65, "Knee tracking is not judged when a foot points over ~49 deg across the camera.")
     max_yaw_knee_deg: float = _f(35.0, "Knee tracking is judged up to this camera yaw from square-on, degrees.")
-    knee_window_depth: float = _f(0.7, "Knee tracking is read where the hip has dropped this share of the rep.")
+    knee_window_depth: float = _f(
+        0.4, "Knee tracking is read where the hip has dropped this share of the rep, down and up."
+    )
+    keypoint_error: float = _f(
+        0.02, "Knee and ankle keypoint error as a share of the shank: each knee angle's noise bound comes from it."
+    )
     persist_frames: int = _f(3, "A knee value counts only when held this many consecutive frames.")
     knee_perspective: float = _f(0.5, "Knee height as a share of the camera's, for the perspective fix of knee travel.")
     frontal_max_yaw_deg: float = _f(15.0, "FPPA, KASR, hip and trunk angles need the camera within this of square-on.")

@@ -34,7 +34,8 @@ class Spec:
     stance_half_m: float = 0.12  # ankle distance from the midline
     toe_out_deg: float = 10.0
     depth: float = 1.0  # 1 = full (hips just below the knees), 0.5 = half squat
-    cave_deg: tuple[float, float] = (0.0, 0.0)  # (left, right) knee cave at the bottom
+    cave_deg: tuple[float, float] = (0.0, 0.0)  # (left, right) peak knee cave (at the bottom for phase "all")
+    cave_phase: str = "all"  # when the knees cave: MotionSpec.valgus_phase ("all", "down", "bottom", "up")
     lunge_leads: tuple[str, ...] = ("left",)  # cycled over reps
     yaw_deg: float = 0.0  # camera around the client; 0 = square-on front, 90 = side (the client's left)
     fps: float = 30.0
@@ -60,6 +61,7 @@ def motion_spec(spec: Spec) -> MotionSpec:
         rep_s=spec.period_s,
         lead_in_s=spec.lead_s,
         valgus_deg=spec.cave_deg,
+        valgus_phase=spec.cave_phase,
         stance_width=2 * spec.stance_half_m,
         toe_out_deg=spec.toe_out_deg,
         fps=spec.fps,

@@ -65,3 +65,23 @@ def test_knee_inside_foot_uses_the_most_medial_foot_point() -> None:
         np.array([[95.0, 0]]), np.array([100.0, 0]), np.array([102.0, 0]), np.array([120.0, 0]), 1.0, 100.0
     )
     np.testing.assert_allclose(m, [-0.05])
+
+
+def test_knee_travel_bound_is_the_hand_computed_angle_and_shrinks_as_the_knee_travels() -> None:
+    # toes straight ahead, no perspective: the angle is asin(dx / r) with r = √(L² − h²); a knee error e moves dx by
+    # √2·e, so at dx = 0 the bound is asin(√2·e / r) and h's error does not turn the direction
+    shank, err = 100.0, 3.0
+    h = np.array([98.0, 80.0, 60.0])
+    knee_pts = np.stack([np.full(3, 200.0), 300.0 - h], axis=1)
+    ankle = np.tile([200.0, 300.0], (3, 1))
+    b = knee.knee_travel_bound_deg(knee_pts, ankle, 0.0, shank, 0.0, 1.0, 0.0, err)
+    r = np.sqrt(shank**2 - h**2)
+    assert b == pytest.approx(np.degrees(np.arcsin(np.sqrt(2) * err / r)), rel=1e-3)
+    assert b[0] > 3 * b[2]  # near standing the direction is ill-conditioned
+
+
+def test_knee_inside_midfoot_is_the_knee_offset_from_halfway_between_ankle_and_toe() -> None:
+    ankle, toe = np.array([[100.0, 300.0]]), np.array([[120.0, 320.0]])  # toe 20 px lateral (lateral = +x)
+    assert knee.knee_inside_midfoot_pct(np.array([[110.0, 200.0]]), ankle, toe, 1.0, 100.0)[0] == pytest.approx(0.0)
+    assert knee.knee_inside_midfoot_pct(np.array([[100.0, 200.0]]), ankle, toe, 1.0, 100.0)[0] == pytest.approx(10.0)
+    assert knee.knee_inside_midfoot_pct(np.array([[120.0, 200.0]]), ankle, toe, 1.0, 100.0)[0] == pytest.approx(-10.0)

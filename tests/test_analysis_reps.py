@@ -72,7 +72,39 @@ def test_exercise_from_split_stance() -> None:
     assert sq.exercise == "squat" and sq.lead_legs == [None] * 3
     lu = exercise.classify_exercise(np.array([0.8, 0.7, 0.9]), ["left", "right", "left"], 3.0)
     assert (lu.exercise, lu.lead_legs, lu.pattern) == ("lunge", ["left", "right", "left"], "walking")
-    score, lead = exercise.split_stance(
-        np.array([0, 900.0]), np.array([0, 1000.0]), np.array([0, 1100.0]), np.array([0, 1000.0]), 100.0, False
-    )
-    assert score == pytest.approx(1.0) and lead == "left"
+
+
+def _pts(*yx: tuple[float, float]) -> list[np.ndarray]:
+    return [np.array([x, y]) for y, x in yx]
+
+
+@pytest.mark.parametrize("view", ["front", "oblique", "side"])
+def test_a_lunge_drops_the_rear_knee_to_its_ankle_in_every_view(view: str) -> None:
+    # front shin upright (knee a shank above its ankle), rear knee level with its own ankle: 1 shank apart
+    kl, kr, al, ar = _pts((900.0, 0.0), (1000.0, 40.0), (1000.0, 10.0), (1000.0, 50.0))
+    score, lead = exercise.split_stance(kl, kr, al, ar, 100.0, view)
+    assert score == pytest.approx(1.0) and lead == "left" and score >= exercise.LUNGE_SPLIT
+
+
+@pytest.mark.parametrize("view", ["oblique", "side"])
+def test_a_squat_filmed_low_at_an_angle_is_not_a_lunge(view: str) -> None:
+    # the far leg sits half a shank higher on screen (perspective), knee and ankle alike: the shins match
+    kl, kr, al, ar = _pts((920.0, 0.0), (870.0, 30.0), (1000.0, 5.0), (950.0, 35.0))
+    score, _ = exercise.split_stance(kl, kr, al, ar, 100.0, view)
+    assert score < exercise.LUNGE_SPLIT
+    # the old front-view rule ("the front ankle is lower on screen") read this as a lunge
+    assert abs(al[1] - ar[1]) / 100.0 >= 0.3
+
+
+def test_from_the_side_the_stride_spreads_the_ankles() -> None:
+    # shins alike (a lunge where both knees read bent alike) but the ankles two shanks apart along the stride
+    kl, kr, al, ar = _pts((920.0, 0.0), (920.0, 200.0), (1000.0, -20.0), (1000.0, 220.0))
+    assert exercise.split_stance(kl, kr, al, ar, 100.0, "side")[0] == pytest.approx(1.4)
+    assert exercise.split_stance(kl, kr, al, ar, 100.0, "front")[0] == pytest.approx(0.0)  # no spread rule there
+
+
+def test_a_hidden_leg_falls_back_to_screen_heights_from_the_front_only() -> None:
+    kl, kr, al, ar = _pts((900.0, 0.0), (1000.0, 40.0), (1100.0, 10.0), (float("nan"), 50.0))
+    score, lead = exercise.split_stance(kl, kr, al, ar, 100.0, "front")
+    assert score == pytest.approx(1.0) and lead == "left"  # the right knee is a shank lower on screen
+    assert np.isnan(exercise.split_stance(kl, kr, al, ar, 100.0, "side")[0])

@@ -337,3 +337,21 @@ def test_summary_csv_parses(tmp_path: Path) -> None:
     assert rows[2]["knee_over_foot_right"] == "-8" and rows[2]["hip_adduction_2d"] == ""
     assert rows[2]["hip_adduction_2d_colour"] == "grey" and rows[0]["verdict"] == "green"
     assert not list(tmp_path.glob(".*"))  # no temp files left behind
+
+
+def test_a_verdict_the_evidence_cannot_decide_says_check_the_video(tmp_path: Path) -> None:
+    why = "it read −18° at its worst, but that is within what this video's measurement error could make"
+    unsure = Verdict("knee_tracking", "Knee tracking", "grey", "Check this in the video.", False, why, unsure=True)
+    r = make_result("unsure.mp4")
+    m = replace(_metric("knee_over_foot_left", "Left knee over foot", -12.0, "grey", why), unsure=True)
+    r = replace(r, verdicts=[unsure, *r.verdicts[1:]], clip_metrics=[m, *r.clip_metrics[1:]])
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    light = soup.select_one(".lights li")
+    assert "Check video" in light.select_one(".badge").get_text() and "Not measured" not in light.get_text()
+    assert light.select_one("p").get_text() == f"Check this in the video: {why}."
+    entries = [IndexEntry("unsure.mp4", "ok", "", "unsure.mp4/report.html", r, None, 1.0)]
+    write_index(entries, tmp_path)
+    index = BeautifulSoup((tmp_path / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert "Check video" in index.select_one("tr.video").get_text()
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "summary.csv").read_text(encoding="utf-8"))))
+    assert rows[0]["verdict_knee_tracking"] == "check"

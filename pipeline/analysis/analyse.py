@@ -34,6 +34,9 @@ class RepAnalysis:
     tempo: tuple[float, float, float]  # eccentric, pause, concentric seconds
     values: dict[str, float]
     reasons: dict[str, str]
+    # for metrics read with a noise bound (knee over foot): the worst reading without the error allowance. `values`
+    # holds the least-bad reading the keypoint error allows, which is what is judged (scoring calls the gap unsure)
+    raw: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -45,11 +48,12 @@ class Analysis:
     exercise: ex.ExerciseEstimate
     reps: list[RepAnalysis]
     depth: F64  # hip drop, 0 standing … 1 deepest point of the clip
-    knee_angle: dict[str, F64]  # "left"/"right": knee travel direction from the foot axis, ° (NaN near standing)
+    knee_angle: dict[str, F64]  # "left"/"right": judged knee-over-foot angle, ° (error allowed for; NaN where not read)
     rep_of_frame: npt.NDArray[np.int64]
     legs_frac_reps: float  # share of rep frames with hips, knees and ankles all present
     feet: bool  # heel and toe points present
     notes: list[str] = field(default_factory=list)
+    knee_midfoot: dict[str, F64] = field(default_factory=dict)  # judged knee inside the midfoot, % shank, likewise
 
 
 def _pt(xy: F64, k: Kp) -> F64:
@@ -80,13 +84,15 @@ def _baseline_frames(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDA
 # Without heel and toe points the model is a COCO-17 one (yolo alone). On rendered squats YOLOv8n-pose put the
 # knee points on the outer edge of a bent knee and read a 20° cave as KASR 1.34 (true 0.45): knee tracking from
 # it would be a false "green", so it is not judged (pipeline/synth/README.md).
-KNEE_KEYS = ("knee_track", "knee_drift", "fppa", "valgus_excursion", "knee_medial_disp", "kasr")
+KNEE_KEYS = ("knee_track", "knee_midfoot", "knee_drift", "fppa", "valgus_excursion", "knee_medial_disp", "kasr")
 NO_FEET_REASON = "this pose model misses knee caves (run with --pose hybrid or mediapipe)"
 NO_FEET = (
     "The pose model gave no heel or toe points (a COCO-17 model such as yolo alone). On rendered test squats it "
     "missed every knee cave, so knee tracking is not judged; run with --pose hybrid or mediapipe for it."
 )
 MAX_KNEE_TRAVEL_DEG = 45.0
+MIN_REP_SHARE = 0.5  # a rep drops the hip at least this share of the set's median rep depth
+STANCE_WINDOW_DEPTH = 0.7  # a lunge's base is read where the hip has dropped this share of the rep (held there)
 MAX_FPPA_DEG = 45.0
 MAX_HIP_ADDUCTION_DEG = 30.0
 
@@ -171,7 +177,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
             p[Kp.L_ANKLE][r.bottom],
             p[Kp.R_ANKLE][r.bottom],
             shank0,
-            view.view == "side",
+            view.view,
         )
         for r in events
     ]
@@ -183,31 +189,46 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         # in profile the far leg hides behind the near one only when the legs are together: a lunge shows both
         exercise = ex.ExerciseEstimate("squat", 0.5, [None] * len(events), "")
         notes.append("The far leg was hidden behind the near one at every bottom, so this was read as a squat.")
-    if exercise.exercise == "lunge":
-        # a dip whose bottom shows no split stance (stepping through, setting up) is not a lunge rep
-        keep = [i for i, (x, _) in enumerate(splits) if not (np.isfinite(x) and x < ex.LUNGE_SPLIT)]
-        if 0 < len(keep) < len(events):
-            notes.append(f"{len(events) - len(keep)} dip(s) without a split stance were not counted as lunges.")
-            events = [events[i] for i in keep]
-            exercise = ex.ExerciseEstimate(
-                exercise.exercise, exercise.confidence, [exercise.lead_legs[i] for i in keep], exercise.pattern
-            )
-            rep_of = np.zeros(n, np.int64)
-            for i, r in enumerate(events):
-                rep_of[r.start : r.end + 1] = i + 1
+    # the exercise is decided over all the reps; a dip that does not fit it is something else: stepping through or
+    # setting up in a lunge set (no split stance), picking something up or stepping out in a squat set (a split)
+    lunge = exercise.exercise == "lunge"
+    keep = [
+        i
+        for i, (x, _) in enumerate(splits)
+        if not np.isfinite(x) or (x >= ex.LUNGE_SPLIT) == lunge or exercise.exercise == "unknown"
+    ]
+    # a dip under half the depth of the set's typical rep is a re-rack, a step or a bounce, not a rep
+    depths = np.array([events[i].depth for i in keep])
+    keep = [i for i in keep if events[i].depth >= MIN_REP_SHARE * float(np.median(depths))] if keep else keep
+    if 0 < len(keep) < len(events):
+        dropped = len(events) - len(keep)
+        what = "dips that did not look like your other" if dropped > 1 else "dip that did not look like your other"
+        were = "were" if dropped > 1 else "was"
+        notes.append(f"{dropped} {what} {exercise.exercise}s (a step, setting up) {were} not counted.")
+        events = [events[i] for i in keep]
+        exercise = ex.ExerciseEstimate(
+            exercise.exercise, exercise.confidence, [exercise.lead_legs[i] for i in keep], exercise.pattern
+        )
+        rep_of = np.zeros(n, np.int64)
+        for i, r in enumerate(events):
+            rep_of[r.start : r.end + 1] = i + 1
     if events:  # a lunge's rear ankle, a side view's far leg hide by nature: gate on the legs that are judged
         legs_frac = _judged_legs_frac(xy, events, exercise.lead_legs, view.view == "side")
     drift = {leg: np.full(n, np.nan) for leg in LEGS}
+    inside = {leg: np.full(n, np.nan) for leg in LEGS}
     reps: list[RepAnalysis] = []
     for i, r in enumerate(events):
         base = _baseline_frames(h, events, i, t_s)
         lead = exercise.lead_legs[i] if i < len(exercise.lead_legs) else None
-        values, reasons = _rep_metrics(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, drift)
-        reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), values, reasons))
+        values, reasons, raw = _rep_metrics(
+            p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, drift, inside
+        )
+        reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), values, reasons, raw))
     if not feet:
         notes.append(NO_FEET)
         drift = {leg: np.full(n, np.nan) for leg in LEGS}
-    return Analysis(t_s, view, exercise, reps, depth, drift, rep_of, legs_frac, feet, notes)
+        inside = {leg: np.full(n, np.nan) for leg in LEGS}
+    return Analysis(t_s, view, exercise, reps, depth, drift, rep_of, legs_frac, feet, notes, inside)
 
 
 def _judged_legs_frac(xy: F64, events: list[RepEvents], leads: list[str | None], side: bool = False) -> float:
@@ -258,18 +279,21 @@ def _knee_track(
     feet: bool,
     lunge: bool,
     s: AnalysisSettings,
-) -> tuple[F64, float, float, str]:
-    """Per-frame knee travel angle over the rep (°; NaN outside the deep part, where it is not read), the rep's worst
-    angle (°) and drift (% shank), reason.
+) -> tuple[F64, float, float, float, str]:
+    """Per-frame judged knee-over-foot angle over the rep (°; NaN where it is not read), the rep's worst judged angle
+    (°), its worst raw angle (°, no error allowance), drift (% shank) and the reason when not measurable.
 
+    Each frame's angle is moved toward "in line" by its noise bound (`knee.knee_travel_bound_deg`): a frame counts
+    as caved only by as much as its cave exceeds what the keypoint error could make. Read over the loaded part of
+    the rep, down and up (`knee_window_depth`), where knees cave on the way up as often as at the bottom.
     In a lunge a foot that stepped away from where it stood has no reference (`_foot_moved`)."""
     _, k, a, he, to = LEGS[leg]
     nan = float("nan")
     shank = float(nanmedian(dist(p[k], p[a])[base]))
     if not np.isfinite(shank) or shank <= 0:
-        return np.full(0, np.nan), nan, nan, "the knee or ankle was not seen while standing"
+        return np.full(0, np.nan), nan, nan, nan, "the knee or ankle was not seen while standing"
     if lunge and _foot_moved(p[a], r, base, shank):
-        return np.full(0, np.nan), nan, nan, "the foot stepped away from where it stood: no reference"
+        return np.full(0, np.nan), nan, nan, nan, "the foot stepped away from where it stood: no reference"
     sin_az, persp = 0.0, 0.0
     if feet:
         heel, toe, ank = nanmedian(p[he][base], 0), nanmedian(p[to][base], 0), nanmedian(p[a][base], 0)
@@ -280,21 +304,46 @@ def _knee_track(
         # the knee sits about halfway between the floor and a camera at hip height: half the floor's slope
         persp = s.knee_perspective * knee.ground_slope(heel, toe, s.foot_to_shank * shank, sin_az)
     if np.sqrt(1.0 - sin_az**2) < s.min_foot_cos:
-        return np.full(0, np.nan), nan, nan, "this foot points too far across the camera to see the knee move in"
+        return np.full(0, np.nan), nan, nan, nan, "this foot points too far across the camera to see the knee move in"
     base_dx = float(nanmedian(lat * (p[k][base, 0] - p[a][base, 0])))
     seg = np.arange(r.start, r.end + 1)
     v, along = knee.knee_travel_across_foot(p[k][seg], p[a][seg], base_dx, shank, sin_az, lat, persp)
     ang = knee.knee_travel_angle_deg(v, along)
-    # s comes from the shank's vertical shortening (ds/dh = −h/s): near standing a 2 px knee error moves it ~3×
-    # more than at the bottom and reads as a cave of several degrees, so only the deep part of the rep is read
+    bound = knee.knee_travel_bound_deg(
+        p[k][seg], p[a][seg], base_dx, shank, sin_az, lat, persp, s.keypoint_error * shank
+    )
+    judged = ang + bound
     win = _window(h, r, s.knee_window_depth) - r.start
-    worst = rolling_persistent_min(ang[win], s.persist_frames)
+    worst = rolling_persistent_min(judged[win], s.persist_frames)
+    raw = rolling_persistent_min(ang[win], s.persist_frames)
     drift = 100.0 * rolling_persistent_min(v[win], s.persist_frames)
-    # the per-frame angle the annotated clip colours is the one judged: outside the deep part it reads caves that the
-    # score rightly ignores (a real good squat's knee flashed red while rising at 15 % depth)
+    # the per-frame angle the annotated clip colours is the one judged
     shown = np.full_like(ang, np.nan)
-    shown[win] = ang[win]
-    return shown, worst, drift, "" if np.isfinite(worst) else "too few knee points in the deep part of the rep"
+    shown[win] = judged[win]
+    return shown, worst, raw, drift, "" if np.isfinite(worst) else "too few knee points in the loaded part of the rep"
+
+
+def _knee_midfoot(
+    p: dict[Kp, F64], leg: str, lat: float, r: RepEvents, h: F64, base: npt.NDArray[np.intp], s: AnalysisSettings
+) -> tuple[F64, float, float]:
+    """Per-frame judged knee-inside-midfoot (% shank; NaN where not read), the rep's worst judged and raw values.
+
+    Judged = raw less the error of a knee-to-foot offset (√2 × the keypoint error): a knee counts as inside the foot
+    only by as much as it is further in than the keypoints' error could put it. Read like knee-over-foot: over the
+    loaded part of the rep, down and up, the worst value held `persist_frames`."""
+    _, k, a, _, to = LEGS[leg]
+    nan = float("nan")
+    shank = float(nanmedian(dist(p[k], p[a])[base]))
+    seg = np.arange(r.start, r.end + 1)
+    if not np.isfinite(shank) or shank <= 0:
+        return np.full(seg.size, np.nan), nan, nan
+    m = knee.knee_inside_midfoot_pct(p[k][seg], p[a][seg], p[to][seg], lat, shank)
+    judged = m - 100.0 * np.sqrt(2.0) * s.keypoint_error
+    win = _window(h, r, s.knee_window_depth) - r.start
+    shown = np.full_like(m, np.nan)
+    shown[win] = judged[win]
+    worst = -rolling_persistent_min(-judged[win], s.persist_frames)
+    return shown, worst, -rolling_persistent_min(-m[win], s.persist_frames)
 
 
 def _rep_metrics(
@@ -309,10 +358,13 @@ def _rep_metrics(
     feet: bool,
     s: AnalysisSettings,
     drift: dict[str, F64],
-) -> tuple[dict[str, float], dict[str, str]]:
-    """All metric values of one rep; NaN with a reason where the view, the data or the exercise rules them out."""
+    inside: dict[str, F64],
+) -> tuple[dict[str, float], dict[str, str], dict[str, float]]:
+    """All metric values of one rep; NaN with a reason where the view, the data or the exercise rules them out; and
+    the raw readings of the metrics judged with a noise bound."""
     vals: dict[str, float] = {}
     why: dict[str, str] = {}
+    raw: dict[str, float] = {}
     front_ok = view.view in ("front", "oblique") and view.yaw_deg < s.max_yaw_knee_deg
     max_yaw = s.frontal_max_yaw_lunge_deg if exercise == "lunge" else s.frontal_max_yaw_deg
     square = view.view == "front" and view.yaw_deg <= max_yaw
@@ -341,16 +393,36 @@ def _rep_metrics(
             vals[key], why[key] = np.nan, "rear leg in a lunge: only the front knee is judged"
         else:
             lunge = exercise == "lunge"
-            v, vals[key], vals[f"knee_drift_{leg}"], why[key] = _knee_track(p, leg, lat, r, h, base, feet, lunge, s)
-            if vals[key] < -MAX_KNEE_TRAVEL_DEG:  # no knee caves that far across its foot (outward is never a flag)
-                vals[key] = vals[f"knee_drift_{leg}"] = np.nan
+            v, vals[key], raw[key], vals[f"knee_drift_{leg}"], why[key] = _knee_track(
+                p, leg, lat, r, h, base, feet, lunge, s
+            )
+            if raw[key] < -MAX_KNEE_TRAVEL_DEG:  # no knee caves that far across its foot (outward is never a flag)
+                vals[key] = raw[key] = vals[f"knee_drift_{leg}"] = np.nan
                 why[key] = "the foot points toward the camera here, so the knee's direction cannot be read"
             elif v.size:
                 drift[leg][r.start : r.end + 1] = v
             # straight out sideways (90°) means the shin hardly shortened on screen (low camera, upright shin): the
             # knee went out, which is all that can be said, so it reads as the limit rather than a precise 90°
             vals[key] = min(vals[key], MAX_KNEE_TRAVEL_DEG)
+            raw[key] = min(raw[key], MAX_KNEE_TRAVEL_DEG)
         why[f"knee_drift_{leg}"] = why[key]
+        mid_key = f"knee_midfoot_{leg}"
+        if front_ok and view.yaw_deg <= s.frontal_max_yaw_deg and exercise != "lunge" and feet:
+            shown, vals[mid_key], raw[mid_key] = _knee_midfoot(p, leg, lat, r, h, base, s)
+            inside[leg][r.start : r.end + 1] = shown
+            why[mid_key] = "" if np.isfinite(vals[mid_key]) else "too few knee and foot points in the loaded part"
+        else:
+            vals[mid_key] = raw[mid_key] = np.nan
+            why[mid_key] = (
+                why[key]
+                if not front_ok
+                else "two-leg squats only: a lunge's front foot steps away"
+                if exercise == "lunge"
+                else "the pose model gave no toe points"
+                if not feet
+                else f"needs the camera within {s.frontal_max_yaw_deg:.0f}° of square-on (this one is about "
+                f"{view.yaw_deg:.0f}° off: the knee's forward travel would read as sideways)"
+            )
         thigh0 = float(nanmedian(dist(hp, k)[base]))
         f = knee.fppa_deg(hp[ecc], k[ecc], a[ecc], lat)
         usable = knee.thigh_visible(hp[ecc], k[ecc], thigh0, s.thigh_foreshortening) & (hp[ecc, 1] < k[ecc, 1])
@@ -415,7 +487,7 @@ def _rep_metrics(
             vals[key], why[key] = np.nan, NO_FEET_REASON
     lunge_front = exercise == "lunge" and square
     hip_w = float(nanmedian(np.abs(p[Kp.L_HIP][base, 0] - p[Kp.R_HIP][base, 0])))
-    width = hip.stance_width_ratio(p[Kp.L_ANKLE], p[Kp.R_ANKLE], hip_w)[_window(h, r, s.knee_window_depth)]
+    width = hip.stance_width_ratio(p[Kp.L_ANKLE], p[Kp.R_ANKLE], hip_w)[_window(h, r, STANCE_WINDOW_DEPTH)]
     seen = lunge_front and bool(np.isfinite(width).any())
     vals["stance_width"] = float(nanmedian(width)) if seen else np.nan  # the base held through the deep part
     no_width = "the ankles were not seen" if lunge_front else "lunges filmed square-on from the front only"
@@ -427,7 +499,7 @@ def _rep_metrics(
         vals["knee_asymmetry"] = np.nan
     why["knee_asymmetry"] = "" if np.isfinite(vals["knee_asymmetry"]) else "needs both knees measured"
     _side_metrics(p, r, seg, view, vals, why)
-    return vals, why
+    return vals, why, raw
 
 
 def _side_metrics(

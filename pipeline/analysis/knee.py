@@ -170,6 +170,45 @@ def knee_travel_angle_deg(v: F64, s: F64, min_travel: float = 0.15) -> F64:
         return np.where(np.hypot(v, s) >= min_travel, np.degrees(np.arctan2(v, s)), np.nan)
 
 
+def knee_travel_bound_deg(
+    knee: F64,
+    ankle: F64,
+    base_dx: float,
+    shank_px: float,
+    sin_az: float,
+    lateral: float,
+    persp: float,
+    err_px: float,
+) -> F64:
+    """Per-frame uncertainty of `knee_travel_angle_deg`, degrees, for a keypoint error of `err_px` on knee and ankle.
+
+    The knee's sideways travel (dx) and the shank's vertical length (h) each come from two points, so each is off by
+    up to √2·err_px. The angle is recomputed with each moved that far either way and the two changes added in
+    quadrature. Near standing the travel is short and h changes its along-foot part fastest (ds/dh = −h/s), so the
+    bound is wide there and narrow in the knee bend.
+
+    Args:
+        knee, ankle: (T, 2) px.
+        base_dx, shank_px, sin_az, lateral, persp: as `knee_travel_across_foot`.
+        err_px: one keypoint's error, px.
+
+    Returns:
+        (T,) degrees ≥ 0; NaN where the angle is undefined.
+    """
+    knee = np.asarray(knee, np.float64)
+    e = np.sqrt(2.0) * err_px
+
+    def angle(dk: tuple[float, float]) -> F64:
+        v, s = knee_travel_across_foot(knee + np.array(dk), ankle, base_dx, shank_px, sin_az, lateral, persp)
+        return knee_travel_angle_deg(v, s, min_travel=0.0)
+
+    d_x = (angle((lateral * e, 0.0)) - angle((-lateral * e, 0.0))) / 2.0
+    d_h = (angle((0.0, -e)) - angle((0.0, e))) / 2.0
+    v, s = knee_travel_across_foot(knee, ankle, base_dx, shank_px, sin_az, lateral, persp)
+    ok = np.isfinite(knee_travel_angle_deg(v, s))
+    return np.where(ok, np.hypot(d_x, d_h), np.nan)
+
+
 def knee_inside_foot(knee: F64, heel: F64, ankle: F64, toe: F64, lateral: float, shank_px: float) -> F64:
     """METRICS.md `m`: knee x offset from the most medial of heel, ankle and toe, ÷ shank (+ lateral).
 
@@ -184,3 +223,23 @@ def knee_inside_foot(knee: F64, heel: F64, ankle: F64, toe: F64, lateral: float,
     """
     foot_lat = lateral * np.array([heel[0], ankle[0], toe[0]], np.float64)
     return (lateral * np.asarray(knee, np.float64)[:, 0] - np.nanmin(foot_lat)) / shank_px
+
+
+def knee_inside_midfoot_pct(knee: F64, ankle: F64, toe: F64, lateral: float, shank_px: float) -> F64:
+    """How far the knee sits inside the middle of its own foot, across the image, % of the shank (+ = inside).
+
+    The coaches' rule for a front view (LESS item 9, "knee medial to the midfoot"; FMS and NASM "knees move
+    inward") read frame by frame: the midfoot is halfway from the ankle to the toe tip in the same frame, so a
+    handheld camera's sway moves both alike. It needs no toe-out or foot-length estimate, which is where the knee's
+    travel angle goes wrong when the pose model over-reads toe-out.
+
+    Args:
+        knee, ankle, toe: (T, 2) px.
+        lateral: ±1 image-x direction of the leg's lateral side.
+        shank_px: standing shank length, px.
+
+    Returns:
+        (T,) percent; NaN where a point is missing.
+    """
+    midfoot_x = (np.asarray(ankle, np.float64)[:, 0] + np.asarray(toe, np.float64)[:, 0]) / 2.0
+    return -100.0 * lateral * (np.asarray(knee, np.float64)[:, 0] - midfoot_x) / shank_px
