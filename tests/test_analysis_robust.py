@@ -155,3 +155,17 @@ def test_a_good_lunge_filmed_a_little_off_square_gets_no_hip_or_stance_flag(yaw:
     assert hips.colour == "grey" and "square-on" in hips.reason
     square = evaluate(make_track(replace(spec, yaw_deg=0.0))[0], SETTINGS, "x.mp4")
     assert next(v for v in square.verdicts if v.area == "hip_control").colour == "green"
+
+
+def test_hips_turned_far_from_the_camera_veto_the_knee_verdict_the_feet_would_allow() -> None:
+    # a phone on the floor foreshortens the feet: a real 60° squat read 35° from them (just inside the knee gate) and
+    # its knee red; squeezing a front track's hips to a 60° width leaves the feet saying "front"
+    track = make_track(Spec(cave_deg=(20.0, 20.0), noise_px=0.5))[0]
+    xy = track.xy.copy()
+    centre = (xy[:, Kp.L_HIP, 0] + xy[:, Kp.R_HIP, 0]) / 2
+    for k in (Kp.L_HIP, Kp.R_HIP):
+        xy[:, k, 0] = centre + 0.5 * (xy[:, k, 0] - centre)  # cos 60° = 0.5
+    r = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
+    knee = next(v for v in r.verdicts if v.area == "knee_tracking")
+    assert knee.colour == "grey" and "needs the camera within" in knee.reason
+    assert next(v for v in evaluate(track, SETTINGS, "x.mp4").verdicts if v.area == "knee_tracking").colour == "red"

@@ -5,7 +5,7 @@ Reads a cleaned `PoseTrack` and `AnalysisSettings`; returns an `Analysis`. Pure:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -91,6 +91,7 @@ NO_FEET = (
     "missed every knee cave, so knee tracking is not judged; run with --pose hybrid or mediapipe for it."
 )
 MAX_KNEE_TRAVEL_DEG = 45.0
+HIP_YAW_SLACK_DEG = 10.0  # the hip-width yaw reads real front clips up to 34°: it vetoes knee tracking only past 45°
 MIN_REP_SHARE = 0.5  # a rep drops the hip at least this share of the set's median rep depth
 STANCE_WINDOW_DEPTH = 0.7  # a lunge's base is read where the hip has dropped this share of the rep (held there)
 MAX_FPPA_DEG = 45.0
@@ -103,18 +104,18 @@ def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_rat
         mid(med[int(Kp.L_HIP)], med[int(Kp.R_HIP)])[1] - mid(med[int(Kp.L_SHOULDER)], med[int(Kp.R_SHOULDER)])[1]
     )
     hip_w = abs(med[int(Kp.L_HIP), 0] - med[int(Kp.R_HIP), 0])
+    hip_yaw = vw.yaw_from_hips(hip_w, torso)
     if vw.side_from_hips(hip_w, torso):
-        yaw = float(np.degrees(np.arccos(np.clip(hip_w / torso / 0.43, 0.0, 1.0))))  # 0.43: square-on ratio
-        return vw.classify_view(max(yaw, vw.SIDE_MIN_DEG + 10.0), "hips")
+        return replace(vw.classify_view(max(hip_yaw, vw.SIDE_MIN_DEG + 10.0), "hips"), hip_yaw_deg=hip_yaw)
     shank = np.nanmean(
         [dist(med[int(Kp.L_KNEE)], med[int(Kp.L_ANKLE)]), dist(med[int(Kp.R_KNEE)], med[int(Kp.R_ANKLE)])]
     )
     feet = [med[int(k)] for k in (Kp.L_HEEL, Kp.L_TOE, Kp.R_HEEL, Kp.R_TOE)]
     if np.isfinite(np.array(feet)).all() and np.isfinite(shank):
         yaw, toe = vw.yaw_from_feet(feet[0], feet[1], feet[2], feet[3], lat_l, foot_ratio * float(shank))
-        return vw.classify_view(yaw, "feet", toe)
+        return replace(vw.classify_view(yaw, "feet", toe), hip_yaw_deg=hip_yaw)
     sh_w = abs(med[int(Kp.L_SHOULDER), 0] - med[int(Kp.R_SHOULDER), 0])
-    return vw.classify_view(vw.yaw_from_shoulders(sh_w, torso), "shoulders")
+    return replace(vw.classify_view(vw.yaw_from_shoulders(sh_w, torso), "shoulders"), hip_yaw_deg=hip_yaw)
 
 
 def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
@@ -365,7 +366,10 @@ def _rep_metrics(
     vals: dict[str, float] = {}
     why: dict[str, str] = {}
     raw: dict[str, float] = {}
-    front_ok = view.view in ("front", "oblique") and view.yaw_deg < s.max_yaw_knee_deg
+    # a camera on the floor foreshortens the feet: a 60° real view read 35° from them, and its knee red. The hips
+    # read it 58° (real front clips: 13–34°), so they veto a knee verdict the feet alone would allow
+    hips_round = bool(view.hip_yaw_deg > s.max_yaw_knee_deg + HIP_YAW_SLACK_DEG)
+    front_ok = view.view in ("front", "oblique") and view.yaw_deg < s.max_yaw_knee_deg and not hips_round
     max_yaw = s.frontal_max_yaw_lunge_deg if exercise == "lunge" else s.frontal_max_yaw_deg
     square = view.view == "front" and view.yaw_deg <= max_yaw
     ecc = np.arange(r.start, r.bottom + 1)
@@ -386,7 +390,8 @@ def _rep_metrics(
                     "needs a front or near-front view"
                     if view.view not in ("front", "oblique")
                     else f"needs the camera within {s.max_yaw_knee_deg:.0f}° of the front (this one is about "
-                    f"{view.yaw_deg:.0f}° off); from 45° the pose model read knee caves at about half their size"
+                    f"{max(view.yaw_deg, view.hip_yaw_deg) if hips_round else view.yaw_deg:.0f}° off); from 45° "
+                    "the pose model read knee caves at about half their size"
                 ),
             )
         elif exercise == "lunge" and lead is not None and lead != leg:

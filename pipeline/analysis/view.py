@@ -20,6 +20,7 @@ SHOULDER_TO_TORSO_FRONT = 0.8  # shoulder width ÷ shoulder-to-hip height of an 
 # 11 real clips and the renders: every front/oblique clip read 0.31–0.46, every side clip 0.04–0.16 (heel/toe
 # points are unreliable in profile, and barbell plates can hide the shoulders, but the hips stay visible).
 SIDE_HIP_TO_TORSO = 0.2
+HIP_TO_TORSO_FRONT = 0.43  # hip-joint width ÷ torso height seen square-on
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,8 @@ class ViewEstimate:
     yaw_deg: float
     toe_out_deg: float | None
     source: str  # "feet" | "shoulders" | "none"
+    # |yaw| from the hip width alone (`yaw_from_hips`): coarse, but it does not depend on the feet points
+    hip_yaw_deg: float = float("nan")
 
 
 def yaw_from_feet(
@@ -60,6 +63,16 @@ def yaw_from_shoulders(shoulder_w: float, torso_h: float) -> float:
     if not (np.isfinite(shoulder_w) and np.isfinite(torso_h)) or torso_h <= 0:
         return float("nan")
     return float(np.degrees(np.arccos(np.clip(shoulder_w / torso_h / SHOULDER_TO_TORSO_FRONT, 0.0, 1.0))))
+
+
+def yaw_from_hips(hip_w: float, torso_h: float) -> float:
+    """|yaw| degrees from the projected hip width against the torso height (cos ψ ≈ ratio / 0.43, `SIDE_HIP_TO_TORSO`).
+
+    Coarse: on the real front clips it read 13–34° for cameras the feet put within 17°; but it needs no feet points,
+    which a camera on the floor foreshortens until a 60° view reads 35° from the feet."""
+    if not (np.isfinite(hip_w) and np.isfinite(torso_h)) or torso_h <= 0:
+        return float("nan")
+    return float(np.degrees(np.arccos(np.clip(hip_w / torso_h / HIP_TO_TORSO_FRONT, 0.0, 1.0))))
 
 
 def side_from_hips(hip_w: float, torso_h: float) -> bool:
@@ -111,4 +124,6 @@ def combine_views(estimates: list[ViewEstimate], spread_deg: float = 30.0) -> Vi
     est = classify_view(float(np.median(yaws)), source, float(np.median(toes)) if toes else None)
     q75, q25 = np.percentile(yaws, [75, 25])
     conf = est.confidence * float(np.clip(1.0 - 0.5 * (q75 - q25) / spread_deg, 0.5, 1.0))
-    return ViewEstimate(est.view, round(conf, 2), est.yaw_deg, est.toe_out_deg, est.source)
+    hips = [e.hip_yaw_deg for e in known if np.isfinite(e.hip_yaw_deg)]
+    hip_yaw = float(np.median(hips)) if hips else float("nan")
+    return ViewEstimate(est.view, round(conf, 2), est.yaw_deg, est.toe_out_deg, est.source, hip_yaw)
