@@ -169,3 +169,29 @@ def test_hips_turned_far_from_the_camera_veto_the_knee_verdict_the_feet_would_al
     knee = next(v for v in r.verdicts if v.area == "knee_tracking")
     assert knee.colour == "grey" and "needs the camera within" in knee.reason
     assert next(v for v in evaluate(track, SETTINGS, "x.mp4").verdicts if v.area == "knee_tracking").colour == "red"
+
+
+def _joined(*tracks: PoseTrack) -> PoseTrack:
+    """One clip of the given clips back to back (same camera), times made continuous."""
+    t, offset = [], 0.0
+    for tr in tracks:
+        t.append(tr.t_s + offset)
+        offset = t[-1][-1] + 1 / 30
+    return replace(
+        tracks[0],
+        t_s=np.concatenate(t),
+        xy=np.concatenate([tr.xy for tr in tracks]),
+        conf=np.concatenate([tr.conf for tr in tracks]),
+        boxes=np.concatenate([tr.boxes for tr in tracks]),
+    )
+
+
+def test_a_split_stance_dip_in_a_squat_set_is_not_a_squat_rep() -> None:
+    # a real side squat set ended with the client stepping forward to pick up a water bottle: a fourth "rep"
+    squats = make_track(Spec(reps=3, noise_px=0.5))[0]
+    step = make_track(Spec(exercise="lunge", reps=1, noise_px=0.5, lead_s=0.5))[0]
+    r = evaluate(_joined(squats, step), SETTINGS, "x.mp4")
+    assert (r.exercise, len(r.reps)) == ("squat", 3)
+    assert any("not counted" in n for n in r.notes)
+    alone = evaluate(squats, SETTINGS, "x.mp4")
+    assert len(alone.reps) == 3 and not any("not counted" in n for n in alone.notes)

@@ -73,8 +73,10 @@ def test_annotated_clip_keeps_duration_and_plays_in_chromium(runs: dict[str, Pat
         slack = 0.1 + (2.5 if held else 0.0)
         assert abs(out.duration_s - src.duration_s) <= slack, (backend, out.duration_s, src.duration_s)
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if chromium is None:
-        pytest.fail("headless Chromium is needed for this test: apt-get install chromium (CI installs it)")
+    if chromium is None:  # CI installs it and must run this; a coach's laptop has none
+        if os.environ.get("CI"):
+            pytest.fail("headless Chromium is needed for this test: apt-get install chromium (CI installs it)")
+        pytest.skip("headless Chromium is not installed (apt-get install chromium); CI runs this check")
     for backend, folder in runs.items():
         meta = _browser_video_metadata(chromium, folder)
         assert "error" not in meta, (backend, meta)

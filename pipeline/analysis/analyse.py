@@ -196,7 +196,9 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     keep = [
         i
         for i, (x, _) in enumerate(splits)
-        if not np.isfinite(x) or (x >= ex.LUNGE_SPLIT) == lunge or exercise.exercise == "unknown"
+        if not np.isfinite(x)
+        or exercise.exercise == "unknown"
+        or (x >= ex.CLEARLY_SQUAT if lunge else x < ex.CLEARLY_LUNGE)
     ]
     # a dip under half the depth of the set's typical rep is a re-rack, a step or a bounce, not a rep
     depths = np.array([events[i].depth for i in keep])

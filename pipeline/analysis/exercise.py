@@ -13,8 +13,11 @@ import numpy.typing as npt
 F64 = npt.NDArray[np.float64]
 
 # split-stance score at the bottom (shank lengths). On the real clips (front, 45° and side) squats' shins differed
-# by 0.22 at most and lunges' by 1.16 or more; front-view fallback (a shin hidden): squats ≈ 0, lunges 0.5–2
+# by 0.22 at most and lunges' by 1.16 or more; from the front the screen heights also read squats ≈ 0, lunges 0.5–2
 LUNGE_SPLIT = 0.45
+# a single dip is dropped from a set only when it is clearly the other exercise (a bottle picked up in a squat set
+# read 0.72; a rendered forward lunge's bottom with the rear ankle hidden read 0.45)
+CLEARLY_SQUAT, CLEARLY_LUNGE = 0.3, 0.6
 # from the side or at an angle a squat's ankles are apart by stance width × sin(yaw): ≤ 0.7 shank on the real 45°
 # squat; a lunge's stride spreads them 1.7–2 shanks
 SIDE_SPREAD_SQUAT = 1.0
@@ -38,8 +41,9 @@ def split_stance(knee_l: F64, knee_r: F64, ankle_l: F64, ankle_r: F64, shank_px:
     both shins tilt alike. Each leg measured from its own ankle cancels the perspective that puts the far leg
     higher on screen: from a low camera at 45° or from the side, a squat's far ankle sat 0.4–0.5 shank higher
     than the near one, which the old "front ankle lower on screen" rule read as a lunge. From the side or at an
-    angle a lunge also spreads the ankles along the stride. Only from the front, and only when a leg is hidden,
-    do the knees' and ankles' screen heights decide (the front foot, nearer the camera, sits lower).
+    angle a lunge also spreads the ankles along the stride. From the front the screen heights count too: the front
+    foot, nearer the camera, sits lower, and the rear knee drops (at one bottom of a rendered forward lunge the
+    shins alone read 0.45, the screen heights 1.0).
 
     Args:
         knee_l, knee_r, ankle_l, ankle_r: (2,) px at the rep bottom.
@@ -50,20 +54,18 @@ def split_stance(knee_l: F64, knee_r: F64, ankle_l: F64, ankle_r: F64, shank_px:
         (score, lead leg "left"/"right"; "" when the points are missing).
     """
     shins = (ankle_l[1] - knee_l[1]) / shank_px - (ankle_r[1] - knee_r[1]) / shank_px  # + when the left shin is upright
-    if np.isfinite(shins):
-        score = abs(shins)
-        if view in ("side", "oblique"):
-            score = max(score, abs(ankle_l[0] - ankle_r[0]) / shank_px - SIDE_SPREAD_SQUAT)
-        return float(score), "left" if shins > 0 else "right"
-    if view in ("side", "oblique"):  # a leg hidden from the side: nothing here tells a squat from a lunge
-        return float("nan"), ""
+    if view in ("side", "oblique"):
+        if not np.isfinite(shins):  # a leg hidden from the side: nothing here tells a squat from a lunge
+            return float("nan"), ""
+        spread = abs(ankle_l[0] - ankle_r[0]) / shank_px - SIDE_SPREAD_SQUAT
+        return float(max(abs(shins), spread)), "left" if shins > 0 else "right"
     knee_gap = (knee_r[1] - knee_l[1]) / shank_px  # + when the left knee is higher: left leads
     ankle_gap = (ankle_l[1] - ankle_r[1]) / shank_px  # + when the left ankle is lower on screen: left in front
-    score = np.nanmax([abs(knee_gap), abs(ankle_gap)]) if np.isfinite([knee_gap, ankle_gap]).any() else np.nan
-    if not np.isfinite(score):
+    parts = np.array([shins, knee_gap, ankle_gap], np.float64)
+    if not np.isfinite(parts).any():
         return float("nan"), ""
-    vote = np.nansum([ankle_gap, knee_gap])
-    return float(score), "left" if vote > 0 else "right"
+    vote = shins if np.isfinite(shins) else np.nansum([ankle_gap, knee_gap])
+    return float(np.nanmax(np.abs(parts))), "left" if vote > 0 else "right"
 
 
 def classify_exercise(split: F64, leads: list[str], travel_legs: float) -> ExerciseEstimate:
@@ -89,7 +91,7 @@ def classify_exercise(split: F64, leads: list[str], travel_legs: float) -> Exerc
     if not is_lunge:
         return ExerciseEstimate("squat", conf, [None] * len(g), "")
     out: list[str | None] = [
-        lead if np.isfinite(x) and x >= LUNGE_SPLIT and lead else None for x, lead in zip(g, leads, strict=True)
+        lead if np.isfinite(x) and x >= CLEARLY_SQUAT and lead else None for x, lead in zip(g, leads, strict=True)
     ]
     known = [x for x in out if x]
     alternating = len(known) > 1 and all(a != b for a, b in zip(known[:-1], known[1:], strict=True))
