@@ -11,10 +11,11 @@ To rebuild a local copy, take each file at its commit from its repository and ch
 from __future__ import annotations
 
 import argparse
-import hashlib
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+from pipeline.cache import file_sha256
 
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "corpus.toml"
@@ -73,14 +74,6 @@ def load(path: Path) -> list[Clip]:
     return clips
 
 
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def check(folder: Path, clips: list[Clip]) -> tuple[list[Clip], list[str]]:
     """(clips present with the right bytes, one problem line per missing or changed clip)."""
     ok, problems = [], []
@@ -88,7 +81,7 @@ def check(folder: Path, clips: list[Clip]) -> tuple[list[Clip], list[str]]:
         f = folder / c.file
         if not f.exists():
             problems.append(f"missing: {c.file} (from {c.repo} {c.path} @ {c.commit[:12]})")
-        elif sha256(f) != c.sha256:
+        elif file_sha256(f) != c.sha256:
             problems.append(f"changed: {c.file} does not match its sha256 {c.sha256[:12]}…")
         else:
             ok.append(c)
