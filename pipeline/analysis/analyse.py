@@ -156,7 +156,12 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     lateral = {"left": lat_l, "right": -lat_l}
     legs_ok = np.asarray(np.isfinite(xy[:, [int(k) for leg in LEGS.values() for k in leg[:3]], 0]).all(axis=1))
     # does the model give feet points? Either foot counts: from the side the far one hides behind the near one
-    feet = any(bool(np.isfinite(xy[:, [int(he), int(to)], 0]).all(axis=1).mean() > 0.5) for *_, he, to in LEGS.values())
+    # counted over the frames where that leg's ankle is seen: a client lost after a fade edit is no COCO-17 model
+    feet = any(
+        bool(np.isfinite(xy[np.isfinite(xy[:, int(a), 0])][:, [int(he), int(to)], 0]).all(axis=1).mean() > 0.5)
+        for _, _, a, he, to in LEGS.values()
+        if np.isfinite(xy[:, int(a), 0]).any()
+    )
     rep_of = np.zeros(n, np.int64)
     for i, r in enumerate(events):
         rep_of[r.start : r.end + 1] = i + 1
