@@ -30,7 +30,7 @@ KNEE_BGR: dict[str, BGR] = {  # the report's traffic-light colours, brightened t
     "red": (48, 59, 255),
     "grey": (166, 160, 154),
 }
-# grey: hidden, or outside the deep part of the rep where knee tracking is read
+# grey: hidden, or outside the loaded part of the rep (down and up) where knee tracking is read
 LEGEND = (("green", "on track"), ("amber", "drifting"), ("red", "caving in"), ("grey", "not judged"))
 BONE, OUTLINE, INK = (245, 245, 245), (25, 25, 25), (255, 255, 255)
 FONT = cv2.FONT_HERSHEY_SIMPLEX

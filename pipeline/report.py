@@ -427,8 +427,8 @@ def build_context(
         for p in (
             _plot(
                 f"{knee_label} over time",
-                "Shaded: green, amber and red bands. Grey spans: reps. Lines: the deep part of each rep, where "
-                "knee tracking is read.",
+                "Shaded: green, amber and red bands. Grey spans: reps. Lines: each rep once you are part of the "
+                "way down, on the way down and back up, where knee tracking is read.",
                 knee_plot_svg(result.series, result.reps, knee_label),
             ),
             _plot(
