@@ -219,3 +219,14 @@ def test_a_shallow_dip_in_a_squat_set_is_not_a_rep() -> None:
     shallow = make_track(Spec(reps=1, depth=0.35, noise_px=0.5, lead_s=8.0, tail_s=8.0))[0]
     r = evaluate(_joined(deep, shallow), SETTINGS, "x.mp4")
     assert (r.exercise, len(r.reps)) == ("squat", 2) and any("not counted" in x for x in r.notes)
+
+
+def test_hips_read_below_the_feet_are_a_lost_track_not_a_deep_rep() -> None:
+    # a real clip opened with its hips tracked below the floor: the clip's height range stretched until its one real
+    # rep was too shallow to count
+    track = make_track(Spec(reps=1, noise_px=0.5, lead_s=1.0))[0]
+    xy = track.xy.copy()
+    ankle_y = np.nanmax(xy[:8, [Kp.L_ANKLE, Kp.R_ANKLE], 1])
+    xy[:8, [Kp.L_HIP, Kp.R_HIP], 1] = ankle_y + 150.0  # first ~0.25 s: hips "below" the feet
+    r = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
+    assert (r.exercise, len(r.reps)) == ("squat", 1)

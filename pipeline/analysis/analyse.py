@@ -92,6 +92,7 @@ NO_FEET = (
 )
 MAX_KNEE_TRAVEL_DEG = 45.0
 HIP_YAW_SLACK_DEG = 10.0  # the hip-width yaw reads real front clips up to 34°: it vetoes knee tracking only past 45°
+MIN_HIP_HEIGHT = 0.1  # leg lengths: even a full squat's hips stay ~0.3 above the ankles
 MIN_REP_SHARE = 0.5  # a rep drops the hip at least this share of the set's median rep depth
 STANCE_WINDOW_DEPTH = 0.7  # a lunge's base is read where the hip has dropped this share of the rep (held there)
 MAX_FPPA_DEG = 45.0
@@ -148,6 +149,10 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
             ["too few frames"],
         )
     h = hip_height(p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_KNEE], p[Kp.R_KNEE], p[Kp.L_ANKLE], p[Kp.R_ANKLE], int(2.0 / dt))
+    # hips at or below the ankles are a lost track, not a squat: a real rear-view clip opened with its hips read 0.77
+    # leg lengths BELOW the floor, which stretched the clip's height range until its one real rep looked too shallow
+    with np.errstate(invalid="ignore"):
+        h = np.where(h < MIN_HIP_HEIGHT, np.nan, h)
     events = find_reps(h, t_s, s.rep_min_prominence, s.rep_min_separation_s, s.rep_min_depth)
     top = np.nanpercentile(h, 95) if np.isfinite(h).any() else np.nan
     drop = top - h
