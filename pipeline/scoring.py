@@ -58,13 +58,13 @@ DEPTH_JUDGED = {
     "red": "You stopped well above parallel.",
 }
 REPORTED = "reported, not judged"
-# a lunge judges the front knee only (the rear one is not scored)
 # the evidence cannot support a colour: a raw reading in the red band, but within what the keypoint error could make
 UNSURE_METRIC = (
     "it read {raw} at its worst, but that is within what this video's measurement error could make, so we cannot "
     "tell: check this in the video"
 )
 UNSURE_SUMMARY = "Check this in the video."
+# a lunge judges the front knee only (the rear one is not scored)
 LUNGE_KNEE_SUMMARY = {
     "amber": "Your front knee drifted a little inside the line of your foot.",
     "red": "Your front knee caved in, inside the line of your foot.",
@@ -112,7 +112,7 @@ def metric_value(
     """One MetricValue: coloured by its band when measurable and scored for this exercise, else grey + reason.
 
     `value` is what is judged; `raw`, for metrics read with a noise bound, the reading without the error allowance.
-    When the raw reading is flagged and the judged one is not, the colour is grey and the metric `unsure`."""
+    When the raw reading is red and the judged one green, the colour is grey and the metric `unsure`."""
     name, leg, band = _band_of(key, bands)
     if band is None:  # a metric without its band would read green by default: never guess a colour
         raise SettingsError(f"no scoring band for {name!r} in configs/bands.toml: no verdict can be given")
@@ -290,16 +290,14 @@ def _series(a: Analysis | None, t_s: np.ndarray, bands: dict[str, Any]) -> Serie
 def _frame_colours(a: Analysis, leg: str, bands: dict[str, Any]) -> list[str]:
     """Per frame, the worse colour of the knee's judged readings that are scored for this exercise (its travel angle
     and how far inside the midfoot it sits); grey where neither is read. The annotated clip colours what is judged."""
-    n = a.t_s.size
-    out = ["grey"] * n
-    rank = {"grey": -1, "green": 0, "amber": 1, "red": 2}
+    out = ["grey"] * a.t_s.size
     for key, series in (("knee_track", a.knee_angle), ("knee_midfoot", a.knee_midfoot)):
         band, x = bands.get(key), series.get(leg)
         if band is None or x is None or a.exercise.exercise not in band.get("scored_for", []):
             continue
         for i in np.flatnonzero(np.isfinite(x)):
             c = colour_of(float(x[i]), band)
-            out[i] = c if rank[c] > rank[out[i]] else out[i]
+            out[i] = c if SEVERITY[c] > SEVERITY.get(out[i], -1) else out[i]
     return out
 
 
