@@ -245,7 +245,11 @@ def _line(o: JobOutcome, k: int, n: int) -> str:
     if o.status == "skipped":
         return f"{head} skip   {o.video} (finished earlier; --force redoes it)"
     r = o.result or {}
-    verdicts = ", ".join(f"{v['label'].lower()} {v['colour']}" for v in r.get("verdicts", []) if v.get("measurable"))
+    verdicts = ", ".join(
+        f"{v['label'].lower()} {v['colour'] if v.get('measurable') else 'check the video'}"
+        for v in r.get("verdicts", [])
+        if v.get("measurable") or v.get("unsure")
+    )
     reps = len(r.get("reps", []))
     what = f"{r.get('view', '?')} {r.get('exercise', '?')}, {reps} rep{'' if reps == 1 else 's'}"
     return f"{head} ok     {o.video} ({o.processing_s:.1f} s; {what}{'; ' + verdicts if verdicts else ''})"

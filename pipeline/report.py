@@ -357,8 +357,9 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
         reasons = angled + [v.reason for v in result.verdicts if v.reason] + result.quality.notes
         return "We could not check your form in this video", (reasons[0] if reasons else "See the notes below.")
     n_flags = sum(v.measurable and v.colour in ("amber", "red") for v in result.verdicts)
+    unsure = [v.label.lower() for v in result.verdicts if v.unsure]
     headline = {
-        "green": f"Solid {noun}: keep it up",
+        "green": f"Good {noun}: check your {unsure[0]} in the video" if unsure else f"Solid {noun}: keep it up",
         "amber": f"Good {noun}, with {'one thing' if n_flags == 1 else 'a couple of things'} to watch",
         "red": f"Your {noun} need work on {worst.label.lower()}",
     }[worst.colour]

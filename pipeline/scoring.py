@@ -60,8 +60,8 @@ DEPTH_JUDGED = {
 REPORTED = "reported, not judged"
 # the evidence cannot support a colour: a raw reading in the red band, but within what the keypoint error could make
 UNSURE_METRIC = (
-    "it read {raw} at its worst, but that is within what this video's measurement error could make, so we cannot "
-    "tell: check this in the video"
+    "the {label} read {raw} at its worst, but that is within what this video's measurement error could make, so "
+    "we cannot tell for sure"
 )
 UNSURE_SUMMARY = "Check this in the video."
 # a lunge judges the front knee only (the rear one is not scored)
@@ -137,7 +137,7 @@ def metric_value(
     if ok and not scored:
         colour, reason = "grey", f"context only: this band is not used for {exercise}s"
     elif unsure:
-        colour, reason = "grey", UNSURE_METRIC.format(raw=f"{raw:.0f}{unit}")
+        colour, reason = "grey", UNSURE_METRIC.format(label=label.lower(), raw=_num(round(raw)) + unit)
     return MetricValue(
         key=key,
         label=label,

@@ -349,6 +349,9 @@ def test_a_verdict_the_evidence_cannot_decide_says_check_the_video(tmp_path: Pat
     light = soup.select_one(".lights li")
     assert "Check video" in light.select_one(".badge").get_text() and "Not measured" not in light.get_text()
     assert light.select_one("p").get_text() == f"Check this in the video: {why}."
+    calm = replace(r, verdicts=[unsure, *(replace(v, colour="green", measurable=True) for v in r.verdicts[1:])])
+    soup = BeautifulSoup(write_report(calm, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    assert soup.select_one("#verdict").get_text() == "Good squats: check your knee tracking in the video"
     entries = [IndexEntry("unsure.mp4", "ok", "", "unsure.mp4/report.html", r, None, 1.0)]
     write_index(entries, tmp_path)
     index = BeautifulSoup((tmp_path / "index.html").read_text(encoding="utf-8"), "html.parser")

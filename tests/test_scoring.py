@@ -307,6 +307,8 @@ def test_a_reading_red_only_without_its_error_allowance_is_unsure_not_green() ->
     band = SETTINGS.bands["knee_track"]
     judged, raw = band["amber"] + 1.0, band["red"] - 2.0
     m = metric_value("knee_track_left", judged, "", "squat", SETTINGS.bands, raw)
-    assert m.colour == "grey" and m.unsure and "check this in the video" in m.reason
+    assert m.colour == "grey" and m.unsure
+    assert m.reason.startswith(f"the left knee over foot read {round(raw):.0f}°".replace("-", "−"))
+    assert "measurement error" in m.reason
     amber_raw = metric_value("knee_track_left", judged, "", "squat", SETTINGS.bands, band["amber"] - 1.0)
     assert amber_raw.colour == "green" and not amber_raw.unsure  # between green and amber there is no harm in green
