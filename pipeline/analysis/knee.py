@@ -193,7 +193,8 @@ def knee_travel_bound_deg(
         err_px: one keypoint's error, px.
 
     Returns:
-        (T,) degrees ≥ 0; NaN where the angle is undefined.
+        (T,) degrees ≥ 0; NaN where a point is missing. Also defined near standing, where the angle itself is NaN
+        (added to that angle, the bound leaves those frames unread).
     """
     knee = np.asarray(knee, np.float64)
     e = np.sqrt(2.0) * err_px
@@ -204,9 +205,7 @@ def knee_travel_bound_deg(
 
     d_x = (angle((lateral * e, 0.0)) - angle((-lateral * e, 0.0))) / 2.0
     d_h = (angle((0.0, -e)) - angle((0.0, e))) / 2.0
-    v, s = knee_travel_across_foot(knee, ankle, base_dx, shank_px, sin_az, lateral, persp)
-    ok = np.isfinite(knee_travel_angle_deg(v, s))
-    return np.where(ok, np.hypot(d_x, d_h), np.nan)
+    return np.hypot(d_x, d_h)
 
 
 def knee_inside_foot(knee: F64, heel: F64, ankle: F64, toe: F64, lateral: float, shank_px: float) -> F64:

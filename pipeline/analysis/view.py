@@ -66,7 +66,7 @@ def yaw_from_shoulders(shoulder_w: float, torso_h: float) -> float:
 
 
 def yaw_from_hips(hip_w: float, torso_h: float) -> float:
-    """|yaw| degrees from the projected hip width against the torso height (cos ψ ≈ ratio / 0.43, `SIDE_HIP_TO_TORSO`).
+    """|yaw| degrees from the projected hip width against the torso height (cos ψ ≈ ratio / `HIP_TO_TORSO_FRONT`).
 
     Coarse: on the real front clips it read 13–34° for cameras the feet put within 17°; but it needs no feet points,
     which a camera on the floor foreshortens until a 60° view reads 35° from the feet."""
