@@ -96,6 +96,9 @@ MIN_HIP_HEIGHT = 0.1  # leg lengths: even a full squat's hips stay ~0.3 above th
 MIN_REP_SHARE = 0.5  # a rep drops the hip at least this share of the set's median rep depth
 STANCE_WINDOW_DEPTH = 0.7  # a lunge's base is read where the hip has dropped this share of the rep (held there)
 MAX_FPPA_DEG = 45.0
+# Turned at least this far, the far leg can hide behind the near one at a squat's bottom, as in profile: a rear
+# 45° barbell squat (real clip) lost its far leg at the bottom.
+NEAR_PROFILE_DEG = 45.0
 MAX_HIP_ADDUCTION_DEG = 30.0
 
 
@@ -114,7 +117,7 @@ def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_rat
     feet = [med[int(k)] for k in (Kp.L_HEEL, Kp.L_TOE, Kp.R_HEEL, Kp.R_TOE)]
     if np.isfinite(np.array(feet)).all() and np.isfinite(shank):
         yaw, toe = vw.yaw_from_feet(feet[0], feet[1], feet[2], feet[3], lat_l, foot_ratio * float(shank))
-        return replace(vw.classify_view(yaw, "feet", toe), hip_yaw_deg=hip_yaw)
+        return replace(vw.classify_view(vw.side_checked_by_hips(yaw, hip_yaw), "feet", toe), hip_yaw_deg=hip_yaw)
     sh_w = abs(med[int(Kp.L_SHOULDER), 0] - med[int(Kp.R_SHOULDER), 0])
     return replace(vw.classify_view(vw.yaw_from_shoulders(sh_w, torso), "shoulders"), hip_yaw_deg=hip_yaw)
 
@@ -196,7 +199,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     travel = float(np.nanmax(hip_mid[:, 0]) - np.nanmin(hip_mid[:, 0])) / shank0 if np.isfinite(hip_mid).any() else 0.0
     exercise = ex.classify_exercise(np.array([x[0] for x in splits]), [x[1] for x in splits], travel)
     notes: list[str] = []
-    if exercise.exercise == "unknown" and view.view == "side" and events:
+    profile = view.view == "side" or (view.view == "oblique" and view.yaw_deg >= NEAR_PROFILE_DEG)
+    if exercise.exercise == "unknown" and profile and events:
         # in profile the far leg hides behind the near one only when the legs are together: a lunge shows both
         exercise = ex.ExerciseEstimate("squat", 0.5, [None] * len(events), "")
         notes.append("The far leg was hidden behind the near one at every bottom, so this was read as a squat.")
