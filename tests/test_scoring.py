@@ -12,6 +12,7 @@ import pytest
 from synthetic_tracks import Spec, make_track
 
 from pipeline.keypoints import Kp
+from pipeline.metrics import MetricId
 from pipeline.result import ANGLED_NOTE, ClipResult
 from pipeline.scoring import evaluate
 from pipeline.settings import Settings, load_settings
@@ -297,22 +298,21 @@ def test_a_cave_in_one_phase_of_the_rep_is_caught_and_coloured_where_it_happens(
 def test_a_set_reads_the_level_a_third_of_its_reps_reach() -> None:
     from pipeline.scoring import _third
 
-    low_bad = {"direction": "low_bad"}
     # 3 of 8 reps caved: the set shows it (the median, +30, hid it)
-    assert _third(np.array([-20.0, -18.0, -15.0, 30, 31, 32, 33, 34]), low_bad) == -15.0
-    assert _third(np.array([5.0, -30.0]), low_bad) == -30.0  # up to three reps: the worst
-    assert _third(np.array([1.0, 9.0, 3.0, np.nan]), {"direction": "high_bad"}) == 9.0
-    assert _third(np.array([1.0, 9.0, 3.0]), {"direction": "report"}) == 3.0
+    assert _third(np.array([-20.0, -18.0, -15.0, 30, 31, 32, 33, 34]), "low_bad") == -15.0
+    assert _third(np.array([5.0, -30.0]), "low_bad") == -30.0  # up to three reps: the worst
+    assert _third(np.array([1.0, 9.0, 3.0, np.nan]), "high_bad") == 9.0
+    assert _third(np.array([1.0, 9.0, 3.0]), "report") == 3.0
 
 
 def test_a_reading_red_only_without_its_error_allowance_is_unsure_not_green() -> None:
     from pipeline.scoring import metric_value
 
-    band = SETTINGS.bands["knee_track"]
-    judged, raw = band["amber"] + 1.0, band["red"] - 2.0
-    m = metric_value("knee_track_left", judged, "", "squat", SETTINGS.bands, raw)
+    spec, left = SETTINGS.metrics["knee_track"], MetricId("knee_track", "left")
+    judged, raw = spec.amber + 1.0, spec.red - 2.0
+    m = metric_value(left, judged, "", "squat", SETTINGS.metrics, raw)
     assert m.colour == "grey" and m.unsure
     assert m.reason.startswith(f"the left knee over foot read {round(raw):.0f}°".replace("-", "−"))
     assert "measurement error" in m.reason
-    amber_raw = metric_value("knee_track_left", judged, "", "squat", SETTINGS.bands, band["amber"] - 1.0)
+    amber_raw = metric_value(left, judged, "", "squat", SETTINGS.metrics, spec.amber - 1.0)
     assert amber_raw.colour == "green" and not amber_raw.unsure  # between green and amber there is no harm in green
