@@ -72,10 +72,10 @@ def _lateral_left(xy: F64) -> float:
 def _baseline_frames(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDArray[np.intp]:
     """Frames of quiet standing before rep i (within 1 s of its start, after the previous rep), else its start."""
     r = reps[i]
-    lo = max(reps[i - 1].end if i else 0, int(np.searchsorted(t_s, t_s[r.start] - 1.0)))
+    lo = max(reps[i - 1].end if i else 0, int(np.searchsorted(t_s, t_s[r.start] - BASELINE_S)))
     idx = np.arange(lo, r.start + 1)
     top = np.nanmax(h[idx]) if np.isfinite(h[idx]).any() else np.nan
-    keep = idx[h[idx] >= top - 0.1 * r.depth] if np.isfinite(top) else idx
+    keep = idx[h[idx] >= top - STANDING_SHARE * r.depth] if np.isfinite(top) else idx
     return keep if keep.size else np.array([r.start])
 
 
@@ -94,6 +94,14 @@ NO_FEET = (
     "missed every knee cave, so knee tracking is not judged; run with --pose hybrid or mediapipe for it."
 )
 MAX_KNEE_TRAVEL_DEG = 45.0
+BASELINE_S = 1.0  # standing is read in the second before each rep: enough frames to median out jitter, and after
+# any walking in or setting up that came earlier
+STANDING_SHARE = 0.1  # of the rep's drop: frames this close to the top of that second count as standing
+HIPS_OVERLAP_YAW_DEG = 70.0  # overlapping hips mean profile, whatever the feet say: well inside the side band (60°)
+LEG_SCALE_S = 2.0  # rolling-max leg length over about one rep: a client walking toward the camera keeps a scale
+FEET_SEEN_SHARE = 0.5  # a model "gives feet points" when they come with the ankle in over half the frames
+HIDDEN_LEG_CONFIDENCE = 0.5  # a squat read from a far leg hidden at every bottom: likely, not seen
+FOOT_MOVED_SHANK = 0.25  # a lunge's foot this far (shanks) from where it stood has stepped: no standing reference
 HIP_YAW_SLACK_DEG = 10.0  # the hip-width yaw reads real front clips up to 34°: it vetoes knee tracking only past 45°
 MIN_HIP_HEIGHT = 0.1  # leg lengths: even a full squat's hips stay ~0.3 above the ankles
 MIN_ANALYSIS_FRAMES = 5  # fewer frames than this hold no rep (find_reps needs as many); scoring's gate is stricter
@@ -114,7 +122,7 @@ def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_rat
     hip_w = abs(med[int(Kp.L_HIP), 0] - med[int(Kp.R_HIP), 0])
     hip_yaw = vw.yaw_from_hips(hip_w, torso)
     if vw.side_from_hips(hip_w, torso):
-        return replace(vw.classify_view(max(hip_yaw, vw.SIDE_MIN_DEG + 10.0), "hips"), hip_yaw_deg=hip_yaw)
+        return replace(vw.classify_view(max(hip_yaw, HIPS_OVERLAP_YAW_DEG), "hips"), hip_yaw_deg=hip_yaw)
     shank = np.nanmean(
         [dist(med[int(Kp.L_KNEE)], med[int(Kp.L_ANKLE)]), dist(med[int(Kp.R_KNEE)], med[int(Kp.R_ANKLE)])]
     )
@@ -150,7 +158,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     events = find_reps(h, t_s, s.rep_min_prominence, s.rep_min_separation_s, s.rep_min_depth)
     lat_l = _lateral_left(xy)
     feet = _feet_given(xy)
-    first = _baseline_frames(h, events, 0, t_s) if events else np.flatnonzero(np.isfinite(h))[: max(1, int(1.0 / dt))]
+    seen = np.flatnonzero(np.isfinite(h))
+    first = _baseline_frames(h, events, 0, t_s) if events else seen[: max(1, int(BASELINE_S / dt))]
     per_rep = [
         _standing_view(xy, _baseline_frames(h, events, i, t_s), lat_l, s.foot_to_shank) for i in range(len(events))
     ]
@@ -188,7 +197,9 @@ def _hip_height(p: dict[Kp, F64], dt: float) -> F64:
 
     A real rear-view clip opened with its hips read 0.77 leg lengths BELOW the floor, which stretched the clip's
     height range until its one real rep looked too shallow."""
-    h = hip_height(p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_KNEE], p[Kp.R_KNEE], p[Kp.L_ANKLE], p[Kp.R_ANKLE], int(2.0 / dt))
+    h = hip_height(
+        p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_KNEE], p[Kp.R_KNEE], p[Kp.L_ANKLE], p[Kp.R_ANKLE], int(LEG_SCALE_S / dt)
+    )
     with np.errstate(invalid="ignore"):
         return np.where(h < MIN_HIP_HEIGHT, np.nan, h)
 
@@ -204,7 +215,10 @@ def _feet_given(xy: F64) -> bool:
     """Does the model give feet points? Either foot counts (from the side the far one hides behind the near one),
     over the frames where that leg's ankle is seen: a client lost after a fade edit is no COCO-17 model."""
     return any(
-        bool(np.isfinite(xy[np.isfinite(xy[:, int(a), 0])][:, [int(he), int(to)], 0]).all(axis=1).mean() > 0.5)
+        bool(
+            np.isfinite(xy[np.isfinite(xy[:, int(a), 0])][:, [int(he), int(to)], 0]).all(axis=1).mean()
+            > FEET_SEEN_SHARE
+        )
         for _, _, a, he, to in LEGS.values()
         if np.isfinite(xy[:, int(a), 0]).any()
     )
@@ -241,7 +255,7 @@ def _exercise_and_reps(
     profile = view.view == "side" or (view.view == "oblique" and view.yaw_deg >= NEAR_PROFILE_DEG)
     if exercise.exercise == "unknown" and profile and events:
         # in profile the far leg hides behind the near one only when the legs are together: a lunge shows both
-        exercise = ex.ExerciseEstimate("squat", 0.5, [None] * len(events), "")
+        exercise = ex.ExerciseEstimate("squat", HIDDEN_LEG_CONFIDENCE, [None] * len(events), "")
         notes.append("The far leg was hidden behind the near one at every bottom, so this was read as a squat.")
     lunge = exercise.exercise == "lunge"
     keep = [
@@ -300,7 +314,9 @@ def _foot_moved(ankle: F64, r: RepEvents, base: npt.NDArray[np.intp], shank: flo
     bent and left too little travel to read.
     """
     at_bottom = ankle[r.bottom]
-    return bool(np.isfinite(at_bottom).all() and float(dist(nanmedian(ankle[base], 0), at_bottom)) > 0.25 * shank)
+    return bool(
+        np.isfinite(at_bottom).all() and float(dist(nanmedian(ankle[base], 0), at_bottom)) > FOOT_MOVED_SHANK * shank
+    )
 
 
 def _knee_track(
