@@ -1,6 +1,16 @@
 """Run the analysis modules over one cleaned track and collect per-rep metric values (NaN + reason if unknown).
 
 Reads a cleaned `PoseTrack` and `AnalysisSettings`; returns an `Analysis`. Pure: no I/O, deterministic.
+
+Which view each metric needs, by the camera's |yaw| from square-on (`ViewEstimate.yaw_deg`; the view's name, front
+below `view.FRONT_MAX_DEG` = 20° and side from 60°, is for the report's words):
+- knee over foot (knee_track, knee_drift): yaw < `max_yaw_knee_deg` (35°), and the hips' own yaw within 10° more
+  (`HIP_YAW_SLACK_DEG`); its travel model removes mild yaw;
+- knee inside the midfoot: yaw ≤ `frontal_max_yaw_deg` (15°): beyond it the knee's forward travel reads as sideways;
+- frontal angles (FPPA, its change, medial displacement, thigh angle, KASR, pelvic tilt, trunk lean, lunge stance):
+  a front view with yaw ≤ `frontal_max_yaw_deg`, or `frontal_max_yaw_lunge_deg` (6°) in lunges, whose front leg
+  points at the camera;
+- depth, knee bend and forward trunk lean: a side view.
 """
 
 from __future__ import annotations
