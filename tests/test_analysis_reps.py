@@ -96,11 +96,14 @@ def test_a_squat_filmed_low_at_an_angle_is_not_a_lunge(view: str) -> None:
     assert abs(al[1] - ar[1]) / 100.0 >= 0.3
 
 
-def test_from_the_side_the_stride_spreads_the_ankles() -> None:
-    # shins alike (a lunge where both knees read bent alike) but the ankles two shanks apart along the stride
+def test_from_the_side_a_step_spreads_the_ankles_beyond_where_they_stood() -> None:
+    # shins alike (a lunge where both knees read bent alike) but the ankles 2.4 shanks apart, 0.2 when standing
     kl, kr, al, ar = _pts((920.0, 0.0), (920.0, 200.0), (1000.0, -20.0), (1000.0, 220.0))
-    assert exercise.split_stance(kl, kr, al, ar, 100.0, "side")[0] == pytest.approx(1.4)
-    assert exercise.split_stance(kl, kr, al, ar, 100.0, "front")[0] == pytest.approx(0.0)  # no spread rule there
+    assert exercise.split_stance(kl, kr, al, ar, 100.0, "side", 20.0)[0] == pytest.approx(2.2)
+    assert exercise.split_stance(kl, kr, al, ar, 100.0, "front", 20.0)[0] == pytest.approx(0.0)  # no spread rule there
+    # the same ankles already that far apart while standing: a wide stance seen at an angle, not a step
+    assert exercise.split_stance(kl, kr, al, ar, 100.0, "oblique", 240.0)[0] == pytest.approx(0.0)
+    assert exercise.split_stance(kl, kr, al, ar, 100.0, "side")[0] == pytest.approx(0.0)  # standing unknown: shins
 
 
 def test_a_hidden_leg_falls_back_to_screen_heights_from_the_front_only() -> None:

@@ -244,3 +244,13 @@ def test_a_far_leg_hidden_at_every_bottom_near_profile_is_a_squat(yaw: float, ex
     r = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
     assert (r.exercise, len(r.reps)) == (exercise, 2)
     assert any("hidden behind the near one" in n for n in r.notes) == (exercise == "squat")
+
+
+def test_a_wide_squat_filmed_at_45_degrees_is_not_a_lunge() -> None:
+    # a real sumo squat at 45° read 1.65 shanks between the ankles on screen, standing and at the bottom alike: the old
+    # rule (spread beyond 1 shank = a stride) called it a lunge. A step changes the spread; a stance does not
+    sumo = evaluate(make_track(Spec(reps=3, yaw_deg=45.0, stance_half_m=0.45, toe_out_deg=30.0, noise_px=0.5))[0],
+                    SETTINGS, "x.mp4")  # fmt: skip
+    assert (sumo.exercise, len(sumo.reps)) == ("squat", 3)
+    lunge = evaluate(make_track(Spec(exercise="lunge", reps=2, yaw_deg=45.0, noise_px=0.5))[0], SETTINGS, "x.mp4")
+    assert (lunge.exercise, len(lunge.reps)) == ("lunge", 2)

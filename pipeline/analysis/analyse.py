@@ -174,7 +174,11 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         _standing_view(xy, _baseline_frames(h, events, i, t_s), lat_l, s.foot_to_shank) for i in range(len(events))
     ]
     view = vw.combine_views(per_rep) if events else _standing_view(xy, first, lat_l, s.foot_to_shank)
-    exercise, events, notes = _exercise_and_reps(p, events, view, first)
+    spreads = [
+        float(nanmedian(np.abs(p[Kp.L_ANKLE][b, 0] - p[Kp.R_ANKLE][b, 0])))
+        for b in (_baseline_frames(h, events, i, t_s) for i in range(len(events)))
+    ]
+    exercise, events, notes = _exercise_and_reps(p, events, view, first, spreads)
     rep_of = np.zeros(n, np.int64)
     for i, r in enumerate(events):
         rep_of[r.start : r.end + 1] = i + 1
@@ -235,7 +239,11 @@ def _feet_given(xy: F64) -> bool:
 
 
 def _exercise_and_reps(
-    p: dict[Kp, F64], events: list[RepEvents], view: vw.ViewEstimate, first: npt.NDArray[np.intp]
+    p: dict[Kp, F64],
+    events: list[RepEvents],
+    view: vw.ViewEstimate,
+    first: npt.NDArray[np.intp],
+    standing_spreads: list[float],
 ) -> tuple[ex.ExerciseEstimate, list[RepEvents], list[str]]:
     """Squat or lunge, decided over all the reps; then the reps that fit it, with notes on what was left out.
 
@@ -255,8 +263,9 @@ def _exercise_and_reps(
             p[Kp.R_ANKLE][r.bottom],
             shank0,
             view.view,
+            spread,
         )
-        for r in events
+        for r, spread in zip(events, standing_spreads, strict=True)
     ]
     hip_mid = mid(p[Kp.L_HIP], p[Kp.R_HIP])
     travel = float(np.nanmax(hip_mid[:, 0]) - np.nanmin(hip_mid[:, 0])) / shank0 if np.isfinite(hip_mid).any() else 0.0

@@ -18,9 +18,6 @@ LUNGE_SPLIT = 0.45
 # a single dip is dropped from a set only when it is clearly the other exercise (a bottle picked up in a squat set
 # read 0.72; a rendered forward lunge's bottom with the rear ankle hidden read 0.45)
 CLEARLY_SQUAT, CLEARLY_LUNGE = 0.3, 0.6
-# from the side or at an angle a squat's ankles are apart by stance width × sin(yaw): ≤ 0.7 shank on the real 45°
-# squat; a lunge's stride spreads them 1.7–2 shanks
-SIDE_SPREAD_SQUAT = 1.0
 
 
 @dataclass(frozen=True)
@@ -33,7 +30,15 @@ class ExerciseEstimate:
     pattern: str  # "" | "same leg" | "alternating" | "walking"
 
 
-def split_stance(knee_l: F64, knee_r: F64, ankle_l: F64, ankle_r: F64, shank_px: float, view: str) -> tuple[float, str]:
+def split_stance(
+    knee_l: F64,
+    knee_r: F64,
+    ankle_l: F64,
+    ankle_r: F64,
+    shank_px: float,
+    view: str,
+    standing_spread_px: float = float("nan"),
+) -> tuple[float, str]:
     """How split the stance is at one rep bottom, in shank lengths, and which leg is in front.
 
     What holds in every view: a lunge's rear knee drops to the floor, level with or below its own ankle, while the
@@ -41,7 +46,8 @@ def split_stance(knee_l: F64, knee_r: F64, ankle_l: F64, ankle_r: F64, shank_px:
     both shins tilt alike. Each leg measured from its own ankle cancels the perspective that puts the far leg
     higher on screen: from a low camera at 45° or from the side, a squat's far ankle sat 0.4–0.5 shank higher
     than the near one, which the old "front ankle lower on screen" rule read as a lunge. From the side or at an
-    angle a lunge also spreads the ankles along the stride. From the front the screen heights count too: the front
+    angle a stepping lunge also spreads the ankles along the image beyond where they stood (a wide stance seen at
+    45° spreads them as much, but standing too). From the front the screen heights count too: the front
     foot, nearer the camera, sits lower, and the rear knee drops (at one bottom of a rendered forward lunge the
     shins alone read 0.45, the screen heights 1.0).
 
@@ -49,6 +55,8 @@ def split_stance(knee_l: F64, knee_r: F64, ankle_l: F64, ankle_r: F64, shank_px:
         knee_l, knee_r, ankle_l, ankle_r: (2,) px at the rep bottom.
         shank_px: standing shank length, px.
         view: "front" | "oblique" | "side" | "unknown".
+        standing_spread_px: the ankles' image-x distance while standing before the rep (NaN: unknown, and the
+            spread is not used).
 
     Returns:
         (score, lead leg "left"/"right"; "" when the points are missing).
@@ -57,8 +65,10 @@ def split_stance(knee_l: F64, knee_r: F64, ankle_l: F64, ankle_r: F64, shank_px:
     if view in ("side", "oblique"):
         if not np.isfinite(shins):  # a leg hidden from the side: nothing here tells a squat from a lunge
             return float("nan"), ""
-        spread = abs(ankle_l[0] - ankle_r[0]) / shank_px - SIDE_SPREAD_SQUAT
-        return float(max(abs(shins), spread)), "left" if shins > 0 else "right"
+        # a step spreads the ankles along the image beyond where they stood; a wide stance (a sumo squat at 45°
+        # read 1.65 shanks apart standing and at the bottom) does not
+        spread = (abs(ankle_l[0] - ankle_r[0]) - standing_spread_px) / shank_px
+        return float(np.nanmax([abs(shins), spread])), "left" if shins > 0 else "right"
     knee_gap = (knee_r[1] - knee_l[1]) / shank_px  # + when the left knee is higher: left leads
     ankle_gap = (ankle_l[1] - ankle_r[1]) / shank_px  # + when the left ankle is lower on screen: left in front
     parts = np.array([shins, knee_gap, ankle_gap], np.float64)
