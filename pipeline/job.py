@@ -13,16 +13,19 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.cache import CACHE_NAME, cache_key, file_sha256, load_track, save_track
 from pipeline.errors import AnalysisError
+from pipeline.files import open_to_umask
+from pipeline.inputs import safe_name
 from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track
 from pipeline.result import ClipResult
 from pipeline.settings import Settings
-from pipeline.video import probe
+from pipeline.video import VideoInfo, probe
 
 MIN_FRAMES, MIN_SECONDS = 8, 0.8  # shorter than this cannot hold a rep
 DONE_NAME = "done.json"  # written last; its presence with a matching key means "finished, skip on re-run"
@@ -44,8 +47,7 @@ class JobOutcome:
 
 def output_name(video: Path) -> str:
     """Folder name for a video's outputs: its file name, made safe (no separators, no leading dot or dash)."""
-    safe = "".join(c if c.isalnum() or c in "-_.() " else "_" for c in video.name).strip()
-    return safe.lstrip(".-") or "video"
+    return safe_name(video.name)
 
 
 def run_key(video_sha: str, plan: BackendPlan, settings: Settings) -> tuple[str, str]:
@@ -71,17 +73,21 @@ def write_json_atomic(path: Path, data: object) -> None:
 
 def run_job(
     video: Path,
-    out_root: Path,
+    final: Path,
     settings: Settings,
     plan: BackendPlan,
     *,
+    client: str = "",
+    label: str = "",
     force: bool = False,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> JobOutcome:
-    """Analyse one video into `out_root/<video name>/`. Raises FormReviewError subclasses on bad input.
+    """Analyse one video into its output folder `final`. Raises FormReviewError subclasses on bad input.
 
-    `on_total(n)` is told, once the video is probed, how many frames `progress` will count in all.
+    `client` is the client's folder name ("" for none), the report's name for the client when the video names
+    none itself; `label` is how the batch names the video (default: its file name). `on_total(n)` is told, once
+    the video is probed, how many frames `progress` will count in all.
     """
     from pipeline.annotate import write_annotated_clip
     from pipeline.clean import clean_track
@@ -90,7 +96,7 @@ def run_job(
 
     t0 = time.monotonic()
     clock = _Clock()
-    final = out_root / output_name(video)
+    label = label or video.name
     info = probe(video)  # 1. fails fast, with the cause, on a file that is not a usable video
     if info.n_frames < MIN_FRAMES or info.duration_s < MIN_SECONDS:
         raise AnalysisError(
@@ -103,7 +109,7 @@ def run_job(
     pose_key, key = run_key(file_sha256(video), plan, settings)
     clock.lap("probe")
     if not force and is_done(final, key):
-        return JobOutcome(video.name, "skipped", out_dir=str(final))
+        return JobOutcome(label, "skipped", out_dir=str(final))
 
     track = load_track(final / CACHE_NAME, pose_key)  # 2. keypoints: cache (exactly keyed) or model
     cached = track is not None
@@ -119,10 +125,13 @@ def run_job(
     # the frames the keypoint model skipped (every 2nd at 30 fps), and drawn raw it flickered
     cleaned, clean = clean_track(track, settings.clean)
     result: ClipResult = evaluate_cleaned(cleaned, clean, settings, video.name)
+    when, how = recorded_at(video, info)
+    result = replace(result, recorded=when, recorded_from=how)
     clock.lap("analysis")
 
-    out_root.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=out_root))
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # mkdtemp makes the folder 0700: nobody else sees a half-written report. _swap_in opens it up to the umask
+    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:
         save_track(stage / CACHE_NAME, track, pose_key)
         write_json_atomic(stage / "result.json", result.to_dict())
@@ -144,7 +153,7 @@ def run_job(
         clock.lap("annotate")
         meta = ReportMeta(  # 5. the page
             video_name=video.name,
-            client_name=client_name_for(video),
+            client_name=client_name_for(video) or client,
             processing_s=time.monotonic() - t0,
             backend=track.backend,
             model_id=track.model_id,
@@ -164,7 +173,7 @@ def run_job(
         raise
     thumb = getattr(keyframes, "thumbnail", None) if keyframes is not None else None
     return JobOutcome(
-        video.name,
+        label,
         "ok",
         out_dir=str(final),
         processing_s=time.monotonic() - t0,
@@ -187,8 +196,22 @@ class _Clock:
         self._t = now
 
 
+def recorded_at(video: Path, info: VideoInfo) -> tuple[str, str]:
+    """(ISO 8601 time, "metadata" | "file time"): when the video was filmed, as its metadata says, else when the
+    file was last changed (a phone's export or a copy may have reset that)."""
+    if info.creation_time and not info.creation_time.startswith("1970"):  # 1970: a camera with no clock set
+        try:
+            when = datetime.fromisoformat(info.creation_time.replace("Z", "+00:00"))
+            return when.isoformat(timespec="seconds"), "metadata"
+        except ValueError:
+            pass
+    when = datetime.fromtimestamp(video.stat().st_mtime, tz=UTC)
+    return when.isoformat(timespec="seconds"), "file time"
+
+
 def _swap_in(stage: Path, final: Path) -> None:
     """Replace `final` with `stage`: rename the old folder aside, rename the new one in, delete the old."""
+    open_to_umask(stage)
     old = None
     if final.exists():
         old = final.with_name(f".{final.name}.old-{os.getpid()}")

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
+from pipeline.files import umask
 from pipeline.plots import depth_plot_svg, knee_plot_svg
 from pipeline.resources import data_dir
 from pipeline.result import ANGLED_NOTE, ClipResult, MetricValue, Verdict
@@ -214,7 +215,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
-            os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; reports are meant to be shared
+            os.fchmod(fh.fileno(), 0o666 & ~umask())  # mkstemp makes 0600; a finished file follows the umask
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -15,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pipeline.index import IndexContext, IndexEntry, write_index
+from pipeline.progress import ClientContext
 from pipeline.report import (
     ReportContext,
     ReportMeta,
@@ -179,7 +180,7 @@ def test_template_context_equals_documented_fields() -> None:
     env = environment()
     macros_src = env.loader.get_source(env, "_macros.html")[0]  # type: ignore[union-attr]
     macros = {m.name for m in env.parse(macros_src).find_all(jinja2.nodes.Macro)}
-    for page, ctx_cls in (("report.html", ReportContext), ("index.html", IndexContext)):
+    for page, ctx_cls in (("report.html", ReportContext), ("index.html", IndexContext), ("client.html", ClientContext)):
         used: set[str] = set()
         for name in (page, "base.html", "_macros.html"):
             source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
