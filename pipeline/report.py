@@ -52,6 +52,32 @@ DISCLAIMER = (
 )
 
 
+# a repository path or file name ("pipeline/synth/README.md", "corpus.toml"): never shown to a client
+_PATHLIKE = re.compile(
+    r"(?:\b[\w.-]+/)+[\w.-]+\.\w{1,5}\b|\b(?:pipeline|benchmarks|configs|tests|templates)/\S*"
+    r"|\b[\w-]+\.(?:md|toml|py|json|csv|html|txt|npz)\b|\bREADME\b"
+)
+_INTERNAL = re.compile(r"\bPROVISIONAL\b|\bTODO\b|\bFIXME\b")
+
+
+def plain_source(text: str) -> str:
+    """A band's source as a client may read it: sentences carrying an internal note ("PROVISIONAL …") dropped,
+    brackets holding a file path or name dropped, and any path left dropped. configs/bands.toml is meant to say
+    the study or measurement in plain words; this keeps a slip there from reaching a client's page."""
+    sentences = re.split(r"(?<=\.)\s+", text.strip())
+    kept = []
+    for sentence in sentences:
+        if _INTERNAL.search(sentence):
+            continue
+        sentence = re.sub(r"\s*\([^()]*\)", lambda m: "" if _PATHLIKE.search(m.group(0)) else m.group(0), sentence)
+        sentence = _PATHLIKE.sub("", sentence)
+        sentence = re.sub(r"\s+([,;.:)])", r"\1", re.sub(r"\s{2,}", " ", sentence)).strip(" ,;:")
+        sentence = re.sub(r"\(\s*[,;]?\s*\)", "", sentence.replace("( ", "("))
+        if re.search(r"\w{3}", sentence):
+            kept.append(sentence)
+    return " ".join(kept)
+
+
 def doc_field(help_: str) -> Any:
     return field(metadata={"help": help_})
 
@@ -467,7 +493,8 @@ def build_context(
     bands: dict[str, Fact] = {}
     for m in [*result.clip_metrics, *(m for r in result.reps for m in r.metrics)]:
         if m.band and m.key not in bands:
-            bands[m.key] = Fact(m.label, m.band + (f" ({m.source})" if m.source else ""))
+            source = plain_source(m.source)
+            bands[m.key] = Fact(m.label, m.band + (f". {source}" if source else ""))
     footer = "Generated " + (f"{meta.generated_at} " if meta.generated_at else "") + f"by formreview {meta.version}"
     return ReportContext(
         page=page_chrome(f"{noun} review{who}", s, footer),
