@@ -276,6 +276,7 @@ def index_entries(videos: list[VideoInput], outcomes: list[JobOutcome], out_root
 
     from pipeline.index import IndexEntry
     from pipeline.job import DONE_NAME
+    from pipeline.report import SHARE_SUFFIX
 
     by_label = {o.video: o for o in outcomes}  # JobOutcome.video is the label
     entries = []
@@ -294,6 +295,7 @@ def index_entries(videos: list[VideoInput], outcomes: list[JobOutcome], out_root
         if o is None and result is None:
             continue
         thumb = folder / "thumb.jpg"
+        share = next(folder.glob(f"*{SHARE_SUFFIX}"), None)
         entries.append(
             IndexEntry(
                 video_name=v.label,
@@ -304,6 +306,8 @@ def index_entries(videos: list[VideoInput], outcomes: list[JobOutcome], out_root
                 processing_s=o.processing_s if o is not None else 0.0,
                 client=v.client,
                 out_rel=v.out_rel.as_posix(),
+                share_href=f"{v.out_rel.as_posix()}/{share.name}" if share else "",
+                share_bytes=share.stat().st_size if share else 0,
             )
         )
     return entries

@@ -60,6 +60,12 @@ def cli() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, help="Parallel workers (0 = automatic).")
 @click.option("--force", is_flag=True, help="Redo videos that finished earlier.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None, help="Per-video time limit, seconds.")
+@click.option(
+    "--share-max-side",
+    type=click.IntRange(min=64),
+    default=None,
+    help="Long side, pixels, of the clip inside each .share.html (e.g. 720): a smaller file to e-mail.",
+)
 def batch(
     input_dir: Path,
     out_dir: Path,
@@ -70,8 +76,9 @@ def batch(
     jobs: int | None,
     force: bool,
     timeout: float | None,
+    share_max_side: int | None,
 ) -> None:
-    """Analyse every video in INPUT_DIR and write a report for each."""
+    """Analyse every video in INPUT_DIR (and its client sub-folders) and write a report for each."""
     from pipeline.batch import process_folder
     from pipeline.errors import PoseError
     from pipeline.settings import load_settings
@@ -84,6 +91,7 @@ def batch(
         pose__allow_download=download,
         batch__jobs=jobs,
         batch__timeout_s=timeout,
+        report__share_max_side=share_max_side,
         env__model=env_model,
     )
     err = sys.stderr

@@ -16,6 +16,7 @@ from pipeline.inputs import safe_name
 from pipeline.progress import build_client_context, video_date
 from pipeline.report import (
     AREA_ORDER,
+    SHARE_WARN_BYTES,
     Badge,
     PageChrome,
     badge,
@@ -45,6 +46,8 @@ class IndexEntry:
     processing_s: float = 0.0
     client: str = ""  # the client's folder name; "" for a video directly in the input folder
     out_rel: str = ""  # the video's output folder relative to the overview, e.g. "anna/squat.mp4"
+    share_href: str = ""  # its one-file page to send, relative to the overview; "" for none
+    share_bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,9 @@ class IndexRow:
     lights: list[Badge]
     rank: int  # sort key, worst first
     date: str  # when the video was filmed, "12 Nov 2026"; "" when unknown
+    share_href: str  # the one file to send; "" for none
+    share_size: str  # "3.1 MB"
+    share_warning: str  # "" unless the file is too big to e-mail, then what to do about it
 
 
 @dataclass(frozen=True)
@@ -96,13 +102,28 @@ def _areas(entries: list[IndexEntry]) -> list[str]:
     return [a for a in AREA_ORDER if a in seen] + [a for a in seen if a not in AREA_ORDER]
 
 
-def _index_row(e: IndexEntry, areas: list[str]) -> IndexRow:
+def _share(e: IndexEntry, s: ReportSettings) -> tuple[str, str, str]:
+    """(href, size, warning) of the video's one-file page."""
+    if not e.share_href:
+        return "", "", ""
+    size = f"{e.share_bytes / 1000**2:.1f} MB"
+    if e.share_bytes <= SHARE_WARN_BYTES:
+        return e.share_href, size, ""
+    smaller = 480 if 0 < s.share_max_side <= 720 else 720
+    warning = (
+        f"At {size} this file is too big for many e-mail services (over {SHARE_WARN_BYTES // 1000**2} MB). "
+        f"To make it smaller, run the batch again with --share-max-side {smaller}."
+    )
+    return e.share_href, size, warning
+
+
+def _index_row(e: IndexEntry, areas: list[str], s: ReportSettings) -> IndexRow:
     r, cause, thumb = e.result, (e.error.splitlines() or [""])[0], data_uri(e.thumbnail_jpeg)
     if e.status == "error" or r is None:  # a skipped video whose result.json is unreadable still has its report
         ok = e.status != "error"
         status = "Reviewed earlier" if ok else "Error"
         rank = RANK["grey" if ok else "error"]
-        return IndexRow(e.video_name, e.report_href, ok, status, cause, thumb, "", [], rank, "")
+        return IndexRow(e.video_name, e.report_href, ok, status, cause, thumb, "", [], rank, "", *_share(e, s))
     by_area = {v.area: v for v in r.verdicts}
     lights = [verdict_badge(by_area[a]) if a in by_area else badge("grey") for a in areas]
     worst, n = worst_verdict(r.verdicts), len(r.reps)
@@ -110,7 +131,7 @@ def _index_row(e: IndexEntry, areas: list[str]) -> IndexRow:
     rank = RANK[worst.colour if worst else "grey"]
     d = video_date(r)
     date = f"{d.day} {d:%b %Y}" if d else ""
-    return IndexRow(e.video_name, e.report_href, True, "Reviewed", "", thumb, what, lights, rank, date)
+    return IndexRow(e.video_name, e.report_href, True, "Reviewed", "", thumb, what, lights, rank, date, *_share(e, s))
 
 
 def build_index_context(entries: list[IndexEntry], s: ReportSettings | None = None) -> IndexContext:
@@ -124,7 +145,9 @@ def build_index_context(entries: list[IndexEntry], s: ReportSettings | None = No
         by_client.setdefault(e.client, []).append(e)
     groups = []
     for client in sorted(by_client, key=lambda c: (c == "", c.lower())):  # the unsorted videos last
-        rows = sorted((_index_row(e, areas) for e in by_client[client]), key=lambda row: (row.rank, row.name.lower()))
+        rows = sorted(
+            (_index_row(e, areas, s) for e in by_client[client]), key=lambda row: (row.rank, row.name.lower())
+        )
         n, flagged = len(rows), sum(row.rank <= RANK["amber"] for row in rows)
         title = client or ("" if len(by_client) == 1 else "Not in a client folder")
         href = f"{client_dir(client)}/index.html" if client else ""

@@ -91,7 +91,7 @@ def run_job(
     """
     from pipeline.annotate import write_annotated_clip
     from pipeline.clean import clean_track
-    from pipeline.report import ReportMeta, client_name_for, write_report
+    from pipeline.report import ReportMeta, client_name_for, share_name, write_report, write_share
     from pipeline.scoring import evaluate_cleaned
 
     t0 = time.monotonic()
@@ -135,7 +135,7 @@ def run_job(
     try:
         save_track(stage / CACHE_NAME, track, pose_key)
         write_json_atomic(stage / "result.json", result.to_dict())
-        from pipeline.video import frame_size, long_side_height, read_frames_cfr  # 4. annotated clip
+        from pipeline.video import frame_size, long_side_height, read_frames_cfr, shrink_clip  # 4. annotated clip
 
         # the long side, not the height: a 1080p landscape clip capped at 960 high was 1706×960 and its encoding
         # took 29 % of our time
@@ -163,6 +163,17 @@ def run_job(
             generated_at=time.strftime("%Y-%m-%d %H:%M"),
         )
         write_report(result, stage, meta, keyframes, settings.report)
+        share_clip, small = stage / "annotated.mp4", stage / ".share-clip.mp4"
+        if settings.report.share_max_side and shrink_clip(
+            share_clip,
+            small,
+            settings.report.share_max_side,
+            crf=settings.annotate.crf,
+            preset=settings.annotate.preset,
+        ):
+            share_clip = small
+        write_share(result, stage, meta, keyframes, settings.report, share_clip, share_name(output_name(video)))
+        small.unlink(missing_ok=True)
         clock.lap("report")
         write_json_atomic(
             stage / DONE_NAME, {"key": key, "video": video.name, "cached_pose": cached, "stage_s": clock.laps}

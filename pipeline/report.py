@@ -13,7 +13,7 @@ import logging
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -540,6 +540,37 @@ def write_report(
     write_atomic(out, html)
     if keyframes is not None and keyframes.thumbnail:
         write_atomic(Path(out_dir) / "thumb.jpg", keyframes.thumbnail)
+    return out
+
+
+SHARE_SUFFIX = ".share.html"
+SHARE_WARN_BYTES = 15 * 1000**2  # many mail services refuse attachments over 15–25 MB
+
+
+def share_name(video_name: str) -> str:
+    """`squat 12 Nov.mp4` → `squat 12 Nov.share.html`."""
+    return Path(video_name).stem + SHARE_SUFFIX
+
+
+def write_share(
+    result: ClipResult,
+    out_dir: Path,
+    meta: ReportMeta,
+    keyframes: KeyFrames | None,
+    s: ReportSettings,
+    clip: Path,
+    name: str,
+) -> Path:
+    """Write `out_dir/name`: the client page with the clip and every picture inside it (data: URIs), so the coach
+    can e-mail or message one file that plays with nothing beside it.
+
+    Returns:
+        The path of the file.
+    """
+    inline = replace(meta, clip_href=data_uri(Path(clip).read_bytes(), "video/mp4"))
+    ctx = build_context(result, inline, keyframes, s)
+    out = Path(out_dir) / name
+    write_atomic(out, environment(s).get_template("report.html").render(**context_dict(ctx)))
     return out
 
 

@@ -547,3 +547,24 @@ def read_frames_cfr(
         if current is None:
             return
         yield current
+
+
+def shrink_clip(src: Path, dst: Path, max_side: int, *, crf: int = 23, preset: str = "veryfast") -> bool:
+    """Re-encode the H.264 clip `src` into `dst` with its long side at most `max_side` (even sides kept).
+
+    Returns:
+        False (and writes nothing) when `src` is already that small.
+
+    Raises:
+        VideoError: ffmpeg failed.
+    """
+    info = probe(src)
+    if max(info.width, info.height) <= max_side:
+        return False
+    scale = f"scale='if(gt(iw,ih),{max_side},-2)':'if(gt(iw,ih),-2,{max_side})':flags=area"
+    args = ["-v", "error", "-y", "-i", _src(src), "-map", f"0:{info.stream_index}", "-vf", scale, "-c:v", "libx264"]
+    args += ["-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+    out = _run([*args, "-f", "mp4", "file:" + str(dst)], src, PACKETS_TIMEOUT_S, "making the clip smaller")
+    if out.returncode != 0:
+        raise VideoError(f"{src.name}: could not make a smaller copy ({_last_error(out.stderr)})")
+    return True
