@@ -568,3 +568,31 @@ def shrink_clip(src: Path, dst: Path, max_side: int, *, crf: int = 23, preset: s
     if out.returncode != 0:
         raise VideoError(f"{src.name}: could not make a smaller copy ({_last_error(out.stderr)})")
     return True
+
+
+def looks_whole(path: Path) -> bool:
+    """False when an MP4/MOV is visibly unfinished: a top-level box runs past the end of the file, or the file
+    has no 'moov' index yet (a copy in progress, or an export not yet closed). Other containers: True (probe()
+    and a settled size have to do)."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(8)
+            if len(head) < 8 or head[4:] not in (b"ftyp", b"mdat", b"moov", b"free", b"skip", b"wide", b"pnot"):
+                return size > 0
+            off, kinds = 0, set()
+            while off + 8 <= size:
+                f.seek(off)
+                box = f.read(16)
+                n, kind = int.from_bytes(box[:4], "big"), box[4:8]
+                if n == 1 and len(box) == 16:
+                    n = int.from_bytes(box[8:16], "big")
+                elif n == 0:
+                    n = size - off  # "to the end of the file"
+                if n < 8:
+                    return False
+                kinds.add(kind)
+                off += n
+    except OSError:
+        return False
+    return off == size and b"moov" in kinds
