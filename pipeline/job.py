@@ -22,10 +22,12 @@ from pipeline.cache import CACHE_NAME, cache_key, file_sha256, load_track, save_
 from pipeline.errors import AnalysisError
 from pipeline.files import open_to_umask
 from pipeline.inputs import safe_name
+from pipeline.keypoints import PoseTrack
 from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track
 from pipeline.result import ClipResult
 from pipeline.settings import Settings
-from pipeline.video import VideoInfo, probe
+from pipeline.upright import SIDEWAYS_LINE, upright_turn
+from pipeline.video import VideoInfo, probe, turned
 
 MIN_FRAMES, MIN_SECONDS = 8, 0.8  # shorter than this cannot hold a rep
 DONE_NAME = "done.json"  # written last; its presence with a matching key means "finished, skip on re-run"
@@ -114,9 +116,11 @@ def run_job(
     track = load_track(final / CACHE_NAME, pose_key)  # 2. keypoints: cache (exactly keyed) or model
     cached = track is not None
     if track is None:
-        track = estimate_track(info, plan, settings, progress)
+        track = _stand_up(video, info, estimate_track(info, plan, settings, progress), plan, settings, progress)
     elif progress:
         progress(total)
+    turn = int(track.extra.get("turned_deg", 0))
+    info = turned(info, turn)  # the annotated clip is drawn upright too
     clock.lap("pose")
 
     if not track.seen.any():
@@ -127,6 +131,10 @@ def run_job(
     result: ClipResult = evaluate_cleaned(cleaned, clean, settings, video.name)
     when, how = recorded_at(video, info)
     result = replace(result, recorded=when, recorded_from=how)
+    if turn:
+        side = "clockwise" if turn == 90 else "anticlockwise"
+        note = f"The video was filmed sideways, so we turned it a quarter turn {side} before measuring."
+        result = replace(result, turned_deg=turn, notes=[note, *result.notes])
     clock.lap("analysis")
 
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -205,6 +213,33 @@ class _Clock:
         now = time.monotonic()
         self.laps[name] = round(self.laps.get(name, 0.0) + now - self._t, 4)
         self._t = now
+
+
+def _stand_up(
+    video: Path,
+    info: VideoInfo,
+    track: PoseTrack,
+    plan: BackendPlan,
+    settings: Settings,
+    progress: Callable[[int], None] | None,
+) -> PoseTrack:
+    """The track of the clip stood upright. A clip filmed sideways with no rotation in its metadata (the body's
+    long axis across the frame) is turned the quarter turn its head asks for and the pose model runs again on the
+    turned frames; the turn is kept in the track (extra["turned_deg"]), so a cached track is turned alike.
+
+    Raises:
+        AnalysisError: sideways, but which way is up cannot be told, or the file's rotation was already applied
+            (the metadata says one thing and the picture another), or it is still sideways once turned.
+    """
+    up = upright_turn(track)
+    if not up.sideways:
+        return track
+    if up.turn_deg == 0 or info.rotation_deg != 0:
+        raise AnalysisError(f"{video.name}: {SIDEWAYS_LINE}")
+    again = estimate_track(turned(info, up.turn_deg), plan, settings, progress)
+    if not again.seen.any() or upright_turn(again).sideways:
+        raise AnalysisError(f"{video.name}: {SIDEWAYS_LINE}")
+    return replace(again, extra={**again.extra, "turned_deg": up.turn_deg})
 
 
 def recorded_at(video: Path, info: VideoInfo) -> tuple[str, str]:

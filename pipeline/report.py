@@ -435,6 +435,8 @@ def build_context(
     view = {"front": "Front view", "side": "Side view", "oblique": "Angled view"}.get(result.view, "View unclear")
     n = len(result.reps)
     subtitle = f"{meta.video_name} · {view} · {n} rep{'s' * (n != 1)} · {result.duration_s:.0f} s"
+    if result.turned_deg:
+        subtitle += " · filmed sideways, turned upright"
     q = result.quality
     warn = "" if q.passed else "The video was hard to read, so take these results with care. " + " ".join(q.notes)
 
