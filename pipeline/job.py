@@ -131,6 +131,8 @@ def run_job(
     result: ClipResult = evaluate_cleaned(cleaned, clean, settings, video.name)
     when, how = recorded_at(video, info)
     result = replace(result, recorded=when, recorded_from=how)
+    if track.extra.get("looks_sideways"):
+        result = replace(result, notes=[SIDEWAYS_LINE[0].upper() + SIDEWAYS_LINE[1:] + ".", *result.notes])
     if turn:
         side = "clockwise" if turn == 90 else "anticlockwise"
         note = f"The video was filmed sideways, so we turned it a quarter turn {side} before measuring."
@@ -227,14 +229,18 @@ def _stand_up(
     long axis across the frame) is turned the quarter turn its head asks for and the pose model runs again on the
     turned frames; the turn is kept in the track (extra["turned_deg"]), so a cached track is turned alike.
 
+    A clip that only lies across because of the rotation saved in the file is left as the file says, marked
+    extra["looks_sideways"] for a note in the report.
+
     Raises:
-        AnalysisError: sideways, but which way is up cannot be told, or the file's rotation was already applied
-            (the metadata says one thing and the picture another), or it is still sideways once turned.
+        AnalysisError: sideways, but which way is up cannot be told, or it is still sideways once turned.
     """
     up = upright_turn(track)
     if not up.sideways:
         return track
-    if up.turn_deg == 0 or info.rotation_deg != 0:
+    if info.rotation_deg != 0:  # the file's own turn made it so: measured as the file says, with a note
+        return replace(track, extra={**track.extra, "looks_sideways": True})
+    if up.turn_deg == 0:
         raise AnalysisError(f"{video.name}: {SIDEWAYS_LINE}")
     again = estimate_track(turned(info, up.turn_deg), plan, settings, progress)
     if not again.seen.any() or upright_turn(again).sideways:

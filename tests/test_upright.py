@@ -65,6 +65,9 @@ def test_when_up_cannot_be_told_the_job_fails_with_one_clear_line(squat: PoseTra
         _stand_up(Path("phone clip.mp4"), info, mixed, None, None, None)  # type: ignore[arg-type]
     assert e.value.format_message() == f"phone clip.mp4: {SIDEWAYS_LINE}"
     assert _stand_up(Path("a.mp4"), info, squat, None, None, None) is squat  # type: ignore[arg-type]
+    # lying across only because of the rotation saved in the file: measured as the file says, with a note
+    kept = _stand_up(Path("a.mp4"), SimpleNamespace(rotation_deg=90), mixed, None, None, None)  # type: ignore[arg-type]
+    assert kept.extra["looks_sideways"] and np.array_equal(kept.xy, mixed.xy, equal_nan=True)
 
 
 @pytest.mark.slow

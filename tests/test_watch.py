@@ -123,3 +123,41 @@ def test_a_settled_but_half_copied_file_is_waited_for_and_a_stuck_one_is_handed_
     assert ready(61.0) == ["clip.mp4"]  # stuck for a minute: the batch will say why it cannot be read
     clip.write_bytes(data)
     assert ready(62.0) == [] and ready(64.5) == ["clip.mp4"]
+
+
+@pytest.mark.slow
+def test_sigterm_mid_video_leaves_no_half_output_and_a_restart_finishes(tmp_path: Path) -> None:
+    """The real command with the real model: stopped while it analyses, then started again."""
+    import signal
+    import subprocess
+    import sys
+
+    inbox, out = tmp_path / "inbox", tmp_path / "reports"
+    (inbox / "anna").mkdir(parents=True)
+    shutil.copy(SAMPLES / CLIPS[0], inbox / "anna" / CLIPS[0])
+    cmd = [sys.executable, "-m", "pipeline.cli", "watch", str(inbox), "-o", str(out), "--pose", "mediapipe"]
+    cmd += ["-j", "1", "--settle", "0.5"]
+    done = out / "anna" / CLIPS[0] / "done.json"
+
+    def start() -> subprocess.Popen[str]:
+        return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    p = start()
+    _until(lambda: (out / ".worker-0.log").exists(), "a worker to start", 120)
+    time.sleep(2.0)  # the model is loading or running on the clip
+    assert not done.exists()
+    p.send_signal(signal.SIGTERM)
+    log = p.communicate(timeout=60)[0]
+    assert p.returncode == 0 and "finished reports are kept" in log, log
+    assert not [q for q in out.rglob("*") if q.name.endswith(".partial") or ".old-" in q.name]
+    assert not (out / "anna" / CLIPS[0]).exists()  # nothing half-written in its place
+
+    p = start()
+    try:
+        _until(done.exists, "the restarted watcher to finish the clip", 300)
+        page = out / "anna" / "index.html"
+        _until(lambda: page.exists() and CLIPS[0] in page.read_text(), "the client page", 30)
+    finally:
+        p.send_signal(signal.SIGTERM)
+        log = p.communicate(timeout=60)[0]
+    assert f"ok     anna/{CLIPS[0]}" in log, log
