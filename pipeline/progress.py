@@ -126,12 +126,12 @@ def _compare(area: str, before: ClipResult, now: ClipResult) -> str | None:
     return "better" if d < 0 else "less well" if d > 0 else "about the same"
 
 
-def progress_sentence(before: ClipResult, now: ClipResult, before_date: str) -> str:
-    """One plain sentence comparing two videos of the same exercise and view."""
+def progress_sentence(before: ClipResult, now: ClipResult, when: str) -> str:
+    """One plain sentence comparing two videos of the same exercise and view; `when` names the earlier one
+    ("on 12 November", "in your earlier video that day")."""
     knee, hip = _compare(KNEE[0], before, now), _compare(HIP[0], before, now)
-    when = f"on {before_date}"
     if knee is None and hip is None:
-        return f"Knee tracking and hip control could not be judged in both this video and the one {when}."
+        return "Knee tracking and hip control could not be compared: they were not judged in both videos."
     parts = []
     if knee is not None:
         parts.append(f"your knees tracked {knee} {'as' if knee == 'about the same' else 'than'} {when}")
@@ -160,6 +160,41 @@ def _what(r: ClipResult) -> str:
     return f"{view[0].upper()}{view[1:]} {r.exercise} · {n} rep{'s' * (n != 1)}"
 
 
+def _session(e: IndexEntry, areas: list[str]) -> Session:
+    r = e.result
+    by_area = {v.area: v for v in r.verdicts} if r else {}
+    return Session(
+        date=say_date(video_date(r)),
+        date_note="date of the file" if r is not None and r.recorded_from == "file time" else "",
+        name=_short(e),
+        href=e.report_href.split("/", 1)[-1] if e.report_href else "",
+        what=_what(r) if r else "",
+        lights=[verdict_badge(by_area[a]) if a in by_area else badge("grey") for a in areas],
+        thumb_uri=data_uri(e.thumbnail_jpeg),
+        ok=e.status != "error",
+        error=(e.error.splitlines() or [""])[0],
+    )
+
+
+def _trend(kind: str, results: list[ClipResult], bands: dict[str, Any]) -> Trend:
+    """The trend block of one exercise and view, `results` oldest first (at least two)."""
+    labels = [f"{d.day} {d:%b}" if (d := video_date(r)) else "?" for r in results]
+    plots = []
+    for area, base, words in (KNEE, HIP):
+        ms = [worse_leg(r, base, bands) for r in results]
+        colours = [next((v.colour for v in r.verdicts if v.area == area and v.measurable), "grey") for r in results]
+        unit = next((m.unit for m in ms if m is not None), "")
+        svg = trend_svg(labels, [m.value if m else None for m in ms], colours, unit, _band(base, bands), words)
+        if svg is not None:
+            plots.append(Plot(words, "Shaded: green, amber and red bands. One point per video, oldest left.", svg))
+    before, now = results[-2], results[-1]
+    d0, d1 = video_date(before), video_date(now)
+    same_day = d0 is not None and d1 is not None and d0.date() == d1.date()
+    when = "in your earlier video that day" if same_day else f"on {say_date(d0, year=False)}"
+    sentence = progress_sentence(before, now, when)
+    return Trend(title=f"{kind[0].upper()}{kind[1:]}s", sentence=sentence, plots=plots)
+
+
 def build_client_context(
     client: str, entries: Sequence[IndexEntry], bands: dict[str, Any], s: ReportSettings | None = None
 ) -> ClientContext:
@@ -168,25 +203,6 @@ def build_client_context(
     seen = {v.area: v.label for e in entries if e.result for v in e.result.verdicts if v.measurable or v.unsure}
     areas = [a for a in AREA_ORDER if a in seen]
     dated = sorted(entries, key=_date_order)
-    sessions = []
-    for e in reversed(dated):
-        r = e.result
-        by_area = {v.area: v for v in r.verdicts} if r else {}
-        d = video_date(r)
-        note = "date of the file" if r is not None and r.recorded_from == "file time" else ""
-        sessions.append(
-            Session(
-                date=say_date(d),
-                date_note=note,
-                name=_short(e),
-                href=e.report_href.split("/", 1)[-1] if e.report_href else "",
-                what=_what(r) if r else "",
-                lights=[verdict_badge(by_area[a]) if a in by_area else badge("grey") for a in areas],
-                thumb_uri=data_uri(e.thumbnail_jpeg),
-                ok=e.status != "error",
-                error=(e.error.splitlines() or [""])[0],
-            )
-        )
     groups: dict[tuple[str, str], list[IndexEntry]] = {}
     for e in dated:
         if e.result is not None:
@@ -196,43 +212,23 @@ def build_client_context(
         kind = f"{VIEW_WORDS.get(view, 'unclear-view')} {exercise}"
         if exercise == "unknown" or view == "unknown":
             alone += [f"{_short(e)}: not compared, the exercise or the view could not be told." for e in items]
-            continue
-        if len(items) < 2:
-            only = items[0]
+        elif len(items) < 2:
             alone.append(
-                f"{_short(only)} ({say_date(video_date(only.result))}): the only {kind} so far, "
+                f"{_short(items[0])} ({say_date(video_date(items[0].result))}): the only {kind} so far, "
                 "so there is nothing like it to compare with yet."
             )
-            continue
-        results = [e.result for e in items if e.result is not None]
-        labels = [f"{d.day} {d:%b}" if (d := video_date(r)) else "?" for r in results]
-        plots = []
-        for area, base, words in (KNEE, HIP):
-            ms = [worse_leg(r, base, bands) for r in results]
-            colours = [next((v.colour for v in r.verdicts if v.area == area and v.measurable), "grey") for r in results]
-            unit = next((m.unit for m in ms if m is not None), "")
-            svg = trend_svg(labels, [m.value if m else None for m in ms], colours, unit, _band(base, bands), words)
-            if svg is not None:
-                plots.append(Plot(words, "Shaded: green, amber and red bands. One point per video, oldest left.", svg))
-        before, now = results[-2], results[-1]
-        trends.append(
-            Trend(
-                title=f"{kind[0].upper()}{kind[1:]}s",
-                sentence=progress_sentence(before, now, say_date(video_date(before), year=False)),
-                plots=plots,
-            )
-        )
-    name = client
+        else:
+            trends.append(_trend(kind, [e.result for e in items if e.result is not None], bands))
     n = len(entries)
     dates = [d for e in dated if (d := video_date(e.result))]
     span = f" from {say_date(dates[0])} to {say_date(dates[-1])}" if len(dates) > 1 else ""
     return ClientContext(
-        page=page_chrome(f"{name}: your progress", s, "Generated by formreview"),
-        heading=f"{name}: your progress",
+        page=page_chrome(f"{client}: your progress", s, "Generated by formreview"),
+        heading=f"{client}: your progress",
         summary=f"{n} video{'s' * (n != 1)}{span}. {LIKE_WITH_LIKE}",
         back_href="../index.html",
         areas=[seen[a] for a in areas],
-        sessions=sessions,
+        sessions=[_session(e, areas) for e in reversed(dated)],
         trends=trends,
         not_compared=alone,
         disclaimer=DISCLAIMER,

@@ -103,7 +103,7 @@ def test_progress_sentence(before: str, now: str, expected: str) -> None:
     b = _session("b.mp4", "2026-12-03T09:30:00+00:00", now, -10.0)
     if before == "grey":
         a = replace(a, verdicts=[replace(a.verdicts[0], measurable=False), a.verdicts[1]])
-    assert progress_sentence(a, b, "12 November") == expected
+    assert progress_sentence(a, b, "on 12 November") == expected
 
 
 def test_overview_groups_by_client_and_links_each_client_page(written: Path) -> None:
@@ -113,6 +113,16 @@ def test_overview_groups_by_client_and_links_each_client_page(written: Path) -> 
     assert soup.select("tr.group-head a")[0]["href"] == "anna/index.html"
     groups = soup.select("tbody.group")
     assert [len(g.select("tr.video")) for g in groups] == [3, 1, 1]
+
+
+def test_two_videos_the_same_day_are_compared_without_naming_the_date(tmp_path: Path) -> None:
+    entries = [
+        _entry("cy", _session("am.mp4", "2026-12-03T09:00:00+00:00", "amber", -14.0)),
+        _entry("cy", _session("pm.mp4", "2026-12-03T17:00:00+00:00", "green", -3.0)),
+    ]
+    write_index(entries, tmp_path, bands=BANDS)
+    soup = BeautifulSoup((tmp_path / "cy" / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert soup.select_one(".sentence").get_text().startswith("Your knees tracked better than in your earlier video")
 
 
 def test_flat_overview_has_no_client_headings(tmp_path: Path) -> None:
