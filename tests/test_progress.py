@@ -136,3 +136,40 @@ def test_summary_csv_has_client_and_date(written: Path) -> None:
     rows = list(csv.DictReader(io.StringIO((written / "summary.csv").read_text(encoding="utf-8"))))
     got = {r["video"]: (r["client"], r["date"]) for r in rows}
     assert got["anna/nov.mp4"] == ("anna", "2026-11-12") and got["loose.mp4"] == ("", "")
+
+
+def test_overview_entries_come_from_this_run_or_from_what_earlier_runs_left(tmp_path: Path) -> None:
+    """The watcher restarts and batch skips finished videos: both rebuild the overview from the output folders."""
+    import json
+
+    from pipeline.batch import index_entries
+    from pipeline.inputs import VideoInput
+    from pipeline.job import JobOutcome
+
+    def video(label: str, client: str) -> VideoInput:
+        return VideoInput(tmp_path / "in" / label, client, Path(label), label)
+
+    done, new, failed, pending = (
+        video("anna/done.mp4", "anna"),
+        video("anna/new.mp4", "anna"),
+        video("bad.mp4", ""),
+        video("anna/copying.mp4", "anna"),
+    )
+    folder = tmp_path / "anna" / "done.mp4"
+    folder.mkdir(parents=True)
+    (folder / "result.json").write_text(json.dumps(make_result("done.mp4").to_dict()), encoding="utf-8")
+    (folder / "done.json").write_text("{}", encoding="utf-8")
+    (folder / "done.share.html").write_text("x" * 1234, encoding="utf-8")
+    outcomes = [
+        JobOutcome("anna/new.mp4", "ok", result=make_result("new.mp4").to_dict()),
+        JobOutcome("bad.mp4", "error", error="bad.mp4: file is empty (0 bytes)"),
+    ]
+    entries = {e.video_name: e for e in index_entries([done, new, failed, pending], outcomes, tmp_path)}
+    assert set(entries) == {"anna/done.mp4", "anna/new.mp4", "bad.mp4"}  # the one still arriving is left out
+    assert entries["anna/done.mp4"].result is not None and entries["anna/done.mp4"].client == "anna"
+    assert (entries["anna/done.mp4"].share_href, entries["anna/done.mp4"].share_bytes) == (
+        "anna/done.mp4/done.share.html",
+        1234,
+    )
+    assert entries["bad.mp4"].status == "error" and "empty" in entries["bad.mp4"].error
+    assert entries["anna/new.mp4"].report_href == "anna/new.mp4/report.html"
