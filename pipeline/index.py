@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,8 @@ def _share(e: IndexEntry, s: ReportSettings) -> tuple[str, str, str]:
 
 
 def _index_row(e: IndexEntry, areas: list[str], s: ReportSettings) -> IndexRow:
+    # under the client's heading the client's folder need not be repeated: "anna/squat.mp4" shows "squat.mp4"
+    e = replace(e, video_name=e.video_name.removeprefix(f"{e.client}/")) if e.client else e
     r, cause, thumb = e.result, (e.error.splitlines() or [""])[0], data_uri(e.thumbnail_jpeg)
     if e.status == "error" or r is None:  # a skipped video whose result.json is unreadable still has its report
         ok = e.status != "error"

@@ -113,6 +113,8 @@ def test_overview_groups_by_client_and_links_each_client_page(written: Path) -> 
     assert soup.select("tr.group-head a")[0]["href"] == "anna/index.html"
     groups = soup.select("tbody.group")
     assert [len(g.select("tr.video")) for g in groups] == [3, 1, 1]
+    assert sorted(a.get_text() for a in groups[0].select("td.name > a")) == ["dec.mp4", "lunge.mp4", "nov.mp4"]
+    assert groups[0].select_one("td.name > a")["href"].startswith("anna/")
 
 
 def test_two_videos_the_same_day_are_compared_without_naming_the_date(tmp_path: Path) -> None:
