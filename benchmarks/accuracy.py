@@ -3,7 +3,7 @@
     python benchmarks/accuracy.py --model ../shared/models/yolov8n-pose_int8_openvino_model            # full sweep
     python benchmarks/accuracy.py --quick --backends hybrid,mediapipe --keypoint-hz 0,12                # quick
     python benchmarks/accuracy.py --model ... --variations --backends hybrid     # + stance/toe-out/depth/look grid
-    python benchmarks/accuracy.py --model ... --lunges --backends hybrid         # + 11 front-view lunges
+    python benchmarks/accuracy.py --model ... --lunges --backends hybrid         # + 15 lunges, front to side
     python benchmarks/accuracy.py --model ... --phases --backends hybrid         # + 29 caves on one phase of the rep
 
 Rendered clips are kept in --folder (default /tmp/formreview-accuracy) and reused by later runs.
@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--keypoint-hz", default="12", help="comma list: keypoint model rate (0: every frame)")
     ap.add_argument("--quick", action="store_true", help="4 clips instead of the full grid")
     ap.add_argument("--variations", action="store_true", help="add 16 clips varying stance, toe-out, depth, look")
-    ap.add_argument("--lunges", action="store_true", help="add 11 front-view lunges (reps, exercise, front leg)")
+    ap.add_argument("--lunges", action="store_true", help="add 15 lunges, front to side (reps, exercise, front leg)")
     ap.add_argument("--phases", action="store_true", help="add 29 clips caving only going down, at the bottom or up")
     ap.add_argument("--folder", type=Path, default=Path("/tmp/formreview-accuracy"))
     args = ap.parse_args()

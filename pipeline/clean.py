@@ -1,8 +1,9 @@
 """Clean one client's keypoint track before any metric is computed (METRICS.md, "Cleaning the keypoint track").
 
 Reads a `PoseTrack`, returns a cleaned `PoseTrack` and a `CleanReport` saying how much was missing, interpolated
-or repaired. Steps: confidence gate → left/right swap repair → Hampel outliers → short-gap interpolation on real
-timestamps → zero-phase low-pass (Butterworth; Savitzky–Golay below `min_fps_for_butter`). Pure: no I/O.
+or repaired. Steps: upright gate (frames with the ankles above the hips) → confidence gate → left/right swap
+repair → Hampel outliers → short-gap interpolation on real timestamps → zero-phase low-pass (Butterworth;
+Savitzky–Golay below `min_fps_for_butter`). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -70,6 +71,31 @@ def confidence_gate(xy: F64, conf: F64, gate: float) -> F64:
     out = np.array(xy, dtype=np.float64, copy=True)
     out[~(conf >= gate)] = np.nan
     return out
+
+
+def upright_gate(xy: F64) -> tuple[F64, int]:
+    """Drop every point of frames whose ankles lie above the hips on screen: no squat or lunge looks like that.
+
+    Such a skeleton is the model fitting something else (a reflection, a passer-by, motion blur) for a few frames;
+    the hips it gives are as wrong as the ankles, and a 0.3 s spike of them read as a rep on a real clip. The
+    model's points are judged whatever their confidence: there the ankles were under the confidence gate, the hips
+    were not.
+
+    Args:
+        xy: (T, K, 2) px as the model gave them, NaN only where it gave nothing.
+
+    Returns:
+        (a copy with those frames NaN, how many frames were dropped).
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames with no hips or no ankles compare as False
+        hip_y = np.nanmean(xy[:, [int(Kp.L_HIP), int(Kp.R_HIP)], 1], axis=1)
+        ankle_y = np.nanmean(xy[:, [int(Kp.L_ANKLE), int(Kp.R_ANKLE)], 1], axis=1)
+    with np.errstate(invalid="ignore"):
+        bad = ankle_y < hip_y
+    out = np.array(xy, copy=True)
+    out[bad] = np.nan
+    return out, int(bad.sum())
 
 
 def _carry_forward(xy: F64) -> F64:
@@ -295,7 +321,8 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
     """
     n = len(track)
     t_s = np.asarray(track.t_s, np.float64)
-    xy = confidence_gate(np.asarray(track.xy, np.float64), np.asarray(track.conf, np.float64), s.conf_gate)
+    xy, n_upside = upright_gate(np.asarray(track.xy, np.float64))
+    xy = confidence_gate(xy, np.asarray(track.conf, np.float64), s.conf_gate)
     legs = list(map(int, LEG_KPS))
     every = max(1, int(track.extra.get("keypoint_every", 1)))
     looked = np.arange(n) % every == 0  # the frames between were never measured: filling them is by design
@@ -322,7 +349,7 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
         interpolated_frac=float(filled[looked][:, legs].mean()) if n else 0.0,
         left_missing_frac=float(still.mean()) if n else 1.0,
         swaps_repaired=n_swaps,
-        outliers_removed=int(jumps.any(axis=-1).sum()),
+        outliers_removed=int(jumps.any(axis=-1).sum()) + n_upside,
         filter=filt,
         vfr=vfr,
         long_gaps_s=gaps,

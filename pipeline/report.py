@@ -21,6 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.files import umask
+from pipeline.metrics import SEVERITY
 from pipeline.plots import depth_plot_svg, knee_plot_svg
 from pipeline.resources import data_dir
 from pipeline.result import ANGLED_NOTE, ClipResult, MetricValue, Verdict
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WORDS = {"green": ("Good", "✓"), "amber": ("Watch", "!"), "red": ("Work on", "✕"), "grey": ("Not measured", "?")}
-SEVERITY = {"red": 3, "amber": 2, "grey": 1, "green": 0}
 AREA_ORDER = ("knee_tracking", "hip_control", "depth", "trunk")
 SIDE_AREAS = ("depth", "trunk")  # shown for side/oblique views, or whenever scoring could measure them
 LIMITS = (
@@ -450,8 +450,7 @@ def build_context(
                 what = f"Rep {rep} at the bottom" if rep else "At the bottom"
                 alt = f"{title}: still from rep {rep} at its lowest point with the knees circled"
                 pictures.append(Picture(title, what, data_uri(raw), alt))
-    knee_label = next((m.label for m in result.clip_metrics if m.key == result.series.knee_metric), "Knee tracking")
-    knee_label = re.sub(r"(?i)\b(left|right)\s+", "", knee_label).strip().capitalize()  # both knees are plotted
+    knee_label = result.series.knee_label or "Knee tracking"  # both knees are plotted: no leg in the name
     plots = [
         p
         for p in (

@@ -33,7 +33,7 @@ class MetricValue:
     """One metric, on one rep or on the whole clip.
 
     Attributes:
-        key: machine name, e.g. "knee_over_foot_left" (stable; used in CSV columns).
+        key: machine name, e.g. "knee_track_left" (`MetricId.key`; stable, used in CSV columns).
         label: words for people, e.g. "Left knee over foot".
         value: the number in `unit`; None when not measurable.
         unit: "°", "%", "s", "" (ratio).
@@ -46,6 +46,7 @@ class MetricValue:
         worst_rep: for clip metrics, the 1-based rep with the worst value; None otherwise.
         unsure: the raw reading reached amber or red but, once the keypoint error is allowed for, it does not: the
             evidence cannot support a colour (grey, "check this in the video").
+        area: the verdict it counts toward: "knee_tracking" | "hip_control" | "depth" | "trunk".
     """
 
     key: str
@@ -60,6 +61,7 @@ class MetricValue:
     source: str = ""
     worst_rep: int | None = None
     unsure: bool = False
+    area: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,7 +117,8 @@ class Series:
         hip_depth: mid-hip drop from standing, 0 = standing, 1 = the clip's deepest point.
         knee_left / knee_right: the main knee-tracking value per frame (see `knee_metric`), NaN if unmeasurable.
         knee_colour_left / knee_colour_right: live band colour per frame for the annotated clip.
-        knee_metric: key of the metric plotted in knee_left/right; knee_band: (amber, red) thresholds for shading.
+        knee_metric: key of the metric plotted in knee_left/right; knee_band: (amber, red) thresholds for shading;
+            knee_label: its name for people, without a leg ("Knee over foot").
         rep_of_frame: 1-based rep index per frame, 0 outside reps.
     """
 
@@ -129,6 +132,7 @@ class Series:
     knee_metric: str = ""
     knee_unit: str = ""
     knee_band: tuple[float, float] | None = None
+    knee_label: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,22 @@
 """Turn a client's track into verdicts: clean → analyse → colour each metric by its band → area verdicts, cues.
 
 `evaluate(track, settings, video_name)` is the entry point the job calls. Pure: no I/O, no printing,
-deterministic. Bands and their sources come from configs/bands.toml (`settings.bands`).
+deterministic. Each metric's band, area and source come from its `MetricSpec` (`settings.metrics`, built from
+configs/bands.toml by `pipeline.metrics.load_specs`).
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from pipeline.analysis.analyse import KNEE_KEYS, Analysis, RepAnalysis, analyse
+from pipeline.analysis.analyse import Analysis, RepAnalysis, analyse
 from pipeline.clean import CleanReport, clean_track
 from pipeline.errors import SettingsError
 from pipeline.keypoints import PoseTrack
+from pipeline.metrics import AREAS, SEVERITY, MetricId, MetricSpec, metric_ids
 from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict
 from pipeline.settings import Settings
 
-SEVERITY = {"green": 0, "amber": 1, "red": 2}
-AREAS = {"knee_tracking": "Knee tracking", "hip_control": "Hip control", "depth": "Depth", "trunk": "Trunk"}
 CUES = {
     "knee_tracking": "Before you bend, turn your thighs out from the hips so your knees stay over your feet.",
     "hip_control": "Keep your hips level and your chest stacked over your hips as you go down and up.",
@@ -72,31 +70,12 @@ LUNGE_KNEE_SUMMARY = {
 MIN_FRAMES = 10
 
 
-def _band_of(key: str, bands: dict[str, Any]) -> tuple[str, str, dict[str, Any] | None]:
-    """(band name, leg word or "", band table or None) for a metric key like "knee_track_left"."""
-    for leg in ("left", "right"):
-        if key.endswith("_" + leg) and key[: -len(leg) - 1] in bands:
-            return key[: -len(leg) - 1], leg, bands[key[: -len(leg) - 1]]
-    return key, "", bands.get(key)
-
-
-def colour_of(value: float, band: dict[str, Any]) -> Colour:
-    """Green/amber/red of a finite value under a band table; "grey" for NaN (never green)."""
-    if not np.isfinite(value):
-        return "grey"
-    d, amber, red = band["direction"], float(band["amber"]), float(band["red"])
-    if d == "report":
-        return "green"
-    bad = (lambda x: x >= red, lambda x: x >= amber) if d == "high_bad" else (lambda x: x < red, lambda x: x < amber)
-    return "red" if bad[0](value) else "amber" if bad[1](value) else "green"
-
-
-def band_words(band: dict[str, Any]) -> str:
+def band_words(spec: MetricSpec) -> str:
     """The band in words, e.g. "green ≥ −6% · amber −6…−11% · red < −11%"."""
-    u, a, r = band["unit"], _num(band["amber"]), _num(band["red"])
-    if band["direction"] == "report":
+    u, a, r = spec.unit, _num(spec.amber), _num(spec.red)
+    if spec.direction == "report":
         return REPORTED
-    if band["direction"] == "high_bad":
+    if spec.direction == "high_bad":
         return f"green < {a}{u} · amber {a}–{r}{u} · red ≥ {r}{u}"
     return f"green ≥ {a}{u} · amber {a}…{r}{u} · red < {r}{u}"
 
@@ -106,20 +85,29 @@ def _num(x: float) -> str:
     return s.replace("-", "−")
 
 
+def _spec(mid: MetricId, specs: dict[str, MetricSpec]) -> MetricSpec:
+    spec = specs.get(mid.metric)
+    if spec is None:  # a metric without its band would read green by default: never guess a colour
+        raise SettingsError(f"no scoring band for {mid.metric!r} in configs/bands.toml: no verdict can be given")
+    return spec
+
+
 def metric_value(
-    key: str, value: float, reason: str, exercise: str, bands: dict[str, Any], raw: float = float("nan")
+    mid: MetricId,
+    value: float,
+    reason: str,
+    exercise: str,
+    specs: dict[str, MetricSpec],
+    raw: float = float("nan"),
 ) -> MetricValue:
     """One MetricValue: coloured by its band when measurable and scored for this exercise, else grey + reason.
 
     `value` is what is judged; `raw`, for metrics read with a noise bound, the reading without the error allowance.
     When the raw reading is red and the judged one green, the colour is grey and the metric `unsure`."""
-    name, leg, band = _band_of(key, bands)
-    if band is None:  # a metric without its band would read green by default: never guess a colour
-        raise SettingsError(f"no scoring band for {name!r} in configs/bands.toml: no verdict can be given")
-    label = (f"{leg.capitalize()} " if leg else "") + str(band["label"])
-    label = label[0].upper() + label[1:]
+    spec = _spec(mid, specs)
+    label = spec.label_for(mid.leg)
     ok = bool(np.isfinite(value))
-    unit = str(band["unit"])
+    unit = spec.unit
     display = (
         "—"
         if not ok
@@ -129,17 +117,17 @@ def metric_value(
         if not unit
         else f"{value:.0f}{unit}"
     )
-    colour: Colour = colour_of(value, band)
-    scored = exercise in band.get("scored_for", []) or band["direction"] == "report"
+    colour: Colour = spec.colour(value)
+    scored = spec.scored(exercise)
     # green once the error is allowed for, red without it: the evidence cannot tell (between green and amber it can
     # wait: amber already says "watch")
-    unsure = scored and colour == "green" and colour_of(raw, band) == "red"
+    unsure = scored and colour == "green" and spec.colour(raw) == "red"
     if ok and not scored:
         colour, reason = "grey", f"context only: this band is not used for {exercise}s"
     elif unsure:
         colour, reason = "grey", UNSURE_METRIC.format(label=label.lower(), raw=_num(round(raw)) + unit)
     return MetricValue(
-        key=key,
+        key=mid.key,
         label=label,
         value=float(value) if ok else None,
         unit=unit,
@@ -147,55 +135,49 @@ def metric_value(
         colour=colour,
         measurable=ok,
         reason=reason if not ok or colour == "grey" else "",
-        band=band_words(band),
-        source=str(band.get("source", "")),
+        band=band_words(spec),
+        source=spec.source,
         unsure=unsure,
+        area=spec.area,
     )
 
 
-def _is_worse(a: float, b: float, band: dict[str, Any]) -> bool:
-    return a < b if band["direction"] == "low_bad" else a > b
-
-
-def _clip_metrics(reps: list[RepAnalysis], exercise: str, bands: dict[str, Any]) -> list[MetricValue]:
+def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, MetricSpec]) -> list[MetricValue]:
     """The level a third of the reps reach (`_third`; complete reps when there are any); worst_rep names the worst."""
     use = [i for i, r in enumerate(reps) if r.events.complete] or list(range(len(reps)))
     out: list[MetricValue] = []
-    for key in reps[0].values if reps else []:
-        vals = np.array([reps[i].values[key] for i in use], float)
-        raws = np.array([reps[i].raw.get(key, np.nan) for i in use], float)
+    for mid in [m for m in metric_ids() if m in reps[0].values] if reps else []:
+        spec = _spec(mid, specs)
+        vals = np.array([reps[i].values[mid] for i in use], float)
+        raws = np.array([reps[i].raw.get(mid, np.nan) for i in use], float)
         fin = np.isfinite(vals)
-        reason = next((reps[i].reasons.get(key, "") for i in use if reps[i].reasons.get(key)), "")
-        band = _band_of(key, bands)[2]
-        mv = metric_value(key, _third(vals, band), reason, exercise, bands, _third(raws, band))
-        if fin.any() and band is not None and band["direction"] != "report":
-            worst = max((i for i, f in zip(use, fin, strict=True) if f), key=lambda i: _sev(reps[i].values[key], band))
+        reason = next((reps[i].reasons.get(mid, "") for i in use if reps[i].reasons.get(mid)), "")
+        mv = metric_value(mid, _third(vals, spec.direction), reason, exercise, specs, _third(raws, spec.direction))
+        if fin.any() and spec.direction != "report":
+            finite = [i for i, f in zip(use, fin, strict=True) if f]
+            worst = max(finite, key=lambda i: spec.badness(reps[i].values[mid]))
             mv = MetricValue(**{**mv.__dict__, "worst_rep": worst + 1})
         out.append(mv)
     return out
 
 
-def _third(vals: np.ndarray, band: dict[str, Any] | None) -> float:
+def _third(vals: np.ndarray, direction: str) -> float:
     """The clip's value of a metric: the worst level that at least a third of the reps reach (the worst rep's of
     one to three reps). A median hides a fault shown in a minority of reps: a client who caves on 3 of 8 reps has a
     fault to work on. A reported-only metric takes the median."""
     fin = np.asarray(vals, float)[np.isfinite(vals)]
     if fin.size == 0:
         return float("nan")
-    if band is None or band["direction"] == "report":
+    if direction == "report":
         return float(np.median(fin))
-    worst_first = np.sort(fin)[::-1] if band["direction"] == "high_bad" else np.sort(fin)
+    worst_first = np.sort(fin)[::-1] if direction == "high_bad" else np.sort(fin)
     return float(worst_first[int(np.ceil(fin.size / 3)) - 1])
-
-
-def _sev(v: float, band: dict[str, Any]) -> float:
-    return v if band["direction"] == "high_bad" else -v
 
 
 def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str, exercise: str) -> list[Verdict]:
     out: list[Verdict] = []
     for area, label in AREAS.items():
-        ms = [m for m in clip if m.key.startswith(_AREA_PREFIX[area])]
+        ms = [m for m in clip if m.area == area]
         scored = [m for m in ms if m.measurable and m.colour != "grey"]
         unsure = [m for m in ms if m.unsure]
         if passed and unsure and not any(m.colour in ("amber", "red") for m in scored):
@@ -223,14 +205,6 @@ def _summary(area: str, colour: Colour, exercise: str, scored: list[MetricValue]
     if area == "depth" and thigh is not None:
         return f"Thigh angle at the bottom: {thigh.display} (0° = parallel, below it negative). Not judged."
     return SUMMARY.get((area, colour), SUMMARY.get((area, "green"), ""))
-
-
-_AREA_PREFIX = {
-    "knee_tracking": KNEE_KEYS,
-    "hip_control": ("hip_adduction", "pelvic_drop", "trunk_lateral_lean", "knee_asymmetry", "stance_width"),
-    "depth": ("depth_thigh_deg", "knee_flexion_bottom_deg"),
-    "trunk": ("trunk_incline_deg",),
-}
 
 
 def _quality(clean: CleanReport, a: Analysis | None, min_quality: float) -> tuple[Quality, str]:
@@ -265,10 +239,10 @@ def _quality(clean: CleanReport, a: Analysis | None, min_quality: float) -> tupl
     return q, reason
 
 
-def _series(a: Analysis | None, t_s: np.ndarray, bands: dict[str, Any]) -> Series:
+def _series(a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec]) -> Series:
     n = t_s.size
-    band = bands.get("knee_track")
-    if a is None or band is None:
+    spec = specs.get("knee_track")
+    if a is None or spec is None:
         nan = [float("nan")] * n
         return Series(list(map(float, t_s)), nan, nan, nan, ["grey"] * n, ["grey"] * n, [0] * n)
     kl = a.knee_angle.get("left", np.full(n, np.nan))
@@ -278,34 +252,39 @@ def _series(a: Analysis | None, t_s: np.ndarray, bands: dict[str, Any]) -> Serie
         hip_depth=[float(x) for x in np.clip(a.depth, 0.0, 1.0)],
         knee_left=[float(x) for x in kl],
         knee_right=[float(x) for x in kr],
-        knee_colour_left=_frame_colours(a, "left", bands),
-        knee_colour_right=_frame_colours(a, "right", bands),
+        knee_colour_left=_frame_colours(a, "left", specs),
+        knee_colour_right=_frame_colours(a, "right", specs),
         rep_of_frame=[int(x) for x in a.rep_of_frame],
-        knee_metric="knee_track",
-        knee_unit="°",
-        knee_band=(float(band["amber"]), float(band["red"])),
+        knee_metric=spec.key,
+        knee_unit=spec.unit,
+        knee_band=(spec.amber, spec.red),
+        knee_label=spec.label_for(None),
     )
 
 
-def _frame_colours(a: Analysis, leg: str, bands: dict[str, Any]) -> list[str]:
+def _frame_colours(a: Analysis, leg: str, specs: dict[str, MetricSpec]) -> list[str]:
     """Per frame, the worse colour of the knee's judged readings that are scored for this exercise (its travel angle
     and how far inside the midfoot it sits); grey where neither is read. The annotated clip colours what is judged."""
     out = ["grey"] * a.t_s.size
     for key, series in (("knee_track", a.knee_angle), ("knee_midfoot", a.knee_midfoot)):
-        band, x = bands.get(key), series.get(leg)
-        if band is None or x is None or a.exercise.exercise not in band.get("scored_for", []):
+        spec, x = specs.get(key), series.get(leg)
+        if spec is None or x is None or a.exercise.exercise not in spec.scored_for:
             continue
         for i in np.flatnonzero(np.isfinite(x)):
-            c = colour_of(float(x[i]), band)
-            out[i] = c if SEVERITY[c] > SEVERITY.get(out[i], -1) else out[i]
+            c = spec.colour(float(x[i]))
+            out[i] = c if SEVERITY[c] > SEVERITY[out[i]] else out[i]
     return out
 
 
-def _reps(a: Analysis, bands: dict[str, Any]) -> list[Rep]:
+def _reps(a: Analysis, specs: dict[str, MetricSpec]) -> list[Rep]:
     out: list[Rep] = []
     for i, r in enumerate(a.reps):
         ex = a.exercise.exercise
-        ms = [metric_value(k, v, r.reasons.get(k, ""), ex, bands, r.raw.get(k, np.nan)) for k, v in r.values.items()]
+        ms = [
+            metric_value(m, r.values[m], r.reasons.get(m, ""), ex, specs, r.raw.get(m, np.nan))
+            for m in metric_ids()
+            if m in r.values
+        ]
         scored = [m.colour for m in ms if m.colour != "grey"]
         colour: Colour = max(scored, key=lambda c: SEVERITY[c]) if scored else "grey"
         e = r.events
@@ -334,11 +313,11 @@ def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
 
     def key(i: int) -> tuple[int, int, int, float]:
         v = a.reps[i].values
-        both = np.array([v.get("knee_track_left", np.nan), v.get("knee_track_right", np.nan)])
+        both = np.array([v.get(MetricId("knee_track", leg), np.nan) for leg in ("left", "right")])
         knee_in = -float(np.nanmin(both)) if np.isfinite(both).any() else 0.0  # larger = more inward
         colours = [m.colour for m in reps[i].metrics]
         # grey (unmeasured) ranks below green
-        return SEVERITY.get(reps[i].colour, -1), colours.count("red"), colours.count("amber"), knee_in
+        return SEVERITY[reps[i].colour], colours.count("red"), colours.count("amber"), knee_in
 
     order = sorted(range(len(reps)), key=key)
     return order[-1] + 1, order[0] + 1
@@ -354,7 +333,7 @@ def _cues(verdicts: list[Verdict], clip: list[MetricValue]) -> list[str]:
     flagged.sort(key=lambda v: (-SEVERITY[v.colour], order.index(v.area)))
 
     def cue(v: Verdict) -> str:
-        worst = [m.key for m in clip if m.colour == v.colour and m.key.startswith(_AREA_PREFIX[v.area])]
+        worst = [m.key for m in clip if m.colour == v.colour and m.area == v.area]
         return next((METRIC_CUES[k] for k in worst if k in METRIC_CUES), CUES[v.area])
 
     return [cue(v) for v in flagged[:2]]
@@ -384,7 +363,7 @@ def evaluate(track: PoseTrack, settings: Settings, video_name: str) -> ClipResul
 
     Args:
         track: the client's raw keypoint track (may be empty or have no person).
-        settings: loaded settings; uses `.clean`, `.analysis` and `.bands`.
+        settings: loaded settings; uses `.clean`, `.analysis` and `.metrics`.
         video_name: file name shown in the report.
 
     Returns:
@@ -397,12 +376,12 @@ def evaluate(track: PoseTrack, settings: Settings, video_name: str) -> ClipResul
 
 def evaluate_cleaned(cleaned: PoseTrack, clean: CleanReport, settings: Settings, video_name: str) -> ClipResult:
     """`evaluate` for a track already through `clean_track` (the job also draws the cleaned track: clean once)."""
-    bands = settings.bands
+    specs = settings.metrics
     a = analyse(cleaned, settings.analysis) if clean.frames >= MIN_FRAMES and clean.seen_frac > 0 else None
     quality, gate = _quality(clean, a, settings.analysis.min_quality)
     exercise = a.exercise.exercise if a else "unknown"
-    reps = _reps(a, bands) if a else []
-    clip = _clip_metrics(a.reps, exercise, bands) if a else []
+    reps = _reps(a, specs) if a else []
+    clip = _clip_metrics(a.reps, exercise, specs) if a else []
     note = "" if a is None else "not measurable in this view"
     verdicts = _verdicts(clip, quality.passed, gate, note, exercise)
     worst, best = _worst_best(a, reps) if a else (None, None)
@@ -422,7 +401,7 @@ def evaluate_cleaned(cleaned: PoseTrack, clean: CleanReport, settings: Settings,
         clip_metrics=clip,
         verdicts=verdicts,
         cues=_cues(verdicts, clip) if quality.passed else [],
-        series=_series(a, t_s, bands),
+        series=_series(a, t_s, specs),
         notes=_notes(a),
         worst_rep=worst if reps else None,
         best_rep=best if reps else None,

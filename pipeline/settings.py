@@ -15,10 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import SettingsError
+from pipeline.metrics import MetricSpec, load_specs
 from pipeline.resources import data_file
-
-BAND_DIRECTIONS = ("high_bad", "low_bad", "report")
-BAND_KEYS = {"label": str, "unit": str, "direction": str, "amber": float, "red": float, "area": str, "source": str}
 
 
 def _f(default: Any, help: str) -> Any:
@@ -131,9 +129,13 @@ class Settings:
     report: ReportSettings = field(default_factory=ReportSettings)
     batch: BatchSettings = field(default_factory=BatchSettings)
     bands: dict[str, Any] = field(default_factory=dict, metadata={"help": "Scoring bands from configs/bands.toml."})
+    # built from `bands` when settings load (`pipeline.metrics.load_specs`): each metric's validated spec
+    metrics: dict[str, MetricSpec] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        d.pop("metrics")  # derived from `bands`, which the digest already covers
+        return d
 
     def digest(self, *sections: str) -> str:
         """Stable hash of the named sections (all when none): keys caches and resume decisions."""
@@ -181,27 +183,6 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path}: not valid TOML ({e})") from None
 
 
-def _check_bands(bands: dict[str, Any]) -> list[str]:
-    """Problems with the scoring bands: a verdict needs every band whole (no band, no colour)."""
-    if not bands:
-        return ["no scoring bands were loaded (configs/bands.toml is empty): no verdict can be given"]
-    problems = []
-    for name, band in bands.items():
-        if not isinstance(band, dict):
-            problems.append(f"[bands.{name}] must be a table, got {type(band).__name__}")
-            continue
-        for key, want in BAND_KEYS.items():
-            v = band.get(key)
-            ok = isinstance(v, (int, float)) and not isinstance(v, bool) if want is float else isinstance(v, want)
-            if not ok:
-                problems.append(f"[bands.{name}] {key}: expected {want.__name__}, got {v!r}")
-        if band.get("direction") not in BAND_DIRECTIONS:
-            problems.append(f"[bands.{name}] direction must be one of {', '.join(BAND_DIRECTIONS)}")
-        if not isinstance(band.get("scored_for", []), list):
-            problems.append(f"[bands.{name}] scored_for must be a list of exercises")
-    return problems
-
-
 def load_settings(path: Path | None = None, **flags: Any) -> Settings:
     """Load defaults, then `path` (a coach's TOML), then flags given as `section__key=value` (None = not given).
 
@@ -219,18 +200,28 @@ def load_settings(path: Path | None = None, **flags: Any) -> Settings:
         values.setdefault(section, {})[key] = value
     if env_model and not values.get("pose", {}).get("model"):
         values.setdefault("pose", {})["model"] = env_model
-    bands = _merge(_read_toml(data_file("configs", "bands.toml")), values.pop("bands", {}))
-
-    problems: list[str] = _check_bands(bands)
+    overrides = values.pop("bands", {})
+    problems: list[str] = []
+    if not isinstance(overrides, dict):
+        problems.append(f"{path}: [bands] must hold one table per metric, got {type(overrides).__name__}")
+        overrides = {}
+    bands = _merge(_read_toml(data_file("configs", "bands.toml")), overrides)
+    specs: dict[str, MetricSpec] = {}
+    if bands:
+        specs, found = load_specs(bands, overrides, str(path or ""))
+        problems += found
+    else:
+        problems.append("no scoring bands were loaded (configs/bands.toml is empty): no verdict can be given")
     sections: dict[str, Any] = {}
     for f in fields(Settings):
-        if f.name == "bands":
+        if f.name in ("bands", "metrics"):
             continue
         cls = type(getattr(Settings(), f.name))
         assert is_dataclass(cls)
         sections[f.name] = cls(**_check_section(f.name, cls, values.pop(f.name, {}), problems))
     for stray in values:
-        problems.append(f"unknown section [{stray}]; known: {', '.join(f.name for f in fields(Settings))}")
+        known = ", ".join(f.name for f in fields(Settings) if f.name != "metrics")
+        problems.append(f"unknown section [{stray}]; known: {known}")
     if problems:
         raise SettingsError("invalid settings:\n  " + "\n  ".join(problems))
-    return replace(Settings(), **sections, bands=bands)
+    return replace(Settings(), **sections, bands=bands, metrics=specs)

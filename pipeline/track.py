@@ -108,9 +108,26 @@ def score_track(tr: _Track, poses: Sequence[FramePoses], frame_wh: tuple[int, in
     return TrackScore(presence, size, centrality, motion, score)
 
 
-def _stitch(best: _Track, others: list[_Track], t_s: npt.NDArray[np.float64]) -> _Track:
-    """Append fragments of the same person (lost for longer than max_gap) that do not overlap in time."""
+# A fragment seen after a cut, with nobody else ever in frame, is the client when its box height is within this
+# factor of theirs: the coach walking up to stop the phone fills far more of the frame.
+ALONE_SIZE_RATIO = 1.5
+
+
+def _height(tr: _Track) -> float:
+    boxes = np.stack(tr.boxes).astype(np.float64)
+    return float(np.median(boxes[:, 3] - boxes[:, 1]))
+
+
+def _stitch(best: _Track, others: list[_Track], alone: bool) -> _Track:
+    """Append fragments of the same person (lost for longer than max_gap) that do not overlap in time.
+
+    A fragment joins when its box meets the client's where the gap ends (box IoU > 0.3); or, when nobody else was
+    ever in frame with the client (`alone`), when it is about the client's size wherever it appears: a video edit
+    (a fade, a cut between takes) moves a walking lunger across the frame, and a real 35 s clip kept only its first
+    8 s, its other three fragments left as "other people".
+    """
     merged = _Track(list(best.frames), list(best.dets), list(best.boxes))
+    size = _height(best)
     for tr in sorted(others, key=lambda x: x.frames[0]):
         if set(tr.frames) & set(merged.frames):
             continue
@@ -121,7 +138,8 @@ def _stitch(best: _Track, others: list[_Track], t_s: npt.NDArray[np.float64]) ->
             near.append(box_iou(merged.boxes[before[-1]][None], tr.boxes[0][None])[0, 0])
         if after:
             near.append(box_iou(merged.boxes[after[0]][None], tr.boxes[-1][None])[0, 0])
-        if near and max(near) > 0.3:
+        same_size = 1.0 / ALONE_SIZE_RATIO <= _height(tr) / size <= ALONE_SIZE_RATIO
+        if (near and max(near) > 0.3) or (alone and same_size):
             order = np.argsort(merged.frames + tr.frames, kind="stable")
             frames, dets, boxes = merged.frames + tr.frames, merged.dets + tr.dets, merged.boxes + tr.boxes
             merged = _Track([frames[k] for k in order], [dets[k] for k in order], [boxes[k] for k in order])
@@ -165,10 +183,11 @@ def build_track(
         note = "No person was found in enough of the clip to analyse." if scored else "No person was found."
         return PoseTrack(t_s, xy, conf, boxes, frame_wh, fps, backend, model_id, note, extra)
     best_score, _, best = scored[0]
-    client = _stitch(best, [tr for _, _, tr in scored[1:]], t_s)
+    client = _stitch(best, [tr for _, _, tr in scored[1:]], alone=extra["max_people_in_frame"] <= 1)
     for f, d in zip(client.frames, client.dets, strict=True):
         xy[f], conf[f], boxes[f] = poses[f].xy[d], poses[f].conf[d], poses[f].boxes[d]
-    others = len([1 for sc, _, _ in scored[1:] if sc.presence >= 0.05])
+    joined = set(zip(client.frames, client.dets, strict=True))
+    others = len([1 for sc, _, tr in scored[1:] if sc.presence >= 0.05 and (tr.frames[0], tr.dets[0]) not in joined])
     note = (
         f"Analysed the person seen in {100 * len(client.frames) / n:.0f}% of frames "
         f"({100 * best_score.size:.0f}% of the frame height, moving vertically {100 * best_score.motion:.0f}% of "

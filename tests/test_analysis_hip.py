@@ -11,6 +11,7 @@ import pytest
 from pipeline.analysis import hip
 from pipeline.analysis.analyse import analyse
 from pipeline.keypoints import N_KP, Kp, PoseTrack
+from pipeline.metrics import MetricId
 from pipeline.scoring import METRIC_CUES, evaluate
 from pipeline.settings import load_settings
 from pipeline.synth.kinematics import MotionSpec, simulate
@@ -68,5 +69,5 @@ def test_a_hip_angle_counts_only_when_held(frames: int, flagged: bool) -> None:
     xy = np.array(track.xy)
     medial = np.sign(xy[f0, int(Kp.R_HIP), 0] - xy[f0, int(Kp.L_HIP), 0])
     xy[f0 : f0 + frames, int(Kp.L_KNEE), 0] += medial * 40.0
-    got = analyse(replace(track, xy=xy), SETTINGS.analysis).reps[0].values["hip_adduction_left"]
+    got = analyse(replace(track, xy=xy), SETTINGS.analysis).reps[0].values[MetricId("hip_adduction", "left")]
     assert (got >= 15.0) == flagged and (got < 5.0) == (not flagged), got

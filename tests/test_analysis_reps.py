@@ -108,3 +108,12 @@ def test_a_hidden_leg_falls_back_to_screen_heights_from_the_front_only() -> None
     score, lead = exercise.split_stance(kl, kr, al, ar, 100.0, "front")
     assert score == pytest.approx(1.0) and lead == "left"  # the right knee is a shank lower on screen
     assert np.isnan(exercise.split_stance(kl, kr, al, ar, 100.0, "side")[0])
+
+
+@pytest.mark.parametrize(
+    ("feet", "hips", "name"),
+    [(62.0, 51.0, "oblique"), (75.0, 70.0, "side"), (62.0, float("nan"), "side"), (30.0, 55.0, "oblique")],
+    ids=["rear-45-feet-overread", "profile-both-agree", "no-hips", "feet-decide-below-side"],
+)
+def test_only_the_feet_calling_it_a_profile_is_checked_against_the_hips(feet: float, hips: float, name: str) -> None:
+    assert view.classify_view(view.side_checked_by_hips(feet, hips), "feet").view == name

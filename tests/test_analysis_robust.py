@@ -230,3 +230,17 @@ def test_hips_read_below_the_feet_are_a_lost_track_not_a_deep_rep() -> None:
     xy[:8, [Kp.L_HIP, Kp.R_HIP], 1] = ankle_y + 150.0  # first ~0.25 s: hips "below" the feet
     r = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
     assert (r.exercise, len(r.reps)) == ("squat", 1)
+
+
+@pytest.mark.parametrize(("yaw", "exercise"), [(55.0, "squat"), (25.0, "unknown")])
+def test_a_far_leg_hidden_at_every_bottom_near_profile_is_a_squat(yaw: float, exercise: str) -> None:
+    # a real rear 45° barbell squat lost its far leg at the bottom: nothing there tells a squat from a lunge, but
+    # turned this far a lunge's split shows both legs; closer to square-on a lost leg means nothing
+    track = make_track(Spec(reps=2, yaw_deg=yaw, noise_px=0.5))[0]
+    xy = track.xy.copy()
+    hip_y = xy[:, [Kp.L_HIP, Kp.R_HIP], 1].mean(axis=1)
+    low = hip_y > hip_y.min() + 0.4 * (hip_y.max() - hip_y.min())
+    xy[np.ix_(low, [Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE])] = np.nan  # the far leg, behind the near one
+    r = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
+    assert (r.exercise, len(r.reps)) == (exercise, 2)
+    assert any("hidden behind the near one" in n for n in r.notes) == (exercise == "squat")

@@ -171,9 +171,6 @@ def test_keyframes_are_jpegs_of_the_annotated_bottom(run) -> None:
 
 
 def test_real_clip_writer_round_trip(tmp_path: Path) -> None:
-    video = pytest.importorskip("pipeline.video")
-    if not hasattr(video, "ClipWriter"):
-        pytest.skip("pipeline.video.ClipWriter has not landed yet")
     out = tmp_path / "a.mp4"
     write_annotated_clip(black_frames(), make_track(), make_result(), out, FPS, OUT_WH, AnnotateSettings())
     cap = cv2.VideoCapture(str(out))

@@ -9,7 +9,15 @@ import numpy as np
 import pytest
 from synthetic_tracks import Spec, make_track
 
-from pipeline.clean import clean_track, confidence_gate, fill_short_gaps, hampel, lowpass, repair_swaps
+from pipeline.clean import (
+    clean_track,
+    confidence_gate,
+    fill_short_gaps,
+    hampel,
+    lowpass,
+    repair_swaps,
+    upright_gate,
+)
 from pipeline.keypoints import N_KP, Kp, PoseTrack
 from pipeline.settings import CleanSettings
 
@@ -184,3 +192,28 @@ def test_frames_skipped_by_design_are_not_counted_as_filled_in() -> None:
     assert rep.missing_frac == pytest.approx(0.1) and rep.interpolated_frac == pytest.approx(0.1)
     _, every_frame = clean_track(replace(track, extra={}), CleanSettings())
     assert every_frame.interpolated_frac == pytest.approx(10 / 20)
+
+
+def test_upright_gate_drops_whole_frames_with_ankles_above_hips() -> None:
+    xy = np.full((3, N_KP, 2), np.nan)
+    xy[:, [Kp.L_HIP, Kp.R_HIP], 1] = 400.0
+    xy[:, [Kp.L_ANKLE, Kp.R_ANKLE], 1] = [[600.0, 600.0], [300.0, 280.0], [np.nan, np.nan]]  # upright, flipped, none
+    xy[:, Kp.NOSE] = 50.0
+    out, n = upright_gate(xy)
+    assert n == 1 and np.isnan(out[1]).all()
+    assert np.array_equal(np.isnan(out[[0, 2]]), np.isnan(xy[[0, 2]]))  # the others untouched, frame 2 kept
+
+
+def test_a_short_upside_down_fit_leaves_no_hip_spike() -> None:
+    """For 0.3 s the model fits a flipped skeleton 90 px higher, ankles under the confidence gate and hips above it
+    (as on a real gym clip): cleaning drops those frames whole and fills them from the frames around."""
+    track, _ = make_track(Spec(reps=1, lead_s=2.0))
+    xy, conf = np.array(track.xy, np.float64), np.array(track.conf, np.float64)
+    spike = np.arange(15, 24)  # standing, before the rep
+    hips, ankles = [Kp.L_HIP, Kp.R_HIP], [Kp.L_ANKLE, Kp.R_ANKLE]
+    true_hip_y = xy[spike][:, hips, 1].mean()
+    xy[np.ix_(spike, hips, [1])] -= 90.0
+    xy[np.ix_(spike, ankles, [1])] = true_hip_y - 140.0
+    conf[np.ix_(spike, ankles)] = 0.1
+    cleaned, _ = clean_track(track.with_xy(xy.astype(np.float32), conf.astype(np.float32)), CleanSettings())
+    assert np.abs(cleaned.xy[spike][:, hips, 1] - true_hip_y).max() < 10.0

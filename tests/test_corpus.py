@@ -75,11 +75,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 ERRORS = {  # file → words its one error line must contain
     "empty.mp4": "empty",
     "notes.mp4": "not a video",
-    "truncated.mp4": "",
+    "truncated.mp4": "truncated",
     "audio only.mp4": "no video",
-    "still.mov": "",
+    "still.mov": "single image",
     "black ten seconds.mp4": "no person",
-    "one-frame.mp4": "",
+    "one-frame.mp4": "too short",
 }
 OK = [
     "tiny 160.mp4",

@@ -31,6 +31,7 @@ def _frames(clip: Path, every: int = 10, stop: int = 60) -> list[np.ndarray]:
     return [f.copy() for i, _, f in read_frames(info, max_height=h, stop=stop) if i % every == 0]
 
 
+@pytest.mark.slow
 def test_same_people_and_keypoints_as_ultralytics() -> None:
     from pipeline.pose.yolo import YoloPose
 
@@ -51,6 +52,7 @@ def test_same_people_and_keypoints_as_ultralytics() -> None:
     assert people >= 14  # 12 frames; the mirror clip shows two people
 
 
+@pytest.mark.slow
 def test_threads_and_no_torch_in_the_process() -> None:
     """The point of this path: a worker that never imports torch, with the thread count it was given."""
     code = (

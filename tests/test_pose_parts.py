@@ -48,12 +48,14 @@ def refined() -> dict[int, PoseTrack]:
     return {t: refine_with_blazepose(info, track, PoseSettings(), info.height, threads=t) for t in (1, 2)}
 
 
+@pytest.mark.slow
 def test_parts_at_once_equal_parts_in_turn(refined: dict[int, PoseTrack]) -> None:
     np.testing.assert_array_equal(refined[1].xy, refined[2].xy)
     np.testing.assert_array_equal(refined[1].conf, refined[2].conf)
     assert refined[1].extra == refined[2].extra
 
 
+@pytest.mark.slow
 def test_every_frame_refined_in_both_parts(refined: dict[int, PoseTrack]) -> None:
     track = refined[2]
     assert track.extra["blazepose_parts"] == PARTS == 2
@@ -81,6 +83,7 @@ def test_worker_cores(monkeypatch: pytest.MonkeyPatch, jobs: int, cores: int, ex
     assert worker_cores(Settings(batch=BatchSettings(jobs=jobs))) == expected
 
 
+@pytest.mark.slow
 def test_yolo_gets_the_thread_count() -> None:
     """The OpenVINO model ultralytics compiles inside the first predict gets the worker's thread count."""
     from pipeline.pose.yolo import YoloPose
@@ -91,6 +94,7 @@ def test_yolo_gets_the_thread_count() -> None:
     assert compiled.get_property("INFERENCE_NUM_THREADS") == 1
 
 
+@pytest.mark.slow
 def test_yolo_is_loaded_once_per_worker_and_keeps_no_state() -> None:
     """A batch worker reuses its YOLO for the next clip: same object, and a frame's result does not depend on what
     ran before it (the next clip's keypoints equal those of a fresh worker)."""
@@ -133,6 +137,7 @@ def test_keypoint_every_keeps_at_least_the_rate(fps: float, hz: float, expected:
     assert hz <= 0 or fps / every >= min(hz, fps) - 1e-9  # never sampled slower than asked (or than filmed)
 
 
+@pytest.mark.slow
 def test_frames_blazepose_skips_are_empty_not_yolo() -> None:
     """With every=2 the frames between are left for interpolation, even where YOLO's own points exist (its knee
     sits on the outer edge and it has no feet: mixing the two would put a step into the knee track)."""

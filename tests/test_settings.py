@@ -20,7 +20,7 @@ def test_default_toml_equals_dataclass_defaults_and_has_help_for_every_key() -> 
     defaults = Settings()
     text = DEFAULT_CONFIG.read_text()
     for f in fields(Settings):
-        if f.name == "bands":
+        if f.name in ("bands", "metrics"):
             continue
         section = getattr(defaults, f.name)
         assert set(toml[f.name]) == {g.name for g in fields(section)}, f"[{f.name}] keys differ from the dataclass"
@@ -70,8 +70,32 @@ def test_a_broken_band_from_the_coach_stops_the_run(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as e:
         load_settings(coach)
     msg = e.value.format_message()
-    assert "[bands.knee_track] amber: expected float" in msg and "direction must be one of" in msg
+    assert "coach.toml [bands.knee_track] amber: expected float" in msg
+    assert "coach.toml [bands.knee_track] direction: 'worse' is not one of high_bad, low_bad, report" in msg
     assert e.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("table", "line"),
+    [
+        ("[bands.knee_trak]\namber = 1.0\n", "[bands.knee_trak]: unknown metric 'knee_trak'"),
+        ("[bands.fppa]\namber = 20.0\n", "[bands.fppa] amber/red: high_bad (bigger is worse) needs amber < red"),
+        ("[bands.knee_track]\nred = -5.0\n", "[bands.knee_track] amber/red: low_bad (smaller is worse) needs amber >"),
+        ('[bands.kasr]\narea = "knees"\n', "[bands.kasr] area: 'knees' is not one of knee_tracking"),
+        ('[bands.kasr]\nscored_four = ["squat"]\n', "[bands.kasr] scored_four: unknown field"),
+        ('[bands.kasr]\nscored_for = ["squats"]\n', "[bands.kasr] scored_for: ['squats'] not among squat, lunge"),
+    ],
+    ids=["unknown-metric", "high-bad-order", "low-bad-order", "area", "misspelt-field", "exercise"],
+)
+def test_a_band_typo_that_would_change_a_verdict_stops_the_run(tmp_path: Path, table: str, line: str) -> None:
+    """A misspelt metric was ignored, a misspelt field dropped silently, amber past red flipped colours: now each
+    is one line naming the coach's file, the table and the key."""
+    coach = tmp_path / "coach.toml"
+    coach.write_text(table)
+    with pytest.raises(SettingsError) as e:
+        load_settings(coach)
+    msg = e.value.format_message()
+    assert f"coach.toml {line}" in msg and msg.count("\n") == 1  # the header line and this one
 
 
 def test_missing_packaged_data_is_an_error_naming_it(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -87,7 +111,8 @@ def test_missing_packaged_data_is_an_error_naming_it(monkeypatch: pytest.MonkeyP
 
 
 def test_a_metric_without_a_band_gets_no_colour() -> None:
+    from pipeline.metrics import MetricId
     from pipeline.scoring import metric_value
 
-    with pytest.raises(SettingsError, match="no scoring band for 'knee_track_left'"):
-        metric_value("knee_track_left", -30.0, "", "squat", {})
+    with pytest.raises(SettingsError, match="no scoring band for 'knee_track'"):
+        metric_value(MetricId("knee_track", "left"), -30.0, "", "squat", {})

@@ -95,3 +95,22 @@ def test_equal_people_choice_is_deterministic() -> None:
     frames = [frame(person(200, 100, 250, squat_hips(i)), person(440, 100, 250, squat_hips(i))) for i in range(60)]
     a, b = run(frames), run(frames)
     assert np.array_equal(a.boxes, b.boxes, equal_nan=True)
+
+
+def test_a_client_moved_across_the_frame_by_a_cut_is_stitched_when_alone() -> None:
+    # a video edit moves the client from the left to the right third: no box overlap across the cut
+    frames = [frame(person(150 if i < 60 else 480, 100, 300, squat_hips(i))) for i in range(120)]
+    tr = run(frames)
+    assert tr.seen.all() and "Ignored" not in tr.note
+    # someone twice the client's size (the coach at the phone) after the cut is not the client
+    frames = [frame(person(150, 100, 300, squat_hips(i))) if i < 60 else frame(person(480, 0, 470)) for i in range(120)]
+    frames[:60] = [frame(person(150, 100, 150, squat_hips(i))) for i in range(60)]
+    assert run(frames).seen.sum() == 60
+
+
+def test_without_a_cut_a_second_person_keeps_fragments_apart() -> None:
+    # two people in frame at once at the start: a fragment elsewhere later needs box overlap to join
+    frames = [frame(person(150, 100, 300, squat_hips(i)), person(560, 150, 200)) for i in range(60)]
+    frames += [frame(person(480, 100, 300, squat_hips(i))) for i in range(20)]
+    tr = run(frames)
+    assert tr.seen.sum() == 60

@@ -1,6 +1,16 @@
 """Run the analysis modules over one cleaned track and collect per-rep metric values (NaN + reason if unknown).
 
 Reads a cleaned `PoseTrack` and `AnalysisSettings`; returns an `Analysis`. Pure: no I/O, deterministic.
+
+Which view each metric needs, by the camera's |yaw| from square-on (`ViewEstimate.yaw_deg`; the view's name, front
+below `view.FRONT_MAX_DEG` = 20° and side from 60°, is for the report's words):
+- knee over foot (knee_track, knee_drift): yaw < `max_yaw_knee_deg` (35°), and the hips' own yaw within 10° more
+  (`HIP_YAW_SLACK_DEG`); its travel model removes mild yaw;
+- knee inside the midfoot: yaw ≤ `frontal_max_yaw_deg` (15°): beyond it the knee's forward travel reads as sideways;
+- frontal angles (FPPA, its change, medial displacement, thigh angle, KASR, pelvic tilt, trunk lean, lunge stance):
+  a front view with yaw ≤ `frontal_max_yaw_deg`, or `frontal_max_yaw_lunge_deg` (6°) in lunges, whose front leg
+  points at the camera;
+- depth, knee bend and forward trunk lean: a side view.
 """
 
 from __future__ import annotations
@@ -16,6 +26,7 @@ from pipeline.analysis import view as vw
 from pipeline.analysis.geometry import dist, mid, nanmedian, rolling_persistent_min
 from pipeline.analysis.reps import RepEvents, find_reps, hip_height, tempo_s
 from pipeline.keypoints import Kp, PoseTrack
+from pipeline.metrics import LEG_NAMES, Leg, MetricId
 from pipeline.settings import AnalysisSettings
 
 F64 = npt.NDArray[np.float64]
@@ -32,11 +43,11 @@ class RepAnalysis:
     events: RepEvents
     lead_leg: str | None
     tempo: tuple[float, float, float]  # eccentric, pause, concentric seconds
-    values: dict[str, float]
-    reasons: dict[str, str]
+    values: dict[MetricId, float]
+    reasons: dict[MetricId, str]
     # for metrics read with a noise bound (knee over foot): the worst reading without the error allowance. `values`
     # holds the least-bad reading the keypoint error allows, which is what is judged (scoring calls the gap unsure)
-    raw: dict[str, float] = field(default_factory=dict)
+    raw: dict[MetricId, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -71,10 +82,10 @@ def _lateral_left(xy: F64) -> float:
 def _baseline_frames(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDArray[np.intp]:
     """Frames of quiet standing before rep i (within 1 s of its start, after the previous rep), else its start."""
     r = reps[i]
-    lo = max(reps[i - 1].end if i else 0, int(np.searchsorted(t_s, t_s[r.start] - 1.0)))
+    lo = max(reps[i - 1].end if i else 0, int(np.searchsorted(t_s, t_s[r.start] - BASELINE_S)))
     idx = np.arange(lo, r.start + 1)
     top = np.nanmax(h[idx]) if np.isfinite(h[idx]).any() else np.nan
-    keep = idx[h[idx] >= top - 0.1 * r.depth] if np.isfinite(top) else idx
+    keep = idx[h[idx] >= top - STANDING_SHARE * r.depth] if np.isfinite(top) else idx
     return keep if keep.size else np.array([r.start])
 
 
@@ -84,18 +95,32 @@ def _baseline_frames(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDA
 # Without heel and toe points the model is a COCO-17 one (yolo alone). On rendered squats YOLOv8n-pose put the
 # knee points on the outer edge of a bent knee and read a 20° cave as KASR 1.34 (true 0.45): knee tracking from
 # it would be a false "green", so it is not judged (pipeline/synth/README.md).
-KNEE_KEYS = ("knee_track", "knee_midfoot", "knee_drift", "fppa", "valgus_excursion", "knee_medial_disp", "kasr")
+FROM_KNEE_AND_FOOT = frozenset(
+    ("knee_track", "knee_midfoot", "knee_drift", "fppa", "valgus_excursion", "knee_medial_disp", "kasr", "kasr_drop")
+)
 NO_FEET_REASON = "this pose model misses knee caves (run with --pose hybrid or mediapipe)"
 NO_FEET = (
     "The pose model gave no heel or toe points (a COCO-17 model such as yolo alone). On rendered test squats it "
     "missed every knee cave, so knee tracking is not judged; run with --pose hybrid or mediapipe for it."
 )
 MAX_KNEE_TRAVEL_DEG = 45.0
+BASELINE_S = 1.0  # standing is read in the second before each rep: enough frames to median out jitter, and after
+# any walking in or setting up that came earlier
+STANDING_SHARE = 0.1  # of the rep's drop: frames this close to the top of that second count as standing
+HIPS_OVERLAP_YAW_DEG = 70.0  # overlapping hips mean profile, whatever the feet say: well inside the side band (60°)
+LEG_SCALE_S = 2.0  # rolling-max leg length over about one rep: a client walking toward the camera keeps a scale
+FEET_SEEN_SHARE = 0.5  # a model "gives feet points" when they come with the ankle in over half the frames
+HIDDEN_LEG_CONFIDENCE = 0.5  # a squat read from a far leg hidden at every bottom: likely, not seen
+FOOT_MOVED_SHANK = 0.25  # a lunge's foot this far (shanks) from where it stood has stepped: no standing reference
 HIP_YAW_SLACK_DEG = 10.0  # the hip-width yaw reads real front clips up to 34°: it vetoes knee tracking only past 45°
 MIN_HIP_HEIGHT = 0.1  # leg lengths: even a full squat's hips stay ~0.3 above the ankles
+MIN_ANALYSIS_FRAMES = 5  # fewer frames than this hold no rep (find_reps needs as many); scoring's gate is stricter
 MIN_REP_SHARE = 0.5  # a rep drops the hip at least this share of the set's median rep depth
 STANCE_WINDOW_DEPTH = 0.7  # a lunge's base is read where the hip has dropped this share of the rep (held there)
 MAX_FPPA_DEG = 45.0
+# Turned at least this far, the far leg can hide behind the near one at a squat's bottom, as in profile: a rear
+# 45° barbell squat (real clip) lost its far leg at the bottom.
+NEAR_PROFILE_DEG = 45.0
 MAX_HIP_ADDUCTION_DEG = 30.0
 
 
@@ -107,14 +132,14 @@ def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_rat
     hip_w = abs(med[int(Kp.L_HIP), 0] - med[int(Kp.R_HIP), 0])
     hip_yaw = vw.yaw_from_hips(hip_w, torso)
     if vw.side_from_hips(hip_w, torso):
-        return replace(vw.classify_view(max(hip_yaw, vw.SIDE_MIN_DEG + 10.0), "hips"), hip_yaw_deg=hip_yaw)
+        return replace(vw.classify_view(max(hip_yaw, HIPS_OVERLAP_YAW_DEG), "hips"), hip_yaw_deg=hip_yaw)
     shank = np.nanmean(
         [dist(med[int(Kp.L_KNEE)], med[int(Kp.L_ANKLE)]), dist(med[int(Kp.R_KNEE)], med[int(Kp.R_ANKLE)])]
     )
     feet = [med[int(k)] for k in (Kp.L_HEEL, Kp.L_TOE, Kp.R_HEEL, Kp.R_TOE)]
     if np.isfinite(np.array(feet)).all() and np.isfinite(shank):
         yaw, toe = vw.yaw_from_feet(feet[0], feet[1], feet[2], feet[3], lat_l, foot_ratio * float(shank))
-        return replace(vw.classify_view(yaw, "feet", toe), hip_yaw_deg=hip_yaw)
+        return replace(vw.classify_view(vw.side_checked_by_hips(yaw, hip_yaw), "feet", toe), hip_yaw_deg=hip_yaw)
     sh_w = abs(med[int(Kp.L_SHOULDER), 0] - med[int(Kp.R_SHOULDER), 0])
     return replace(vw.classify_view(vw.yaw_from_shoulders(sh_w, torso), "shoulders"), hip_yaw_deg=hip_yaw)
 
@@ -132,50 +157,91 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     xy = np.asarray(track.xy, np.float64)
     t_s = np.asarray(track.t_s, np.float64)
     n = t_s.size
-    dt = float(np.median(np.diff(t_s))) if n > 1 else 1.0 / 30
-    p = {k: _pt(xy, k) for k in Kp} if n else {}
-    empty = ex.ExerciseEstimate("unknown", 0.0, [], "")
-    if n < 5:
-        return Analysis(
-            t_s,
-            vw.classify_view(float("nan"), "none"),
-            empty,
-            [],
-            np.full(n, np.nan),
-            {},
-            np.zeros(n, np.int64),
-            0.0,
-            False,
-            ["too few frames"],
-        )
-    h = hip_height(p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_KNEE], p[Kp.R_KNEE], p[Kp.L_ANKLE], p[Kp.R_ANKLE], int(2.0 / dt))
-    # hips at or below the ankles are a lost track, not a squat: a real rear-view clip opened with its hips read 0.77
-    # leg lengths BELOW the floor, which stretched the clip's height range until its one real rep looked too shallow
-    with np.errstate(invalid="ignore"):
-        h = np.where(h < MIN_HIP_HEIGHT, np.nan, h)
+    if n < MIN_ANALYSIS_FRAMES:
+        nan = np.full(n, np.nan)
+        unknown = ex.ExerciseEstimate("unknown", 0.0, [], "")
+        view0 = vw.classify_view(float("nan"), "none")
+        return Analysis(t_s, view0, unknown, [], nan, {}, np.zeros(n, np.int64), 0.0, False, ["too few frames"])
+    dt = float(np.median(np.diff(t_s)))
+    p = {k: _pt(xy, k) for k in Kp}
+    h = _hip_height(p, dt)
     events = find_reps(h, t_s, s.rep_min_prominence, s.rep_min_separation_s, s.rep_min_depth)
-    top = np.nanpercentile(h, 95) if np.isfinite(h).any() else np.nan
-    drop = top - h
-    depth = drop / np.nanmax(drop) if np.isfinite(drop).any() and np.nanmax(drop) > 0 else np.full(n, np.nan)
     lat_l = _lateral_left(xy)
-    lateral = {"left": lat_l, "right": -lat_l}
-    legs_ok = np.asarray(np.isfinite(xy[:, [int(k) for leg in LEGS.values() for k in leg[:3]], 0]).all(axis=1))
-    # does the model give feet points? Either foot counts: from the side the far one hides behind the near one
-    # counted over the frames where that leg's ankle is seen: a client lost after a fade edit is no COCO-17 model
-    feet = any(
-        bool(np.isfinite(xy[np.isfinite(xy[:, int(a), 0])][:, [int(he), int(to)], 0]).all(axis=1).mean() > 0.5)
-        for _, _, a, he, to in LEGS.values()
-        if np.isfinite(xy[:, int(a), 0]).any()
-    )
-    rep_of = np.zeros(n, np.int64)
-    for i, r in enumerate(events):
-        rep_of[r.start : r.end + 1] = i + 1
-    legs_frac = float(legs_ok[rep_of > 0].mean()) if (rep_of > 0).any() else float(legs_ok.mean())
-    first = _baseline_frames(h, events, 0, t_s) if events else np.flatnonzero(np.isfinite(h))[: max(1, int(1.0 / dt))]
+    feet = _feet_given(xy)
+    seen = np.flatnonzero(np.isfinite(h))
+    first = _baseline_frames(h, events, 0, t_s) if events else seen[: max(1, int(BASELINE_S / dt))]
     per_rep = [
         _standing_view(xy, _baseline_frames(h, events, i, t_s), lat_l, s.foot_to_shank) for i in range(len(events))
     ]
     view = vw.combine_views(per_rep) if events else _standing_view(xy, first, lat_l, s.foot_to_shank)
+    exercise, events, notes = _exercise_and_reps(p, events, view, first)
+    rep_of = np.zeros(n, np.int64)
+    for i, r in enumerate(events):
+        rep_of[r.start : r.end + 1] = i + 1
+    # a lunge's rear ankle, a side view's far leg hide by nature: gate on the legs that are judged
+    legs_frac = (
+        _judged_legs_frac(xy, events, exercise.lead_legs, view.view == "side")
+        if events
+        else float(np.isfinite(xy[:, [int(k) for leg in LEGS.values() for k in leg[:3]], 0]).all(axis=1).mean())
+    )
+    lateral = {"left": lat_l, "right": -lat_l}
+    drift = {leg: np.full(n, np.nan) for leg in LEGS}
+    inside = {leg: np.full(n, np.nan) for leg in LEGS}
+    reps: list[RepAnalysis] = []
+    for i, r in enumerate(events):
+        lead = exercise.lead_legs[i] if i < len(exercise.lead_legs) else None
+        c = _Rep(p, h, r, _baseline_frames(h, events, i, t_s), lateral, view, exercise.exercise, lead, feet, s)
+        out, rep_drift, rep_inside = _rep_metrics(c)
+        for leg in LEG_NAMES:
+            for clip_frames, rep_frames in ((drift[leg], rep_drift[leg]), (inside[leg], rep_inside[leg])):
+                if rep_frames is not None and feet:
+                    clip_frames[r.start : r.end + 1] = rep_frames
+        reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), out.vals, out.why, out.raw))
+    if not feet:
+        notes.append(NO_FEET)
+    return Analysis(t_s, view, exercise, reps, _depth(h), drift, rep_of, legs_frac, feet, notes, inside)
+
+
+def _hip_height(p: dict[Kp, F64], dt: float) -> F64:
+    """`hip_height` over a 2 s rolling leg length; heights under `MIN_HIP_HEIGHT` are a lost track (NaN).
+
+    A real rear-view clip opened with its hips read 0.77 leg lengths BELOW the floor, which stretched the clip's
+    height range until its one real rep looked too shallow."""
+    h = hip_height(
+        p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_KNEE], p[Kp.R_KNEE], p[Kp.L_ANKLE], p[Kp.R_ANKLE], int(LEG_SCALE_S / dt)
+    )
+    with np.errstate(invalid="ignore"):
+        return np.where(h < MIN_HIP_HEIGHT, np.nan, h)
+
+
+def _depth(h: F64) -> F64:
+    """(T,) hip drop from the standing level (95th percentile height), 0 standing … 1 the clip's deepest point."""
+    top = np.nanpercentile(h, 95) if np.isfinite(h).any() else np.nan
+    drop = top - h
+    return drop / np.nanmax(drop) if np.isfinite(drop).any() and np.nanmax(drop) > 0 else np.full(h.size, np.nan)
+
+
+def _feet_given(xy: F64) -> bool:
+    """Does the model give feet points? Either foot counts (from the side the far one hides behind the near one),
+    over the frames where that leg's ankle is seen: a client lost after a fade edit is no COCO-17 model."""
+    return any(
+        bool(
+            np.isfinite(xy[np.isfinite(xy[:, int(a), 0])][:, [int(he), int(to)], 0]).all(axis=1).mean()
+            > FEET_SEEN_SHARE
+        )
+        for _, _, a, he, to in LEGS.values()
+        if np.isfinite(xy[:, int(a), 0]).any()
+    )
+
+
+def _exercise_and_reps(
+    p: dict[Kp, F64], events: list[RepEvents], view: vw.ViewEstimate, first: npt.NDArray[np.intp]
+) -> tuple[ex.ExerciseEstimate, list[RepEvents], list[str]]:
+    """Squat or lunge, decided over all the reps; then the reps that fit it, with notes on what was left out.
+
+    A dip that does not fit the set is something else: stepping through or setting up in a lunge set (no split
+    stance), picking something up or stepping out in a squat set (a split); and one under `MIN_REP_SHARE` of the
+    set's typical depth is a re-rack, a step or a bounce."""
     shank0 = float(
         np.nanmean(
             [nanmedian(dist(p[Kp.L_KNEE], p[Kp.L_ANKLE])[first]), nanmedian(dist(p[Kp.R_KNEE], p[Kp.R_ANKLE])[first])]
@@ -196,12 +262,11 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     travel = float(np.nanmax(hip_mid[:, 0]) - np.nanmin(hip_mid[:, 0])) / shank0 if np.isfinite(hip_mid).any() else 0.0
     exercise = ex.classify_exercise(np.array([x[0] for x in splits]), [x[1] for x in splits], travel)
     notes: list[str] = []
-    if exercise.exercise == "unknown" and view.view == "side" and events:
+    profile = view.view == "side" or (view.view == "oblique" and view.yaw_deg >= NEAR_PROFILE_DEG)
+    if exercise.exercise == "unknown" and profile and events:
         # in profile the far leg hides behind the near one only when the legs are together: a lunge shows both
-        exercise = ex.ExerciseEstimate("squat", 0.5, [None] * len(events), "")
+        exercise = ex.ExerciseEstimate("squat", HIDDEN_LEG_CONFIDENCE, [None] * len(events), "")
         notes.append("The far leg was hidden behind the near one at every bottom, so this was read as a squat.")
-    # the exercise is decided over all the reps; a dip that does not fit it is something else: stepping through or
-    # setting up in a lunge set (no split stance), picking something up or stepping out in a squat set (a split)
     lunge = exercise.exercise == "lunge"
     keep = [
         i
@@ -210,7 +275,6 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         or exercise.exercise == "unknown"
         or (x >= ex.CLEARLY_SQUAT if lunge else x < ex.CLEARLY_LUNGE)
     ]
-    # a dip under half the depth of the set's typical rep is a re-rack, a step or a bounce, not a rep
     depths = np.array([events[i].depth for i in keep])
     keep = [i for i in keep if events[i].depth >= MIN_REP_SHARE * float(np.median(depths))] if keep else keep
     if 0 < len(keep) < len(events):
@@ -222,26 +286,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         exercise = ex.ExerciseEstimate(
             exercise.exercise, exercise.confidence, [exercise.lead_legs[i] for i in keep], exercise.pattern
         )
-        rep_of = np.zeros(n, np.int64)
-        for i, r in enumerate(events):
-            rep_of[r.start : r.end + 1] = i + 1
-    if events:  # a lunge's rear ankle, a side view's far leg hide by nature: gate on the legs that are judged
-        legs_frac = _judged_legs_frac(xy, events, exercise.lead_legs, view.view == "side")
-    drift = {leg: np.full(n, np.nan) for leg in LEGS}
-    inside = {leg: np.full(n, np.nan) for leg in LEGS}
-    reps: list[RepAnalysis] = []
-    for i, r in enumerate(events):
-        base = _baseline_frames(h, events, i, t_s)
-        lead = exercise.lead_legs[i] if i < len(exercise.lead_legs) else None
-        values, reasons, raw = _rep_metrics(
-            p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, drift, inside
-        )
-        reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), values, reasons, raw))
-    if not feet:
-        notes.append(NO_FEET)
-        drift = {leg: np.full(n, np.nan) for leg in LEGS}
-        inside = {leg: np.full(n, np.nan) for leg in LEGS}
-    return Analysis(t_s, view, exercise, reps, depth, drift, rep_of, legs_frac, feet, notes, inside)
+    return exercise, events, notes
 
 
 def _judged_legs_frac(xy: F64, events: list[RepEvents], leads: list[str | None], side: bool = False) -> float:
@@ -279,7 +324,9 @@ def _foot_moved(ankle: F64, r: RepEvents, base: npt.NDArray[np.intp], shank: flo
     bent and left too little travel to read.
     """
     at_bottom = ankle[r.bottom]
-    return bool(np.isfinite(at_bottom).all() and float(dist(nanmedian(ankle[base], 0), at_bottom)) > 0.25 * shank)
+    return bool(
+        np.isfinite(at_bottom).all() and float(dist(nanmedian(ankle[base], 0), at_bottom)) > FOOT_MOVED_SHANK * shank
+    )
 
 
 def _knee_track(
@@ -359,185 +406,247 @@ def _knee_midfoot(
     return shown, worst, -rolling_persistent_min(-m[win], s.persist_frames)
 
 
-def _rep_metrics(
-    p: dict[Kp, F64],
-    h: F64,
-    r: RepEvents,
-    base: npt.NDArray[np.intp],
-    lateral: dict[str, float],
-    view: vw.ViewEstimate,
-    exercise: str,
-    lead: str | None,
-    feet: bool,
-    s: AnalysisSettings,
-    drift: dict[str, F64],
-    inside: dict[str, F64],
-) -> tuple[dict[str, float], dict[str, str], dict[str, float]]:
-    """All metric values of one rep; NaN with a reason where the view, the data or the exercise rules them out; and
-    the raw readings of the metrics judged with a noise bound."""
-    vals: dict[str, float] = {}
-    why: dict[str, str] = {}
-    raw: dict[str, float] = {}
-    # a camera on the floor foreshortens the feet: a 60° real view read 35° from them, and its knee red. The hips
-    # read it 58° (real front clips: 13–34°), so they veto a knee verdict the feet alone would allow
-    hips_round = bool(view.hip_yaw_deg > s.max_yaw_knee_deg + HIP_YAW_SLACK_DEG)
-    front_ok = view.view in ("front", "oblique") and view.yaw_deg < s.max_yaw_knee_deg and not hips_round
-    max_yaw = s.frontal_max_yaw_lunge_deg if exercise == "lunge" else s.frontal_max_yaw_deg
-    square = view.view == "front" and view.yaw_deg <= max_yaw
-    ecc = np.arange(r.start, r.bottom + 1)
-    not_square = (
-        "needs a front view"
-        if view.view != "front"
-        else f"needs a square-on front view (this camera is about {view.yaw_deg:.0f}° off: angles would mix in turning)"
-    )
-    for leg in LEGS:
-        lat = lateral[leg]
-        hp, k, a = (p[x] for x in LEGS[leg][:3])
-        key = f"knee_track_{leg}"
-        vals[f"knee_drift_{leg}"] = np.nan
-        if not front_ok:
-            vals[key], why[key] = (
-                np.nan,
-                (
-                    "needs a front or near-front view"
-                    if view.view not in ("front", "oblique")
-                    else f"needs the camera within {s.max_yaw_knee_deg:.0f}° of the front (this one is about "
-                    f"{max(view.yaw_deg, view.hip_yaw_deg) if hips_round else view.yaw_deg:.0f}° off); from 45° "
-                    "the pose model read knee caves at about half their size"
-                ),
-            )
-        elif exercise == "lunge" and lead is not None and lead != leg:
-            vals[key], why[key] = np.nan, "rear leg in a lunge: only the front knee is judged"
-        else:
-            lunge = exercise == "lunge"
-            v, vals[key], raw[key], vals[f"knee_drift_{leg}"], why[key] = _knee_track(
-                p, leg, lat, r, h, base, feet, lunge, s
-            )
-            if raw[key] < -MAX_KNEE_TRAVEL_DEG:  # no knee caves that far across its foot (outward is never a flag)
-                vals[key] = raw[key] = vals[f"knee_drift_{leg}"] = np.nan
-                why[key] = "the foot points toward the camera here, so the knee's direction cannot be read"
-            elif v.size:
-                drift[leg][r.start : r.end + 1] = v
-            # straight out sideways (90°) means the shin hardly shortened on screen (low camera, upright shin): the
-            # knee went out, which is all that can be said, so it reads as the limit rather than a precise 90°
-            vals[key] = min(vals[key], MAX_KNEE_TRAVEL_DEG)
-            raw[key] = min(raw[key], MAX_KNEE_TRAVEL_DEG)
-        why[f"knee_drift_{leg}"] = why[key]
-        mid_key = f"knee_midfoot_{leg}"
-        if front_ok and view.yaw_deg <= s.frontal_max_yaw_deg and exercise != "lunge" and feet:
-            shown, vals[mid_key], raw[mid_key] = _knee_midfoot(p, leg, lat, r, h, base, s)
-            inside[leg][r.start : r.end + 1] = shown
-            why[mid_key] = "" if np.isfinite(vals[mid_key]) else "too few knee and foot points in the loaded part"
-        else:
-            vals[mid_key] = raw[mid_key] = np.nan
-            why[mid_key] = (
-                why[key]
-                if not front_ok
-                else "two-leg squats only: a lunge's front foot steps away"
-                if exercise == "lunge"
-                else "the pose model gave no toe points"
-                if not feet
-                else f"needs the camera within {s.frontal_max_yaw_deg:.0f}° of square-on (this one is about "
-                f"{view.yaw_deg:.0f}° off: the knee's forward travel would read as sideways)"
-            )
-        thigh0 = float(nanmedian(dist(hp, k)[base]))
-        f = knee.fppa_deg(hp[ecc], k[ecc], a[ecc], lat)
-        usable = knee.thigh_visible(hp[ecc], k[ecc], thigh0, s.thigh_foreshortening) & (hp[ecc, 1] < k[ecc, 1])
-        f_base = float(nanmedian(knee.fppa_deg(hp[base], k[base], a[base], lat)))
-        rear = exercise == "lunge" and lead is not None and lead != leg  # only the front knee is judged
-        judged = square and not rear
-        # the worst angle held for persist_frames, like knee-over-foot: the single-frame maximum of a wobbly lunge
-        # moved by 5° between two runs of the same clip whose keypoints differed only in BlazePose's sampling
-        value = -rolling_persistent_min(-np.where(usable, f, np.nan), s.persist_frames)
-        vals[f"fppa_{leg}"] = float(value) if judged else np.nan
-        vals[f"valgus_excursion_{leg}"] = float(value - f_base) if judged else np.nan
-        disp = knee.knee_medial_disp_pct(hp[ecc], k[ecc], a[ecc], lat)  # FPPA's geometry as a distance, read alike
-        disp_max = -rolling_persistent_min(-np.where(usable, disp, np.nan), s.persist_frames)
-        vals[f"knee_medial_disp_{leg}"] = float(disp_max) if judged else np.nan
-        reason = (
-            "rear leg in a lunge: only the front knee is judged"
-            if rear
-            else not_square
-            if not square
-            else ""
-            if np.isfinite(value)
-            else "the thigh points at the camera"
-            if not usable.any()
-            else "the thigh was in clear view for too short a time"
+@dataclass
+class _Readings:
+    """One rep's metric values (NaN where not read), the reason for each NaN, and the raw readings of metrics judged
+    with a noise bound; keyed by `MetricId`."""
+
+    vals: dict[MetricId, float] = field(default_factory=dict)
+    why: dict[MetricId, str] = field(default_factory=dict)
+    raw: dict[MetricId, float] = field(default_factory=dict)
+
+    def put(self, mid: MetricId, value: float, why: str = "", raw: float | None = None) -> None:
+        self.vals[mid], self.why[mid] = float(value), why
+        if raw is not None:
+            self.raw[mid] = float(raw)
+
+    def drop(self, mid: MetricId, why: str) -> None:
+        self.vals[mid], self.why[mid] = np.nan, why
+        if mid in self.raw:
+            self.raw[mid] = np.nan
+
+
+@dataclass(frozen=True)
+class _Rep:
+    """What every metric of one rep reads from: the clip's points and the rep, and which views it allows."""
+
+    p: dict[Kp, F64]
+    h: F64
+    r: RepEvents
+    base: npt.NDArray[np.intp]  # quiet standing before the rep
+    lateral: dict[str, float]
+    view: vw.ViewEstimate
+    exercise: str
+    lead: str | None
+    feet: bool
+    s: AnalysisSettings
+
+    @property
+    def hips_round(self) -> bool:
+        """A camera on the floor foreshortens the feet: a 60° real view read 35° from them, and its knee red. The
+        hips read it 58° (real front clips: 13–34°), so they veto a knee verdict the feet alone would allow."""
+        return bool(self.view.hip_yaw_deg > self.s.max_yaw_knee_deg + HIP_YAW_SLACK_DEG)
+
+    @property
+    def front_ok(self) -> bool:
+        """Knee tracking's view: front or oblique within `max_yaw_knee_deg`, hips agreeing."""
+        v = self.view
+        return v.view in ("front", "oblique") and v.yaw_deg < self.s.max_yaw_knee_deg and not self.hips_round
+
+    @property
+    def square(self) -> bool:
+        """Frontal angles' view: square-on front, tighter for lunges (their front leg points at the camera)."""
+        limit = self.s.frontal_max_yaw_lunge_deg if self.exercise == "lunge" else self.s.frontal_max_yaw_deg
+        return self.view.view == "front" and self.view.yaw_deg <= limit
+
+    @property
+    def not_square(self) -> str:
+        if self.view.view != "front":
+            return "needs a front view"
+        yaw = self.view.yaw_deg
+        return f"needs a square-on front view (this camera is about {yaw:.0f}° off: angles would mix in turning)"
+
+    def rear(self, leg: str) -> bool:
+        """A lunge's rear leg: only the front knee is judged."""
+        return self.exercise == "lunge" and self.lead is not None and self.lead != leg
+
+
+REAR_LEG = "rear leg in a lunge: only the front knee is judged"
+
+
+def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> F64 | None:
+    """knee_track and knee_drift of one leg; returns the rep's per-frame across-the-foot travel (None: not read)."""
+    track, drift = MetricId("knee_track", leg), MetricId("knee_drift", leg)
+    frames: F64 | None = None
+    if not c.front_ok:
+        yaw = max(c.view.yaw_deg, c.view.hip_yaw_deg) if c.hips_round else c.view.yaw_deg
+        why = (
+            "needs a front or near-front view"
+            if c.view.view not in ("front", "oblique")
+            else f"needs the camera within {c.s.max_yaw_knee_deg:.0f}° of the front (this one is about {yaw:.0f}° "
+            "off); from 45° the pose model read knee caves at about half their size"
         )
-        why[f"fppa_{leg}"] = why[f"valgus_excursion_{leg}"] = why[f"knee_medial_disp_{leg}"] = reason
-        add = hip.hip_adduction_2d_deg(hp, p[LEGS["right" if leg == "left" else "left"][0]], k)
-        # like FPPA, the 2D thigh angle means nothing while the thigh points at the camera
-        # held for persist_frames like the knee angles: the thigh shortens fast near the gate, and one frame there
-        # read a good real lunge rep's thigh 13° in (the 2 frames before it: 3° and −1°)
-        add_max = -rolling_persistent_min(-np.where(usable, add[ecc], np.nan), s.persist_frames)
-        vals[f"hip_adduction_{leg}"] = add_max - float(nanmedian(add[base])) if judged else np.nan
-        why[f"hip_adduction_{leg}"] = reason if not judged else ""
-        for key, limit in (
-            (f"fppa_{leg}", MAX_FPPA_DEG),
-            (f"valgus_excursion_{leg}", MAX_FPPA_DEG),
-            (f"hip_adduction_{leg}", MAX_HIP_ADDUCTION_DEG),
-        ):
-            if abs(vals[key]) > limit:  # beyond any human knee: the leg is turned from the camera, not caving
-                vals[key], why[key] = np.nan, "the leg is turned away from the camera here, so this angle is not real"
-        if not np.isfinite(vals[f"fppa_{leg}"]):  # the excursion and the displacement fall with FPPA
-            for key in (f"valgus_excursion_{leg}", f"knee_medial_disp_{leg}"):
-                vals[key], why[key] = np.nan, why[f"fppa_{leg}"]
-    kl, kr, al, ar = p[Kp.L_KNEE], p[Kp.R_KNEE], p[Kp.L_ANKLE], p[Kp.R_ANKLE]
-    two_leg = exercise == "squat" and square
-    ks = knee.kasr(kl, kr, al, ar)
-    vals["kasr"] = float(ks[r.bottom]) if two_leg else np.nan
-    vals["kasr_drop"] = float(nanmedian(ks[base]) - ks[r.bottom]) if two_leg else np.nan
-    why["kasr"] = why["kasr_drop"] = "" if two_leg else "two-leg squats filmed from the front only"
-    seg = np.arange(r.start, r.end + 1)
+        out.put(track, np.nan, why, None)
+    elif c.rear(leg):
+        out.put(track, np.nan, REAR_LEG)
+    else:
+        v, worst, raw, d, why = _knee_track(
+            c.p, leg, c.lateral[leg], c.r, c.h, c.base, c.feet, c.exercise == "lunge", c.s
+        )
+        if raw < -MAX_KNEE_TRAVEL_DEG:  # no knee caves that far across its foot (outward is never a flag)
+            worst = raw = d = np.nan
+            why = "the foot points toward the camera here, so the knee's direction cannot be read"
+        elif v.size:
+            frames = v
+        # straight out sideways (90°) means the shin hardly shortened on screen (low camera, upright shin): the
+        # knee went out, which is all that can be said, so it reads as the limit rather than a precise 90°
+        out.put(track, min(worst, MAX_KNEE_TRAVEL_DEG), why, min(raw, MAX_KNEE_TRAVEL_DEG))
+        out.put(drift, d, why)
+        return frames
+    out.put(drift, np.nan, out.why[track])
+    return frames
+
+
+def _midfoot(c: _Rep, leg: Leg, out: _Readings) -> F64 | None:
+    """knee_midfoot of one leg (square-ish front views of two-leg squats); returns its judged per-frame values."""
+    mid_ = MetricId("knee_midfoot", leg)
+    if c.front_ok and c.view.yaw_deg <= c.s.frontal_max_yaw_deg and c.exercise != "lunge" and c.feet:
+        shown, worst, raw = _knee_midfoot(c.p, leg, c.lateral[leg], c.r, c.h, c.base, c.s)
+        out.put(mid_, worst, "" if np.isfinite(worst) else "too few knee and foot points in the loaded part", raw)
+        return shown
+    why = (
+        out.why[MetricId("knee_track", leg)]
+        if not c.front_ok
+        else "two-leg squats only: a lunge's front foot steps away"
+        if c.exercise == "lunge"
+        else "the pose model gave no toe points"
+        if not c.feet
+        else f"needs the camera within {c.s.frontal_max_yaw_deg:.0f}° of square-on (this one is about "
+        f"{c.view.yaw_deg:.0f}° off: the knee's forward travel would read as sideways)"
+    )
+    out.put(mid_, np.nan, why, np.nan)
+    return None
+
+
+def _frontal_angles(c: _Rep, leg: Leg, out: _Readings) -> None:
+    """FPPA, its change from standing, the knee's distance in from the hip–ankle line, and the 2D thigh angle of
+    one leg, read on the way down while the thigh is in clear view, each the worst held `persist_frames`."""
+    hp, k, a = (c.p[x] for x in LEGS[leg][:3])
+    lat, ecc, base, s = c.lateral[leg], np.arange(c.r.start, c.r.bottom + 1), c.base, c.s
+    thigh0 = float(nanmedian(dist(hp, k)[base]))
+    f = knee.fppa_deg(hp[ecc], k[ecc], a[ecc], lat)
+    usable = knee.thigh_visible(hp[ecc], k[ecc], thigh0, s.thigh_foreshortening) & (hp[ecc, 1] < k[ecc, 1])
+    f_base = float(nanmedian(knee.fppa_deg(hp[base], k[base], a[base], lat)))
+    judged = c.square and not c.rear(leg)
+    # the worst angle held for persist_frames, like knee-over-foot: the single-frame maximum of a wobbly lunge
+    # moved by 5° between two runs of the same clip whose keypoints differed only in BlazePose's sampling
+    value = -rolling_persistent_min(-np.where(usable, f, np.nan), s.persist_frames)
+    disp = knee.knee_medial_disp_pct(hp[ecc], k[ecc], a[ecc], lat)  # FPPA's geometry as a distance, read alike
+    disp_max = -rolling_persistent_min(-np.where(usable, disp, np.nan), s.persist_frames)
+    add = hip.hip_adduction_2d_deg(hp, c.p[LEGS["right" if leg == "left" else "left"][0]], k)
+    # like FPPA, the 2D thigh angle means nothing while the thigh points at the camera; held for persist_frames:
+    # the thigh shortens fast near the gate, and one frame there read a good real lunge rep's thigh 13° in
+    add_max = -rolling_persistent_min(-np.where(usable, add[ecc], np.nan), s.persist_frames)
+    reason = (
+        REAR_LEG
+        if c.rear(leg)
+        else c.not_square
+        if not c.square
+        else ""
+        if np.isfinite(value)
+        else "the thigh points at the camera"
+        if not usable.any()
+        else "the thigh was in clear view for too short a time"
+    )
+    fppa, exc, med = MetricId("fppa", leg), MetricId("valgus_excursion", leg), MetricId("knee_medial_disp", leg)
+    add_id = MetricId("hip_adduction", leg)
+    out.put(fppa, float(value) if judged else np.nan, reason)
+    out.put(exc, float(value - f_base) if judged else np.nan, reason)
+    out.put(med, float(disp_max) if judged else np.nan, reason)
+    out.put(add_id, add_max - float(nanmedian(add[base])) if judged else np.nan, reason if not judged else "")
+    for mid_, limit in ((fppa, MAX_FPPA_DEG), (exc, MAX_FPPA_DEG), (add_id, MAX_HIP_ADDUCTION_DEG)):
+        if abs(out.vals[mid_]) > limit:  # beyond any human knee: the leg is turned from the camera, not caving
+            out.drop(mid_, "the leg is turned away from the camera here, so this angle is not real")
+    if not np.isfinite(out.vals[fppa]):  # the excursion and the displacement fall with FPPA
+        out.drop(exc, out.why[fppa])
+        out.drop(med, out.why[fppa])
+
+
+def _knee_separation(c: _Rep, out: _Readings) -> None:
+    """KASR at the bottom and the separation lost since standing (two-leg squats, square-on front)."""
+    two_leg = c.exercise == "squat" and c.square
+    ks = knee.kasr(c.p[Kp.L_KNEE], c.p[Kp.R_KNEE], c.p[Kp.L_ANKLE], c.p[Kp.R_ANKLE])
+    why = "" if two_leg else "two-leg squats filmed from the front only"
+    out.put(MetricId("kasr"), float(ks[c.r.bottom]) if two_leg else np.nan, why)
+    out.put(MetricId("kasr_drop"), float(nanmedian(ks[c.base]) - ks[c.r.bottom]) if two_leg else np.nan, why)
+
+
+def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
+    """Hip-line tilt and sideways trunk lean from standing, the worst held `persist_frames` (square-on front)."""
+    p, seg = c.p, np.arange(c.r.start, c.r.end + 1)
     tilt = hip.pelvic_tilt_deg(p[Kp.L_HIP], p[Kp.R_HIP])
     lean = hip.trunk_lateral_shift_deg(
-        p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_SHOULDER], p[Kp.R_SHOULDER], base, s.trunk_foreshortening
+        p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_SHOULDER], p[Kp.R_SHOULDER], c.base, c.s.trunk_foreshortening
     )
-    for key, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
-        held = -rolling_persistent_min(-np.abs(x[seg] - nanmedian(x[base])), s.persist_frames)
-        seen = square and bool(np.isfinite(held))
-        vals[key] = float(held) if seen else np.nan
-        why[key] = "" if seen else "the trunk leans toward the camera throughout" if square else not_square
-    if not feet and front_ok:  # a COCO-17 model (yolo alone): its knee points missed every rendered cave
-        for key in [name for name in vals if name.startswith(KNEE_KEYS)]:
-            vals[key], why[key] = np.nan, NO_FEET_REASON
-    lunge_front = exercise == "lunge" and square
-    hip_w = float(nanmedian(np.abs(p[Kp.L_HIP][base, 0] - p[Kp.R_HIP][base, 0])))
-    width = hip.stance_width_ratio(p[Kp.L_ANKLE], p[Kp.R_ANKLE], hip_w)[_window(h, r, STANCE_WINDOW_DEPTH)]
+    for name, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
+        held = -rolling_persistent_min(-np.abs(x[seg] - nanmedian(x[c.base])), c.s.persist_frames)
+        seen = c.square and bool(np.isfinite(held))
+        why = "" if seen else "the trunk leans toward the camera throughout" if c.square else c.not_square
+        out.put(MetricId(name), float(held) if seen else np.nan, why)
+
+
+def _stance_width(c: _Rep, out: _Readings) -> None:
+    """A lunge's base side to side, ÷ hip width, held through the deep part of the rep (square-on front)."""
+    lunge_front = c.exercise == "lunge" and c.square
+    hip_w = float(nanmedian(np.abs(c.p[Kp.L_HIP][c.base, 0] - c.p[Kp.R_HIP][c.base, 0])))
+    width = hip.stance_width_ratio(c.p[Kp.L_ANKLE], c.p[Kp.R_ANKLE], hip_w)[_window(c.h, c.r, STANCE_WINDOW_DEPTH)]
     seen = lunge_front and bool(np.isfinite(width).any())
-    vals["stance_width"] = float(nanmedian(width)) if seen else np.nan  # the base held through the deep part
     no_width = "the ankles were not seen" if lunge_front else "lunges filmed square-on from the front only"
-    why["stance_width"] = "" if seen else no_width
-    if np.isfinite(vals["knee_track_left"]) and np.isfinite(vals["knee_track_right"]):
-        # the difference in how far each knee went INSIDE its foot line: a knee pushed out is not a fault
-        vals["knee_asymmetry"] = abs(min(vals["knee_track_left"], 0.0) - min(vals["knee_track_right"], 0.0))
-    else:
-        vals["knee_asymmetry"] = np.nan
-    why["knee_asymmetry"] = "" if np.isfinite(vals["knee_asymmetry"]) else "needs both knees measured"
-    _side_metrics(p, r, seg, view, vals, why)
-    return vals, why, raw
+    out.put(MetricId("stance_width"), float(nanmedian(width)) if seen else np.nan, "" if seen else no_width)
 
 
-def _side_metrics(
-    p: dict[Kp, F64],
-    r: RepEvents,
-    seg: npt.NDArray[np.intp],
-    view: vw.ViewEstimate,
-    vals: dict[str, float],
-    why: dict[str, str],
-) -> None:
+def _knee_asymmetry(out: _Readings) -> None:
+    """The difference in how far each knee went INSIDE its foot line: a knee pushed out is not a fault."""
+    left, right = out.vals[MetricId("knee_track", "left")], out.vals[MetricId("knee_track", "right")]
+    both = np.isfinite(left) and np.isfinite(right)
+    value = abs(min(left, 0.0) - min(right, 0.0)) if both else np.nan
+    out.put(MetricId("knee_asymmetry"), value, "" if both else "needs both knees measured")
+
+
+def _side_metrics(c: _Rep, out: _Readings) -> None:
     """Depth, knee flexion and trunk inclination from the better-seen leg (side view only)."""
-    legs = [LEGS[x] for x in LEGS]
+    p, r, seg = c.p, c.r, np.arange(c.r.start, c.r.end + 1)
+    legs = list(LEGS.values())
     seen = [int(np.isfinite(p[g[1]][seg, 0]).sum() + np.isfinite(p[g[0]][seg, 0]).sum()) for g in legs]
-    hp, k, a = (p[x] for x in legs[int(np.argmax(seen))][:3])
-    sh = p[Kp.L_SHOULDER] if legs[int(np.argmax(seen))][0] == Kp.L_HIP else p[Kp.R_SHOULDER]
-    ok = view.view == "side"
-    vals["depth_thigh_deg"] = float(side.thigh_to_horizontal_deg(hp[r.bottom], k[r.bottom])) if ok else np.nan
-    vals["knee_flexion_bottom_deg"] = (
-        float(side.knee_flexion_deg(hp[r.bottom], k[r.bottom], a[r.bottom])) if ok else np.nan
-    )
+    best = legs[int(np.argmax(seen))]
+    hp, k, a = (p[x] for x in best[:3])
+    sh = p[Kp.L_SHOULDER] if best[0] == Kp.L_HIP else p[Kp.R_SHOULDER]
+    ok = c.view.view == "side"
+    why = "" if ok else "needs a side view"
     inc = side.trunk_incline_deg(hp[seg], sh[seg])
-    vals["trunk_incline_deg"] = float(np.nanmax(inc)) if ok and np.isfinite(inc).any() else np.nan
-    for key in ("depth_thigh_deg", "knee_flexion_bottom_deg", "trunk_incline_deg"):
-        why[key] = "" if ok else "needs a side view"
+    thigh = float(side.thigh_to_horizontal_deg(hp[r.bottom], k[r.bottom])) if ok else np.nan
+    out.put(MetricId("depth_thigh_deg"), thigh, why)
+    flex = float(side.knee_flexion_deg(hp[r.bottom], k[r.bottom], a[r.bottom])) if ok else np.nan
+    out.put(MetricId("knee_flexion_bottom_deg"), flex, why)
+    out.put(MetricId("trunk_incline_deg"), float(np.nanmax(inc)) if ok and np.isfinite(inc).any() else np.nan, why)
+
+
+def _rep_metrics(c: _Rep) -> tuple[_Readings, dict[str, F64 | None], dict[str, F64 | None]]:
+    """Every metric of one rep (NaN with a reason where the view, the data or the exercise rules it out), and per
+    leg the rep's per-frame knee travel across the foot and knee-inside-midfoot reading (None where not read)."""
+    out = _Readings()
+    drift: dict[str, F64 | None] = {}
+    inside: dict[str, F64 | None] = {}
+    for leg in LEG_NAMES:
+        drift[leg] = _knee_over_foot(c, leg, out)
+        inside[leg] = _midfoot(c, leg, out)
+        _frontal_angles(c, leg, out)
+    _knee_separation(c, out)
+    _pelvis_and_trunk(c, out)
+    if not c.feet and c.front_ok:  # a COCO-17 model (yolo alone): its knee points missed every rendered cave
+        for mid_ in [m for m in out.vals if m.metric in FROM_KNEE_AND_FOOT]:
+            out.drop(mid_, NO_FEET_REASON)
+    _stance_width(c, out)
+    _knee_asymmetry(out)
+    _side_metrics(c, out)
+    return out, drift, inside

@@ -80,6 +80,25 @@ def side_from_hips(hip_w: float, torso_h: float) -> bool:
     return bool(np.isfinite(hip_w) and np.isfinite(torso_h) and torso_h > 0 and hip_w / torso_h < SIDE_HIP_TO_TORSO)
 
 
+def side_checked_by_hips(feet_yaw: float, hip_yaw: float) -> float:
+    """The feet's yaw, averaged with the hips' when only the feet call it a profile.
+
+    Near profile both estimates sit where arccos is steep, so neither is better than ±10°; and from behind the toes
+    hide behind the heels, which shortens heel→toe until a rear 45° view read 62° from the feet (51° from the hips).
+    Two estimates that disagree across the side boundary are averaged; elsewhere the feet decide (near square-on the
+    hips' reading is biased by body shape: `yaw_from_hips`).
+
+    Args:
+        feet_yaw: |yaw| from `yaw_from_feet`, degrees; hip_yaw: from `yaw_from_hips` (NaN: unknown).
+
+    Returns:
+        |yaw| degrees.
+    """
+    if feet_yaw >= SIDE_MIN_DEG and np.isfinite(hip_yaw) and hip_yaw < SIDE_MIN_DEG:
+        return (feet_yaw + hip_yaw) / 2.0
+    return feet_yaw
+
+
 def classify_view(yaw_deg: float, source: str, toe_out_deg: float | None = None) -> ViewEstimate:
     """Name the view from |yaw|, with confidence falling near the 20° and 60° boundaries.
 

@@ -161,9 +161,10 @@ def variation_cases(size: tuple[int, int] = (360, 640), reps: int = 2) -> list[C
     return out
 
 
-# Front-view lunges for reps, exercise and front leg (knee verdicts of lunges are not judged here: from the front
-# the bottom of a lunge cannot be seen, README): (kind, cave °, toe-out °, yaw °). Square-on forward lunges hide
-# the rear ankle behind the front leg at the bottom; 20° off, BlazePose swapped the ankles in some renders.
+# Lunges for reps, exercise and front leg (knee verdicts of lunges are not judged here: from the front the bottom
+# of a lunge cannot be seen, README): (kind, cave °, toe-out °, yaw °). Square-on forward lunges hide the rear ankle
+# behind the front leg at the bottom; 20° off, BlazePose swapped the ankles in some renders; at 45° and in profile
+# the stride spreads the ankles across the image and the far leg hides behind the near one.
 LUNGES = (
     ("forward_lunge", 0, 0, 0),
     ("forward_lunge", 15, 15, 0),
@@ -176,6 +177,10 @@ LUNGES = (
     ("reverse_lunge", 20, 0, 20),
     ("walking_lunge", 0, 15, 0),
     ("walking_lunge", 15, 0, 20),
+    ("forward_lunge", 0, 10, 45),
+    ("reverse_lunge", 0, 10, 45),
+    ("forward_lunge", 0, 10, 90),
+    ("reverse_lunge", 0, 10, 90),
 )
 
 

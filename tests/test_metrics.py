@@ -1,0 +1,73 @@
+"""The metric registry: every metric the analysis gives has one spec, keyed by (metric, leg), grouped by its area."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from synthetic_tracks import Spec, make_track
+
+from pipeline.analysis.analyse import analyse
+from pipeline.clean import clean_track
+from pipeline.metrics import PER_LEG, SEVERITY, MetricId, MetricSpec, metric_ids
+from pipeline.scoring import evaluate
+from pipeline.settings import load_settings
+
+SETTINGS = load_settings()
+
+
+def _spec(direction: str, amber: float, red: float) -> MetricSpec:
+    return MetricSpec("x", "knee_tracking", False, "x", "°", direction, amber, red, ("squat",), "by hand")
+
+
+def test_metric_ids_name_each_leg_once_in_report_order() -> None:
+    ids = metric_ids()
+    assert len(ids) == len(set(ids)) == sum(2 if per_leg else 1 for per_leg in PER_LEG.values())
+    assert ids[0] == MetricId("knee_drift", "left") and ids[0].key == "knee_drift_left"
+    assert MetricId("kasr").key == "kasr" and ids[-1] == MetricId("trunk_incline_deg")
+
+
+@pytest.mark.parametrize(
+    ("direction", "value", "colour"),
+    [
+        ("high_bad", 9.99, "green"),
+        ("high_bad", 10.0, "amber"),
+        ("high_bad", 16.0, "red"),
+        ("low_bad", -12.99, "green"),
+        ("low_bad", -13.01, "amber"),
+        ("low_bad", -16.01, "red"),
+        ("report", 99.0, "green"),
+        ("high_bad", float("nan"), "grey"),
+    ],
+)
+def test_spec_colour_by_hand(direction: str, value: float, colour: str) -> None:
+    amber, red = (10.0, 16.0) if direction != "low_bad" else (-13.0, -16.0)
+    assert _spec(direction, amber, red).colour(value) == colour
+
+
+def test_grey_ranks_below_green_in_the_one_severity_order() -> None:
+    assert sorted(SEVERITY, key=SEVERITY.__getitem__) == ["grey", "green", "amber", "red"]
+
+
+def test_analysis_keys_every_registered_metric_by_metric_and_leg() -> None:
+    cleaned, _ = clean_track(make_track(Spec(reps=2))[0], SETTINGS.clean)
+    a = analyse(cleaned, SETTINGS.analysis)
+    assert a.reps and all(set(r.values) == set(metric_ids()) for r in a.reps)
+    assert all(set(r.reasons) == set(metric_ids()) for r in a.reps)
+    assert set(SETTINGS.metrics) == set(PER_LEG)  # and every one of them has a validated band
+
+
+def test_verdicts_group_metrics_by_the_area_their_band_names(tmp_path: Path) -> None:
+    """Moving a metric to another area in bands.toml moves it between verdicts: no name prefix decides it."""
+    track = make_track(Spec(cave_deg=(20.0, 0.0), noise_px=0.5))[0]  # one knee caves: a big left/right difference
+    r = evaluate(track, SETTINGS, "x.mp4")
+    asym = next(m for m in r.clip_metrics if m.key == "knee_asymmetry")
+    assert asym.area == "hip_control" and asym.colour == "red"
+    hips = next(v for v in r.verdicts if v.area == "hip_control")
+    assert hips.colour == "red"
+    coach = tmp_path / "coach.toml"
+    coach.write_text('[bands.knee_asymmetry]\nscored_for = []\n[bands.pelvic_drop]\narea = "trunk"\n')
+    moved = evaluate(track, load_settings(coach), "x.mp4")
+    hips = next(v for v in moved.verdicts if v.area == "hip_control")
+    assert hips.colour != "red"
+    assert next(m for m in moved.clip_metrics if m.key == "pelvic_drop").area == "trunk"
