@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.keypoints import PoseTrack
-from pipeline.upright import SIDEWAYS_LINE, upright_turn
+from pipeline.upright import SIDEWAYS_LINE, Upright, upright_turn
 from pipeline.video import ffmpeg_exe
 from tests.synthetic_tracks import Spec, make_track
 
@@ -34,7 +34,7 @@ def squat() -> PoseTrack:
 
 
 def test_an_upright_squat_is_left_alone(squat: PoseTrack) -> None:
-    assert upright_turn(squat) == upright_turn(squat).__class__(False, 0)
+    assert upright_turn(squat) == Upright(sideways=False, turn_deg=0)
 
 
 @pytest.mark.parametrize(("filmed", "stand_up"), [(90, 270), (270, 90)], ids=["head-right", "head-left"])
