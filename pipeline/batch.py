@@ -16,22 +16,25 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import FormReviewError
-from pipeline.job import JobOutcome, output_name
+from pipeline.inputs import VideoInput, find_inputs
+from pipeline.job import JobOutcome
 from pipeline.pose import BackendPlan
 from pipeline.settings import Settings
 
+if TYPE_CHECKING:
+    from pipeline.index import IndexEntry
+
 Echo = Callable[[str], None]
 _PROGRESS_EVERY = 15  # frames between progress messages from a worker
-SIDECARS = (".json", ".txt", ".md")  # expected beside videos; not worth a notice
 
 
 @dataclass
 class BatchSummary:
     outcomes: list[JobOutcome] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)  # files in the folder that are not videos by their ending
+    skipped: list[str] = field(default_factory=list)  # one line per reason a file or folder was not read
     index_path: Path | None = None
     seconds: float = 0.0
 
@@ -42,21 +45,6 @@ class BatchSummary:
     @property
     def exit_code(self) -> int:
         return 1 if self.failed else 0
-
-
-def find_videos(folder: Path, extensions: tuple[str, ...]) -> tuple[list[Path], list[str]]:
-    """Video files directly in `folder` (by ending, case-insensitive), sorted; and the names of the others."""
-    exts = {e.lower() for e in extensions}
-    videos: list[Path] = []
-    ignored: list[str] = []
-    for p in sorted(folder.iterdir(), key=lambda q: q.name):
-        if p.name.startswith(".") or not p.is_file():
-            continue
-        if p.suffix.lower() in exts:
-            videos.append(p)
-        else:
-            ignored.append(p.name)
-    return videos, ignored
 
 
 def default_jobs(n_videos: int) -> int:
@@ -84,7 +72,7 @@ def _worker(tasks: Any, results: Any, wid: int, settings: Settings, plan: Backen
             continue
         if task is None:
             return
-        video, force = task
+        video, out_dir, client, label, force = task
         done = [0]
 
         def progress(n: int, done: list[int] = done) -> None:
@@ -97,19 +85,21 @@ def _worker(tasks: Any, results: Any, wid: int, settings: Settings, plan: Backen
         try:
             outcome = run_job(
                 Path(video),
-                out_root,
+                Path(out_dir),
                 settings,
                 plan,
+                client=client,
+                label=label,
                 force=force,
                 progress=progress,
                 on_total=lambda n: results.put(("total", wid, n)),
             )
         except FormReviewError as e:
-            outcome = JobOutcome(Path(video).name, "error", error=e.format_message())
+            outcome = JobOutcome(label, "error", error=e.format_message())
         except Exception as e:  # noqa: BLE001 - one video's unexpected failure must not stop the batch
-            _log_traceback(out_root, Path(video).name)
+            _log_traceback(out_root, label)
             outcome = JobOutcome(
-                Path(video).name,
+                label,
                 "error",
                 error=f"internal error ({type(e).__name__}: {e}); details in {out_root.name}/errors.log",
             )
@@ -137,14 +127,22 @@ def _log_traceback(out_root: Path, name: str) -> None:
 class _Slot:
     proc: Any
     tasks: Any
-    video: Path | None = None
+    video: VideoInput | None = None
     started: float = 0.0
     frames_done: int = 0
     frames_total: int = 0  # from the worker's probe; 0 until it reports
 
 
+def sweep_stale(out_root: Path) -> None:
+    """Delete staging folders (and folders set aside for replacement) that a killed run left, at any depth."""
+    for pattern in (".*.partial", ".*.old-*"):
+        for stale in out_root.rglob(pattern):
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+
+
 def run_batch(
-    videos: list[Path],
+    videos: list[VideoInput],
     out_root: Path,
     settings: Settings,
     plan: BackendPlan,
@@ -157,7 +155,7 @@ def run_batch(
     """Run every video through `run_job` in worker processes (`process_folder` then writes the index).
 
     Args:
-        videos: the files to process, in order.
+        videos: the videos to process, in order; each goes to `out_root / video.out_rel`.
         out_root: output folder (created).
         settings, plan: shared by every worker.
         force: redo videos that finished earlier.
@@ -167,8 +165,7 @@ def run_batch(
     """
     t0 = time.monotonic()
     out_root.mkdir(parents=True, exist_ok=True)
-    for stale in [*out_root.glob(".*.partial"), *out_root.glob(".*.old-*")]:  # left by a killed run
-        shutil.rmtree(stale, ignore_errors=True)
+    sweep_stale(out_root)
     summary = BatchSummary()
     n_jobs = jobs or default_jobs(len(videos))
     ctx = mp.get_context("spawn")  # fork after torch/OpenVINO threads exist can deadlock
@@ -194,7 +191,8 @@ def run_batch(
                 if slot.video is None and pending:
                     slot.video, slot.started = pending.pop(0), time.monotonic()
                     slot.frames_done = slot.frames_total = 0
-                    slot.tasks.put((str(slot.video), force))
+                    v = slot.video
+                    slot.tasks.put((str(v.path), str(out_root / v.out_rel), v.client, v.label, force))
             try:
                 kind, wid, payload = results.get(timeout=0.5)
                 slot = slots[wid]
@@ -218,7 +216,7 @@ def run_batch(
                 if why:
                     slot.proc.kill()
                     slot.proc.join(5)
-                    finish(JobOutcome(slot.video.name, "error", error=why))
+                    finish(JobOutcome(slot.video.label, "error", error=why))
                     slots[wid] = start_slot(wid)
             if status:
                 status(_status(slots, summary, len(videos), t0))
@@ -231,8 +229,7 @@ def run_batch(
                 if slot.proc.is_alive():
                     slot.proc.kill()
                     slot.proc.join(5)
-        for stale in out_root.glob(".*.partial"):
-            shutil.rmtree(stale, ignore_errors=True)
+        sweep_stale(out_root)
     summary.seconds = time.monotonic() - t0
     return summary
 
@@ -240,7 +237,7 @@ def run_batch(
 def _line(o: JobOutcome, k: int, n: int) -> str:
     head = f"[{k}/{n}]"
     if o.status == "error":
-        cause = o.error.removeprefix(f"{o.video}: ")  # the error names the file already; say it once
+        cause = o.error.removeprefix(f"{Path(o.video).name}: ")  # the error names the file already; say it once
         return f"{head} error  {o.video}: {cause}"
     if o.status == "skipped":
         return f"{head} skip   {o.video} (finished earlier; --force redoes it)"
@@ -262,7 +259,7 @@ def _status(slots: list[_Slot], summary: BatchSummary, n: int, t0: float) -> str
         if s.video is not None:
             total = s.frames_total
             pct = f" {min(99, 100 * s.frames_done // max(total, 1))}%" if total else ""
-            parts.append(f"{s.video.name}{pct}")
+            parts.append(f"{s.video.label}{pct}")
     elapsed = time.monotonic() - t0
     if done:
         eta = elapsed / done * (n - done)
@@ -270,28 +267,58 @@ def _status(slots: list[_Slot], summary: BatchSummary, n: int, t0: float) -> str
     return " · ".join(parts)
 
 
-def outputs_for_index(videos: list[Path], summary: BatchSummary, out_root: Path) -> list[tuple[Path, JobOutcome]]:
-    """Pair each video with its outcome (skipped ones read their earlier result.json)."""
-    by_name = {o.video: o for o in summary.outcomes}
-    pairs = []
-    for v in videos:
-        o = by_name.get(v.name)
-        if o is None:
-            continue
-        if o.status == "skipped" and o.result is None:
-            import json
+def index_entries(videos: list[VideoInput], outcomes: list[JobOutcome], out_root: Path) -> list[IndexEntry]:
+    """One overview entry per video: its outcome in this run, else what an earlier run left in its folder.
 
+    A video with neither (not analysed yet, e.g. still arriving in a watched folder) is left out.
+    """
+    import json
+
+    from pipeline.index import IndexEntry
+    from pipeline.job import DONE_NAME
+    from pipeline.report import SHARE_SUFFIX
+
+    by_label = {o.video: o for o in outcomes}  # JobOutcome.video is the label
+    entries = []
+    for v in videos:
+        folder = out_root / v.out_rel
+        o = by_label.get(v.label)
+        if o is not None and o.status == "error":
+            entries.append(IndexEntry(v.label, "error", error=o.error, client=v.client))
+            continue
+        result = _result_or_none(o.result if o is not None else None)
+        if result is None and (o is not None or (folder / DONE_NAME).exists()):
             try:
-                o = JobOutcome(
-                    o.video,
-                    "skipped",
-                    out_dir=o.out_dir,
-                    result=json.loads((out_root / output_name(v) / "result.json").read_text()),
-                )
+                result = _result_or_none(json.loads((folder / "result.json").read_text(encoding="utf-8")))
             except (OSError, ValueError):
-                pass
-        pairs.append((v, o))
-    return pairs
+                result = None
+        if o is None and result is None:
+            continue
+        thumb = folder / "thumb.jpg"
+        share = next(folder.glob(f"*{SHARE_SUFFIX}"), None)
+        entries.append(
+            IndexEntry(
+                video_name=v.label,
+                status="ok",
+                report_href=f"{v.out_rel.as_posix()}/report.html",
+                result=result,
+                thumbnail_jpeg=thumb.read_bytes() if thumb.exists() else None,
+                processing_s=o.processing_s if o is not None else 0.0,
+                client=v.client,
+                out_rel=v.out_rel.as_posix(),
+                share_href=f"{v.out_rel.as_posix()}/{share.name}" if share else "",
+                share_bytes=share.stat().st_size if share else 0,
+            )
+        )
+    return entries
+
+
+def write_overviews(videos: list[VideoInput], outcomes: list[JobOutcome], out_root: Path, settings: Settings) -> Path:
+    """index.html, summary.csv and one page per client, from every video's latest outcome. Returns index.html."""
+    from pipeline.index import write_index
+
+    write_index(index_entries(videos, outcomes, out_root), out_root, settings.report, settings.bands)
+    return out_root / "index.html"
 
 
 def process_folder(
@@ -304,43 +331,22 @@ def process_folder(
     echo: Echo = lambda s: None,
     status: Echo | None = None,
 ) -> BatchSummary:
-    """The whole `formreview batch`: plan the pose set-up, run every video, write index.html + summary.csv.
+    """The whole `formreview batch`: plan the pose set-up, run every video, write the overviews.
 
     Raises:
         PoseError: no pose set-up can run (before any video is touched).
     """
-    from pipeline.index import IndexEntry, write_index
     from pipeline.pose import plan_backend
 
-    videos, ignored = find_videos(input_dir, settings.batch.extensions)
-    ignored = [n for n in ignored if not n.lower().endswith(SIDECARS)]  # client-name sidecars, truth files
+    found = find_inputs(input_dir, settings.batch.extensions, exclude=out_root)
     plan = plan_backend(settings.pose)
     if plan.notice:
         echo(plan.notice)
-    if ignored:
-        echo(
-            f"ignored {len(ignored)} file(s) that are not videos by their ending: {', '.join(ignored[:5])}"
-            f"{' …' if len(ignored) > 5 else ''}"
-        )
-    summary = run_batch(videos, out_root, settings, plan, force=force, jobs=jobs, echo=echo, status=status)
-    summary.ignored = ignored
-    entries = []
-    for v, o in outputs_for_index(videos, summary, out_root):
-        folder = out_root / output_name(v)
-        thumb = folder / "thumb.jpg"
-        entries.append(
-            IndexEntry(
-                video_name=v.name,
-                status="ok" if o.status in ("ok", "skipped") else "error",
-                error=o.error,
-                report_href=f"{output_name(v)}/report.html" if o.status != "error" else "",
-                result=_result_or_none(o.result),
-                thumbnail_jpeg=thumb.read_bytes() if o.status != "error" and thumb.exists() else None,
-                processing_s=o.processing_s,
-            )
-        )
-    write_index(entries, out_root, settings.report)
-    summary.index_path = out_root / "index.html"
+    for line in found.skip_lines():
+        echo(line)
+    summary = run_batch(found.videos, out_root, settings, plan, force=force, jobs=jobs, echo=echo, status=status)
+    summary.skipped = found.skip_lines()
+    summary.index_path = write_overviews(found.videos, summary.outcomes, out_root, settings)
     return summary
 
 

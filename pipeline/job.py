@@ -13,16 +13,21 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
 from pipeline.cache import CACHE_NAME, cache_key, file_sha256, load_track, save_track
 from pipeline.errors import AnalysisError
+from pipeline.files import open_to_umask
+from pipeline.inputs import safe_name
+from pipeline.keypoints import PoseTrack
 from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track
 from pipeline.result import ClipResult
 from pipeline.settings import Settings
-from pipeline.video import probe
+from pipeline.upright import SIDEWAYS_LINE, upright_turn
+from pipeline.video import VideoInfo, probe, turned
 
 MIN_FRAMES, MIN_SECONDS = 8, 0.8  # shorter than this cannot hold a rep
 DONE_NAME = "done.json"  # written last; its presence with a matching key means "finished, skip on re-run"
@@ -44,8 +49,7 @@ class JobOutcome:
 
 def output_name(video: Path) -> str:
     """Folder name for a video's outputs: its file name, made safe (no separators, no leading dot or dash)."""
-    safe = "".join(c if c.isalnum() or c in "-_.() " else "_" for c in video.name).strip()
-    return safe.lstrip(".-") or "video"
+    return safe_name(video.name)
 
 
 def run_key(video_sha: str, plan: BackendPlan, settings: Settings) -> tuple[str, str]:
@@ -71,26 +75,30 @@ def write_json_atomic(path: Path, data: object) -> None:
 
 def run_job(
     video: Path,
-    out_root: Path,
+    final: Path,
     settings: Settings,
     plan: BackendPlan,
     *,
+    client: str = "",
+    label: str = "",
     force: bool = False,
     progress: Callable[[int], None] | None = None,
     on_total: Callable[[int], None] | None = None,
 ) -> JobOutcome:
-    """Analyse one video into `out_root/<video name>/`. Raises FormReviewError subclasses on bad input.
+    """Analyse one video into its output folder `final`. Raises FormReviewError subclasses on bad input.
 
-    `on_total(n)` is told, once the video is probed, how many frames `progress` will count in all.
+    `client` is the client's folder name ("" for none), the report's name for the client when the video names
+    none itself; `label` is how the batch names the video (default: its file name). `on_total(n)` is told, once
+    the video is probed, how many frames `progress` will count in all.
     """
     from pipeline.annotate import write_annotated_clip
     from pipeline.clean import clean_track
-    from pipeline.report import ReportMeta, client_name_for, write_report
+    from pipeline.report import ReportMeta, client_name_for, share_name, write_report, write_share
     from pipeline.scoring import evaluate_cleaned
 
     t0 = time.monotonic()
     clock = _Clock()
-    final = out_root / output_name(video)
+    label = label or video.name
     info = probe(video)  # 1. fails fast, with the cause, on a file that is not a usable video
     if info.n_frames < MIN_FRAMES or info.duration_s < MIN_SECONDS:
         raise AnalysisError(
@@ -103,14 +111,16 @@ def run_job(
     pose_key, key = run_key(file_sha256(video), plan, settings)
     clock.lap("probe")
     if not force and is_done(final, key):
-        return JobOutcome(video.name, "skipped", out_dir=str(final))
+        return JobOutcome(label, "skipped", out_dir=str(final))
 
     track = load_track(final / CACHE_NAME, pose_key)  # 2. keypoints: cache (exactly keyed) or model
     cached = track is not None
     if track is None:
-        track = estimate_track(info, plan, settings, progress)
+        track = _stand_up(video, info, estimate_track(info, plan, settings, progress), plan, settings, progress)
     elif progress:
         progress(total)
+    turn = int(track.extra.get("turned_deg", 0))
+    info = turned(info, turn)  # the annotated clip is drawn upright too
     clock.lap("pose")
 
     if not track.seen.any():
@@ -119,14 +129,23 @@ def run_job(
     # the frames the keypoint model skipped (every 2nd at 30 fps), and drawn raw it flickered
     cleaned, clean = clean_track(track, settings.clean)
     result: ClipResult = evaluate_cleaned(cleaned, clean, settings, video.name)
+    when, how = recorded_at(video, info)
+    result = replace(result, recorded=when, recorded_from=how)
+    if track.extra.get("looks_sideways"):
+        result = replace(result, notes=[SIDEWAYS_LINE[0].upper() + SIDEWAYS_LINE[1:] + ".", *result.notes])
+    if turn:
+        side = "clockwise" if turn == 90 else "anticlockwise"
+        note = f"The video was filmed sideways, so we turned it a quarter turn {side} before measuring."
+        result = replace(result, turned_deg=turn, notes=[note, *result.notes])
     clock.lap("analysis")
 
-    out_root.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=out_root))
+    final.parent.mkdir(parents=True, exist_ok=True)
+    # mkdtemp makes the folder 0700: nobody else sees a half-written report. _swap_in opens it up to the umask
+    stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:
         save_track(stage / CACHE_NAME, track, pose_key)
         write_json_atomic(stage / "result.json", result.to_dict())
-        from pipeline.video import frame_size, long_side_height, read_frames_cfr  # 4. annotated clip
+        from pipeline.video import frame_size, long_side_height, read_frames_cfr, shrink_clip  # 4. annotated clip
 
         # the long side, not the height: a 1080p landscape clip capped at 960 high was 1706×960 and its encoding
         # took 29 % of our time
@@ -144,7 +163,7 @@ def run_job(
         clock.lap("annotate")
         meta = ReportMeta(  # 5. the page
             video_name=video.name,
-            client_name=client_name_for(video),
+            client_name=client_name_for(video) or client,
             processing_s=time.monotonic() - t0,
             backend=track.backend,
             model_id=track.model_id,
@@ -154,6 +173,17 @@ def run_job(
             generated_at=time.strftime("%Y-%m-%d %H:%M"),
         )
         write_report(result, stage, meta, keyframes, settings.report)
+        share_clip, small = stage / "annotated.mp4", stage / ".share-clip.mp4"
+        if settings.report.share_max_side and shrink_clip(
+            share_clip,
+            small,
+            settings.report.share_max_side,
+            crf=settings.annotate.crf,
+            preset=settings.annotate.preset,
+        ):
+            share_clip = small
+        write_share(result, stage, meta, keyframes, settings.report, share_clip, share_name(output_name(video)))
+        small.unlink(missing_ok=True)
         clock.lap("report")
         write_json_atomic(
             stage / DONE_NAME, {"key": key, "video": video.name, "cached_pose": cached, "stage_s": clock.laps}
@@ -164,7 +194,7 @@ def run_job(
         raise
     thumb = getattr(keyframes, "thumbnail", None) if keyframes is not None else None
     return JobOutcome(
-        video.name,
+        label,
         "ok",
         out_dir=str(final),
         processing_s=time.monotonic() - t0,
@@ -187,8 +217,53 @@ class _Clock:
         self._t = now
 
 
+def _stand_up(
+    video: Path,
+    info: VideoInfo,
+    track: PoseTrack,
+    plan: BackendPlan,
+    settings: Settings,
+    progress: Callable[[int], None] | None,
+) -> PoseTrack:
+    """The track of the clip stood upright. A clip filmed sideways with no rotation in its metadata (the body's
+    long axis across the frame) is turned the quarter turn its head asks for and the pose model runs again on the
+    turned frames; the turn is kept in the track (extra["turned_deg"]), so a cached track is turned alike.
+
+    A clip that only lies across because of the rotation saved in the file is left as the file says, marked
+    extra["looks_sideways"] for a note in the report.
+
+    Raises:
+        AnalysisError: sideways, but which way is up cannot be told, or it is still sideways once turned.
+    """
+    up = upright_turn(track)
+    if not up.sideways:
+        return track
+    if info.rotation_deg != 0:  # the file's own turn made it so: measured as the file says, with a note
+        return replace(track, extra={**track.extra, "looks_sideways": True})
+    if up.turn_deg == 0:
+        raise AnalysisError(f"{video.name}: {SIDEWAYS_LINE}")
+    again = estimate_track(turned(info, up.turn_deg), plan, settings, progress)
+    if not again.seen.any() or upright_turn(again).sideways:
+        raise AnalysisError(f"{video.name}: {SIDEWAYS_LINE}")
+    return replace(again, extra={**again.extra, "turned_deg": up.turn_deg})
+
+
+def recorded_at(video: Path, info: VideoInfo) -> tuple[str, str]:
+    """(ISO 8601 time, "metadata" | "file time"): when the video was filmed, as its metadata says, else when the
+    file was last changed (a phone's export or a copy may have reset that)."""
+    if info.creation_time and not info.creation_time.startswith("1970"):  # 1970: a camera with no clock set
+        try:
+            when = datetime.fromisoformat(info.creation_time.replace("Z", "+00:00"))
+            return when.isoformat(timespec="seconds"), "metadata"
+        except ValueError:
+            pass
+    when = datetime.fromtimestamp(video.stat().st_mtime, tz=UTC)
+    return when.isoformat(timespec="seconds"), "file time"
+
+
 def _swap_in(stage: Path, final: Path) -> None:
     """Replace `final` with `stage`: rename the old folder aside, rename the new one in, delete the old."""
+    open_to_umask(stage)
     old = None
     if final.exists():
         old = final.with_name(f".{final.name}.old-{os.getpid()}")

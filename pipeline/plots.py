@@ -189,3 +189,87 @@ def _legend(items: list[tuple[str, str, str]]) -> str:
         )
         x += 150
     return "".join(out)
+
+
+def trend_svg(
+    labels: Sequence[str],
+    values: Sequence[float | None],
+    colours: Sequence[str],
+    unit: str,
+    band: tuple[float, float] | None,
+    title: str,
+) -> Markup | None:
+    """One measure across a client's videos: a point per video, evenly spaced in date order, joined by a line.
+
+    Args:
+        labels: the x-axis label of each video (its date, e.g. "12 Nov").
+        values: the measure per video; None where it was not measured (the line breaks there).
+        colours: the band colour of each point ("green", "amber", "red", "grey"); the value is printed beside it,
+            so colour is never the only signal.
+        unit: appended to printed values ("°", "%").
+        band: (amber, red) cut-offs to shade, or None.
+        title: what is plotted, in words.
+
+    Returns:
+        The SVG, or None when no video has a value.
+    """
+    ys = [v for v in values if v is not None and math.isfinite(v)]
+    if not ys:
+        return None
+    lo, hi = min(ys), max(ys)
+    if band is not None:
+        lo, hi = min(lo, *band), max(hi, *band)
+    margin = max((hi - lo) * 0.12, 1.0)
+    lo, hi = lo - margin, hi + margin
+    n = len(values)
+    step = (W - PAD_L - PAD_R - 40) / max(n - 1, 1)
+
+    def x_of(i: float) -> float:
+        return PAD_L + 20 + (i * step if n > 1 else (W - PAD_L - PAD_R - 40) / 2)
+
+    def y_of(v: float) -> float:
+        return PAD_T + (hi - v) / (hi - lo) * (H - PAD_T - PAD_B)
+
+    body: list[str] = []
+    if band is not None:
+        amber, red = band
+        cuts = (
+            [(lo, amber, "green"), (amber, red, "amber"), (red, hi, "red")]
+            if red >= amber
+            else [(lo, red, "red"), (red, amber, "amber"), (amber, hi, "green")]
+        )
+        for a, b, colour in cuts:
+            ya, yb = y_of(max(a, lo)), y_of(min(b, hi))
+            if ya > yb:
+                body.append(
+                    f'<rect x="{PAD_L}" y="{yb:.1f}" width="{W - PAD_L - PAD_R}" height="{ya - yb:.1f}" '
+                    f'fill="{BAND_FILL[colour]}"/>'
+                )
+        for v in band:
+            body.append(
+                f'<text x="{PAD_L - 6}" y="{y_of(v) + 4:.1f}" text-anchor="end" font-size="{FONT}" '
+                f'fill="#57606a">{_fmt(v)}{escape(unit)}</text>'
+            )
+    body.append(f'<line x1="{PAD_L}" x2="{W - PAD_R}" y1="{H - PAD_B}" y2="{H - PAD_B}" stroke="#57606a"/>')
+    line = _path(range(n), [math.nan if v is None else v for v in values], x_of, y_of)
+    body.append(f'<path d="{line}" fill="none" stroke="{LEFT_STROKE}" stroke-width="2"/>')
+    dot = {"green": "#116329", "amber": "#7d4e00", "red": "#a40e26"}
+    for i, (label, value, c) in enumerate(zip(labels, values, colours, strict=True)):
+        x = x_of(i)
+        body.append(
+            f'<text x="{x:.1f}" y="{H - PAD_B + 18}" text-anchor="middle" font-size="{FONT}" fill="#57606a">'
+            f"{escape(label)}</text>"
+        )
+        if value is None or not math.isfinite(value):
+            body.append(
+                f'<text x="{x:.1f}" y="{(PAD_T + H - PAD_B) / 2:.1f}" text-anchor="middle" font-size="{FONT}" '
+                'fill="#57606a">not measured</text>'
+            )
+            continue
+        v = value
+        body.append(f'<circle cx="{x:.1f}" cy="{y_of(v):.1f}" r="6" fill="{dot.get(c, "#424a53")}"/>')
+        body.append(
+            f'<text x="{x:.1f}" y="{y_of(v) - 10:.1f}" text-anchor="middle" font-size="{FONT}" fill="#24292f">'
+            f"{_fmt(v)}{escape(unit)}</text>"
+        )
+    return _frame(title, body)

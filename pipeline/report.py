@@ -13,13 +13,14 @@ import logging
 import os
 import re
 import tempfile
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
+from pipeline.files import umask
 from pipeline.metrics import SEVERITY
 from pipeline.plots import depth_plot_svg, knee_plot_svg
 from pipeline.resources import data_dir
@@ -49,6 +50,32 @@ DISCLAIMER = (
     "This is coaching feedback from one video, not a medical assessment or diagnosis. "
     "If something hurts, talk to a health professional."
 )
+
+
+# a repository path or file name ("pipeline/synth/README.md", "corpus.toml"): never shown to a client
+_PATHLIKE = re.compile(
+    r"(?:\b[\w.-]+/)+[\w.-]+\.\w{1,5}\b|\b(?:pipeline|benchmarks|configs|tests|templates)/\S*"
+    r"|\b[\w-]+\.(?:md|toml|py|json|csv|html|txt|npz)\b|\bREADME\b"
+)
+_INTERNAL = re.compile(r"\bPROVISIONAL\b|\bTODO\b|\bFIXME\b")
+
+
+def plain_source(text: str) -> str:
+    """A band's source as a client may read it: sentences carrying an internal note ("PROVISIONAL …") dropped,
+    brackets holding a file path or name dropped, and any path left dropped. configs/bands.toml is meant to say
+    the study or measurement in plain words; this keeps a slip there from reaching a client's page."""
+    sentences = re.split(r"(?<=\.)\s+", text.strip())
+    kept = []
+    for sentence in sentences:
+        if _INTERNAL.search(sentence):
+            continue
+        sentence = re.sub(r"\s*\([^()]*\)", lambda m: "" if _PATHLIKE.search(m.group(0)) else m.group(0), sentence)
+        sentence = _PATHLIKE.sub("", sentence)
+        sentence = re.sub(r"\s+([,;.:)])", r"\1", re.sub(r"\s{2,}", " ", sentence)).strip(" ,;:")
+        sentence = re.sub(r"\(\s*[,;]?\s*\)", "", sentence.replace("( ", "("))
+        if re.search(r"\w{3}", sentence):
+            kept.append(sentence)
+    return " ".join(kept)
 
 
 def doc_field(help_: str) -> Any:
@@ -214,7 +241,7 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(raw)
-            os.fchmod(fh.fileno(), 0o644)  # mkstemp makes 0600; reports are meant to be shared
+            os.fchmod(fh.fileno(), 0o666 & ~umask())  # mkstemp makes 0600; a finished file follows the umask
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -408,6 +435,8 @@ def build_context(
     view = {"front": "Front view", "side": "Side view", "oblique": "Angled view"}.get(result.view, "View unclear")
     n = len(result.reps)
     subtitle = f"{meta.video_name} · {view} · {n} rep{'s' * (n != 1)} · {result.duration_s:.0f} s"
+    if result.turned_deg:
+        subtitle += " · filmed sideways, turned upright"
     q = result.quality
     warn = "" if q.passed else "The video was hard to read, so take these results with care. " + " ".join(q.notes)
 
@@ -465,7 +494,8 @@ def build_context(
     bands: dict[str, Fact] = {}
     for m in [*result.clip_metrics, *(m for r in result.reps for m in r.metrics)]:
         if m.band and m.key not in bands:
-            bands[m.key] = Fact(m.label, m.band + (f" ({m.source})" if m.source else ""))
+            source = plain_source(m.source)
+            bands[m.key] = Fact(m.label, m.band + (f". {source}" if source else ""))
     footer = "Generated " + (f"{meta.generated_at} " if meta.generated_at else "") + f"by formreview {meta.version}"
     return ReportContext(
         page=page_chrome(f"{noun} review{who}", s, footer),
@@ -511,6 +541,37 @@ def write_report(
     write_atomic(out, html)
     if keyframes is not None and keyframes.thumbnail:
         write_atomic(Path(out_dir) / "thumb.jpg", keyframes.thumbnail)
+    return out
+
+
+SHARE_SUFFIX = ".share.html"
+SHARE_WARN_BYTES = 15 * 1000**2  # many mail services refuse attachments over 15–25 MB
+
+
+def share_name(video_name: str) -> str:
+    """`squat 12 Nov.mp4` → `squat 12 Nov.share.html`."""
+    return Path(video_name).stem + SHARE_SUFFIX
+
+
+def write_share(
+    result: ClipResult,
+    out_dir: Path,
+    meta: ReportMeta,
+    keyframes: KeyFrames | None,
+    s: ReportSettings,
+    clip: Path,
+    name: str,
+) -> Path:
+    """Write `out_dir/name`: the client page with the clip and every picture inside it (data: URIs), so the coach
+    can e-mail or message one file that plays with nothing beside it.
+
+    Returns:
+        The path of the file.
+    """
+    inline = replace(meta, clip_href=data_uri(Path(clip).read_bytes(), "video/mp4"))
+    ctx = build_context(result, inline, keyframes, s)
+    out = Path(out_dir) / name
+    write_atomic(out, environment(s).get_template("report.html").render(**context_dict(ctx)))
     return out
 
 

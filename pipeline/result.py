@@ -12,6 +12,8 @@ to plain dicts. Schema (version 1), every number traceable to a band and a sourc
       cues: [str]                 at most two coaching cues, most important first
       series: Series              per-frame curves for plots and the live colours of the annotated clip
       notes: [str]                caveats in plain words (view, data quality, what 2D cannot see)
+      recorded, recorded_from     when the video was filmed (ISO 8601) and how we know ("metadata" | "file time")
+      turned_deg                  the clockwise turn that stood up a clip filmed sideways (0, 90, 270)
 """
 
 from __future__ import annotations
@@ -153,6 +155,9 @@ class ClipResult:
     notes: list[str] = field(default_factory=list)
     worst_rep: int | None = None
     best_rep: int | None = None
+    recorded: str = ""  # set by the job from the video file, not by the analysis; "" in results from before 0.6
+    recorded_from: str = ""
+    turned_deg: int = 0
     schema_version: int = SCHEMA_VERSION
 
     def to_dict(self) -> dict[str, Any]:

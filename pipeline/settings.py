@@ -103,6 +103,9 @@ class ReportSettings:
     logo: str = _f("", "Path to a logo image embedded in the report (PNG/JPEG/SVG).")
     brand_colour: str = _f("#1f5f8b", "Header colour (CSS hex).")
     templates: str = _f("", "Folder of jinja2 templates overriding the built-in ones.")
+    share_max_side: int = _f(
+        0, "Long side of the clip inside each .share.html, pixels (smaller file to send); 0 = the annotated clip's."
+    )
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -66,6 +66,10 @@ class VideoInfo:
         is_vfr: False when every t_s[i] is within a quarter frame of i / fps.
         stream_index: Index of the decoded stream in the file (ffmpeg's `-map 0:N`).
         coded_wh: (w, h) of the decoded frames after rotation, before non-square pixels are made square.
+        creation_time: When the video was recorded, as its metadata says (ISO 8601, e.g.
+            "2026-11-12T09:30:00.000000Z"); "" when the file does not say.
+        turn_deg: A further clockwise turn read_frames applies (90 or 270) to stand up a clip filmed sideways
+            with no rotation metadata; width, height and coded_wh already include it. 0 = none.
     """
 
     path: Path
@@ -79,6 +83,8 @@ class VideoInfo:
     is_vfr: bool
     stream_index: int = 0
     coded_wh: tuple[int, int] | None = None
+    creation_time: str = ""
+    turn_deg: int = 0
 
     @property
     def n_frames(self) -> int:
@@ -119,6 +125,7 @@ class _Stream:
     codec: str
     header_fps: Fraction | None
     rotation_deg: int
+    creation_time: str = ""  # the first one ffmpeg prints: the container's, else the stream's
 
 
 def _parse_header(path: Path, stderr: str) -> _Stream:
@@ -145,7 +152,8 @@ def _parse_header(path: Path, stderr: str) -> _Stream:
     block = stderr.split(f"Stream #0:{index}", 1)[1].split("Stream #0:", 1)[0]
     rot = re.search(r"(?i)display ?matrix: rotation of (-?[\d.]+) degrees", block)
     rotation = (-round(float(rot.group(1)) / 90) * 90) % 360 if rot else 0
-    return _Stream(int(index), codec, header_fps, rotation)
+    created = re.search(r"^\s*creation_time\s*:\s*(\d{4}-\d\d-\d\d[T ][\d:.]+Z?)\s*$", stderr, re.M)
+    return _Stream(int(index), codec, header_fps, rotation, created.group(1) if created else "")
 
 
 def _packets(path: Path, stream: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], Fraction]:
@@ -255,6 +263,19 @@ def probe(path: Path) -> VideoInfo:
         is_vfr=is_vfr,
         stream_index=stream.index,
         coded_wh=(w, h),
+        creation_time=stream.creation_time,
+    )
+
+
+def turned(info: VideoInfo, turn_deg: int) -> VideoInfo:
+    """`info` with a further clockwise turn of 90 or 270 degrees (see VideoInfo.turn_deg); 0 gives it back."""
+    if turn_deg % 360 == 0:
+        return info
+    if turn_deg % 180 != 90:
+        raise ValueError(f"turn_deg must be 0, 90 or 270, got {turn_deg}")
+    cw, ch = info.coded_wh or (info.width, info.height)
+    return replace(
+        info, width=info.height, height=info.width, coded_wh=(ch, cw), turn_deg=(info.turn_deg + turn_deg) % 360
     )
 
 
@@ -343,6 +364,7 @@ def read_frames(
     every = max(1, int(every))
     filters = [f"trim=start_frame={start}"] if start > 0 else []  # counts decoded frames: our index exactly
     filters += [f"select='not(mod(n\\,{every}))'"] if every > 1 else []  # n counts frames after the trim
+    filters += {90: ["transpose=clock"], 180: ["hflip,vflip"], 270: ["transpose=cclock"]}.get(info.turn_deg, [])
     filters += [f"scale={w}:{h}:flags=area,setsar=1"] if scale else []
     vf = ["-vf", ",".join(filters)] if filters else []
     args = ["-v", "error", "-i", _src(info.path), "-map", f"0:{info.stream_index}", *vf]
@@ -525,3 +547,52 @@ def read_frames_cfr(
         if current is None:
             return
         yield current
+
+
+def shrink_clip(src: Path, dst: Path, max_side: int, *, crf: int = 23, preset: str = "veryfast") -> bool:
+    """Re-encode the H.264 clip `src` into `dst` with its long side at most `max_side` (even sides kept).
+
+    Returns:
+        False (and writes nothing) when `src` is already that small.
+
+    Raises:
+        VideoError: ffmpeg failed.
+    """
+    info = probe(src)
+    if max(info.width, info.height) <= max_side:
+        return False
+    scale = f"scale='if(gt(iw,ih),{max_side},-2)':'if(gt(iw,ih),-2,{max_side})':flags=area"
+    args = ["-v", "error", "-y", "-i", _src(src), "-map", f"0:{info.stream_index}", "-vf", scale, "-c:v", "libx264"]
+    args += ["-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+    out = _run([*args, "-f", "mp4", "file:" + str(dst)], src, PACKETS_TIMEOUT_S, "making the clip smaller")
+    if out.returncode != 0:
+        raise VideoError(f"{src.name}: could not make a smaller copy ({_last_error(out.stderr)})")
+    return True
+
+
+def looks_whole(path: Path) -> bool:
+    """False when an MP4/MOV is visibly unfinished: a top-level box runs past the end of the file, or the file
+    has no 'moov' index yet (a copy in progress, or an export not yet closed). Other containers: True (probe()
+    and a settled size have to do)."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            head = f.read(8)
+            if len(head) < 8 or head[4:] not in (b"ftyp", b"mdat", b"moov", b"free", b"skip", b"wide", b"pnot"):
+                return size > 0
+            off, kinds = 0, set()
+            while off + 8 <= size:
+                f.seek(off)
+                box = f.read(16)
+                n, kind = int.from_bytes(box[:4], "big"), box[4:8]
+                if n == 1 and len(box) == 16:
+                    n = int.from_bytes(box[8:16], "big")
+                elif n == 0:
+                    n = size - off  # "to the end of the file"
+                if n < 8:
+                    return False
+                kinds.add(kind)
+                off += n
+    except OSError:
+        return False
+    return off == size and b"moov" in kinds

@@ -88,3 +88,19 @@ def test_options_reach_the_library_and_exit_code_follows_failures(tmp_path: Path
         "force": True,
         "timeout": 60.0,
     }
+
+
+def test_watch_passes_its_options_to_the_watcher_and_stops_cleanly(tmp_path: Path, monkeypatch) -> None:
+    seen = {}
+
+    def fake(input_dir, out_root, settings, **kw):
+        seen.update(input_dir=input_dir, out_root=out_root, settle=kw["settle_s"], side=settings.report.share_max_side)
+        raise KeyboardInterrupt  # what SIGTERM and Ctrl-C become
+
+    monkeypatch.setattr("pipeline.watch.watch_folder", fake)
+    monkeypatch.setattr("signal.signal", lambda *a: None)  # leave the test runner's own handlers alone
+    args = ["watch", str(tmp_path), "-o", str(tmp_path / "o"), "--settle", "0.5", "--share-max-side", "720"]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert seen == {"input_dir": tmp_path, "out_root": tmp_path / "o", "settle": 0.5, "side": 720}
+    assert "finished reports are kept" in r.stderr

@@ -8,9 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +16,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import cli
 from pipeline.video import probe
+from tests.browser import chromium_or_skip, dump_dom
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 WEIGHTS = SHARED / "models" / "yolov8n-pose_int8_openvino_model"
@@ -72,11 +70,7 @@ def test_annotated_clip_keeps_duration_and_plays_in_chromium(runs: dict[str, Pat
         # the bottom of the worst rep is held a little longer on purpose; otherwise timing is the source's
         slack = 0.1 + (2.5 if held else 0.0)
         assert abs(out.duration_s - src.duration_s) <= slack, (backend, out.duration_s, src.duration_s)
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    if chromium is None:  # CI installs it and must run this; a coach's laptop has none
-        if os.environ.get("CI"):
-            pytest.fail("headless Chromium is needed for this test: apt-get install chromium (CI installs it)")
-        pytest.skip("headless Chromium is not installed (apt-get install chromium); CI runs this check")
+    chromium = chromium_or_skip()  # CI installs it and must run this; a coach's laptop has none
     for backend, folder in runs.items():
         meta = _browser_video_metadata(chromium, folder)
         assert "error" not in meta, (backend, meta)
@@ -117,27 +111,7 @@ def _browser_video_metadata(chromium: str, folder: Path) -> dict:
         "v.onloadedmetadata=()=>{o.textContent=JSON.stringify({duration:v.duration,w:v.videoWidth})};"
         "v.onerror=()=>{o.textContent=JSON.stringify({error:v.error&&v.error.code})};</script>"
     )
-    with tempfile.TemporaryDirectory() as profile:
-        p = subprocess.run(
-            [
-                chromium,
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--no-first-run",
-                "--disable-component-update",
-                "--disable-sync",
-                f"--user-data-dir={profile}",
-                "--allow-file-access-from-files",
-                "--virtual-time-budget=8000",
-                "--dump-dom",
-                probe_page.as_uri(),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+    p = dump_dom(chromium, probe_page.as_uri())
     probe_page.unlink()
     m = re.search(r'<pre id="out">([^<]*)</pre>', p.stdout)
     assert m and m.group(1) != "pending", p.stdout[-500:] + p.stderr[-500:]

@@ -15,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pipeline.index import IndexContext, IndexEntry, write_index
+from pipeline.progress import ClientContext
 from pipeline.report import (
     ReportContext,
     ReportMeta,
@@ -164,7 +165,8 @@ def test_user_text_is_escaped(tmp_path: Path) -> None:
     m = replace(meta(evil), client_name="Zoë <img src=x onerror=alert(1)>")
     html = write_report(result, tmp_path, m, None, ReportSettings(coach_name="<i>K</i>")).read_text(encoding="utf-8")
     soup = BeautifulSoup(html, "html.parser")
-    assert not soup.find_all("script") and not soup.find("img", src="x") and not soup.find("b") and not soup.find("i")
+    assert all("alert" not in str(tag) for tag in soup.find_all("script"))  # only the page's own script
+    assert not soup.find("img", src="x") and not soup.find("b") and not soup.find("i")
     assert evil in soup.select_one(".sub").get_text() and "Zoë <img" in soup.h1.get_text()
 
 
@@ -179,7 +181,7 @@ def test_template_context_equals_documented_fields() -> None:
     env = environment()
     macros_src = env.loader.get_source(env, "_macros.html")[0]  # type: ignore[union-attr]
     macros = {m.name for m in env.parse(macros_src).find_all(jinja2.nodes.Macro)}
-    for page, ctx_cls in (("report.html", ReportContext), ("index.html", IndexContext)):
+    for page, ctx_cls in (("report.html", ReportContext), ("index.html", IndexContext), ("client.html", ClientContext)):
         used: set[str] = set()
         for name in (page, "base.html", "_macros.html"):
             source = env.loader.get_source(env, name)[0]  # type: ignore[union-attr]
@@ -358,3 +360,48 @@ def test_a_verdict_the_evidence_cannot_decide_says_check_the_video(tmp_path: Pat
     assert "Check video" in index.select_one("tr.video").get_text()
     rows = list(csv.DictReader(io.StringIO((tmp_path / "summary.csv").read_text(encoding="utf-8"))))
     assert rows[0]["verdict_knee_tracking"] == "check"
+
+
+def test_client_sees_verdict_cues_video_and_rep_lights_and_the_measures_wait_for_the_coach(soup: BeautifulSoup) -> None:
+    reps = soup.select("ol.rep-lights li.rep-light")
+    assert [li.strong.get_text() for li in reps] == ["Rep 1 (best)", "Rep 2 (hardest)", "Rep 3"]
+    assert "Work on" in reps[1].select_one(".badge").get_text()
+    coach = soup.select_one("details.coach")
+    assert coach is not None and not coach.has_attr("open")  # collapsed on screen
+    assert coach.summary.get_text(" ", strip=True).startswith("Details for your coach")
+    assert coach.select("table.reps tr.metric") and not soup.select("table.reps tr.metric:not(details tr)")
+    for light in ("section.hero", "li.cue", "video", "ol.rep-lights"):
+        assert soup.select_one(light).find_parent("details") is None, light
+    script = " ".join(s.get_text() for s in soup.find_all("script"))
+    assert "beforeprint" in script and ".open = true" in script  # printed with the details open
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Cut-offs from 36 rendered squats (pipeline/synth/README.md, table 2). PROVISIONAL until more real caves.",
+        "PROVISIONAL (one real cave so far). Set on real clips (benchmarks/corpus_shared.toml, corpus.toml).",
+        "METRICS.md hip control; see README, Accuracy.",
+    ],
+    ids=["path-in-brackets", "internal-note", "bare-file-names"],
+)
+def test_how_we_measured_never_shows_a_path_or_an_internal_note(tmp_path: Path, source: str) -> None:
+    r = make_result()
+    r = replace(r, clip_metrics=[replace(m, source=source) for m in r.clip_metrics])
+    html = write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(encoding="utf-8")
+    text = BeautifulSoup(html, "html.parser").get_text()
+    assert not re.search(r"\w/\w+\.\w+|\b\w+\.(md|toml|py)\b|PROVISIONAL|README", text), text
+    assert "green ≥ −5%" in text  # the band itself is still shown
+
+
+def test_plain_sources_keep_the_study() -> None:
+    from pipeline.report import plain_source
+
+    assert (
+        plain_source("Herrington 2014 (healthy 8.4 ± 5.1°). Ghulam 2021.")
+        == "Herrington 2014 (healthy 8.4 ± 5.1°). Ghulam 2021."
+    )
+    assert (
+        plain_source("Cut-offs from 36 rendered squats (pipeline/synth/README.md).")
+        == "Cut-offs from 36 rendered squats."
+    )

@@ -104,6 +104,32 @@ def test_rotation_applied(tmp_path: Path, display_rotation: int, rotation_deg: i
     assert r > 200 and g < 60 and b < 60, (corner, (b, g, r))
 
 
+@pytest.mark.parametrize(
+    ("turn", "corner"), [(90, "top-right"), (270, "bottom-left")], ids=["clockwise", "anticlockwise"]
+)
+def test_turned_frames_stand_the_clip_up(tmp_path: Path, turn: int, corner: str) -> None:
+    """A clip filmed sideways with no rotation metadata: turned() makes read_frames turn every frame."""
+    land = tmp_path / "land.mp4"
+    ff(*src(size="320x240", n=3, vf=MARKER), "-c:v", "libx264", str(land))
+    info = video.turned(probe(land), turn)
+    assert (info.width, info.height, info.turn_deg) == (240, 320, turn)
+    frames = [f for _, _, f in read_frames(info, max_height=160)]
+    assert len(frames) == 3 and frames[0].shape == (160, 120, 3)
+    f = frames[0].astype(int)
+    rows = slice(0, 5) if corner.startswith("top") else slice(-5, None)
+    cols = slice(0, 5) if corner.endswith("left") else slice(-5, None)
+    b, g, r = f[rows, cols].reshape(-1, 3).mean(0)
+    assert r > 200 and g < 60 and b < 60, (corner, (b, g, r))
+
+
+def test_creation_time_is_read_from_the_metadata(tmp_path: Path) -> None:
+    plain, dated = tmp_path / "plain.mp4", tmp_path / "dated.mp4"
+    ff(*src(n=3), "-c:v", "libx264", str(plain))
+    ff("-i", str(plain), "-c", "copy", "-metadata", "creation_time=2026-11-12T09:30:00Z", str(dated))
+    assert probe(plain).creation_time == ""
+    assert probe(dated).creation_time.startswith("2026-11-12T09:30:00")
+
+
 CODECS = [  # (encoder, container, ffmpeg codec name, extra args)
     ("libx265", "mp4", "hevc", ["-x265-params", "log-level=error", "-tag:v", "hvc1"]),
     ("libx265", "mkv", "hevc", ["-x265-params", "log-level=error"]),
