@@ -7,15 +7,15 @@ without re-running the model unless one of those changed. Written atomically (te
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import tempfile
 import zipfile
 from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 
+from pipeline.files import write_atomic
 from pipeline.keypoints import PoseTrack
 
 CACHE_NAME = "keypoints.npz"
@@ -49,16 +49,11 @@ def save_track(path: Path, track: PoseTrack, key: str) -> None:
         "extra": track.extra,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".keypoints-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(
-                fh, t_s=track.t_s, xy=track.xy, conf=track.conf, boxes=track.boxes, meta=np.array(json.dumps(meta))
-            )
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    buf = io.BytesIO()
+    np.savez_compressed(
+        buf, t_s=track.t_s, xy=track.xy, conf=track.conf, boxes=track.boxes, meta=np.array(json.dumps(meta))
+    )
+    write_atomic(path, buf.getvalue())
 
 
 def read_track(path: Path) -> tuple[PoseTrack, str]:

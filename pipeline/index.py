@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.files import write_atomic
 from pipeline.inputs import safe_name
 from pipeline.progress import build_client_context, video_date
 from pipeline.report import (
@@ -27,7 +28,6 @@ from pipeline.report import (
     page_chrome,
     verdict_badge,
     worst_verdict,
-    write_atomic,
 )
 from pipeline.result import ClipResult
 from pipeline.settings import ReportSettings

@@ -20,7 +20,7 @@ from pathlib import Path
 from pipeline import __version__
 from pipeline.cache import CACHE_NAME, cache_key, file_sha256, load_track, save_track
 from pipeline.errors import AnalysisError
-from pipeline.files import open_to_umask
+from pipeline.files import open_to_umask, write_json_atomic
 from pipeline.inputs import safe_name
 from pipeline.keypoints import PoseTrack
 from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track
@@ -64,13 +64,6 @@ def is_done(out_dir: Path, run_key_: str) -> bool:
         return json.loads((out_dir / DONE_NAME).read_text())["key"] == run_key_
     except (OSError, ValueError, KeyError, TypeError):
         return False
-
-
-def write_json_atomic(path: Path, data: object) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, indent=1, ensure_ascii=False, allow_nan=False)
-    os.replace(tmp, path)
 
 
 def run_job(

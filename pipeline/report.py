@@ -10,9 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
-from pipeline.files import umask
+from pipeline.files import write_atomic
 from pipeline.metrics import SEVERITY
 from pipeline.plots import depth_plot_svg, knee_plot_svg
 from pipeline.resources import data_dir
@@ -232,20 +230,6 @@ def environment(s: ReportSettings | None = None) -> jinja2.Environment:
 def context_dict(ctx: Any) -> dict[str, Any]:
     """The keys a template is rendered with: exactly the dataclass fields (shallow, objects kept)."""
     return {f.name: getattr(ctx, f.name) for f in fields(ctx)}
-
-
-def write_atomic(path: Path, data: str | bytes) -> None:
-    """Write `path` through a temp file in the same folder, so readers never see half a file."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            os.fchmod(fh.fileno(), 0o666 & ~umask())  # mkstemp makes 0600; a finished file follows the umask
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def data_uri(raw: bytes | None, mime: str = "image/jpeg") -> str:

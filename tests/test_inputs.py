@@ -9,10 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.files import open_to_umask
+from pipeline.files import open_to_umask, write_atomic
 from pipeline.inputs import find_inputs
 from pipeline.job import _swap_in
-from pipeline.report import write_atomic
 
 EXTS = (".mp4", ".mov")
 
