@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.analysis.reps import MIN_FRAMES, MIN_SECONDS
 from pipeline.cache import CACHE_NAME, cache_key, file_sha256, load_track, save_track
 from pipeline.errors import AnalysisError
 from pipeline.files import open_to_umask, write_json_atomic
@@ -29,7 +30,6 @@ from pipeline.settings import Settings
 from pipeline.upright import SIDEWAYS_LINE, upright_turn
 from pipeline.video import VideoInfo, probe, turned
 
-MIN_FRAMES, MIN_SECONDS = 8, 0.8  # shorter than this cannot hold a rep
 DONE_NAME = "done.json"  # written last; its presence with a matching key means "finished, skip on re-run"
 
 

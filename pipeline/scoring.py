@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.analysis.analyse import Analysis, RepAnalysis, analyse
+from pipeline.analysis.reps import MIN_FRAMES
 from pipeline.clean import CleanReport, clean_track
 from pipeline.errors import SettingsError
 from pipeline.keypoints import PoseTrack
@@ -67,7 +68,6 @@ LUNGE_KNEE_SUMMARY = {
     "amber": "Your front knee drifted a little inside the line of your foot.",
     "red": "Your front knee caved in, inside the line of your foot.",
 }
-MIN_FRAMES = 10
 
 
 def band_words(spec: MetricSpec) -> str:

@@ -15,7 +15,7 @@ from pipeline.keypoints import Kp, PoseTrack
 SIDEWAYS_FROM_VERTICAL_DEG = (60.0, 120.0)  # ankles→shoulders this far from "head up": the body lies across
 SIDEWAYS_SHARE = 0.7  # of the frames where the axis was seen
 SAME_WAY_SHARE = 0.8  # of those frames, the head on one side: then that side is up
-MIN_FRAMES = 10
+MIN_AXIS_FRAMES = 10  # frames with the body's axis seen before the clip is called sideways or not
 SIDEWAYS_LINE = "the video looks sideways: film with the phone upright"
 
 
@@ -53,7 +53,7 @@ def upright_turn(track: PoseTrack) -> Upright:
     """Whether the clip is sideways and, if the head keeps to one side, the turn that stands it up."""
     ang = body_axis_deg(track)
     ang = ang[np.isfinite(ang)]
-    if len(ang) < MIN_FRAMES:
+    if len(ang) < MIN_AXIS_FRAMES:
         return Upright(False, 0)
     lo, hi = SIDEWAYS_FROM_VERTICAL_DEG
     across = ang[(np.abs(ang) >= lo) & (np.abs(ang) <= hi)]

@@ -24,7 +24,7 @@ from pipeline.analysis import exercise as ex
 from pipeline.analysis import hip, knee, side
 from pipeline.analysis import view as vw
 from pipeline.analysis.geometry import dist, mid, nanmedian, rolling_persistent_min
-from pipeline.analysis.reps import RepEvents, find_reps, hip_height, tempo_s
+from pipeline.analysis.reps import MIN_FRAMES, RepEvents, find_reps, hip_height, tempo_s
 from pipeline.keypoints import Kp, PoseTrack
 from pipeline.metrics import LEG_NAMES, Leg, MetricId
 from pipeline.settings import AnalysisSettings
@@ -114,7 +114,6 @@ HIDDEN_LEG_CONFIDENCE = 0.5  # a squat read from a far leg hidden at every botto
 FOOT_MOVED_SHANK = 0.25  # a lunge's foot this far (shanks) from where it stood has stepped: no standing reference
 HIP_YAW_SLACK_DEG = 10.0  # the hip-width yaw reads real front clips up to 34°: it vetoes knee tracking only past 45°
 MIN_HIP_HEIGHT = 0.1  # leg lengths: even a full squat's hips stay ~0.3 above the ankles
-MIN_ANALYSIS_FRAMES = 5  # fewer frames than this hold no rep (find_reps needs as many); scoring's gate is stricter
 MIN_REP_SHARE = 0.5  # a rep drops the hip at least this share of the set's median rep depth
 STANCE_WINDOW_DEPTH = 0.7  # a lunge's base is read where the hip has dropped this share of the rep (held there)
 MAX_FPPA_DEG = 45.0
@@ -157,7 +156,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     xy = np.asarray(track.xy, np.float64)
     t_s = np.asarray(track.t_s, np.float64)
     n = t_s.size
-    if n < MIN_ANALYSIS_FRAMES:
+    if n < MIN_FRAMES:
         nan = np.full(n, np.nan)
         unknown = ex.ExerciseEstimate("unknown", 0.0, [], "")
         view0 = vw.classify_view(float("nan"), "none")

@@ -18,6 +18,10 @@ from pipeline.analysis.geometry import dist
 
 F64 = npt.NDArray[np.float64]
 
+# The one "too short to analyse" rule (the job checks the video, scoring the track, analysis and rep finding the
+# samples): a squat's way down and up take at least ~0.8 s, and finding a trough needs a handful of samples.
+MIN_FRAMES, MIN_SECONDS = 8, 0.8
+
 
 @dataclass(frozen=True)
 class RepEvents:
@@ -126,7 +130,7 @@ def find_reps(
         Reps in time order. Start/end are the frames where the hip is 95 % of the way back to that side's top.
     """
     ok = np.isfinite(height)
-    if ok.sum() < 5 or t_s.size < 5:
+    if ok.sum() < MIN_FRAMES or t_s.size < MIN_FRAMES:
         return []
     h = _fill(height)
     lo, hi = np.percentile(h[ok], [5, 95])
