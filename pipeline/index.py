@@ -10,7 +10,7 @@ import csv
 import io
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.files import write_atomic
 from pipeline.inputs import safe_name
@@ -32,13 +32,16 @@ from pipeline.report import (
 from pipeline.result import ClipResult
 from pipeline.settings import ReportSettings
 
+if TYPE_CHECKING:
+    from pipeline.job import JobStatus
+
 
 @dataclass(frozen=True)
 class IndexEntry:
     """One video in the batch overview."""
 
     video_name: str
-    status: str  # "ok" | "error" | "skipped"
+    status: JobStatus
     error: str = ""
     report_href: str = ""
     result: ClipResult | None = None

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 from pipeline import __version__
 from pipeline.analysis.reps import MIN_FRAMES, MIN_SECONDS
@@ -33,12 +34,15 @@ from pipeline.video import VideoInfo, probe, turned
 DONE_NAME = "done.json"  # written last; its presence with a matching key means "finished, skip on re-run"
 
 
+JobStatus = Literal["ok", "error", "skipped"]  # analysed now · failed with its one line · finished on an earlier run
+
+
 @dataclass(frozen=True)
 class JobOutcome:
     """What the batch needs to know about one video."""
 
     video: str
-    status: str  # "ok" | "error" | "skipped"
+    status: JobStatus
     error: str = ""
     out_dir: str = ""
     processing_s: float = 0.0
