@@ -5,15 +5,12 @@ The full sweep is `benchmarks/accuracy.py`; this keeps the same path honest in C
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import WEIGHTS
 
 from pipeline.pose import BackendPlan
 from pipeline.settings import load_settings
 from pipeline.synth.harness import lunge_cases, render_cases, run_case, sweep
-
-WEIGHTS = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "yolov8n-pose_int8_openvino_model"
 
 pytestmark = pytest.mark.slow
 

@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import SHARED
 
 from pipeline.cli import cli
 from pipeline.video import probe
 from tests.browser import chromium_or_skip, dump_dom
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 WEIGHTS = SHARED / "models" / "yolov8n-pose_int8_openvino_model"
 CLIP = SHARED / "videos" / "squat_front_barbell_good_05.mp4"  # 5.8 s, portrait, 1 rep, front view
 

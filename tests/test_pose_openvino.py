@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED
 
 from pipeline.keypoints import N_COCO
 from pipeline.pose.openvino import OpenVinoYoloPose, exported_model, letterbox, poses_from_output
 from pipeline.video import long_side_height, probe, read_frames
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 WEIGHTS = SHARED / "models" / "yolov8n-pose_int8_openvino_model"
 CLIPS = [
     SHARED / "videos" / "squat_front_barbell_good_05.mp4",

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import WEIGHTS
 
 from pipeline.keypoints import N_KP, PoseTrack
 from pipeline.pose import blazepose_threads, worker_cores
@@ -21,7 +22,6 @@ from pipeline.settings import BatchSettings, PoseSettings, Settings
 from pipeline.video import probe
 
 CLIP = Path(__file__).resolve().parent.parent / "sample_videos" / "squat_front_good.mp4"
-WEIGHTS = Path(__file__).resolve().parent.parent.parent / "shared" / "models" / "yolov8n-pose_int8_openvino_model"
 N = 24  # frames: enough for two parts of a few tracked frames each
 
 

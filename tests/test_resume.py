@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SHARED
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 CLIP = SHARED / "videos" / "squat_front_bodyweight_home_02.mp4"  # 7.5 s at 10 fps: the cheapest real clip
 
 pytestmark = pytest.mark.slow

@@ -10,12 +10,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SHARED_VIDEOS
 
 from pipeline import video
 from pipeline.errors import VideoError
 from pipeline.video import ClipWriter, cfr_schedule, ffmpeg_exe, frame_size, probe, read_frames
 
-REAL_VFR = Path("/work/shared/videos/squat_front_bodyweight_gym_good_04.mp4")
+REAL_VFR = SHARED_VIDEOS / "squat_front_bodyweight_gym_good_04.mp4"
 MARKER = "drawbox=x=0:y=0:w=32:h=24:color=red:t=fill"  # red block in the coded frame's top-left corner
 
 
