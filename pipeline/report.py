@@ -1,8 +1,10 @@
-"""The client's page (`report.html`) and the coach's overview (`index.html` + `summary.csv`).
+"""The client's page: `report.html` beside the annotated clip, and `<video>.share.html`, the same page in one file.
 
-Reads a `ClipResult` (and the key frames from `annotate`); writes files atomically (temp file + os.replace).
-Python decides and formats everything here: templates receive one documented frozen dataclass
-(`ReportContext` or `IndexContext`) and only loop, test pre-computed flags and print strings.
+`write_report(result, out_dir, meta, keyframes, settings)` and `write_share(...)` read a `ClipResult` (and the
+key frames from `annotate`) and write through `pipeline.files.write_atomic`. Python decides and formats everything
+here: the template receives one documented frozen dataclass (`ReportContext`) and only loops, tests pre-computed
+flags and prints strings. The pieces the overview (`pipeline.index`) and the client pages (`pipeline.progress`)
+share with it (badges, page chrome, the Jinja environment) live here too.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """Turn a client's track into verdicts: clean → analyse → colour each metric by its band → area verdicts, cues.
 
-`evaluate(track, settings, video_name)` is the entry point the job calls. Pure: no I/O, no printing,
+`evaluate(track, settings, video_name)` cleans and scores a raw track; the job, which also draws the cleaned
+track, cleans once and calls `evaluate_cleaned`. Both return a `ClipResult`. Pure: no I/O, no printing,
 deterministic. Each metric's band, area and source come from its `MetricSpec` (`settings.metrics`, built from
 configs/bands.toml by `pipeline.metrics.load_specs`).
 """
