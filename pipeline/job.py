@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pipeline import __version__
 from pipeline.analysis.reps import MIN_FRAMES, MIN_SECONDS
@@ -30,6 +30,10 @@ from pipeline.result import ClipResult
 from pipeline.settings import Settings
 from pipeline.upright import SIDEWAYS_LINE, upright_turn
 from pipeline.video import VideoInfo, probe, turned
+
+if TYPE_CHECKING:
+    from pipeline.annotate import KeyFrames
+    from pipeline.report import ReportMeta
 
 DONE_NAME = "done.json"  # written last; its presence with a matching key means "finished, skip on re-run"
 
@@ -88,20 +92,10 @@ def run_job(
     none itself; `label` is how the batch names the video (default: its file name). `on_total(n)` is told, once
     the video is probed, how many frames `progress` will count in all.
     """
-    from pipeline.annotate import write_annotated_clip
-    from pipeline.clean import clean_track
-    from pipeline.report import ReportMeta, client_name_for, share_name, write_report, write_share
-    from pipeline.scoring import evaluate_cleaned
-
     t0 = time.monotonic()
     clock = _Clock()
     label = label or video.name
-    info = probe(video)  # 1. fails fast, with the cause, on a file that is not a usable video
-    if info.n_frames < MIN_FRAMES or info.duration_s < MIN_SECONDS:
-        raise AnalysisError(
-            f"{video.name}: too short to analyse ({info.n_frames} frame(s), {info.duration_s:.1f} s); "
-            "film at least one whole rep"
-        )
+    info = _probe_long_enough(video)  # 1. fails fast, with the cause, on a file that is not a usable video
     total = info.n_frames * (2 if plan.name == "hybrid" else 1)  # hybrid decodes twice
     if on_total:
         on_total(total)
@@ -116,24 +110,10 @@ def run_job(
         track = _stand_up(video, info, estimate_track(info, plan, settings, progress), plan, settings, progress)
     elif progress:
         progress(total)
-    turn = int(track.extra.get("turned_deg", 0))
-    info = turned(info, turn)  # the annotated clip is drawn upright too
+    info = turned(info, int(track.extra.get("turned_deg", 0)))  # the annotated clip is drawn upright too
     clock.lap("pose")
 
-    if not track.seen.any():
-        raise AnalysisError(f"{video.name}: no person found in {info.n_frames} frames; is the client in view?")
-    # 3. pure analysis + scoring. The cleaned track is also the skeleton drawn in step 4: the raw one is empty on
-    # the frames the keypoint model skipped (every 2nd at 30 fps), and drawn raw it flickered
-    cleaned, clean = clean_track(track, settings.clean)
-    result: ClipResult = evaluate_cleaned(cleaned, clean, settings, video.name)
-    when, how = recorded_at(video, info)
-    result = replace(result, recorded=when, recorded_from=how)
-    if track.extra.get("looks_sideways"):
-        result = replace(result, notes=[SIDEWAYS_LINE[0].upper() + SIDEWAYS_LINE[1:] + ".", *result.notes])
-    if turn:
-        side = "clockwise" if turn == 90 else "anticlockwise"
-        note = f"The video was filmed sideways, so we turned it a quarter turn {side} before measuring."
-        result = replace(result, turned_deg=turn, notes=[note, *result.notes])
+    cleaned, result = _scored(video, info, track, settings)  # 3. pure analysis + scoring
     clock.lap("analysis")
 
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -142,49 +122,13 @@ def run_job(
     try:
         save_track(stage / CACHE_NAME, track, pose_key)
         write_json_atomic(stage / "result.json", result.to_dict())
-        from pipeline.video import frame_size, long_side_height, read_frames_cfr, shrink_clip  # 4. annotated clip
-
-        # the long side, not the height: a 1080p landscape clip capped at 960 high was 1706×960 and its encoding
-        # took 29 % of our time
-        height = long_side_height(info, settings.annotate.max_side)
-        size = frame_size(info, height)
-        keyframes = write_annotated_clip(
-            read_frames_cfr(info, max_height=height),
-            cleaned,
-            result,
-            stage / "annotated.mp4",
-            info.fps,
-            size,
-            settings.annotate,
-        )
+        keyframes, size = _annotated_clip(stage, info, cleaned, result, settings)  # 4. annotated clip
         clock.lap("annotate")
-        meta = ReportMeta(  # 5. the page
-            video_name=video.name,
-            client_name=client_name_for(video) or client,
-            processing_s=time.monotonic() - t0,
-            backend=track.backend,
-            model_id=track.model_id,
-            version=__version__,
-            clip_href="annotated.mp4",
-            clip_size=size,
-            generated_at=time.strftime("%Y-%m-%d %H:%M"),
-        )
-        write_report(result, stage, meta, keyframes, settings.report)
-        share_clip, small = stage / "annotated.mp4", stage / ".share-clip.mp4"
-        if settings.report.share_max_side and shrink_clip(
-            share_clip,
-            small,
-            settings.report.share_max_side,
-            crf=settings.annotate.crf,
-            preset=settings.annotate.preset,
-        ):
-            share_clip = small
-        write_share(result, stage, meta, keyframes, settings.report, share_clip, share_name(output_name(video)))
-        small.unlink(missing_ok=True)
+        meta = _meta(video, client, track, size, time.monotonic() - t0)  # 5. the pages
+        _pages(stage, video, result, meta, keyframes, settings)
         clock.lap("report")
-        write_json_atomic(
-            stage / DONE_NAME, {"key": key, "video": video.name, "cached_pose": cached, "stage_s": clock.laps}
-        )
+        done = {"key": key, "video": video.name, "cached_pose": cached, "stage_s": clock.laps}
+        write_json_atomic(stage / DONE_NAME, done)
         _swap_in(stage, final)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
@@ -199,6 +143,97 @@ def run_job(
         thumbnail_jpeg=thumb,
         stage_s=clock.laps,
     )
+
+
+def _probe_long_enough(video: Path) -> VideoInfo:
+    """`probe`, and one clear error when the clip is too short to hold a rep."""
+    info = probe(video)
+    if info.n_frames < MIN_FRAMES or info.duration_s < MIN_SECONDS:
+        raise AnalysisError(
+            f"{video.name}: too short to analyse ({info.n_frames} frame(s), {info.duration_s:.1f} s); "
+            "film at least one whole rep"
+        )
+    return info
+
+
+def _scored(video: Path, info: VideoInfo, track: PoseTrack, settings: Settings) -> tuple[PoseTrack, ClipResult]:
+    """(cleaned track, result) with when it was filmed and any turn noted. The cleaned track is also the skeleton
+    drawn on the annotated clip: the raw one is empty on the frames the keypoint model skipped (every 2nd at 30
+    fps), and drawn raw it flickered.
+
+    Raises:
+        AnalysisError: nobody was found in the clip.
+    """
+    from pipeline.clean import clean_track
+    from pipeline.scoring import evaluate_cleaned
+
+    if not track.seen.any():
+        raise AnalysisError(f"{video.name}: no person found in {info.n_frames} frames; is the client in view?")
+    cleaned, clean = clean_track(track, settings.clean)
+    result: ClipResult = evaluate_cleaned(cleaned, clean, settings, video.name)
+    when, how = recorded_at(video, info)
+    result = replace(result, recorded=when, recorded_from=how)
+    if track.extra.get("looks_sideways"):
+        result = replace(result, notes=[SIDEWAYS_LINE[0].upper() + SIDEWAYS_LINE[1:] + ".", *result.notes])
+    turn = int(track.extra.get("turned_deg", 0))
+    if turn:
+        side = "clockwise" if turn == 90 else "anticlockwise"
+        note = f"The video was filmed sideways, so we turned it a quarter turn {side} before measuring."
+        result = replace(result, turned_deg=turn, notes=[note, *result.notes])
+    return cleaned, result
+
+
+def _annotated_clip(
+    stage: Path, info: VideoInfo, cleaned: PoseTrack, result: ClipResult, settings: Settings
+) -> tuple[KeyFrames | None, tuple[int, int]]:
+    """Write `stage/annotated.mp4`; returns its key frames and (width, height)."""
+    from pipeline.annotate import write_annotated_clip
+    from pipeline.video import frame_size, long_side_height, read_frames_cfr
+
+    # the long side, not the height: a 1080p landscape clip capped at 960 high was 1706×960 and its encoding took
+    # 29 % of our time
+    height = long_side_height(info, settings.annotate.max_side)
+    size = frame_size(info, height)
+    frames = read_frames_cfr(info, max_height=height)
+    keyframes = write_annotated_clip(
+        frames, cleaned, result, stage / "annotated.mp4", info.fps, size, settings.annotate
+    )
+    return keyframes, size
+
+
+def _meta(video: Path, client: str, track: PoseTrack, size: tuple[int, int], processing_s: float) -> ReportMeta:
+    """The report's `ReportMeta`: who, when, with what."""
+    from pipeline.report import ReportMeta, client_name_for
+
+    return ReportMeta(
+        video_name=video.name,
+        client_name=client_name_for(video) or client,
+        processing_s=processing_s,
+        backend=track.backend,
+        model_id=track.model_id,
+        version=__version__,
+        clip_href="annotated.mp4",
+        clip_size=size,
+        generated_at=time.strftime("%Y-%m-%d %H:%M"),
+    )
+
+
+def _pages(
+    stage: Path, video: Path, result: ClipResult, meta: ReportMeta, keyframes: KeyFrames | None, settings: Settings
+) -> None:
+    """`report.html` beside the clip, and the one-file `.share.html` (its clip shrunk when asked)."""
+    from pipeline.report import share_name, write_report, write_share
+    from pipeline.video import shrink_clip
+
+    write_report(result, stage, meta, keyframes, settings.report)
+    share_clip, small = stage / "annotated.mp4", stage / ".share-clip.mp4"
+    s = settings
+    if s.report.share_max_side and shrink_clip(
+        share_clip, small, s.report.share_max_side, crf=s.annotate.crf, preset=s.annotate.preset
+    ):
+        share_clip = small
+    write_share(result, stage, meta, keyframes, settings.report, share_clip, share_name(output_name(video)))
+    small.unlink(missing_ok=True)
 
 
 class _Clock:
