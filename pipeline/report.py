@@ -409,23 +409,56 @@ def build_context(
     worst = worst_verdict(result.verdicts)
     headline, detail = _headline(result, worst)
     never = _never_measured(result)
+    who = f" for {meta.client_name}" if meta.client_name else ""
+    noun = {"squat": "Squat", "lunge": "Lunge"}.get(result.exercise, "Movement")
+    q = result.quality
+    warn = "" if q.passed else "The video was hard to read, so take these results with care. " + " ".join(q.notes)
+    footer = "Generated " + (f"{meta.generated_at} " if meta.generated_at else "") + f"by formreview {meta.version}"
+    return ReportContext(
+        page=page_chrome(f"{noun} review{who}", s, footer),
+        heading=f"{noun} review{who}",
+        subtitle=_subtitle(result, meta),
+        verdict=badge(worst.colour if worst else "grey"),
+        headline=headline,
+        detail=detail,
+        quality_warning=warn.strip(),
+        lights=_lights(result),
+        cues=list(result.cues[:2]),
+        clip_href=meta.clip_href,
+        poster_uri=data_uri(keyframes.thumbnail) if keyframes is not None and keyframes.thumbnail else "",
+        clip_size=meta.clip_size,
+        pictures=_pictures(keyframes),
+        clip_rows=[_metric_row(m) for m in result.clip_metrics if m.key not in never],
+        reps=[_rep_view(r, result, never) for r in result.reps],
+        unmeasured=_unmeasured(result, never),
+        plots=_plots(result),
+        facts=_facts(result, meta),
+        bands=_band_facts(result),
+        limits=list(LIMITS),
+        notes=list(dict.fromkeys(result.notes + q.notes)),
+        disclaimer=DISCLAIMER,
+    )
+
+
+def _subtitle(result: ClipResult, meta: ReportMeta) -> str:
+    view = {"front": "Front view", "side": "Side view", "oblique": "Angled view"}.get(result.view, "View unclear")
+    n = len(result.reps)
+    subtitle = f"{meta.video_name} · {view} · {n} rep{'s' * (n != 1)} · {result.duration_s:.0f} s"
+    return subtitle + (" · filmed sideways, turned upright" if result.turned_deg else "")
+
+
+def _lights(result: ClipResult) -> list[Light]:
+    """One light per area, in the report's order; depth and trunk only from the side or when measured."""
     order = {a: i for i, a in enumerate(AREA_ORDER)}
     show_side = result.view in ("side", "oblique")
-    lights = [
+    return [
         Light(v.label, verdict_badge(v), _light_text(v))
         for v in sorted(result.verdicts, key=lambda v: order.get(v.area, len(order)))
         if v.area not in SIDE_AREAS or show_side or v.measurable
     ]
-    who = f" for {meta.client_name}" if meta.client_name else ""
-    noun = {"squat": "Squat", "lunge": "Lunge"}.get(result.exercise, "Movement")
-    view = {"front": "Front view", "side": "Side view", "oblique": "Angled view"}.get(result.view, "View unclear")
-    n = len(result.reps)
-    subtitle = f"{meta.video_name} · {view} · {n} rep{'s' * (n != 1)} · {result.duration_s:.0f} s"
-    if result.turned_deg:
-        subtitle += " · filmed sideways, turned upright"
-    q = result.quality
-    warn = "" if q.passed else "The video was hard to read, so take these results with care. " + " ".join(q.notes)
 
+
+def _pictures(keyframes: KeyFrames | None) -> list[Picture]:
     pictures = []
     if keyframes is not None:
         for title, raw, rep in (
@@ -436,38 +469,44 @@ def build_context(
                 what = f"Rep {rep} at the bottom" if rep else "At the bottom"
                 alt = f"{title}: still from rep {rep} at its lowest point with the knees circled"
                 pictures.append(Picture(title, what, data_uri(raw), alt))
+    return pictures
+
+
+def _plots(result: ClipResult) -> list[Plot]:
     knee_label = result.series.knee_label or "Knee tracking"  # both knees are plotted: no leg in the name
-    plots = [
-        p
-        for p in (
-            _plot(
-                f"{knee_label} over time",
-                "Shaded: green, amber and red bands. Grey spans: reps. Lines: each rep once you are part of the "
-                "way down, on the way down and back up, where knee tracking is read.",
-                knee_plot_svg(result.series, result.reps, knee_label),
-            ),
-            _plot(
-                "Hip height over time",
-                "Top line: standing. Bottom line: your deepest point in this set.",
-                depth_plot_svg(result.series, result.reps),
-            ),
-        )
-        if p is not None
-    ]
-    facts = [
+    plots = (
+        _plot(
+            f"{knee_label} over time",
+            "Shaded: green, amber and red bands. Grey spans: reps. Lines: each rep once you are part of the "
+            "way down, on the way down and back up, where knee tracking is read.",
+            knee_plot_svg(result.series, result.reps, knee_label),
+        ),
+        _plot(
+            "Hip height over time",
+            "Top line: standing. Bottom line: your deepest point in this set.",
+            depth_plot_svg(result.series, result.reps),
+        ),
+    )
+    return [p for p in plots if p is not None]
+
+
+def _facts(result: ClipResult, meta: ReportMeta) -> list[Fact]:
+    """How the video was read, for the coach: model, view, exercise, frames, data quality, processing."""
+    q = result.quality
+    sampled = (
+        f"; keypoints measured on every {_ordinal(q.keypoint_every)} frame "
+        f"({result.fps / q.keypoint_every:.0f} a second), the frames between interpolated"
+        if q.keypoint_every > 1
+        else ""
+    )
+    return [
         Fact("Pose model", f"{meta.backend} · {meta.model_id}" if meta.model_id else meta.backend),
         Fact("Camera view", f"{result.view} (confidence {_pct(result.view_confidence)})"),
         Fact("Exercise", f"{result.exercise} (confidence {_pct(result.exercise_confidence)})"),
         Fact(
             "Frames used",
             f"{q.frames} frames, {result.duration_s:.1f} s at {result.fps:.4g} fps; client found in "
-            f"{_pct(q.seen_frac)}, legs usable in {_pct(q.legs_frac)}"
-            + (
-                f"; keypoints measured on every {_ordinal(q.keypoint_every)} frame "
-                f"({result.fps / q.keypoint_every:.0f} a second), the frames between interpolated"
-                if q.keypoint_every > 1
-                else ""
-            ),
+            f"{_pct(q.seen_frac)}, legs usable in {_pct(q.legs_frac)}{sampled}",
         ),
         Fact(
             "Data quality",
@@ -477,36 +516,16 @@ def build_context(
         ),
         Fact("Processing", f"{meta.processing_s:.1f} s, formreview {meta.version}"),
     ]
+
+
+def _band_facts(result: ClipResult) -> list[Fact]:
+    """Each band shown once, in words, with its source in plain words."""
     bands: dict[str, Fact] = {}
     for m in [*result.clip_metrics, *(m for r in result.reps for m in r.metrics)]:
         if m.band and m.key not in bands:
             source = plain_source(m.source)
             bands[m.key] = Fact(m.label, m.band + (f". {source}" if source else ""))
-    footer = "Generated " + (f"{meta.generated_at} " if meta.generated_at else "") + f"by formreview {meta.version}"
-    return ReportContext(
-        page=page_chrome(f"{noun} review{who}", s, footer),
-        heading=f"{noun} review{who}",
-        subtitle=subtitle,
-        verdict=badge(worst.colour if worst else "grey"),
-        headline=headline,
-        detail=detail,
-        quality_warning=warn.strip(),
-        lights=lights,
-        cues=list(result.cues[:2]),
-        clip_href=meta.clip_href,
-        poster_uri=data_uri(keyframes.thumbnail) if keyframes is not None and keyframes.thumbnail else "",
-        clip_size=meta.clip_size,
-        pictures=pictures,
-        clip_rows=[_metric_row(m) for m in result.clip_metrics if m.key not in never],
-        reps=[_rep_view(r, result, never) for r in result.reps],
-        unmeasured=_unmeasured(result, never),
-        plots=plots,
-        facts=facts,
-        bands=list(bands.values()),
-        limits=list(LIMITS),
-        notes=list(dict.fromkeys(result.notes + q.notes)),
-        disclaimer=DISCLAIMER,
-    )
+    return list(bands.values())
 
 
 def _plot(title: str, caption: str, svg: Markup | None) -> Plot | None:
