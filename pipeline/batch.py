@@ -303,11 +303,15 @@ def process_folder(
     jobs: int = 0,
     echo: Echo = lambda s: None,
     status: Echo | None = None,
+    cluster: str | None = None,
 ) -> BatchSummary:
     """The whole `formreview batch`: plan the pose set-up, run every video, write index.html + summary.csv.
 
+    `cluster`: a Ray address ("auto", "ray://host:10001"); the videos then run there (pipeline/cluster.py).
+
     Raises:
         PoseError: no pose set-up can run (before any video is touched).
+        ClusterError: `cluster` is given and Ray is missing or the cluster cannot run the batch.
     """
     from pipeline.index import IndexEntry, write_index
     from pipeline.pose import plan_backend
@@ -322,7 +326,14 @@ def process_folder(
             f"ignored {len(ignored)} file(s) that are not videos by their ending: {', '.join(ignored[:5])}"
             f"{' …' if len(ignored) > 5 else ''}"
         )
-    summary = run_batch(videos, out_root, settings, plan, force=force, jobs=jobs, echo=echo, status=status)
+    if cluster:
+        from pipeline.cluster import run_cluster_batch
+
+        summary = run_cluster_batch(
+            videos, out_root, settings, plan, cluster, force=force, jobs=jobs, echo=echo, status=status
+        )
+    else:
+        summary = run_batch(videos, out_root, settings, plan, force=force, jobs=jobs, echo=echo, status=status)
     summary.ignored = ignored
     entries = []
     for v, o in outputs_for_index(videos, summary, out_root):

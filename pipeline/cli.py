@@ -15,6 +15,7 @@ Examples:
   formreview batch clients/ -o reports/
   formreview batch clients/ --model models/yolov8n-pose_openvino_model/ --jobs 2
   formreview batch clients/ --pose mediapipe --force
+  formreview batch clients/ -o reports/ --cluster ray://head:10001
 \b
 Exit codes: 0 every video ok · 1 some videos failed · 2 usage error.
 """
@@ -60,6 +61,13 @@ def cli() -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=0), default=None, help="Parallel workers (0 = automatic).")
 @click.option("--force", is_flag=True, help="Redo videos that finished earlier.")
 @click.option("--timeout", type=click.FloatRange(min=0), default=None, help="Per-video time limit, seconds.")
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    default=None,
+    help="Run the videos on a Ray cluster: auto (this machine's head, else a new local one) or ray://HOST:10001. "
+    "--jobs then counts workers over the cluster. Needs pip install 'formreview[cluster]'.",
+)
 def batch(
     input_dir: Path,
     out_dir: Path,
@@ -70,6 +78,7 @@ def batch(
     jobs: int | None,
     force: bool,
     timeout: float | None,
+    cluster: str | None,
 ) -> None:
     """Analyse every video in INPUT_DIR and write a report for each."""
     from pipeline.batch import process_folder
@@ -107,6 +116,7 @@ def batch(
             jobs=settings.batch.jobs,
             echo=echo,
             status=status if live else None,
+            cluster=cluster,
         )
     except PoseError as e:
         raise click.UsageError(e.format_message()) from None
