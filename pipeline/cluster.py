@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import itertools
 import logging
 import os
 import shutil
@@ -22,17 +23,17 @@ import tarfile
 import tempfile
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.batch import BatchSummary, Echo, _line
 from pipeline.errors import ClusterError, FormReviewError
 from pipeline.job import JobOutcome, is_done, output_name, run_key
 from pipeline.pose import BackendPlan
 from pipeline.settings import Settings
 
-Echo = Callable[[str], None]
 CPUS_PER_WORKER = 2  # the pose models run two threads (pose.worker_cores); Ray reserves that many CPUs per actor
 ATTEMPTS = 3  # a video whose worker dies is tried on this many workers in all before it counts as failed
 SIDECAR_ENDINGS = (".json", ".txt")  # read by report.client_name_for beside the video: `<stem>.x` and `<name>.x`
@@ -173,16 +174,18 @@ def run_cluster_batch(
     jobs: int = 0,
     echo: Echo = lambda s: None,
     status: Echo | None = None,
-) -> Any:
+) -> BatchSummary:
     """`batch.run_batch` on a Ray cluster: same outcomes, lines and summary; OUT written by this process only.
 
     Args:
         address: "auto" or a Ray address (see `connect`).
-        jobs: workers (actors) across the cluster; 0 = one per `CPUS_PER_WORKER` CPUs the cluster has now.
-        The rest as in `run_batch`. Returns a `batch.BatchSummary`.
-    """
-    from pipeline.batch import BatchSummary, _line
+        jobs: workers (actors) across the cluster; 0 or more than it has room for = one per `CPUS_PER_WORKER`
+            CPUs the cluster has now.
+        The rest as in `run_batch`.
 
+    Raises:
+        ClusterError: Ray is missing, the cluster cannot be reached, or a node cannot run the plan.
+    """
     t0 = time.monotonic()
     out_root.mkdir(parents=True, exist_ok=True)
     for stale in [*out_root.glob(".*.partial"), *out_root.glob(".*.old-*")]:  # left by a killed driver
@@ -196,41 +199,53 @@ def run_cluster_batch(
         summary.outcomes.append(outcome)
         echo(_line(outcome, len(summary.outcomes), len(videos)))
 
-    todo: list[tuple[Path, str]] = []
-    for video in videos:  # 1. the skip rule, here: a finished video costs a hash, not a trip to the cluster
-        try:
-            key = run_key(_sha256(video), plan, settings)[1]
-        except OSError as e:
-            finish(JobOutcome(video.name, "error", error=f"cannot read the video ({e.strerror or e})"))
-            continue
-        final = out_root / output_name(video)
-        if not force and is_done(final, key):
-            finish(JobOutcome(video.name, "skipped", out_dir=str(final)))
-        else:
-            todo.append((video, key))
-    if todo:
+    def progress(running: list[Path]) -> None:
+        if status:
+            status(_status(running, len(summary.outcomes), len(videos), t0))
+
+    def to_do() -> Iterator[tuple[Path, str]]:
+        """1. The skip rule, here: a finished video costs a hash, not a trip to the cluster. Lazily, so that a
+        long backlog's hashing overlaps the cluster's work instead of delaying its start."""
+        for video in videos:
+            try:
+                key = run_key(_sha256(video), plan, settings)[1]
+            except OSError as e:
+                finish(JobOutcome(video.name, "error", error=f"cannot read the video ({e.strerror or e})"))
+                continue
+            if not force and is_done(out_root / output_name(video), key):
+                finish(JobOutcome(video.name, "skipped", out_dir=str(out_root / output_name(video))))
+            else:
+                yield video, key
+
+    todo = to_do()
+    first = next(todo, None)
+    if first is not None:  # a re-run with everything done never starts or joins a cluster
         ray = connect(address)
-        _run_on_cluster(ray, todo, out_root, settings, plan, jobs, finish, status, summary, t0, len(videos))
+        at_most = len(videos) - len(summary.outcomes)  # no more workers than videos that may need one
+        todo = itertools.chain([first], todo)
+        _run_on_cluster(ray, todo, out_root, settings, plan, min(jobs or at_most, at_most), finish, progress)
     summary.seconds = time.monotonic() - t0
     return summary
 
 
 def _run_on_cluster(
     ray: Any,
-    todo: list[tuple[Path, str]],
+    todo: Iterator[tuple[Path, str]],
     out_root: Path,
     settings: Settings,
     plan: BackendPlan,
     jobs: int,
     finish: Callable[[JobOutcome], None],
-    status: Echo | None,
-    summary: Any,
-    t0: float,
-    n_videos: int,
+    progress: Callable[[list[Path]], None],
 ) -> None:
-    """2. Start the actors, hand each free one the next video, take finished folders in as they come."""
-    cpus = max(1, min(CPUS_PER_WORKER, int(ray.cluster_resources().get("CPU", 1))))
-    n_workers = max(1, min(len(todo), jobs or int(ray.cluster_resources().get("CPU", 1)) // cpus))
+    """2. Start the actors, hand each free one the next video, take finished folders in as they come.
+
+    `jobs`: how many actors at most; no more than the cluster has CPUs for now, since an actor that cannot be
+    placed would hold its videos until a node joins.
+    """
+    cluster_cpus = int(ray.cluster_resources().get("CPU", 1))
+    cpus = max(1, min(CPUS_PER_WORKER, cluster_cpus))
+    n_workers = max(1, min(jobs, cluster_cpus // cpus))
     actor_class = ray.remote(num_cpus=cpus, max_restarts=-1, max_task_retries=ATTEMPTS - 1)(VideoWorker)
     # by value, not ray.put: a restarted actor needs its arguments again, and small ones live in the actor's spec
     workers = [actor_class.remote(settings, plan) for _ in range(n_workers)]
@@ -238,15 +253,16 @@ def _run_on_cluster(
     if problems:
         raise ClusterError("a node cannot run this batch: " + "; ".join(sorted(problems)))
     timeout = settings.batch.timeout_s
-    pending = list(todo)
     idle = list(workers)
     running: dict[Any, tuple[Any, Path, str, float]] = {}  # result ref → (actor, video, key, started)
     try:
-        while pending or running:
-            while idle and pending:
-                video, key = pending.pop(0)
+        while True:
+            while idle and (task := next(todo, None)):
+                video, key = task
                 actor = idle.pop()
                 running[actor.run.remote(_parcel(video, key, out_root))] = (actor, video, key, time.monotonic())
+            if not running:  # all handed out and taken in
+                break
             ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
             for ref in ready:
                 actor, video, key, _started = running.pop(ref)
@@ -264,8 +280,7 @@ def _run_on_cluster(
                             error=f"timed out after {timeout:.0f} s (per-video limit: [batch] timeout_s)",
                         )
                     )
-            if status:
-                status(_status([v for _, v, _, _ in running.values()], len(summary.outcomes), n_videos, t0))
+            progress([v for _, v, _, _ in running.values()])
     finally:
         for w in workers + idle:
             ray.kill(w, no_restart=True)
@@ -335,6 +350,7 @@ def _log_traceback(out_root: Path, name: str, node: str, text: str) -> None:
 
 
 def _status(running: list[Path], done: int, n: int, t0: float) -> str:
+    """The local batch's status line, less the per-video percentages (each would cost a call to a busy actor)."""
     parts = [f"{done}/{n} videos", *(v.name for v in running)]
     elapsed = time.monotonic() - t0
     if done:

@@ -22,11 +22,12 @@ from pipeline.batch import process_folder
 from pipeline.settings import Settings, load_settings
 
 ray = pytest.importorskip("ray", reason="Ray is not installed: pip install -e '.[cluster]' (CI installs it)")
-psutil = pytest.importorskip("psutil", reason="psutil finds the worker to kill; Ray's own dependencies bring it")
+psutil = pytest.importorskip("psutil", reason="psutil finds the worker to kill; ultralytics brings it")
 
 ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = ROOT.parent / "shared" / "models" / "yolov8n-pose_int8_openvino_model"
 CLIPS = ("lunge_forward_front.mp4", "squat_front_good.mp4", "squat_side.mp4")  # 3 s each: both exercises, 2 views
+BROKEN = "x_not_a_video.mp4"  # last in the folder, so the worker killed below is busy with a real clip
 
 pytestmark = pytest.mark.slow
 
@@ -42,6 +43,7 @@ def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("in")
     for name in CLIPS:
         os.symlink(ROOT / "sample_videos" / name, d / name)
+    (d / BROKEN).write_text("not a video")
     return d
 
 
@@ -50,7 +52,7 @@ def local(clip_dir: Path, settings: Settings, tmp_path_factory: pytest.TempPathF
     """The reference: the same clips through the local batch."""
     out, lines = tmp_path_factory.mktemp("local"), []
     summary = process_folder(clip_dir, out, settings, jobs=1, echo=lines.append)
-    assert summary.exit_code == 0, lines
+    assert [o.video for o in summary.failed] == [BROKEN], lines
     return out, lines
 
 
@@ -86,7 +88,7 @@ def test_cluster_batch_gives_the_local_results_lines_and_resumes(
     local_out, local_lines = local
     lines: list[str] = []
     summary = process_folder(clip_dir, tmp_path, settings, echo=lines.append, cluster="auto")
-    assert summary.exit_code == 0, lines
+    assert [o.video for o in summary.failed] == [BROKEN], lines  # a bad video fails alone, with the local line
     assert [plain(s) for s in lines] == [plain(s) for s in local_lines]
     for name in CLIPS:
         # result.json holds no timings (those are in done.json), so the whole file must match
@@ -100,7 +102,7 @@ def test_cluster_batch_gives_the_local_results_lines_and_resumes(
 
     again: list[str] = []  # the driver's skip rule: a re-run (after a killed driver, say) redoes nothing
     summary = process_folder(clip_dir, tmp_path, settings, echo=again.append, cluster="auto")
-    assert [o.status for o in summary.outcomes] == ["skipped"] * len(CLIPS), again
+    assert [o.status for o in summary.outcomes] == ["skipped"] * len(CLIPS) + ["error"], again
 
 
 def test_worker_killed_mid_video_is_redone_once_elsewhere(
@@ -128,8 +130,8 @@ def test_worker_killed_mid_video_is_redone_once_elsewhere(
         stop.set()
         killer.join()
     assert killed, "no worker was ever seen working"
-    assert summary.exit_code == 0, lines
-    assert sorted(o.video for o in summary.outcomes) == sorted(CLIPS), lines  # each exactly once
+    assert [o.video for o in summary.failed] == [BROKEN], lines
+    assert sorted(o.video for o in summary.outcomes) == sorted([*CLIPS, BROKEN]), lines  # each exactly once
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*CLIPS, "index.html", "summary.csv"])
     for name in CLIPS:
         ours = json.loads((tmp_path / name / "result.json").read_text())
