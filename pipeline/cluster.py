@@ -140,7 +140,10 @@ def connect(address: str, **ray_init: Any) -> Any:
             **ray_init,
         )
     except (ConnectionError, RuntimeError, ValueError) as e:
-        raise ClusterError(f"cannot join the Ray cluster at {address!r}: {e}") from None
+        hint = ""
+        if address.startswith("ray://"):  # Ray ≥ 2.59 heads want a token, and a client without one just times out
+            hint = "; is port 10001 reachable, and RAY_AUTH_MODE=token with the cluster's RAY_AUTH_TOKEN set here?"
+        raise ClusterError(f"cannot join the Ray cluster at {address!r}: {e}{hint}") from None
     finally:
         shutil.rmtree(package.parent, ignore_errors=True)  # Ray has uploaded its own copy by now
     return ray
