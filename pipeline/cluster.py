@@ -48,7 +48,6 @@ class Parcel:
     video: bytes
     sidecars: dict[str, bytes]  # client-name files beside the video, by file name
     pose_cache: bytes | None  # OUT/<video>/keypoints.npz from an earlier run: a settings change need not redo pose
-    key: str  # the driver's run key; the worker's done.json must carry the same one
 
 
 @dataclass(frozen=True)
@@ -263,7 +262,7 @@ def _run_on_cluster(
             while idle and (task := next(todo, None)):
                 video, key = task
                 actor = idle.pop()
-                running[actor.run.remote(_parcel(video, key, out_root))] = (actor, video, key, time.monotonic())
+                running[actor.run.remote(_parcel(video, out_root))] = (actor, video, key, time.monotonic())
             if not running:  # all handed out and taken in
                 break
             ready, _ = ray.wait(list(running), num_returns=1, timeout=0.5)
@@ -291,7 +290,7 @@ def _run_on_cluster(
             shutil.rmtree(stale, ignore_errors=True)
 
 
-def _parcel(video: Path, key: str, out_root: Path) -> Parcel:
+def _parcel(video: Path, out_root: Path) -> Parcel:
     from pipeline.cache import CACHE_NAME
 
     sidecars = {}
@@ -300,7 +299,7 @@ def _parcel(video: Path, key: str, out_root: Path) -> Parcel:
             if side.is_file():
                 sidecars[side.name] = side.read_bytes()
     cache = out_root / output_name(video) / CACHE_NAME
-    return Parcel(video.name, video.read_bytes(), sidecars, cache.read_bytes() if cache.is_file() else None, key)
+    return Parcel(video.name, video.read_bytes(), sidecars, cache.read_bytes() if cache.is_file() else None)
 
 
 def _take_in(ray: Any, ref: Any, video: Path, key: str, out_root: Path) -> JobOutcome:
