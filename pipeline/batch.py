@@ -330,11 +330,15 @@ def process_folder(
     jobs: int = 0,
     echo: Echo = lambda s: None,
     status: Echo | None = None,
+    cluster: str | None = None,
 ) -> BatchSummary:
     """The whole `formreview batch`: plan the pose set-up, run every video, write the overviews.
 
+    `cluster`: a Ray address ("auto", "ray://host:10001"); the videos then run there (pipeline/cluster.py).
+
     Raises:
         PoseError: no pose set-up can run (before any video is touched).
+        ClusterError: `cluster` is given and Ray is missing or the cluster cannot run the batch.
     """
     from pipeline.pose import plan_backend
 
@@ -344,7 +348,14 @@ def process_folder(
         echo(plan.notice)
     for line in found.skip_lines():
         echo(line)
-    summary = run_batch(found.videos, out_root, settings, plan, force=force, jobs=jobs, echo=echo, status=status)
+    if cluster:
+        from pipeline.cluster import run_cluster_batch
+
+        summary = run_cluster_batch(
+            found.videos, out_root, settings, plan, cluster, force=force, jobs=jobs, echo=echo, status=status
+        )
+    else:
+        summary = run_batch(found.videos, out_root, settings, plan, force=force, jobs=jobs, echo=echo, status=status)
     summary.skipped = found.skip_lines()
     summary.index_path = write_overviews(found.videos, summary.outcomes, out_root, settings)
     return summary

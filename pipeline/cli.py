@@ -21,6 +21,7 @@ Examples:
   formreview batch clients/ --model models/yolov8n-pose_openvino_model/ --jobs 2
   formreview batch clients/ --pose mediapipe --force
   formreview batch clients/ --share-max-side 720     # smaller files to send
+  formreview batch clients/ -o reports/ --cluster ray://head:10001
 \b
 Exit codes: 0 every video ok · 1 some videos failed · 2 usage error.
 """
@@ -128,6 +129,13 @@ class _Terminal:
 
 @cli.command(epilog=EXAMPLES)
 @_run_options
+@click.option(
+    "--cluster",
+    metavar="ADDRESS",
+    default=None,
+    help="Run the videos on a Ray cluster: auto (this machine's head, else a new local one) or ray://HOST:10001. "
+    "--jobs then counts workers over the cluster. Needs pip install 'formreview[cluster]'.",
+)
 def batch(
     input_dir: Path,
     out_dir: Path,
@@ -139,6 +147,7 @@ def batch(
     force: bool,
     timeout: float | None,
     share_max_side: int | None,
+    cluster: str | None,
 ) -> None:
     """Analyse every video in INPUT_DIR and write a report for each. Each sub-folder is a client."""
     from pipeline.batch import process_folder
@@ -155,6 +164,7 @@ def batch(
             jobs=settings.batch.jobs,
             echo=term.echo,
             status=term.status if term.live else None,
+            cluster=cluster,
         )
     except PoseError as e:
         raise click.UsageError(e.format_message()) from None

@@ -33,3 +33,7 @@ class AnalysisError(FormReviewError):
 
 class JobTimeout(FormReviewError):
     """One video ran past the per-video time limit."""
+
+
+class ClusterError(FormReviewError):
+    """`--cluster`: Ray is missing, the cluster cannot be reached, or a node cannot run the batch."""
