@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.batch import BatchSummary, Echo, _line
+from pipeline.batch import BatchSummary, Echo, _line, sweep_stale
 from pipeline.errors import ClusterError, FormReviewError
-from pipeline.job import JobOutcome, is_done, output_name, run_key
+from pipeline.inputs import VideoInput
+from pipeline.job import JobOutcome, is_done, run_key
 from pipeline.pose import BackendPlan
 from pipeline.settings import Settings
 
@@ -45,7 +46,10 @@ class Parcel:
     """One video, as the driver sends it to a worker."""
 
     name: str  # the video's file name; the worker writes the bytes under it, so reports read the same
+    client: str  # VideoInput.client and .label, passed on to run_job as a local batch does
+    label: str
     video: bytes
+    mtime_ns: int  # the file's own: a video without a filming date in its metadata is dated by it (job.recorded_at)
     sidecars: dict[str, bytes]  # client-name files beside the video, by file name
     pose_cache: bytes | None  # OUT/<video>/keypoints.npz from an earlier run: a settings change need not redo pose
 
@@ -91,24 +95,23 @@ class VideoWorker:
             src.mkdir()
             video = src / parcel.name
             video.write_bytes(parcel.video)
+            os.utime(video, ns=(parcel.mtime_ns, parcel.mtime_ns))
             for name, data in parcel.sidecars.items():
                 (src / name).write_bytes(data)
             if parcel.pose_cache is not None:
-                (out / output_name(video)).mkdir(parents=True)
-                (out / output_name(video) / CACHE_NAME).write_bytes(parcel.pose_cache)
+                out.mkdir()
+                (out / CACHE_NAME).write_bytes(parcel.pose_cache)
             try:
-                outcome = run_job(video, out, self.settings, self.plan)
+                outcome = run_job(video, out, self.settings, self.plan, client=parcel.client, label=parcel.label)
             except FormReviewError as e:
-                return Delivery(JobOutcome(parcel.name, "error", error=e.format_message()), node=node)
+                return Delivery(JobOutcome(parcel.label, "error", error=e.format_message()), node=node)
             except Exception as e:  # noqa: BLE001 - one video's unexpected failure must not stop the batch
-                failed = JobOutcome(parcel.name, "error", error=f"internal error ({type(e).__name__}: {e})")
+                failed = JobOutcome(parcel.label, "error", error=f"internal error ({type(e).__name__}: {e})")
                 return Delivery(failed, traceback=traceback.format_exc(), node=node)
-            folder = Path(outcome.out_dir)
             buf = io.BytesIO()
             with tarfile.open(fileobj=buf, mode="w") as tar:  # uncompressed: mp4/npz/jpg are compressed already
-                tar.add(folder, arcname=".")
-            rel = folder.relative_to(out).as_posix()
-            return Delivery(dataclasses.replace(outcome, out_dir=rel), buf.getvalue(), node=node)
+                tar.add(out, arcname=".")
+            return Delivery(dataclasses.replace(outcome, out_dir=""), buf.getvalue(), node=node)
 
 
 def connect(address: str, **ray_init: Any) -> Any:
@@ -166,7 +169,7 @@ def _package_for_workers() -> Path:
 
 
 def run_cluster_batch(
-    videos: list[Path],
+    videos: list[VideoInput],
     out_root: Path,
     settings: Settings,
     plan: BackendPlan,
@@ -190,8 +193,7 @@ def run_cluster_batch(
     """
     t0 = time.monotonic()
     out_root.mkdir(parents=True, exist_ok=True)
-    for stale in [*out_root.glob(".*.partial"), *out_root.glob(".*.old-*")]:  # left by a killed driver
-        shutil.rmtree(stale, ignore_errors=True)
+    sweep_stale(out_root)  # left by a killed driver
     # the cluster's --jobs counts actors over all nodes; inside one the models take the node's cores as with
     # automatic --jobs. The key is computed from these settings on both sides, so it must not depend on --jobs
     settings = dataclasses.replace(settings, batch=dataclasses.replace(settings.batch, jobs=0))
@@ -201,23 +203,23 @@ def run_cluster_batch(
         summary.outcomes.append(outcome)
         echo(_line(outcome, len(summary.outcomes), len(videos)))
 
-    def progress(running: list[Path]) -> None:
+    def progress(running: list[VideoInput]) -> None:
         if status:
             status(_status(running, len(summary.outcomes), len(videos), t0))
 
-    def to_do() -> Iterator[tuple[Path, str]]:
+    def to_do() -> Iterator[tuple[VideoInput, str]]:
         """1. The skip rule, here: a finished video costs a hash, not a trip to the cluster. Lazily, so that a
         long backlog's hashing overlaps the cluster's work instead of delaying its start."""
-        for video in videos:
+        for v in videos:
             try:
-                key = run_key(_sha256(video), plan, settings)[1]
+                key = run_key(_sha256(v.path), plan, settings)[1]
             except OSError as e:
-                finish(JobOutcome(video.name, "error", error=f"cannot read the video ({e.strerror or e})"))
+                finish(JobOutcome(v.label, "error", error=f"cannot read the video ({e.strerror or e})"))
                 continue
-            if not force and is_done(out_root / output_name(video), key):
-                finish(JobOutcome(video.name, "skipped", out_dir=str(out_root / output_name(video))))
+            if not force and is_done(out_root / v.out_rel, key):
+                finish(JobOutcome(v.label, "skipped", out_dir=str(out_root / v.out_rel)))
             else:
-                yield video, key
+                yield v, key
 
     todo = to_do()
     first = next(todo, None)
@@ -232,13 +234,13 @@ def run_cluster_batch(
 
 def _run_on_cluster(
     ray: Any,
-    todo: Iterator[tuple[Path, str]],
+    todo: Iterator[tuple[VideoInput, str]],
     out_root: Path,
     settings: Settings,
     plan: BackendPlan,
     jobs: int,
     finish: Callable[[JobOutcome], None],
-    progress: Callable[[list[Path]], None],
+    progress: Callable[[list[VideoInput]], None],
 ) -> None:
     """2. Start the actors, hand each free one the next video, take finished folders in as they come.
 
@@ -256,7 +258,7 @@ def _run_on_cluster(
         raise ClusterError("a node cannot run this batch: " + "; ".join(sorted(problems)))
     timeout = settings.batch.timeout_s
     idle = list(workers)
-    running: dict[Any, tuple[Any, Path, str, float]] = {}  # result ref → (actor, video, key, started)
+    running: dict[Any, tuple[Any, VideoInput, str, float]] = {}  # result ref → (actor, video, key, started)
     try:
         while True:
             while idle and (task := next(todo, None)):
@@ -277,7 +279,7 @@ def _run_on_cluster(
                     idle.append(actor_class.remote(settings, plan))
                     finish(
                         JobOutcome(
-                            video.name,
+                            video.label,
                             "error",
                             error=f"timed out after {timeout:.0f} s (per-video limit: [batch] timeout_s)",
                         )
@@ -286,23 +288,24 @@ def _run_on_cluster(
     finally:
         for w in workers + idle:
             ray.kill(w, no_restart=True)
-        for stale in out_root.glob(".*.partial"):
-            shutil.rmtree(stale, ignore_errors=True)
+        sweep_stale(out_root)
 
 
-def _parcel(video: Path, out_root: Path) -> Parcel:
+def _parcel(v: VideoInput, out_root: Path) -> Parcel:
     from pipeline.cache import CACHE_NAME
 
     sidecars = {}
     for ending in SIDECAR_ENDINGS:
-        for side in (video.with_suffix(ending), video.with_name(video.name + ending)):
+        for side in (v.path.with_suffix(ending), v.path.with_name(v.path.name + ending)):
             if side.is_file():
                 sidecars[side.name] = side.read_bytes()
-    cache = out_root / output_name(video) / CACHE_NAME
-    return Parcel(video.name, video.read_bytes(), sidecars, cache.read_bytes() if cache.is_file() else None)
+    cache = out_root / v.out_rel / CACHE_NAME
+    pose_cache = cache.read_bytes() if cache.is_file() else None
+    data, mtime_ns = v.path.read_bytes(), v.path.stat().st_mtime_ns
+    return Parcel(v.path.name, v.client, v.label, data, mtime_ns, sidecars, pose_cache)
 
 
-def _take_in(ray: Any, ref: Any, video: Path, key: str, out_root: Path) -> JobOutcome:
+def _take_in(ray: Any, ref: Any, video: VideoInput, key: str, out_root: Path) -> JobOutcome:
     """3. One worker's answer → its outcome; a finished folder is unpacked beside OUT/<video> and swapped in."""
     from pipeline.job import _swap_in
 
@@ -310,19 +313,19 @@ def _take_in(ray: Any, ref: Any, video: Path, key: str, out_root: Path) -> JobOu
         delivery: Delivery = ray.get(ref)
     except ray.exceptions.RayActorError:
         return JobOutcome(
-            video.name,
+            video.label,
             "error",
             error=f"the worker stopped unexpectedly on each of {ATTEMPTS} tries; the video may be corrupt",
         )
     except ray.exceptions.RayError as e:
-        return JobOutcome(video.name, "error", error=f"the cluster lost this video ({type(e).__name__})")
+        return JobOutcome(video.label, "error", error=f"the cluster lost this video ({type(e).__name__})")
     outcome = delivery.outcome
     if delivery.traceback:
-        _log_traceback(out_root, video.name, delivery.node, delivery.traceback)
+        _log_traceback(out_root, video.label, delivery.node, delivery.traceback)
         return dataclasses.replace(outcome, error=f"{outcome.error}; details in {out_root.name}/errors.log")
     if outcome.status != "ok" or delivery.folder_tar is None:
         return outcome
-    final = out_root / outcome.out_dir
+    final = out_root / video.out_rel
     final.parent.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:
@@ -330,7 +333,7 @@ def _take_in(ray: Any, ref: Any, video: Path, key: str, out_root: Path) -> JobOu
             tar.extractall(stage, filter="data")
         if not is_done(stage, key):  # another version or settings on the node: its result would never be reused
             raise ClusterError(
-                f"{video.name}: the worker's run key differs from the driver's; is every node on formreview "
+                f"{video.label}: the worker's run key differs from the driver's; is every node on formreview "
                 "with the same model path and settings?"
             )
         _swap_in(stage, final)
@@ -351,9 +354,9 @@ def _log_traceback(out_root: Path, name: str, node: str, text: str) -> None:
         fh.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} {name} (on {node})\n{text}\n")
 
 
-def _status(running: list[Path], done: int, n: int, t0: float) -> str:
+def _status(running: list[VideoInput], done: int, n: int, t0: float) -> str:
     """The local batch's status line, less the per-video percentages (each would cost a call to a busy actor)."""
-    parts = [f"{done}/{n} videos", *(v.name for v in running)]
+    parts = [f"{done}/{n} videos", *(v.label for v in running)]
     elapsed = time.monotonic() - t0
     if done:
         eta = elapsed / done * (n - done)
