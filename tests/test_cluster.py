@@ -26,7 +26,8 @@ psutil = pytest.importorskip("psutil", reason="psutil finds the worker to kill; 
 
 ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = ROOT.parent / "shared" / "models" / "yolov8n-pose_int8_openvino_model"
-CLIPS = ("lunge_forward_front.mp4", "squat_front_good.mp4", "squat_side.mp4")  # 3 s each: both exercises, 2 views
+# 3 s each: both exercises, 2 views; one in a client's sub-folder, whose outputs go to OUT/anna/<video>/
+CLIPS = ("anna/squat_front_good.mp4", "lunge_forward_front.mp4", "squat_side.mp4")
 BROKEN = "x_not_a_video.mp4"  # last in the folder, so the worker killed below is busy with a real clip
 
 pytestmark = pytest.mark.slow
@@ -41,8 +42,9 @@ def settings() -> Settings:
 @pytest.fixture(scope="module")
 def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     d = tmp_path_factory.mktemp("in")
-    for name in CLIPS:
-        os.symlink(ROOT / "sample_videos" / name, d / name)
+    for rel in CLIPS:
+        (d / rel).parent.mkdir(exist_ok=True)
+        os.symlink(ROOT / "sample_videos" / Path(rel).name, d / rel)
     (d / BROKEN).write_text("not a video")
     return d
 
@@ -132,7 +134,9 @@ def test_worker_killed_mid_video_is_redone_once_elsewhere(
     assert killed, "no worker was ever seen working"
     assert [o.video for o in summary.failed] == [BROKEN], lines
     assert sorted(o.video for o in summary.outcomes) == sorted([*CLIPS, BROKEN]), lines  # each exactly once
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*CLIPS, "index.html", "summary.csv"])
+    finished = sorted(d.parent.relative_to(tmp_path).as_posix() for d in tmp_path.rglob("done.json"))
+    assert finished == sorted(CLIPS), finished
+    assert not [p for p in tmp_path.rglob(".*") if p.name.endswith(".partial") or ".old-" in p.name]
     for name in CLIPS:
         ours = json.loads((tmp_path / name / "result.json").read_text())
         assert ours == json.loads((local[0] / name / "result.json").read_text()), name
