@@ -85,7 +85,7 @@ def main() -> None:
     settings = load_settings(None, pose__model=str(a.model))
     plan = plan_backend(settings.pose)
     with tempfile.TemporaryDirectory() as tmp:
-        outcome = run_job(a.clip, Path(tmp), settings, plan)
+        outcome = run_job(a.clip, Path(tmp) / "out", settings, plan)
     print(f"job with {', '.join(BLOCKED)} unimportable: {outcome.status} ({plan.name}, {outcome.processing_s:.1f} s)")
 
     owner: dict[str, str] = {}  # top-level module → distribution
