@@ -111,6 +111,9 @@ def score_track(tr: _Track, poses: Sequence[FramePoses], frame_wh: tuple[int, in
 # A fragment seen after a cut, with nobody else ever in frame, is the client when its box height is within this
 # factor of theirs: the coach walking up to stop the phone fills far more of the frame.
 ALONE_SIZE_RATIO = 1.5
+# A fragment that shares this many frames or fewer with the client, with boxes overlapping this much there, is the
+# client detected twice (non-maximum suppression let a second box through), not a second person.
+DUPLICATE_FRAMES, DUPLICATE_IOU = 3, 0.5
 
 
 def _height(tr: _Track) -> float:
@@ -118,8 +121,29 @@ def _height(tr: _Track) -> float:
     return float(np.median(boxes[:, 3] - boxes[:, 1]))
 
 
+def _without_duplicates(tr: _Track, client: _Track) -> _Track | None:
+    """`tr` less the frames where it only repeats the client (one person detected twice, boxes overlapping by
+    `DUPLICATE_IOU`), at most `DUPLICATE_FRAMES` of them; None when it shares more frames with the client, or is
+    nothing but those: a second person.
+
+    On a rendered side squat YOLO gave one frame two boxes of the same person; the linker carried the client on
+    in a new track from there, and the 3rd of 3 reps was lost."""
+    at = dict(zip(client.frames, client.boxes, strict=True))
+    common = [k for k, f in enumerate(tr.frames) if f in at]
+    if not common:
+        return tr
+    if len(common) > DUPLICATE_FRAMES or len(common) == len(tr.frames):
+        return None
+    for k in common:
+        if box_iou(at[tr.frames[k]][None], tr.boxes[k][None])[0, 0] <= DUPLICATE_IOU:
+            return None
+    keep = [k for k in range(len(tr.frames)) if k not in set(common)]
+    return _Track([tr.frames[k] for k in keep], [tr.dets[k] for k in keep], [tr.boxes[k] for k in keep])
+
+
 def _stitch(best: _Track, others: list[_Track], alone: bool) -> _Track:
-    """Append fragments of the same person (lost for longer than max_gap) that do not overlap in time.
+    """Append fragments of the same person (lost for longer than max_gap) that do not overlap in time, beyond a few
+    frames where the same person was detected twice (`_without_duplicates`).
 
     A fragment joins when its box meets the client's where the gap ends (box IoU > 0.3); or, when nobody else was
     ever in frame with the client (`alone`), when it is about the client's size wherever it appears: a video edit
@@ -128,8 +152,9 @@ def _stitch(best: _Track, others: list[_Track], alone: bool) -> _Track:
     """
     merged = _Track(list(best.frames), list(best.dets), list(best.boxes))
     size = _height(best)
-    for tr in sorted(others, key=lambda x: x.frames[0]):
-        if set(tr.frames) & set(merged.frames):
+    for other in sorted(others, key=lambda x: x.frames[0]):
+        tr = _without_duplicates(other, merged)
+        if tr is None:
             continue
         before = [k for k, f in enumerate(merged.frames) if f < tr.frames[0]]
         after = [k for k, f in enumerate(merged.frames) if f > tr.frames[-1]]
@@ -187,7 +212,9 @@ def build_track(
     for f, d in zip(client.frames, client.dets, strict=True):
         xy[f], conf[f], boxes[f] = poses[f].xy[d], poses[f].conf[d], poses[f].boxes[d]
     joined = set(zip(client.frames, client.dets, strict=True))
-    others = len([1 for sc, _, tr in scored[1:] if sc.presence >= 0.05 and (tr.frames[0], tr.dets[0]) not in joined])
+    others = sum(
+        1 for sc, _, tr in scored[1:] if sc.presence >= 0.05 and not joined & set(zip(tr.frames, tr.dets, strict=True))
+    )
     note = (
         f"Analysed the person seen in {100 * len(client.frames) / n:.0f}% of frames "
         f"({100 * best_score.size:.0f}% of the frame height, moving vertically {100 * best_score.motion:.0f}% of "
