@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -61,10 +61,13 @@ def output_name(video: Path) -> str:
 
 
 def run_key(video_sha: str, plan: BackendPlan, settings: Settings) -> tuple[str, str]:
-    """(pose cache key, whole-run key). The run key also covers analysis, bands and report settings."""
+    """(pose cache key, whole-run key). The run key also covers every setting that shapes a video's outputs
+    (cleaning, analysis, bands, annotation, report), not how the batch runs: `--jobs 2` after `--jobs 1`, a new
+    timeout or more file endings redo nothing."""
     weights = str(plan.weights or "")
     pose_key = cache_key(video_sha, f"{plan.name}/v{POSE_VERSION}", weights, settings.digest("pose", "track"))
-    return pose_key, cache_key(pose_key, __version__, "", settings.digest())
+    outputs = [f.name for f in fields(settings) if f.name not in ("batch", "metrics")]
+    return pose_key, cache_key(pose_key, __version__, "", settings.digest(*outputs))
 
 
 def is_done(out_dir: Path, run_key_: str) -> bool:

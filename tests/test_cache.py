@@ -83,3 +83,15 @@ def test_a_new_pose_version_does_not_reuse_old_keypoints(monkeypatch: pytest.Mon
     monkeypatch.setattr(job, "POSE_VERSION", job.POSE_VERSION + 1)
     after = job.run_key("ab" * 32, plan, settings)
     assert before[0] != after[0] and before[1] != after[1]
+
+
+def test_how_the_batch_runs_does_not_redo_finished_videos() -> None:
+    """--jobs, the timeout and the file endings shape no output: the run key ignores them; a band does not."""
+    from pipeline.job import run_key
+    from pipeline.pose import BackendPlan
+    from pipeline.settings import load_settings
+
+    plan = BackendPlan("mediapipe", None)
+    base = run_key("0" * 64, plan, load_settings())
+    assert run_key("0" * 64, plan, load_settings(None, batch__jobs=2, batch__timeout_s=60.0)) == base
+    assert run_key("0" * 64, plan, load_settings(None, analysis__keypoint_error=0.03))[1] != base[1]
