@@ -89,6 +89,26 @@ def _x_scale(ts: Sequence[float]) -> tuple[float, float, XMap]:
     return t0, t1, lambda t: PAD_L + (t - t0) / (t1 - t0) * (W - PAD_L - PAD_R)
 
 
+def _band_rects(band: tuple[float, float], lo: float, hi: float, y_of: Callable[[float], float]) -> list[str]:
+    """The green, amber and red shading of a plot from lo to hi, as SVG rects: for (amber, red) with red ≥ amber
+    higher is worse (FPPA), otherwise lower is worse (knee over foot, KASR)."""
+    amber, red = band
+    cuts = (
+        [(lo, amber, "green"), (amber, red, "amber"), (red, hi, "red")]
+        if red >= amber
+        else [(lo, red, "red"), (red, amber, "amber"), (amber, hi, "green")]
+    )
+    rects = []
+    for a, b, colour in cuts:
+        ya, yb = y_of(max(a, lo)), y_of(min(b, hi))
+        if ya > yb:
+            rects.append(
+                f'<rect x="{PAD_L}" y="{yb:.1f}" width="{W - PAD_L - PAD_R}" height="{ya - yb:.1f}" '
+                f'fill="{BAND_FILL[colour]}"/>'
+            )
+    return rects
+
+
 def knee_plot_svg(series: Series, reps: Sequence[Rep], label: str) -> Markup | None:
     """Knee-tracking value per frame, left solid and right dashed, with the scoring band shaded.
 
@@ -115,20 +135,7 @@ def knee_plot_svg(series: Series, reps: Sequence[Rep], label: str) -> Markup | N
 
     body: list[str] = []
     if series.knee_band is not None:
-        amber, red = series.knee_band
-        worse_up = red >= amber  # e.g. FPPA: higher is worse; KASR: lower is worse
-        cuts = (
-            [(lo, amber, "green"), (amber, red, "amber"), (red, hi, "red")]
-            if worse_up
-            else [(lo, red, "red"), (red, amber, "amber"), (amber, hi, "green")]
-        )
-        for a, b, colour in cuts:
-            ya, yb = y_of(max(a, lo)), y_of(min(b, hi))
-            if ya > yb:
-                body.append(
-                    f'<rect x="{PAD_L}" y="{yb:.1f}" width="{W - PAD_L - PAD_R}" height="{ya - yb:.1f}" '
-                    f'fill="{BAND_FILL[colour]}"/>'
-                )
+        body += _band_rects(series.knee_band, lo, hi, y_of)
     body += _reps_layer(reps, x_of)
     unit = escape(series.knee_unit)
     placed: list[float] = []
@@ -232,19 +239,7 @@ def trend_svg(
 
     body: list[str] = []
     if band is not None:
-        amber, red = band
-        cuts = (
-            [(lo, amber, "green"), (amber, red, "amber"), (red, hi, "red")]
-            if red >= amber
-            else [(lo, red, "red"), (red, amber, "amber"), (amber, hi, "green")]
-        )
-        for a, b, colour in cuts:
-            ya, yb = y_of(max(a, lo)), y_of(min(b, hi))
-            if ya > yb:
-                body.append(
-                    f'<rect x="{PAD_L}" y="{yb:.1f}" width="{W - PAD_L - PAD_R}" height="{ya - yb:.1f}" '
-                    f'fill="{BAND_FILL[colour]}"/>'
-                )
+        body += _band_rects(band, lo, hi, y_of)
         for v in band:
             body.append(
                 f'<text x="{PAD_L - 6}" y="{y_of(v) + 4:.1f}" text-anchor="end" font-size="{FONT}" '
