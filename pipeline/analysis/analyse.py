@@ -168,15 +168,11 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     lat_l = _lateral_left(xy)
     feet = _feet_given(xy)
     seen = np.flatnonzero(np.isfinite(h))
-    first = _baseline_frames(h, events, 0, t_s) if events else seen[: max(1, int(BASELINE_S / dt))]
-    per_rep = [
-        _standing_view(xy, _baseline_frames(h, events, i, t_s), lat_l, s.foot_to_shank) for i in range(len(events))
-    ]
+    bases = [_baseline_frames(h, events, i, t_s) for i in range(len(events))]  # standing before each rep found
+    first = bases[0] if events else seen[: max(1, int(BASELINE_S / dt))]
+    per_rep = [_standing_view(xy, b, lat_l, s.foot_to_shank) for b in bases]
     view = vw.combine_views(per_rep) if events else _standing_view(xy, first, lat_l, s.foot_to_shank)
-    spreads = [
-        float(nanmedian(np.abs(p[Kp.L_ANKLE][b, 0] - p[Kp.R_ANKLE][b, 0])))
-        for b in (_baseline_frames(h, events, i, t_s) for i in range(len(events)))
-    ]
+    spreads = [float(nanmedian(np.abs(p[Kp.L_ANKLE][b, 0] - p[Kp.R_ANKLE][b, 0]))) for b in bases]
     exercise, events, notes = _exercise_and_reps(p, events, view, first, spreads)
     rep_of = np.zeros(n, np.int64)
     for i, r in enumerate(events):
