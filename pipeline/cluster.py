@@ -195,7 +195,7 @@ def run_cluster_batch(
     out_root.mkdir(parents=True, exist_ok=True)
     sweep_stale(out_root)  # left by a killed driver
     # the cluster's --jobs counts actors over all nodes; inside one the models take the node's cores as with
-    # automatic --jobs. The key is computed from these settings on both sides, so it must not depend on --jobs
+    # automatic --jobs (the run key ignores [batch], so this changes no key)
     settings = dataclasses.replace(settings, batch=dataclasses.replace(settings.batch, jobs=0))
     summary = BatchSummary()
 

@@ -137,7 +137,8 @@ def _without_duplicates(tr: _Track, client: _Track) -> _Track | None:
     for k in common:
         if box_iou(at[tr.frames[k]][None], tr.boxes[k][None])[0, 0] <= DUPLICATE_IOU:
             return None
-    keep = [k for k in range(len(tr.frames)) if k not in set(common)]
+    dup = set(common)
+    keep = [k for k in range(len(tr.frames)) if k not in dup]
     return _Track([tr.frames[k] for k in keep], [tr.dets[k] for k in keep], [tr.boxes[k] for k in keep])
 
 
