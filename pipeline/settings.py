@@ -35,6 +35,9 @@ class PoseSettings:
     mp_min_detection_conf: float = _f(0.5, "BlazePose person-detector threshold.")
     crop_margin: float = _f(0.25, "Hybrid: margin added around the client's box before BlazePose, as a box fraction.")
     detect_every: int = _f(3, "Hybrid: run YOLO (client choice and crop) on every n-th frame.")
+    detect_sparse_s: float = _f(
+        0.3, "Hybrid: while everyone in view stays put and apart, YOLO looks only this often, in seconds. 0: never."
+    )
     keypoint_hz: float = _f(
         12.0,
         "Keypoint model on every n-th frame, n = fps ÷ this rounded down "

@@ -82,19 +82,37 @@ def link_tracks(poses: Sequence[FramePoses], t_s: npt.NDArray[np.float64], s: Tr
 class TrackScore:
     """Why a track is (or is not) the client. All in [0, 1] except `score`."""
 
-    presence: float  # fraction of the clip's frames in which it was seen
+    presence: float  # share of the clip's time in which it was seen
     size: float  # median box height / frame height
     centrality: float  # 1 at the frame centre, 0 at the edge
     motion: float  # hip vertical range / box height (squats and lunges move the hips)
     score: float
 
 
-def score_track(tr: _Track, poses: Sequence[FramePoses], frame_wh: tuple[int, int], n_frames: int) -> TrackScore:
+def time_shares(t_s: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """(T,) each looked-at frame's share of the clip's time, summing to 1: half the gap to each neighbour, the ends
+    extended by half their own gap. Equal shares (1/T) when the frames are evenly spaced; when the detector looks
+    more often in busy stretches, a person seen in those is not counted as present for longer than they were."""
+    n = len(t_s)
+    if n < 3:
+        return np.full(n, 1.0 / max(n, 1))
+    gaps = np.diff(np.asarray(t_s, dtype=np.float64))
+    cell = np.empty(n)
+    cell[1:-1] = (gaps[:-1] + gaps[1:]) / 2
+    cell[0], cell[-1] = gaps[0], gaps[-1]
+    cell = np.maximum(cell, 0.0)
+    return cell / cell.sum() if cell.sum() > 0 else np.full(n, 1.0 / n)
+
+
+def score_track(
+    tr: _Track, poses: Sequence[FramePoses], frame_wh: tuple[int, int], shares: npt.NDArray[np.float64]
+) -> TrackScore:
+    """Score one track; `shares` (T,) is each frame's share of the clip's time (`time_shares`)."""
     w, h = frame_wh
     boxes = np.stack(tr.boxes).astype(np.float64)
     heights = boxes[:, 3] - boxes[:, 1]
     centre_x = (boxes[:, 0] + boxes[:, 2]) / 2
-    presence = len(tr.frames) / max(n_frames, 1)
+    presence = float(shares[tr.frames].sum())
     size = float(np.median(heights)) / h
     centrality = float(1.0 - np.clip(np.median(np.abs(centre_x / w - 0.5)) * 2, 0, 1))
     hips = np.array([poses[f].xy[d, [Kp.L_HIP, Kp.R_HIP], 1].mean() for f, d in zip(tr.frames, tr.dets, strict=True)])
@@ -200,8 +218,9 @@ def build_track(
     conf = np.zeros((n, N_KP), np.float32)
     boxes = np.full((n, 4), np.nan, np.float32)
     tracks = link_tracks(poses, t_s, s)
+    shares = time_shares(t_s)
     scored = sorted(
-        ((score_track(tr, poses, frame_wh, n), k, tr) for k, tr in enumerate(tracks)),
+        ((score_track(tr, poses, frame_wh, shares), k, tr) for k, tr in enumerate(tracks)),
         key=lambda x: (-x[0].score, x[1]),  # ties → the earlier-born track, so the choice is deterministic
     )
     extra: dict[str, Any] = {"people_seen": len(tracks), "max_people_in_frame": max((len(p) for p in poses), default=0)}
@@ -217,7 +236,7 @@ def build_track(
         1 for sc, _, tr in scored[1:] if sc.presence >= 0.05 and not joined & set(zip(tr.frames, tr.dets, strict=True))
     )
     note = (
-        f"Analysed the person seen in {100 * len(client.frames) / n:.0f}% of frames "
+        f"Analysed the person seen in {100 * shares[client.frames].sum():.0f}% of frames "
         f"({100 * best_score.size:.0f}% of the frame height, moving vertically {100 * best_score.motion:.0f}% of "
         f"their height)."
     )

@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.keypoints import N_KP, FramePoses, Kp
 from pipeline.settings import TrackSettings
-from pipeline.track import box_iou, build_track
+from pipeline.track import box_iou, build_track, time_shares
 
 W, H = 640, 480
 
@@ -133,3 +133,24 @@ def test_one_frame_with_the_client_detected_twice_does_not_cut_the_track() -> No
     frames += [frame(person(200, 100, 300, squat_hips(i))) for i in range(40, 80)]
     tr = run(frames)
     assert tr.seen.all() and np.allclose((tr.boxes[:, 0] + tr.boxes[:, 2]) / 2, 200)
+
+
+def test_time_shares_are_equal_when_evenly_spaced_and_follow_the_gaps_otherwise() -> None:
+    assert time_shares(np.arange(10) / 30.0) == pytest.approx(np.full(10, 0.1))
+    # looks at 0, 0.1, 0.2, then 0.5, 0.8: the sparse looks stand for three times the time
+    shares = time_shares(np.array([0.0, 0.1, 0.2, 0.5, 0.8]))
+    assert shares == pytest.approx(np.array([0.1, 0.1, 0.2, 0.3, 0.3]))
+    assert shares.sum() == pytest.approx(1.0)
+
+
+def test_presence_counts_time_not_looks() -> None:
+    """A reflection seen only in a stretch where the detector looked densely is not present for longer than it was:
+    seen on 30 of 50 looks, but for 1 s of a 5 s clip, its presence is 1/5, not 3/5."""
+    t = np.concatenate([np.arange(30) / 30.0, 1.0 + np.arange(20) * 0.2])  # 1 s dense, then 4 s sparse
+    frames = [
+        frame(person(250, 100, 280, squat_hips(i)), person(450, 90, 300)) if k < 30 else frame(person(250, 100, 280))
+        for k, i in enumerate(range(50))
+    ]
+    tr = build_track(frames, t, (W, H), Fraction(30), TrackSettings())
+    assert tr.extra["scores"][0]["presence"] == pytest.approx(1.0)
+    assert tr.extra["scores"][1]["presence"] == pytest.approx(1.0 / 5.0, abs=0.02)

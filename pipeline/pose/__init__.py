@@ -32,8 +32,9 @@ BACKENDS = ("auto", "hybrid", "yolo", "mediapipe")
 YOLO_RUNTIMES = ("auto", "ultralytics")
 # Part of the keypoint cache key: bump it whenever the same video, model and settings would give other keypoints
 # (2: the hybrid refines each clip in two halves; 3: keypoints at `keypoint_hz`, skipped frames left empty; 4: the
-# client's track is stitched across video cuts), so an upgrade never reuses a cache made by the old code.
-POSE_VERSION = 4
+# client's track is stitched across video cuts; 5: YOLO looks sparsely while the scene is calm), so an upgrade
+# never reuses a cache made by the old code.
+POSE_VERSION = 5
 # Long side of the frames YOLO sees: it letterboxes to imgsz anyway, so decoding larger only costs time.
 YOLO_DECODE_LONG_SIDE = 640
 # BlazePose's landmark net works at 256 px; 1280 keeps a small client sharp in a wide frame.
@@ -99,20 +100,26 @@ def _run_frames(
     max_height: int,
     progress: Progress | None,
     every: int = 1,
+    sparse: int = 0,
 ) -> tuple[list[FramePoses], npt.NDArray[np.intp]]:
-    """Run `model` on every `every`-th frame; keypoints scaled back to the displayed frame's pixels.
+    """Run `model` on every `every`-th frame, or with `sparse` > `every`, on the frames of that grid that
+    `detect.Schedule` picks (every `sparse`-th while the scene is calm); keypoints scaled back to the displayed
+    frame's pixels.
 
     Returns the poses of the frames that ran and their frame indices.
     """
-    from pipeline.video import read_frames
+    from pipeline.pose.detect import detect_adaptive
+    from pipeline.video import frame_size, read_frames
 
     out: list[FramePoses] = []
     ran: list[int] = []
-    for i, _, frame in read_frames(info, max_height=max_height, every=every):
+    k = info.height / frame_size(info, max_height)[1]
+    frames = read_frames(info, max_height=max_height, every=every)
+    for i, fp in detect_adaptive(frames, model, max(sparse, every)):
         if progress:
             progress(min(every, info.n_frames - i))  # the frames skipped count as done
-        fp = model(frame)
-        k = info.height / frame.shape[0]
+        if fp is None:
+            continue
         if k != 1.0 and len(fp):
             fp = FramePoses(xy=fp.xy * k, conf=fp.conf, boxes=fp.boxes * k, scores=fp.scores)
         out.append(fp)
@@ -163,6 +170,7 @@ def estimate_track(
 
     `progress(n)` is called with the number of frames just processed (hybrid makes two passes: 2 per frame).
     """
+    from pipeline.pose.detect import sparse_every
     from pipeline.track import build_track  # here, not at the top: it pulls in scipy.optimize (~0.4 s), and the
     # batch's parent process imports this package only to plan the backend
 
@@ -183,10 +191,12 @@ def estimate_track(
     assert plan.weights is not None
     yolo = loaded_yolo(plan.weights, s.imgsz, s.det_conf, s.allow_download, worker_cores(settings), s.yolo_runtime)
     # in hybrid, YOLO only chooses the client and places the crop: boxes move slowly, so it may skip frames.
-    # Not more (measured on the 11 real clips): every 6th frame lost the client of the 10 fps clip (0.6 s gaps
-    # break its track), and every 0.2 s turned the narrow-base lunge's 2 reps into 3.
+    # A fixed slower rate failed (measured on the 11 real clips): every 6th frame lost the client of the 10 fps
+    # clip (0.6 s gaps break its track), and every 0.2 s turned the narrow-base lunge's 2 reps into 3. So the
+    # dense rate stays, and `detect` slows to every `detect_sparse_s` only while the scene is calm.
     every = max(1, s.detect_every) if plan.name == "hybrid" else kp_every
-    poses, ran = _run_frames(info, yolo, long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every)
+    sparse = sparse_every(float(info.fps), every, s.detect_sparse_s) if plan.name == "hybrid" else 0
+    poses, ran = _run_frames(info, yolo, long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every, sparse)
     track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "yolo", yolo.model_id)
     track = expand_track(track, ran, info.t_s, fill_boxes=plan.name == "yolo", every=every)
     if plan.name == "yolo":
