@@ -195,3 +195,27 @@ def test_annotated_clip_long_side_is_capped_portrait_or_landscape(wh: tuple[int,
 
     info = VideoInfo(Path("x.mp4"), *wh, 0, Fraction(30), np.arange(3) / 30, 0.1, "h264", False)
     assert frame_size(info, long_side_height(info, 960)) == out_wh
+
+
+@pytest.mark.parametrize("grey", [0, 90, 255])
+def test_a_pasted_sprite_looks_like_drawing_directly(grey: int) -> None:
+    """The legend and knee labels are drawn once and pasted: on any background the result must match drawing the
+    anti-aliased text there (within a few levels of rounding), not show a box or a halo."""
+    st = annotate._Style.for_size(640, 360)
+
+    def draw(img: np.ndarray) -> None:
+        annotate._text(img, "knee on track", (6, 30), st)
+
+    direct = np.full((40, 200, 3), grey, np.uint8)
+    draw(direct)
+    pasted = np.full((40, 200, 3), grey, np.uint8)
+    annotate._Sprite.drawn(200, 40, draw).paste(pasted, 0, 0)
+    assert np.abs(direct.astype(int) - pasted).max() <= 8
+
+
+def test_a_sprite_is_cut_off_at_the_frame_edge() -> None:
+    sprite = annotate._Sprite.drawn(20, 20, lambda img: img.fill(200))
+    img = np.zeros((30, 30, 3), np.uint8)
+    sprite.paste(img, 20, -10)  # only its bottom-left 10 x 10 lands in the image
+    assert (img[:10, 20:] == 200).all() and (img[10:] == 0).all() and (img[:, :20] == 0).all()
+    sprite.paste(img, 40, 40)  # wholly outside: nothing happens
