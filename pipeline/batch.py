@@ -7,10 +7,12 @@ or settings changed; progress and one line per video go to the `echo` callback (
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import os
 import queue
 import shutil
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -62,6 +64,7 @@ def _worker(tasks: Any, results: Any, wid: int, settings: Settings, plan: Backen
     from pipeline.job import run_job
 
     _quiet_native_stderr(out_root / f".worker-{wid}.log")
+    warm_up(plan)
     parent = os.getppid()
     while True:
         try:
@@ -104,6 +107,27 @@ def _worker(tasks: Any, results: Any, wid: int, settings: Settings, plan: Backen
                 error=f"internal error ({type(e).__name__}: {e}); details in {out_root.name}/errors.log",
             )
         results.put(("done", wid, outcome))
+
+
+def warm_up(plan: BackendPlan) -> threading.Thread:
+    """Import, on a side thread, what a job needs only after its YOLO pass: scipy's filters, peak finder and
+    assignment (~0.6 s) and mediapipe (~0.9 s). They load while the first video's YOLO pass runs (OpenVINO and
+    the decoder's pipe release the GIL) instead of holding up the worker before it starts or in the middle."""
+
+    def imports() -> None:
+        import scipy.ndimage  # noqa: F401
+        import scipy.optimize  # noqa: F401
+        import scipy.signal  # noqa: F401
+
+        if plan.name in ("hybrid", "mediapipe"):
+            from pipeline.pose.mediapipe import import_mediapipe
+
+            with contextlib.suppress(ImportError):  # plan_backend checked it; the job reports it if not
+                import_mediapipe()
+
+    thread = threading.Thread(target=imports, name="warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 def _quiet_native_stderr(log: Path) -> None:

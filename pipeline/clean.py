@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy.signal import butter, savgol_filter, sosfiltfilt
 
 from pipeline.keypoints import LR_PAIRS, Kp, PoseTrack
 from pipeline.settings import CleanSettings
@@ -269,6 +268,10 @@ def lowpass(x: F64, t_s: F64, s: CleanSettings) -> tuple[F64, str, bool]:
     Returns:
         (filtered copy, filter name, whether the clip was treated as variable frame rate).
     """
+    # imported here, not at the top: scipy.signal takes ~0.5 s to import and the batch's parent process, which
+    # imports this package only to name and skip videos, never filters; its workers import it ahead (batch.py)
+    from scipy.signal import butter, savgol_filter, sosfiltfilt
+
     out = np.array(x, copy=True)
     dts = np.diff(t_s)
     if dts.size == 0 or not np.all(dts > 0):

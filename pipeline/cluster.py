@@ -71,6 +71,9 @@ class VideoWorker:
     def __init__(self, settings: Settings, plan: BackendPlan) -> None:
         os.environ.setdefault("GLOG_minloglevel", "2")  # TFLite/absl start-up chatter; Ray logs it per worker
         self.settings, self.plan = settings, plan
+        from pipeline.batch import warm_up
+
+        warm_up(plan)  # while the driver sends the first video
 
     def check(self) -> tuple[str, str]:
         """(node name, problem or ""): whether this node can run the plan, asked once before any video is sent."""

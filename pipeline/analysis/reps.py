@@ -11,8 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.ndimage import maximum_filter1d
-from scipy.signal import find_peaks
 
 from pipeline.analysis.geometry import dist
 
@@ -74,6 +72,8 @@ def hip_height(hip_l: F64, hip_r: F64, knee_l: F64, knee_r: F64, ankle_l: F64, a
     Returns:
         (T,) height ≈ 1 standing, smaller when squatting; NaN where the hips or both ankles are missing.
     """
+    from scipy.ndimage import maximum_filter1d  # here: see `pipeline.clean.lowpass`
+
     with np.errstate(invalid="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # frames with both legs missing are NaN
         hip_y = np.nanmean(np.stack([hip_l[:, 1], hip_r[:, 1]]), axis=0) if hip_l.size else np.zeros(0)
@@ -129,6 +129,8 @@ def find_reps(
     Returns:
         Reps in time order. Start/end are the frames where the hip is 95 % of the way back to that side's top.
     """
+    from scipy.signal import find_peaks  # here: see `pipeline.clean.lowpass`
+
     ok = np.isfinite(height)
     if ok.sum() < MIN_FRAMES or t_s.size < MIN_FRAMES:
         return []

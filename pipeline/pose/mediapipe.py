@@ -45,6 +45,14 @@ _FROM = np.array(list(BLAZEPOSE_INDEX.values()))
 MODEL_ID = "pose_landmark_full.tflite@{sha} (BlazePose full, mediapipe {version})"
 
 
+def import_mediapipe() -> Any:
+    """The mediapipe module, its C++ start-up chatter silenced. Raises ImportError when it is not installed."""
+    os.environ.setdefault("GLOG_minloglevel", "2")  # silence absl/TFLite start-up chatter
+    import mediapipe
+
+    return mediapipe
+
+
 def mediapipe_available() -> bool:
     """True when the mediapipe wheel (and its bundled full model) can be imported."""
     try:
@@ -65,9 +73,8 @@ class BlazePose:
     name = "mediapipe"
 
     def __init__(self, static: bool = False, min_detection_conf: float = 0.5):
-        os.environ.setdefault("GLOG_minloglevel", "2")  # silence absl/TFLite start-up chatter
         try:
-            import mediapipe as mp
+            mp = import_mediapipe()
         except ImportError as e:
             raise PoseError(f"the mediapipe backend needs the mediapipe package ({e})") from None
         landmark = Path(mp.__file__).parent / "modules" / "pose_landmark" / "pose_landmark_full.tflite"
