@@ -115,6 +115,28 @@ def test_view_is_the_median_of_every_standing_phase() -> None:
     assert est.confidence < steady.confidence
 
 
+def test_weighted_median_by_hand() -> None:
+    from pipeline.analysis.view import weighted_median
+
+    x = np.array([14.0, 35.0, 70.0])
+    assert weighted_median(x, np.ones(3)) == 35.0
+    assert weighted_median(x, np.array([0.5, 1.0, 2.0])) == 70.0  # 70 alone carries more than half
+    assert weighted_median(x, np.array([1.0, 1.0, 2.0])) == pytest.approx(52.5)  # exactly half below: between
+    assert weighted_median(np.array([10.0, 20.0, 30.0, 40.0]), np.ones(4)) == pytest.approx(25.0)  # as np.median
+
+
+def test_overlapping_hips_outweigh_a_shoulder_reading_across_reps() -> None:
+    """A real side barbell squat: one rep's standing read 14° from the shoulders (bar across the back, feet
+    missing), one 35° from misread feet, one profile from overlapping hips. Hips that overlap can only be a profile;
+    the shoulders are the weakest reading. Three feet readings that agree still decide as before."""
+    from pipeline.analysis import view as vw
+
+    mixed = [vw.classify_view(14.0, "shoulders"), vw.classify_view(35.0, "feet"), vw.classify_view(70.0, "hips")]
+    assert vw.combine_views(mixed).view == "side"
+    two_feet = [vw.classify_view(20.0, "feet"), vw.classify_view(22.0, "feet"), vw.classify_view(70.0, "hips")]
+    assert vw.combine_views(two_feet).view == "oblique"  # two reps against one: no profile call
+
+
 @pytest.mark.parametrize("exercise", ["forward_lunge", "walking_lunge"])
 def test_turned_camera_gives_no_hip_or_fppa_verdict(exercise: str) -> None:
     """At ~20° from square-on a lunging thigh swings sideways on screen: 2D hip adduction read 11–13° (red)."""

@@ -118,8 +118,26 @@ def classify_view(yaw_deg: float, source: str, toe_out_deg: float | None = None)
     return ViewEstimate(view, round(conf, 2), float(yaw_deg), toe_out_deg, source)
 
 
+# How much one rep's standing reading counts in the clip's view. Hips seen overlapping can only be a profile (the
+# reading already overrules the feet within a rep); the shoulders are the fallback when the feet are missing, and
+# with a bar across the back they spread in profile (a real side barbell squat read 14° from them).
+SOURCE_WEIGHT = {"hips": 2.0, "feet": 1.0, "shoulders": 0.5}
+
+
+def weighted_median(x: npt.NDArray[np.float64], w: npt.NDArray[np.float64]) -> float:
+    """The value where the sorted values' cumulative weight reaches half; np.median when the weights are equal."""
+    order = np.argsort(x, kind="stable")
+    x, cum = np.asarray(x, np.float64)[order], np.cumsum(np.asarray(w, np.float64)[order])
+    half = cum[-1] / 2.0
+    k = int(np.searchsorted(cum, half - 1e-9 * cum[-1]))
+    if np.isclose(cum[k], half) and k + 1 < len(x):
+        return float((x[k] + x[k + 1]) / 2.0)
+    return float(x[k])
+
+
 def combine_views(estimates: list[ViewEstimate], spread_deg: float = 30.0) -> ViewEstimate:
-    """One clip view from the standing phase before each rep: the median yaw, less confident when they disagree.
+    """One clip view from the standing phase before each rep: the median yaw, each rep weighted by what its reading
+    came from (`SOURCE_WEIGHT`), less confident when they disagree.
 
     A walking client or a panning camera changes the view between reps, and one standing phase can mislead
     (a split stance, a turned foot), so no single phase decides.
@@ -140,7 +158,8 @@ def combine_views(estimates: list[ViewEstimate], spread_deg: float = 30.0) -> Vi
     sources = [e.source for e in known]
     source = max(set(sources), key=sources.count)
     toes = [e.toe_out_deg for e in known if e.toe_out_deg is not None and np.isfinite(e.toe_out_deg)]
-    est = classify_view(float(np.median(yaws)), source, float(np.median(toes)) if toes else None)
+    weights = np.array([SOURCE_WEIGHT.get(e.source, 1.0) for e in known])
+    est = classify_view(weighted_median(yaws, weights), source, float(np.median(toes)) if toes else None)
     q75, q25 = np.percentile(yaws, [75, 25])
     conf = est.confidence * float(np.clip(1.0 - 0.5 * (q75 - q25) / spread_deg, 0.5, 1.0))
     hips = [e.hip_yaw_deg for e in known if np.isfinite(e.hip_yaw_deg)]
