@@ -9,6 +9,9 @@ the ratio (b)/(a), frames per second, multiple of real time, peak RSS, and our t
     python benchmarks/bench_speed.py --model ../shared/models/yolov8n-pose_int8_openvino_model \
         ../shared/videos/squat_front_dumbbell_good_03.mp4 ../shared/videos/lunge_front_narrowbase_fault_03.mp4
 
+With --baseline DIR (a checkout of an earlier version), that version's batch is timed in the same interleaved
+runs, and the stage table shows both: a before/after that shares one machine state.
+
 With --folder, it instead treats the clips as one coach's folder: (a) one process loads the model once and runs
 the bare loop over every clip, (b) one `formreview batch` over the folder with its default --jobs. This is how the
 tool is used (20–200 clips a night), and both sides pay their start-up once.
@@ -54,15 +57,15 @@ print(n)
 """
 
 
-def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float, str]:
-    """Run `cmd` in a wrapper that reports the child's own wall time and peak RSS (MB)."""
+def timed(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, float, str]:
+    """Run `cmd` (in `cwd`) in a wrapper that reports the child's own wall time and peak RSS (MB)."""
     wrapper = (
         "import resource, subprocess, sys, time; t = time.monotonic(); "
         "p = subprocess.run(sys.argv[1:], capture_output=True, text=True); dt = time.monotonic() - t; "
         "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024; "
         "print(dt, rss); sys.stderr.write(p.stdout[-2000:] + p.stderr[-2000:]); sys.exit(p.returncode)"
     )
-    p = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, env=env)
+    p = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True, text=True, env=env, cwd=cwd)
     if p.returncode not in (0, 1):
         raise SystemExit(f"failed: {' '.join(cmd)}\n{p.stderr}")
     dt, rss = map(float, p.stdout.split())
@@ -99,6 +102,12 @@ def main() -> None:
     ap.add_argument("--pose", default="auto", help="formreview --pose setting for (b)")
     ap.add_argument("--jobs-scaling", default="", help="comma list of --jobs counts, e.g. 1,2: batch wall times")
     ap.add_argument("--folder", action="store_true", help="all clips as one folder: bare loop vs one batch")
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        help="a checkout of an earlier formreview (e.g. `git worktree add /tmp/old REV`): its batch is timed in the "
+        "same interleaved runs, and the stage table compares it with this one",
+    )
     args = ap.parse_args()
     print(f"load average at start: {_load()}", flush=True)
     if args.folder:
@@ -114,39 +123,58 @@ def main() -> None:
         n, dur, fmt = probe_frames(clip)
         with tempfile.TemporaryDirectory() as tmp:
             src = folder_of([clip], Path(tmp))
-            a, b, rss_a, rss_b, stages = [], [], [], [], []
-            for run in range(args.runs):  # interleaved, so drift on a shared machine hits both sides alike
+            a, rss_a = [], []
+            ours: dict[str, list[tuple[float, float, dict[str, float]]]] = {"ours": [], "baseline": []}
+            for run in range(args.runs):  # interleaved, so drift on a shared machine hits every side alike
                 dt, rss, _ = timed([sys.executable, "-c", BARE, str(args.model), str(clip)])
                 a.append(dt)
                 rss_a.append(rss)
-                dt, rss, log = timed(batch_cmd(src, Path(tmp) / f"out{run}", args.model, args.pose, jobs=1))
-                b.append(dt)
-                rss_b.append(rss)
-                done = json.loads((Path(tmp) / f"out{run}" / clip.name / "done.json").read_text())
-                stages.append(done.get("stage_s", {}))
-        ma, mb = statistics.median(a), statistics.median(b)
-        split = {k: statistics.median(s.get(k, 0.0) for s in stages) for k in stages[0]}
-        rows.append((clip.name, fmt, n, dur, ma, mb, max(rss_a), max(rss_b), split))
+                for side in ("baseline", "ours") if args.baseline else ("ours",):
+                    out = Path(tmp) / f"{side}{run}"
+                    # `python -m` puts the working folder first on sys.path: run the baseline from its own checkout
+                    base = args.baseline.resolve() if side == "baseline" and args.baseline else None
+                    env = {**os.environ, "PYTHONPATH": str(base)} if base else None
+                    cmd = batch_cmd(src, out.resolve(), args.model.resolve(), args.pose, jobs=1)
+                    dt, rss, _ = timed(cmd, env=env, cwd=base)
+                    done = json.loads((out / clip.name / "done.json").read_text())
+                    ours[side].append((dt, rss, done.get("stage_s", {})))
+        rows.append((clip.name, fmt, n, dur, statistics.median(a), max(rss_a), ours))
     print(
         f"\n{'clip':44s} {'format':18s} {'frames':>6s} | {'(a) bare s':>10s} {'fps':>6s} | "
         f"{'(b) ours s':>10s} {'fps':>6s} {'x real':>6s} | {'(b)/(a)':>7s} | RSS a/b MB"
     )
-    for name, fmt, n, dur, ma, mb, ra, rb, split in rows:
-        print(
-            f"{name[:44]:44s} {fmt:18s} {n:6d} | {ma:10.2f} {n / ma:6.1f} | {mb:10.2f} {n / mb:6.1f} "
-            f"{dur / mb:6.2f} | {mb / ma:7.2f} | {ra:.0f}/{rb:.0f}"
-        )
-        total = sum(split.values()) or 1.0
-        print(
-            "    our stages (median s): "
-            + ", ".join(f"{k} {v:.2f} ({100 * v / total:.0f}%)" for k, v in split.items())
-            + f"; start-up + batch overhead {mb - total:.2f}"
-        )
+    for name, fmt, n, dur, ma, ra, ours in rows:
+        for side, runs in ours.items():
+            if not runs:
+                continue
+            mb, rb = statistics.median(r[0] for r in runs), max(r[1] for r in runs)
+            label = name[:44] if side == "ours" else f"  baseline {args.baseline.name}"[:44]
+            print(
+                f"{label:44s} {fmt:18s} {n:6d} | {ma:10.2f} {n / ma:6.1f} | {mb:10.2f} {n / mb:6.1f} "
+                f"{dur / mb:6.2f} | {mb / ma:7.2f} | {ra:.0f}/{rb:.0f}"
+            )
+        print_stages(ours)
     print(
         f"\nmedians of {args.runs} interleaved runs each; (a) = ultralytics predict(stream=True), imgsz 640, "
         f"same weights; peak RSS = max over runs. Python {sys.version.split()[0]}, {os.cpu_count()} cores, "
         f"{time.strftime('%Y-%m-%d')}; load average at end: {_load()}."
     )
+
+
+def print_stages(ours: dict[str, list[tuple[float, float, dict[str, float]]]]) -> None:
+    """Median seconds per stage of each side (ours, and the baseline when timed), start-up and overhead last."""
+    sides = [k for k, v in ours.items() if v]
+    medians = {}
+    for side in sides:
+        runs = ours[side]
+        stages = {k: statistics.median(r[2].get(k, 0.0) for r in runs) for k in runs[0][2]}
+        stages["start-up + batch overhead"] = statistics.median(r[0] - sum(r[2].values()) for r in runs)
+        stages["total"] = statistics.median(r[0] for r in runs)
+        medians[side] = stages
+    names = list(medians[sides[0]])
+    print("    " + f"{'stage (median s)':28s}" + "".join(f"{side:>10s}" for side in sides))
+    for k in names:
+        print("    " + f"{k:28s}" + "".join(f"{medians[side].get(k, 0.0):10.2f}" for side in sides))
 
 
 def _load() -> str:
