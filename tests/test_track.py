@@ -148,8 +148,8 @@ def test_presence_counts_time_not_looks() -> None:
     seen on 30 of 50 looks, but for 1 s of a 5 s clip, its presence is 1/5, not 3/5."""
     t = np.concatenate([np.arange(30) / 30.0, 1.0 + np.arange(20) * 0.2])  # 1 s dense, then 4 s sparse
     frames = [
-        frame(person(250, 100, 280, squat_hips(i)), person(450, 90, 300)) if k < 30 else frame(person(250, 100, 280))
-        for k, i in enumerate(range(50))
+        frame(person(250, 100, 280, squat_hips(i)), person(450, 90, 300)) if i < 30 else frame(person(250, 100, 280))
+        for i in range(50)
     ]
     tr = build_track(frames, t, (W, H), Fraction(30), TrackSettings())
     assert tr.extra["scores"][0]["presence"] == pytest.approx(1.0)
