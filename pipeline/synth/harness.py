@@ -14,10 +14,11 @@ import numpy as np
 import numpy.typing as npt
 
 from pipeline.analysis.geometry import nanmedian
-from pipeline.cache import cache_key, file_sha256, load_track, save_track
+from pipeline.cache import file_sha256, load_track, save_track
 from pipeline.clean import clean_track
+from pipeline.job import run_key
 from pipeline.keypoints import PAIRS_BY_PART, Kp
-from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track
+from pipeline.pose import BackendPlan, estimate_track
 from pipeline.scoring import evaluate_cleaned
 from pipeline.settings import Settings
 from pipeline.synth import truth as tr
@@ -263,9 +264,7 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
     info = probe(video)
     # the tracks are kept beside the clips, keyed like the batch's pose cache, so a change to analysis or scoring
     # re-scores the whole sweep in seconds instead of re-running the pose models
-    key = cache_key(
-        file_sha256(video), f"{plan.name}/v{POSE_VERSION}", str(plan.weights or ""), settings.digest("pose", "track")
-    )
+    key = run_key(file_sha256(video), plan, settings)[0]
     cached = video.with_name(f"{video.stem}.{plan.name}.{key[:12]}.npz")
     track = load_track(cached, key)
     if track is None:
