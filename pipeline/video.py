@@ -410,6 +410,12 @@ def read_frames(
             log.warning("%s: decoded %d of %d frames (%s)", info.path.name, i, info.n_frames, why)
 
 
+def _browser_h264(preset: str, crf: int) -> list[str]:
+    """ffmpeg output options for H.264 every browser plays: yuv420p, and the index (moov) before the data, so a
+    page can start the clip before it has all of it."""
+    return ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+
+
 class ClipWriter:
     """Writes BGR frames to a browser-playable H.264 MP4 (yuv420p, moov before mdat), atomically.
 
@@ -441,8 +447,7 @@ class ClipWriter:
         self._err = tempfile.TemporaryFile()
         pad = ["-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2"] if width % 2 or height % 2 else []
         args = ["-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "bgr24", "-s", f"{width}x{height}"]
-        args += ["-r", f"{self.fps.numerator}/{self.fps.denominator}", "-i", "-", *pad, "-c:v", "libx264"]
-        args += ["-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+        args += ["-r", f"{self.fps.numerator}/{self.fps.denominator}", "-i", "-", *pad, *_browser_h264(preset, crf)]
         args += ["-f", "mp4", "file:" + str(self._tmp)]
         self._proc = subprocess.Popen(
             [ffmpeg_exe(), "-nostdin", "-hide_banner", *args],
@@ -562,8 +567,8 @@ def shrink_clip(src: Path, dst: Path, max_side: int, *, crf: int = 23, preset: s
     if max(info.width, info.height) <= max_side:
         return False
     scale = f"scale='if(gt(iw,ih),{max_side},-2)':'if(gt(iw,ih),-2,{max_side})':flags=area"
-    args = ["-v", "error", "-y", "-i", _src(src), "-map", f"0:{info.stream_index}", "-vf", scale, "-c:v", "libx264"]
-    args += ["-preset", preset, "-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart"]
+    args = ["-v", "error", "-y", "-i", _src(src), "-map", f"0:{info.stream_index}", "-vf", scale]
+    args += _browser_h264(preset, crf)
     out = _run([*args, "-f", "mp4", "file:" + str(dst)], src, PACKETS_TIMEOUT_S, "making the clip smaller")
     if out.returncode != 0:
         raise VideoError(f"{src.name}: could not make a smaller copy ({_last_error(out.stderr)})")
