@@ -6,6 +6,11 @@ import numpy as np
 import pytest
 
 from pipeline.analysis import knee
+from pipeline.analysis.analyse import _knee_midfoot, _knee_track
+from pipeline.analysis.geometry import in_picture
+from pipeline.analysis.reps import RepEvents
+from pipeline.keypoints import Kp
+from pipeline.settings import load_settings
 
 HIP, ANKLE = np.array([[100.0, 0.0]]), np.array([[100.0, 200.0]])
 
@@ -85,3 +90,46 @@ def test_knee_inside_midfoot_is_the_knee_offset_from_halfway_between_ankle_and_t
     assert knee.knee_inside_midfoot_pct(np.array([[110.0, 200.0]]), ankle, toe, 1.0, 100.0)[0] == pytest.approx(0.0)
     assert knee.knee_inside_midfoot_pct(np.array([[100.0, 200.0]]), ankle, toe, 1.0, 100.0)[0] == pytest.approx(10.0)
     assert knee.knee_inside_midfoot_pct(np.array([[120.0, 200.0]]), ankle, toe, 1.0, 100.0)[0] == pytest.approx(-10.0)
+
+
+def test_in_picture_drops_points_past_or_pressed_against_the_frame_edge() -> None:
+    pts = np.array([[50.0, 50.0], [50.0, 99.5], [50.0, 120.0], [-1.0, 50.0], [np.nan, 50.0], [1.5, 1.5]])
+    assert in_picture(pts, (100, 100), 0.01).tolist() == [True, False, False, False, False, True]
+
+
+def _wide_stance_rep(knee_out_deg: float) -> tuple[dict[Kp, np.ndarray], RepEvents, np.ndarray, np.ndarray]:
+    """One right-leg rep by hand (shank 100 px, lateral = +x): a wide stance whose shin slants in while standing
+    (knee 30 px medial of the ankle), foot turned out 30° (toe 25 px lateral). The knee travels 60 px over the rep
+    in a direction `knee_out_deg` outside the foot line, its vertical drop giving the travel (L² = h² + s²)."""
+    n, ank = 41, np.array([300.0, 500.0])
+    t = np.sin(np.linspace(0.0, np.pi, n))  # 0 standing → 1 bottom → 0
+    travel = 60.0 * t
+    sin_az = 0.5  # 30° toe-out; the foot's 3D length is toe_to_shank × 100 = 50 px
+    az = np.arcsin(sin_az) + np.radians(knee_out_deg)
+    knee_x = ank[0] - 30.0 + travel * np.sin(az)
+    base_h = np.sqrt(100.0**2 - 30.0**2)
+    knee_y = ank[1] - np.sqrt(np.maximum(base_h**2 - travel**2, 0.0))
+    p = {k: np.full((n, 2), np.nan) for k in Kp}
+    p[Kp.R_KNEE] = np.stack([knee_x, knee_y], 1)
+    p[Kp.R_ANKLE] = np.tile(ank, (n, 1))
+    p[Kp.R_TOE] = np.tile(ank + [25.0, 10.0], (n, 1))
+    p[Kp.R_HEEL] = np.tile(ank + [-5.0, 5.0], (n, 1))
+    h = 1.0 - 0.5 * t  # hip height, leg lengths
+    return p, RepEvents(0, n // 2, n - 1, True, 0.5), h, np.array([0, 1, 2])
+
+
+def test_midfoot_does_not_read_a_wide_stance_knee_that_travels_outside_its_foot_line() -> None:
+    """A real good wide squat: shins slanting in while standing, knees pushed out past the turned-out feet, yet the
+    knee ends inside the middle of the foot (+10 %): the midfoot rule alone called it red. Where the knee
+    travelled outside its foot line the midfoot reading does not count; a knee moving in across it still does."""
+    s = load_settings().analysis
+    for knee_out, read in ((15.0, False), (-25.0, True)):
+        p, r, h, base = _wide_stance_rep(knee_out)
+        _, worst_kt, _, _, _, outward = _knee_track(p, "right", 1.0, r, h, base, True, False, s)
+        ungated = _knee_midfoot(p, "right", 1.0, r, h, base, s, np.zeros(0, bool))[1]
+        gated = _knee_midfoot(p, "right", 1.0, r, h, base, s, outward)[1]
+        assert (worst_kt > 0) == (not read)
+        if read:  # caving in: the gate leaves the reading as it was
+            assert gated == pytest.approx(ungated) and gated > 6.0
+        else:  # pushed out past the foot line: inside the midfoot by the stance, not read
+            assert ungated > 6.0 and not (gated > 6.0)

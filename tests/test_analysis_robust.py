@@ -276,3 +276,19 @@ def test_a_wide_squat_filmed_at_45_degrees_is_not_a_lunge() -> None:
     assert (sumo.exercise, len(sumo.reps)) == ("squat", 3)
     lunge = evaluate(make_track(Spec(exercise="lunge", reps=2, yaw_deg=45.0, noise_px=0.5))[0], SETTINGS, "x.mp4")
     assert (lunge.exercise, len(lunge.reps)) == ("lunge", 2)
+
+
+def test_feet_out_of_the_picture_leave_the_knee_unjudged_and_the_reps_counted() -> None:
+    """A real front barbell squat framed from mid-shin up: the pose model placed the unseen feet past the frame's
+    bottom edge and the knee read red against them. Cropped the same way, a rendered cave that reads red with its
+    feet in view must read grey, saying why, with every rep still counted from the hips."""
+    track = make_track(Spec(cave_deg=(20.0, 20.0), noise_px=0.5))[0]
+    full = evaluate(track, SETTINGS, "x.mp4")
+    knee_y = float(np.nanmax(track.xy[:, [Kp.L_KNEE, Kp.R_KNEE], 1]))
+    ankle_y = float(np.nanmin(track.xy[:, [Kp.L_ANKLE, Kp.R_ANKLE], 1]))
+    cropped = evaluate(replace(track, frame_wh=(720, int((knee_y + ankle_y) / 2))), SETTINGS, "x.mp4")
+    knee_full, knee_cropped = (next(v for v in r.verdicts if v.area == "knee_tracking") for r in (full, cropped))
+    assert knee_full.colour == "red"
+    assert knee_cropped.colour == "grey"
+    assert "out of the picture" in knee_cropped.reason
+    assert len(cropped.reps) == len(full.reps) == 3

@@ -23,7 +23,7 @@ import numpy.typing as npt
 from pipeline.analysis import exercise as ex
 from pipeline.analysis import hip, knee, side
 from pipeline.analysis import view as vw
-from pipeline.analysis.geometry import dist, mid, nanmedian, rolling_persistent_min
+from pipeline.analysis.geometry import dist, in_picture, mid, nanmedian, rolling_persistent_min
 from pipeline.analysis.reps import MIN_FRAMES, RepEvents, find_reps, hip_height, tempo_s
 from pipeline.keypoints import Kp, PoseTrack
 from pipeline.metrics import LEG_NAMES, Leg, MetricId
@@ -121,6 +121,11 @@ MAX_FPPA_DEG = 45.0
 # 45° barbell squat (real clip) lost its far leg at the bottom.
 NEAR_PROFILE_DEG = 45.0
 MAX_HIP_ADDUCTION_DEG = 30.0
+# A joint past the frame's edge, or pressed against it, is the pose model's guess: a real front barbell squat framed
+# from mid-shin up read its unseen feet 1.09 frame heights down and its knee red
+EDGE_MARGIN = 0.01  # of the frame's width or height
+FOOT_OUT_SHARE = 0.5  # a foot out of the picture on more than this share of the standing or rep frames: not judged
+FOOT_OUT_REASON = "the foot was out of the picture, so the knee could not be compared with it"
 
 
 def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_ratio: float) -> vw.ViewEstimate:
@@ -167,6 +172,10 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     events = find_reps(h, t_s, s.rep_min_prominence, s.rep_min_separation_s, s.rep_min_depth)
     lat_l = _lateral_left(xy)
     feet = _feet_given(xy)
+    # reps, view and exercise take the feet's rough place even when the model guessed it past the frame's edge (a
+    # view read without them fell back on the shoulders, which a barbell skews); knee-to-foot readings need more
+    foot_out = {leg: _foot_outside(p, leg, feet, track.frame_wh) for leg in LEGS}
+    pf = _without_feet_outside(p, foot_out)
     seen = np.flatnonzero(np.isfinite(h))
     bases = [_baseline_frames(h, events, i, t_s) for i in range(len(events))]  # standing before each rep found
     first = bases[0] if events else seen[: max(1, int(BASELINE_S / dt))]
@@ -189,7 +198,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     reps: list[RepAnalysis] = []
     for i, r in enumerate(events):
         lead = exercise.lead_legs[i] if i < len(exercise.lead_legs) else None
-        c = _Rep(p, h, r, _baseline_frames(h, events, i, t_s), lateral, view, exercise.exercise, lead, feet, s)
+        base = _baseline_frames(h, events, i, t_s)
+        c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out)
         out, rep_drift, rep_inside = _rep_metrics(c)
         for leg in LEG_NAMES:
             for clip_frames, rep_frames in ((drift[leg], rep_drift[leg]), (inside[leg], rep_inside[leg])):
@@ -199,6 +209,22 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     if not feet:
         notes.append(NO_FEET)
     return Analysis(t_s, view, exercise, reps, _depth(h), drift, rep_of, legs_frac, feet, notes, inside)
+
+
+def _foot_outside(p: dict[Kp, F64], leg: str, feet: bool, frame_wh: tuple[int, int]) -> npt.NDArray[np.bool_]:
+    """(T,) True where this leg's ankle, or its toe when the model gives feet, was placed outside the picture."""
+    _, _, a, _, to = LEGS[leg]
+    pts = (p[a], p[to]) if feet else (p[a],)
+    return np.any([np.isfinite(x[:, 0]) & ~in_picture(x, frame_wh, EDGE_MARGIN) for x in pts], axis=0)
+
+
+def _without_feet_outside(p: dict[Kp, F64], foot_out: dict[str, npt.NDArray[np.bool_]]) -> dict[Kp, F64]:
+    """The points with each leg's ankle, heel and toe missing (NaN) where that foot was outside the picture."""
+    out = dict(p)
+    for leg, gone in foot_out.items():
+        for k in LEGS[leg][2:]:
+            out[k] = np.where(gone[:, None], np.nan, p[k])
+    return out
 
 
 def _hip_height(p: dict[Kp, F64], dt: float) -> F64:
@@ -343,9 +369,10 @@ def _knee_track(
     feet: bool,
     lunge: bool,
     s: AnalysisSettings,
-) -> tuple[F64, float, float, float, str]:
+) -> tuple[F64, float, float, float, str, npt.NDArray[np.bool_]]:
     """Per-frame judged knee-over-foot angle over the rep (°; NaN where it is not read), the rep's worst judged angle
-    (°), its worst raw angle (°, no error allowance), drift (% shank) and the reason when not measurable.
+    (°), its worst raw angle (°, no error allowance), drift (% shank), the reason when not measurable, and per frame
+    of the rep whether the knee travelled outside its foot line (the raw angle above 0; False where not read).
 
     Each frame's angle is moved toward "in line" by its noise bound (`knee.knee_travel_bound_deg`): a frame counts
     as caved only by as much as its cave exceeds what the keypoint error could make. Read over the loaded part of
@@ -355,9 +382,9 @@ def _knee_track(
     nan = float("nan")
     shank = float(nanmedian(dist(p[k], p[a])[base]))
     if not np.isfinite(shank) or shank <= 0:
-        return np.full(0, np.nan), nan, nan, nan, "the knee or ankle was not seen while standing"
+        return np.full(0, np.nan), nan, nan, nan, "the knee or ankle was not seen while standing", np.zeros(0, bool)
     if lunge and _foot_moved(p[a], r, base, shank):
-        return np.full(0, np.nan), nan, nan, nan, "the foot stepped away from where it stood: no reference"
+        return np.full(0, np.nan), nan, nan, nan, "the foot stepped away from where it stood: no reference", np.zeros(0, bool)
     sin_az, persp = 0.0, 0.0
     if feet:
         heel, toe, ank = nanmedian(p[he][base], 0), nanmedian(p[to][base], 0), nanmedian(p[a][base], 0)
@@ -368,7 +395,7 @@ def _knee_track(
         # the knee sits about halfway between the floor and a camera at hip height: half the floor's slope
         persp = s.knee_perspective * knee.ground_slope(heel, toe, s.foot_to_shank * shank, sin_az)
     if np.sqrt(1.0 - sin_az**2) < s.min_foot_cos:
-        return np.full(0, np.nan), nan, nan, nan, "this foot points too far across the camera to see the knee move in"
+        return np.full(0, np.nan), nan, nan, nan, "this foot points too far across the camera to see the knee move in", np.zeros(0, bool)
     base_dx = float(nanmedian(lat * (p[k][base, 0] - p[a][base, 0])))
     seg = np.arange(r.start, r.end + 1)
     v, along = knee.knee_travel_across_foot(p[k][seg], p[a][seg], base_dx, shank, sin_az, lat, persp)
@@ -384,17 +411,31 @@ def _knee_track(
     # the per-frame angle the annotated clip colours is the one judged
     shown = np.full_like(ang, np.nan)
     shown[win] = judged[win]
-    return shown, worst, raw, drift, "" if np.isfinite(worst) else "too few knee points in the loaded part of the rep"
+    why = "" if np.isfinite(worst) else "too few knee points in the loaded part of the rep"
+    with np.errstate(invalid="ignore"):
+        return shown, worst, raw, drift, why, ang > 0
 
 
 def _knee_midfoot(
-    p: dict[Kp, F64], leg: str, lat: float, r: RepEvents, h: F64, base: npt.NDArray[np.intp], s: AnalysisSettings
+    p: dict[Kp, F64],
+    leg: str,
+    lat: float,
+    r: RepEvents,
+    h: F64,
+    base: npt.NDArray[np.intp],
+    s: AnalysisSettings,
+    outward: npt.NDArray[np.bool_],
 ) -> tuple[F64, float, float]:
     """Per-frame judged knee-inside-midfoot (% shank; NaN where not read), the rep's worst judged and raw values.
 
     Judged = raw less the error of a knee-to-foot offset (√2 × the keypoint error): a knee counts as inside the foot
     only by as much as it is further in than the keypoints' error could put it. Read like knee-over-foot: over the
-    loaded part of the rep, down and up, the worst value held `persist_frames`."""
+    loaded part of the rep, down and up, the worst value held `persist_frames`. Frames where the knee travelled
+    outside its foot line (`outward`, (rep frames,) bool; empty when that was not read) are not read: a wide
+    stance's shins slant in while standing, so a knee that moved out past a turned-out foot can still end up inside
+    its middle (a real good wide squat read +10 %, its knees travelling up to 29° outside the foot line). The raw
+    angle decides, not the judged one: near the top of the loaded part its noise bound is wide, and there the
+    midfoot reading is mostly the standing slant."""
     _, k, a, _, to = LEGS[leg]
     nan = float("nan")
     shank = float(nanmedian(dist(p[k], p[a])[base]))
@@ -402,6 +443,8 @@ def _knee_midfoot(
     if not np.isfinite(shank) or shank <= 0:
         return np.full(seg.size, np.nan), nan, nan
     m = knee.knee_inside_midfoot_pct(p[k][seg], p[a][seg], p[to][seg], lat, shank)
+    if outward.size:
+        m = np.where(outward, np.nan, m)
     judged = m - 100.0 * np.sqrt(2.0) * s.keypoint_error
     win = _window(h, r, s.knee_window_depth) - r.start
     shown = np.full_like(m, np.nan)
@@ -444,6 +487,14 @@ class _Rep:
     lead: str | None
     feet: bool
     s: AnalysisSettings
+    pf: dict[Kp, F64]  # `p` without feet outside the picture: what knee-to-foot readings use
+    foot_out: dict[str, npt.NDArray[np.bool_]]  # per leg (T,): the foot was placed outside the picture
+
+    def foot_gone(self, leg: str) -> bool:
+        """This foot was outside the picture on most of the standing frames or of the rep: the knee has no
+        reference (a phone framing the client from the shins up)."""
+        out, seg = self.foot_out[leg], np.arange(self.r.start, self.r.end + 1)
+        return bool(out[self.base].mean() > FOOT_OUT_SHARE or out[seg].mean() > FOOT_OUT_SHARE)
 
     @property
     def hips_round(self) -> bool:
@@ -478,10 +529,12 @@ class _Rep:
 REAR_LEG = "rear leg in a lunge: only the front knee is judged"
 
 
-def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> F64 | None:
-    """knee_track and knee_drift of one leg; returns the rep's per-frame across-the-foot travel (None: not read)."""
+def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.NDArray[np.bool_]]:
+    """knee_track and knee_drift of one leg; returns the rep's per-frame judged knee-over-foot angle (None: not
+    read) and where the knee travelled outside its foot line (`_knee_track`; empty when not read)."""
     track, drift = MetricId("knee_track", leg), MetricId("knee_drift", leg)
     frames: F64 | None = None
+    outward = np.zeros(0, bool)
     if not c.front_ok:
         yaw = max(c.view.yaw_deg, c.view.hip_yaw_deg) if c.hips_round else c.view.yaw_deg
         why = (
@@ -493,9 +546,11 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> F64 | None:
         out.put(track, np.nan, why, None)
     elif c.rear(leg):
         out.put(track, np.nan, REAR_LEG)
+    elif c.foot_gone(leg):
+        out.put(track, np.nan, FOOT_OUT_REASON)
     else:
-        v, worst, raw, d, why = _knee_track(
-            c.p, leg, c.lateral[leg], c.r, c.h, c.base, c.feet, c.exercise == "lunge", c.s
+        v, worst, raw, d, why, outward = _knee_track(
+            c.pf, leg, c.lateral[leg], c.r, c.h, c.base, c.feet, c.exercise == "lunge", c.s
         )
         if raw < -MAX_KNEE_TRAVEL_DEG:  # no knee caves that far across its foot (outward is never a flag)
             worst = raw = d = np.nan
@@ -506,21 +561,25 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> F64 | None:
         # knee went out, which is all that can be said, so it reads as the limit rather than a precise 90°
         out.put(track, min(worst, MAX_KNEE_TRAVEL_DEG), why, min(raw, MAX_KNEE_TRAVEL_DEG))
         out.put(drift, d, why)
-        return frames
+        return frames, outward
     out.put(drift, np.nan, out.why[track])
-    return frames
+    return frames, outward
 
 
-def _midfoot(c: _Rep, leg: Leg, out: _Readings) -> F64 | None:
-    """knee_midfoot of one leg (square-ish front views of two-leg squats); returns its judged per-frame values."""
+def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) -> F64 | None:
+    """knee_midfoot of one leg (square-ish front views of two-leg squats); returns its judged per-frame values.
+    `outward`: per rep frame, the knee travelled outside its foot line (see `_knee_midfoot`)."""
     mid_ = MetricId("knee_midfoot", leg)
-    if c.front_ok and c.view.yaw_deg <= c.s.frontal_max_yaw_deg and c.exercise != "lunge" and c.feet:
-        shown, worst, raw = _knee_midfoot(c.p, leg, c.lateral[leg], c.r, c.h, c.base, c.s)
+    gone = c.foot_gone(leg)
+    if c.front_ok and c.view.yaw_deg <= c.s.frontal_max_yaw_deg and c.exercise != "lunge" and c.feet and not gone:
+        shown, worst, raw = _knee_midfoot(c.pf, leg, c.lateral[leg], c.r, c.h, c.base, c.s, outward)
         out.put(mid_, worst, "" if np.isfinite(worst) else "too few knee and foot points in the loaded part", raw)
         return shown
     why = (
         out.why[MetricId("knee_track", leg)]
         if not c.front_ok
+        else FOOT_OUT_REASON
+        if gone
         else "two-leg squats only: a lunge's front foot steps away"
         if c.exercise == "lunge"
         else "the pose model gave no toe points"
@@ -535,7 +594,7 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings) -> F64 | None:
 def _frontal_angles(c: _Rep, leg: Leg, out: _Readings) -> None:
     """FPPA, its change from standing, the knee's distance in from the hip–ankle line, and the 2D thigh angle of
     one leg, read on the way down while the thigh is in clear view, each the worst held `persist_frames`."""
-    hp, k, a = (c.p[x] for x in LEGS[leg][:3])
+    hp, k, a = c.p[LEGS[leg][0]], c.p[LEGS[leg][1]], c.pf[LEGS[leg][2]]
     lat, ecc, base, s = c.lateral[leg], np.arange(c.r.start, c.r.bottom + 1), c.base, c.s
     thigh0 = float(nanmedian(dist(hp, k)[base]))
     f = knee.fppa_deg(hp[ecc], k[ecc], a[ecc], lat)
@@ -558,6 +617,8 @@ def _frontal_angles(c: _Rep, leg: Leg, out: _Readings) -> None:
         if not c.square
         else ""
         if np.isfinite(value)
+        else FOOT_OUT_REASON
+        if c.foot_gone(leg)
         else "the thigh points at the camera"
         if not usable.any()
         else "the thigh was in clear view for too short a time"
@@ -579,7 +640,7 @@ def _frontal_angles(c: _Rep, leg: Leg, out: _Readings) -> None:
 def _knee_separation(c: _Rep, out: _Readings) -> None:
     """KASR at the bottom and the separation lost since standing (two-leg squats, square-on front)."""
     two_leg = c.exercise == "squat" and c.square
-    ks = knee.kasr(c.p[Kp.L_KNEE], c.p[Kp.R_KNEE], c.p[Kp.L_ANKLE], c.p[Kp.R_ANKLE])
+    ks = knee.kasr(c.p[Kp.L_KNEE], c.p[Kp.R_KNEE], c.pf[Kp.L_ANKLE], c.pf[Kp.R_ANKLE])
     why = "" if two_leg else "two-leg squats filmed from the front only"
     out.put(MetricId("kasr"), float(ks[c.r.bottom]) if two_leg else np.nan, why)
     out.put(MetricId("kasr_drop"), float(nanmedian(ks[c.base]) - ks[c.r.bottom]) if two_leg else np.nan, why)
@@ -603,7 +664,7 @@ def _stance_width(c: _Rep, out: _Readings) -> None:
     """A lunge's base side to side, ÷ hip width, held through the deep part of the rep (square-on front)."""
     lunge_front = c.exercise == "lunge" and c.square
     hip_w = float(nanmedian(np.abs(c.p[Kp.L_HIP][c.base, 0] - c.p[Kp.R_HIP][c.base, 0])))
-    width = hip.stance_width_ratio(c.p[Kp.L_ANKLE], c.p[Kp.R_ANKLE], hip_w)[_window(c.h, c.r, STANCE_WINDOW_DEPTH)]
+    width = hip.stance_width_ratio(c.pf[Kp.L_ANKLE], c.pf[Kp.R_ANKLE], hip_w)[_window(c.h, c.r, STANCE_WINDOW_DEPTH)]
     seen = lunge_front and bool(np.isfinite(width).any())
     no_width = "the ankles were not seen" if lunge_front else "lunges filmed square-on from the front only"
     out.put(MetricId("stance_width"), float(nanmedian(width)) if seen else np.nan, "" if seen else no_width)
@@ -642,8 +703,8 @@ def _rep_metrics(c: _Rep) -> tuple[_Readings, dict[str, F64 | None], dict[str, F
     drift: dict[str, F64 | None] = {}
     inside: dict[str, F64 | None] = {}
     for leg in LEG_NAMES:
-        drift[leg] = _knee_over_foot(c, leg, out)
-        inside[leg] = _midfoot(c, leg, out)
+        drift[leg], outward = _knee_over_foot(c, leg, out)
+        inside[leg] = _midfoot(c, leg, out, outward)
         _frontal_angles(c, leg, out)
     _knee_separation(c, out)
     _pelvis_and_trunk(c, out)

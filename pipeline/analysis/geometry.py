@@ -24,6 +24,19 @@ def dist(a: F64, b: F64) -> F64:
     return np.linalg.norm(np.asarray(a, np.float64) - np.asarray(b, np.float64), axis=-1)
 
 
+def in_picture(pts: F64, frame_wh: tuple[int, int], margin: float) -> npt.NDArray[np.bool_]:
+    """True where a point lies inside the picture by at least `margin` of the frame's width (x) and height (y).
+
+    A pose model still places a joint it cannot see, just past the frame's edge or pressed against it: that place
+    is a guess. pts: (T, 2) px; frame_wh: (width, height) px. Returns (T,) bool; False where the point is missing.
+    """
+    p = np.asarray(pts, np.float64)
+    w, h = frame_wh
+    with np.errstate(invalid="ignore"):
+        x_in = (p[:, 0] >= margin * w) & (p[:, 0] <= (1.0 - margin) * w)
+        return x_in & (p[:, 1] >= margin * h) & (p[:, 1] <= (1.0 - margin) * h)
+
+
 def angle_at_deg(a: F64, b: F64, c: F64) -> F64:
     """Unsigned angle ABC at vertex b, degrees in [0, 180]. a, b, c: (..., 2). Returns (...,)."""
     u, v = np.asarray(a, np.float64) - b, np.asarray(c, np.float64) - b
