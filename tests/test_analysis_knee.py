@@ -6,10 +6,20 @@ import numpy as np
 import pytest
 
 from pipeline.analysis import knee
-from pipeline.analysis.analyse import _knee_midfoot, _knee_track
+from pipeline.analysis.analyse import (
+    OUTSIDE_FOOT_LINE_REASON,
+    _knee_midfoot,
+    _knee_over_foot,
+    _knee_track,
+    _midfoot,
+    _Readings,
+    _Rep,
+)
 from pipeline.analysis.geometry import in_picture
 from pipeline.analysis.reps import RepEvents
+from pipeline.analysis.view import classify_view
 from pipeline.keypoints import Kp
+from pipeline.metrics import MetricId
 from pipeline.settings import load_settings
 
 HIP, ANKLE = np.array([[100.0, 0.0]]), np.array([[100.0, 200.0]])
@@ -133,3 +143,24 @@ def test_midfoot_does_not_read_a_wide_stance_knee_that_travels_outside_its_foot_
             assert gated == pytest.approx(ungated) and gated > 6.0
         else:  # pushed out past the foot line: inside the midfoot by the stance, not read
             assert ungated > 6.0 and not (gated > 6.0)
+    # the whole rep outside the foot line: the metric says why it has no reading
+    p, r, h, base = _wide_stance_rep(40.0)
+    c = _Rep(
+        p,
+        h,
+        r,
+        base,
+        {"right": 1.0, "left": -1.0},
+        classify_view(0.0, "feet"),
+        "squat",
+        None,
+        True,
+        s,
+        p,
+        {"right": np.zeros(len(h), bool), "left": np.zeros(len(h), bool)},
+    )
+    out = _Readings()
+    _, outward = _knee_over_foot(c, "right", out)
+    _midfoot(c, "right", out, outward)
+    assert np.isnan(out.vals[MetricId("knee_midfoot", "right")])
+    assert out.why[MetricId("knee_midfoot", "right")] == OUTSIDE_FOOT_LINE_REASON

@@ -126,6 +126,9 @@ MAX_HIP_ADDUCTION_DEG = 30.0
 EDGE_MARGIN = 0.01  # of the frame's width or height
 FOOT_OUT_SHARE = 0.5  # a foot out of the picture on more than this share of the standing or rep frames: not judged
 FOOT_OUT_REASON = "the foot was out of the picture, so the knee could not be compared with it"
+OUTSIDE_FOOT_LINE_REASON = (
+    "the knee moved out past the line of the foot, so its place inside the foot comes from a wide stance, not a cave"
+)
 
 
 def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_ratio: float) -> vw.ViewEstimate:
@@ -359,6 +362,12 @@ def _foot_moved(ankle: F64, r: RepEvents, base: npt.NDArray[np.intp], shank: flo
     )
 
 
+def _knee_unread(why: str) -> tuple[F64, float, float, float, str, npt.NDArray[np.bool_]]:
+    """`_knee_track`'s answer for a leg whose knee-over-foot is not read, and why."""
+    nan = float("nan")
+    return np.full(0, np.nan), nan, nan, nan, why, np.zeros(0, bool)
+
+
 def _knee_track(
     p: dict[Kp, F64],
     leg: str,
@@ -379,12 +388,11 @@ def _knee_track(
     the rep, down and up (`knee_window_depth`), where knees cave on the way up as often as at the bottom.
     In a lunge a foot that stepped away from where it stood has no reference (`_foot_moved`)."""
     _, k, a, he, to = LEGS[leg]
-    nan = float("nan")
     shank = float(nanmedian(dist(p[k], p[a])[base]))
     if not np.isfinite(shank) or shank <= 0:
-        return np.full(0, np.nan), nan, nan, nan, "the knee or ankle was not seen while standing", np.zeros(0, bool)
+        return _knee_unread("the knee or ankle was not seen while standing")
     if lunge and _foot_moved(p[a], r, base, shank):
-        return np.full(0, np.nan), nan, nan, nan, "the foot stepped away from where it stood: no reference", np.zeros(0, bool)
+        return _knee_unread("the foot stepped away from where it stood: no reference")
     sin_az, persp = 0.0, 0.0
     if feet:
         heel, toe, ank = nanmedian(p[he][base], 0), nanmedian(p[to][base], 0), nanmedian(p[a][base], 0)
@@ -395,7 +403,7 @@ def _knee_track(
         # the knee sits about halfway between the floor and a camera at hip height: half the floor's slope
         persp = s.knee_perspective * knee.ground_slope(heel, toe, s.foot_to_shank * shank, sin_az)
     if np.sqrt(1.0 - sin_az**2) < s.min_foot_cos:
-        return np.full(0, np.nan), nan, nan, nan, "this foot points too far across the camera to see the knee move in", np.zeros(0, bool)
+        return _knee_unread("this foot points too far across the camera to see the knee move in")
     base_dx = float(nanmedian(lat * (p[k][base, 0] - p[a][base, 0])))
     seg = np.arange(r.start, r.end + 1)
     v, along = knee.knee_travel_across_foot(p[k][seg], p[a][seg], base_dx, shank, sin_az, lat, persp)
@@ -573,7 +581,14 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
     gone = c.foot_gone(leg)
     if c.front_ok and c.view.yaw_deg <= c.s.frontal_max_yaw_deg and c.exercise != "lunge" and c.feet and not gone:
         shown, worst, raw = _knee_midfoot(c.pf, leg, c.lateral[leg], c.r, c.h, c.base, c.s, outward)
-        out.put(mid_, worst, "" if np.isfinite(worst) else "too few knee and foot points in the loaded part", raw)
+        why = (
+            ""
+            if np.isfinite(worst)
+            else OUTSIDE_FOOT_LINE_REASON
+            if outward.any()
+            else "too few knee and foot points in the loaded part"
+        )
+        out.put(mid_, worst, why, raw)
         return shown
     why = (
         out.why[MetricId("knee_track", leg)]
