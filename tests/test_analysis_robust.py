@@ -281,7 +281,8 @@ def test_a_wide_squat_filmed_at_45_degrees_is_not_a_lunge() -> None:
 def test_feet_out_of_the_picture_leave_the_knee_unjudged_and_the_reps_counted() -> None:
     """A real front barbell squat framed from mid-shin up: the pose model placed the unseen feet past the frame's
     bottom edge and the knee read red against them. Cropped the same way, a rendered cave that reads red with its
-    feet in view must read grey, saying why, with every rep still counted from the hips."""
+    feet in view must read grey, saying why, with every rep still counted from the hips; and hip control, whose
+    angles need a camera the feet show to be square-on, grey too."""
     track = make_track(Spec(cave_deg=(20.0, 20.0), noise_px=0.5))[0]
     full = evaluate(track, SETTINGS, "x.mp4")
     knee_y = float(np.nanmax(track.xy[:, [Kp.L_KNEE, Kp.R_KNEE], 1]))
@@ -292,3 +293,7 @@ def test_feet_out_of_the_picture_leave_the_knee_unjudged_and_the_reps_counted() 
     assert knee_cropped.colour == "grey"
     assert "out of the picture" in knee_cropped.reason
     assert len(cropped.reps) == len(full.reps) == 3
+    # nor can guessed feet vouch for a square-on camera, which the hip and trunk angles need
+    hip_full, hip_cropped = (next(v for v in r.verdicts if v.area == "hip_control") for r in (full, cropped))
+    assert hip_full.colour != "grey"
+    assert hip_cropped.colour == "grey" and "square-on" in hip_cropped.reason

@@ -520,12 +520,21 @@ class _Rep:
     def square(self) -> bool:
         """Frontal angles' view: square-on front, tighter for lunges (their front leg points at the camera)."""
         limit = self.s.frontal_max_yaw_lunge_deg if self.exercise == "lunge" else self.s.frontal_max_yaw_deg
-        return self.view.view == "front" and self.view.yaw_deg <= limit
+        return self.view.view == "front" and self.view.yaw_deg <= limit and not self.yaw_guessed
+
+    @property
+    def yaw_guessed(self) -> bool:
+        """The feet were outside the picture while standing before this rep, so nothing checks the camera's yaw: the
+        feet read it best, and placed outside the frame they are guesses (an orbiting camera at 20–30° read 14° from
+        them, and the trunk leaning red), while the shoulders and hips are coarse (a barbell, body shape)."""
+        return any(self.foot_out[leg][self.base].mean() > FOOT_OUT_SHARE for leg in LEGS)
 
     @property
     def not_square(self) -> str:
         if self.view.view != "front":
             return "needs a front view"
+        if self.yaw_guessed:
+            return "needs the feet in the picture to tell whether the camera was square-on"
         yaw = self.view.yaw_deg
         return f"needs a square-on front view (this camera is about {yaw:.0f}° off: angles would mix in turning)"
 
