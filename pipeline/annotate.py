@@ -33,6 +33,7 @@ KNEE_BGR: dict[str, BGR] = {  # the report's traffic-light colours, brightened t
 }
 # grey: hidden, or outside the loaded part of the rep (down and up) where knee tracking is read
 LEGEND = (("green", "on track"), ("amber", "drifting"), ("red", "caving in"), ("grey", "not judged"))
+LEGEND_KNEE_SHARE = 0.05  # of the frames with knees: more reaching into the legend's band at the foot moves it up
 BONE, OUTLINE, INK = (245, 245, 245), (25, 25, 25), (255, 255, 255)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 # Knee-to-foot segments are drawn in the knee colour, so the white skeleton leaves them out.
@@ -178,12 +179,39 @@ class _Sprite:
         sub[:] = cv2.convertScaleAbs(cv2.add(below, self.ink[sl]))
 
 
-@functools.lru_cache(maxsize=8)
-def _legend_sprite(w: int, h: int, st: _Style) -> tuple[int, _Sprite]:
-    """The legend for a (w, h) frame: the row it starts on and its sprite, spanning the frame's width less 4 px."""
+def _legend_rows(w: int, h: int, st: _Style, at_top: bool) -> tuple[int, int, int]:
+    """The legend's first text row, its row height and its column width, px: at the frame's foot, or at its head
+    below the rep counter (two pills high: the held bottom's label sits under the counter)."""
     (_, th), _ = cv2.getTextSize("Ag", FONT, st.font * 0.6, st.text)
     row, col = th + 2 * st.line + 6, w // 2 - 8
-    y0 = h - 2 * row - 8
+    (_, ph), pbase = cv2.getTextSize("Rep", FONT, st.font, st.text)
+    below_pills = st.line * 4 + round(40 * st.font) + ph + pbase + 2 * max(4, ph // 3) + 8
+    return (below_pills if at_top else h - 2 * row - 8), row, col
+
+
+def legend_at_top(xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float], w: int, h: int) -> bool:
+    """Whether the legend goes at the head of the frame rather than its foot: when the knees reach into the foot's
+    band on more than `LEGEND_KNEE_SHARE` of the frames (a phone framing the client from the shins up, the rear
+    knee of a lunge) and the head and shoulders reach into the head's band less often. xy: (T, K, 2) track px."""
+    st = _Style.for_size(w, h)
+    y = xy[..., 1].astype(np.float64) * scale_xy[1]
+    knees, head = y[:, [int(Kp.L_KNEE), int(Kp.R_KNEE)]], y[:, : int(Kp.R_SHOULDER) + 1]
+    foot_top = _legend_rows(w, h, st, False)[0] - 4 - 7 * st.line  # a knee dot's radius above the band
+    head_y0, row, _ = _legend_rows(w, h, st, True)
+    head_bottom = head_y0 + 2 * row + 4
+    with np.errstate(invalid="ignore"):
+        in_foot = (knees >= foot_top).any(axis=1)[np.isfinite(knees).any(axis=1)]
+        in_head = (head <= head_bottom).any(axis=1)[np.isfinite(head).any(axis=1)]
+    share_foot = float(in_foot.mean()) if in_foot.size else 0.0
+    share_head = float(in_head.mean()) if in_head.size else 0.0
+    return share_foot > LEGEND_KNEE_SHARE and share_head < share_foot
+
+
+@functools.lru_cache(maxsize=8)
+def _legend_sprite(w: int, h: int, st: _Style, at_top: bool = False) -> tuple[int, _Sprite]:
+    """The legend for a (w, h) frame: the row it starts on and its sprite, spanning the frame's width less 4 px."""
+    (_, th), _ = cv2.getTextSize("Ag", FONT, st.font * 0.6, st.text)
+    y0, row, col = _legend_rows(w, h, st, at_top)
     top = y0 - 4
 
     def draw(img: U8) -> None:
@@ -192,12 +220,12 @@ def _legend_sprite(w: int, h: int, st: _Style) -> tuple[int, _Sprite]:
             cv2.line(img, (x, y), (x + 3 * st.line + 8, y), KNEE_BGR[colour], st.line + 2, cv2.LINE_AA)
             _text(img, f"knee {word}", (x + 3 * st.line + 16, y + th // 2), st, 0.6)
 
-    return top, _Sprite.drawn(w - 8, h - 4 - top, draw, dim=0.45)
+    return top, _Sprite.drawn(w - 8, 2 * row + 8, draw, dim=0.45)
 
 
-def _legend(img: U8, st: _Style) -> None:
+def _legend(img: U8, st: _Style, at_top: bool = False) -> None:
     h, w = img.shape[:2]
-    top, sprite = _legend_sprite(w, h, st)
+    top, sprite = _legend_sprite(w, h, st, at_top)
     sprite.paste(img, 4, top)
 
 
@@ -274,6 +302,7 @@ def write_annotated_clip(
         thumb_i = int(np.nanargmax(depth)) if np.isfinite(depth).any() else len(track) // 2
     n_hold = max(0, round(s.slow_bottom_s * float(fps))) if worst_i is not None else 0
     stills: dict[str, U8] = {}
+    legend_top = legend_at_top(np.asarray(track.xy), scale, w, h)
 
     with _open_writer(out_path, w, h, fps, s) as writer:
         for i, t, frame in frames:
@@ -285,7 +314,7 @@ def write_annotated_clip(
             if n_reps:
                 rep = _at(ser.rep_of_frame, i, 0) or sum(r.end_s <= t for r in result.reps)
                 _pill(img, f"Rep {rep}/{n_reps}" if rep else f"{n_reps} reps", (st.line * 4, st.line * 4), st)
-            _legend(img, st)
+            _legend(img, st, legend_top)
             writer.write(img)
             if i == thumb_i:
                 stills["thumb"] = img

@@ -219,3 +219,37 @@ def test_a_sprite_is_cut_off_at_the_frame_edge() -> None:
     sprite.paste(img, 20, -10)  # only its bottom-left 10 x 10 lands in the image
     assert (img[:10, 20:] == 200).all() and (img[10:] == 0).all() and (img[:, :20] == 0).all()
     sprite.paste(img, 40, 40)  # wholly outside: nothing happens
+
+
+def _standing_xy(head_y: float, knee_y: float, n: int = 20) -> np.ndarray:
+    """(n, 21, 2) px: head and shoulders at head_y, knees at knee_y, everything else missing."""
+    xy = np.full((n, 21, 2), np.nan)
+    xy[:, : int(Kp.R_SHOULDER) + 1] = [320.0, head_y]
+    xy[:, [int(Kp.L_KNEE), int(Kp.R_KNEE)]] = [320.0, knee_y]
+    return xy
+
+
+@pytest.mark.parametrize(
+    ("head_y", "knee_y", "top"),
+    [
+        (150.0, 250.0, False),  # the whole client clear of the foot's band: the legend stays at the foot
+        (150.0, 350.0, True),  # framed from the shins up, knees in the foot's band: it moves to the head
+        (40.0, 350.0, False),  # ... unless the head fills the head's band as often: the foot hides less there
+    ],
+)
+def test_the_legend_moves_to_the_head_only_when_the_knees_would_hide_under_it(
+    head_y: float, knee_y: float, top: bool
+) -> None:
+    assert annotate.legend_at_top(_standing_xy(head_y, knee_y), (1.0, 1.0), 640, 360) is top
+
+
+def test_a_legend_at_the_head_sits_below_the_rep_counter() -> None:
+    st = annotate._Style.for_size(640, 360)
+    foot, head = np.zeros((360, 640, 3), np.uint8), np.zeros((360, 640, 3), np.uint8)
+    annotate._legend(foot, st)
+    annotate._legend(head, st, at_top=True)
+    rows_foot, rows_head = np.flatnonzero(foot.any(axis=(1, 2))), np.flatnonzero(head.any(axis=(1, 2)))
+    assert rows_foot.min() > 360 / 2 and rows_head.max() < 360 / 2
+    pill = np.zeros((360, 640, 3), np.uint8)
+    annotate._pill(pill, "Rep 2/2", (st.line * 4, st.line * 4 + round(40 * st.font)), st, 0.7)  # the held label
+    assert np.flatnonzero(pill.any(axis=(1, 2))).max() < rows_head.min()
