@@ -308,9 +308,12 @@ def _reps(a: Analysis, specs: dict[str, MetricSpec]) -> list[Rep]:
 
 def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
     """Hardest and best reps, 1-based: by each rep's worst colour, then how many reds and ambers it drew, then by
-    the more inward knee of the two."""
+    the more inward knee of the two. Picked among the reps the clip's verdict reads (complete ones when there are
+    any, as `_clip_metrics`): a rep cut off by the video's end, or left for something else (a real clip's last dip
+    went on into push-ups and read red), is listed but is not the one the report holds up."""
     if not reps:
         return None, None
+    counted = [i for i, r in enumerate(reps) if r.complete] or list(range(len(reps)))
 
     def key(i: int) -> tuple[int, int, int, float]:
         v = a.reps[i].values
@@ -320,7 +323,7 @@ def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
         # grey (unmeasured) ranks below green
         return SEVERITY[reps[i].colour], colours.count("red"), colours.count("amber"), knee_in
 
-    order = sorted(range(len(reps)), key=key)
+    order = sorted(counted, key=key)
     return order[-1] + 1, order[0] + 1
 
 

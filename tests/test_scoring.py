@@ -179,6 +179,25 @@ def test_hardest_rep_is_the_one_with_more_flags_when_both_are_red() -> None:
     assert scoring._worst_best(_A(), reps) == (1, 2)  # type: ignore[arg-type]
 
 
+def test_a_rep_cut_off_or_left_for_something_else_is_not_held_up_as_the_hardest() -> None:
+    """A real wide squat's last dip went on into push-ups (no rise: incomplete) and read red; the clip verdict reads
+    only complete reps, so the hardest and best reps come from those, and from all only when none is complete."""
+    from pipeline import scoring
+    from pipeline.result import MetricValue, Rep
+
+    def rep(i: int, colour: str, complete: bool) -> Rep:
+        ms = [MetricValue("m", "", 1.0, "", "1", colour, True)]  # type: ignore[arg-type]
+        return Rep(i, 0.0, 1.0, 2.0, complete=complete, metrics=ms, colour=colour)  # type: ignore[arg-type]
+
+    class _A:
+        reps = [type("R", (), {"values": {}})() for _ in range(3)]
+
+    reps = [rep(1, "amber", True), rep(2, "green", True), rep(3, "red", False)]
+    assert scoring._worst_best(_A(), reps) == (1, 2)  # type: ignore[arg-type]
+    none_complete = [rep(i, c, False) for i, c in ((1, "amber"), (2, "green"), (3, "red"))]
+    assert scoring._worst_best(_A(), none_complete) == (3, 2)  # type: ignore[arg-type]
+
+
 def test_a_forward_lunge_has_no_standing_reference_for_the_front_knee() -> None:
     """The front foot steps away from where the client stood: knee over foot is not measurable, with the reason."""
     r = evaluate(make_track(Spec(exercise="lunge", lunge_leads=("left", "right")))[0], SETTINGS, "x.mp4")
