@@ -387,18 +387,25 @@ def _light_text(v: Verdict) -> str:
 
 
 def _rep_tally(result: ClipResult) -> str:
-    """'Across your 3 reps: 2 good, 1 to work on (rep 2).' Colour words, never colours alone."""
+    """'Across your 3 reps: 2 good, 1 to work on (rep 2).' Colour words, never colours alone. Reps cut off by the
+    video's start or end are named apart when whole ones exist: the verdict reads only those."""
     n = len(result.reps)
     if n == 0:
         return "We did not find a whole rep in this video."
+    whole = [r for r in result.reps if r.complete] or result.reps
+    cut = [str(r.index) for r in result.reps if len(whole) < n and not r.complete]
     parts = []
     for colour, words in (("green", "good"), ("amber", "to watch"), ("red", "to work on"), ("grey", "not measured")):
-        idx = [str(r.index) for r in result.reps if r.colour == colour]
+        idx = [str(r.index) for r in whole if r.colour == colour]
         if idx:
             which = (
                 f" (rep{'s' * (len(idx) > 1)} {', '.join(idx)})" if colour in ("amber", "red") and len(idx) < n else ""
             )
             parts.append(f"{'all' if len(idx) == n else len(idx)} {words}{which}")
+    if cut:
+        parts.append(
+            f"{len(cut)} cut off by the start or end of the video (rep{'s' * (len(cut) > 1)} {', '.join(cut)})"
+        )
     return f"Across your {n} rep{'s' * (n != 1)}: {', '.join(parts)}."
 
 

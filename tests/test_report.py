@@ -19,6 +19,7 @@ from pipeline.progress import ClientContext
 from pipeline.report import (
     ReportContext,
     ReportMeta,
+    _rep_tally,
     client_name_for,
     context_dict,
     environment,
@@ -117,6 +118,18 @@ def meta(name: str = "anna__squat_front.mp4") -> ReportMeta:
 def soup(tmp_path: Path) -> BeautifulSoup:
     path = write_report(make_result(), tmp_path, meta(), None, ReportSettings(coach_name="Coach Kim"))
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_the_tally_names_a_rep_cut_off_by_the_video_apart() -> None:
+    """The verdict reads whole reps only: a last dip that went on into push-ups (no rise) is not 'to work on'."""
+    r = make_result()
+    r = replace(r, reps=[*r.reps[:2], replace(r.reps[2], complete=False, colour="red")])
+    assert (
+        _rep_tally(r) == "Across your 3 reps: 1 to watch (rep 1), 1 to work on (rep 2), "
+        "1 cut off by the start or end of the video (rep 3)."
+    )
+    every_cut = replace(r, reps=[replace(x, complete=False) for x in r.reps])
+    assert _rep_tally(every_cut) == _rep_tally(replace(r, reps=[replace(x, complete=True) for x in every_cut.reps]))
 
 
 def test_report_top_says_the_verdict_in_words_and_at_most_two_cues(soup: BeautifulSoup) -> None:
