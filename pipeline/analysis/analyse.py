@@ -11,6 +11,8 @@ below `view.FRONT_MAX_DEG` = 20° and side from 60°, is for the report's words)
   a front view with yaw ≤ `frontal_max_yaw_deg`, or `frontal_max_yaw_lunge_deg` (6°) in lunges, whose front leg
   points at the camera;
 - depth, knee bend and forward trunk lean: a side view.
+Knee-to-foot readings also need the foot inside the picture (a foot placed past the frame's edge is a guess), and
+the frontal angles need the standing feet in it too: only they show that the camera is square-on.
 """
 
 from __future__ import annotations
