@@ -1,9 +1,9 @@
 """Clean one client's keypoint track before any metric is computed (METRICS.md, "Cleaning the keypoint track").
 
 Reads a `PoseTrack`, returns a cleaned `PoseTrack` and a `CleanReport` saying how much was missing, interpolated
-or repaired. Steps: upright gate (frames with the ankles above the hips) → confidence gate → left/right swap
-repair → Hampel outliers → short-gap interpolation on real timestamps → zero-phase low-pass (Butterworth;
-Savitzky–Golay below `min_fps_for_butter`). Pure: no I/O.
+or repaired. Steps: upright gate (frames with the ankles above the hips) → collapse gate (the hips' width gone
+in a moment) → confidence gate → left/right swap repair → Hampel outliers → short-gap interpolation on real
+timestamps → zero-phase low-pass (Butterworth; Savitzky–Golay below `min_fps_for_butter`). Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -92,6 +92,41 @@ def upright_gate(xy: F64) -> tuple[F64, int]:
         ankle_y = np.nanmean(xy[:, [int(Kp.L_ANKLE), int(Kp.R_ANKLE)], 1], axis=1)
     with np.errstate(invalid="ignore"):
         bad = ankle_y < hip_y
+    out = np.array(xy, copy=True)
+    out[bad] = np.nan
+    return out, int(bad.sum())
+
+
+# The pelvis is rigid: its projected width shrinks below a third of what it was a moment ago only if the client
+# turned more than 70° within that moment, which nobody does mid-rep; a pose model that laid both legs on one does
+# (a real close-cropped front squat's BlazePose did, at 0.99 confidence, and the dip read as a red rep)
+COLLAPSE_SHARE = 1.0 / 3.0
+# ... a width worth comparing: in profile the hips overlap by nature
+APART_SHARE = 0.05
+
+
+def collapse_gate(xy: F64, win: int, body_px: float) -> tuple[F64, int]:
+    """Drop every point of frames whose hips are closer than `COLLAPSE_SHARE` of their running median distance
+    (`win` frames), where that distance is normally clear (`APART_SHARE` of `body_px`).
+
+    Args:
+        xy: (T, K, 2) px.
+        win: running-median window, frames (about a second).
+        body_px: the client's height on screen, px (0: unknown, nothing dropped).
+
+    Returns:
+        (a copy with those frames NaN, how many frames were dropped).
+    """
+    if len(xy) == 0 or body_px <= 0:
+        return np.array(xy, copy=True), 0
+    apart = np.linalg.norm(xy[:, int(Kp.L_HIP)] - xy[:, int(Kp.R_HIP)], axis=-1)
+    half = max(1, win // 2)
+    padded = np.pad(apart, half, constant_values=np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # windows with no hips seen are NaN
+        usual = np.nanmedian(sliding_window_view(padded, 2 * half + 1), axis=-1)
+    with np.errstate(invalid="ignore"):
+        bad = (apart < COLLAPSE_SHARE * usual) & (usual >= APART_SHARE * body_px)
     out = np.array(xy, copy=True)
     out[bad] = np.nan
     return out, int(bad.sum())
@@ -325,6 +360,8 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
     n = len(track)
     t_s = np.asarray(track.t_s, np.float64)
     xy, n_upside = upright_gate(np.asarray(track.xy, np.float64))
+    fps = 1.0 / float(np.median(np.diff(t_s))) if n > 1 else 1.0
+    xy, n_collapsed = collapse_gate(xy, int(round(fps)), _body_px(track, xy))
     xy = confidence_gate(xy, np.asarray(track.conf, np.float64), s.conf_gate)
     legs = list(map(int, LEG_KPS))
     every = max(1, int(track.extra.get("keypoint_every", 1)))
@@ -352,7 +389,7 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
         interpolated_frac=float(filled[looked][:, legs].mean()) if n else 0.0,
         left_missing_frac=float(still.mean()) if n else 1.0,
         swaps_repaired=n_swaps,
-        outliers_removed=int(jumps.any(axis=-1).sum()) + n_upside,
+        outliers_removed=int(jumps.any(axis=-1).sum()) + n_upside + n_collapsed,
         filter=filt,
         vfr=vfr,
         long_gaps_s=gaps,

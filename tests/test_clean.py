@@ -11,6 +11,7 @@ from synthetic_tracks import Spec, make_track
 
 from pipeline.clean import (
     clean_track,
+    collapse_gate,
     confidence_gate,
     fill_short_gaps,
     hampel,
@@ -202,6 +203,35 @@ def test_upright_gate_drops_whole_frames_with_ankles_above_hips() -> None:
     out, n = upright_gate(xy)
     assert n == 1 and np.isnan(out[1]).all()
     assert np.array_equal(np.isnan(out[[0, 2]]), np.isnan(xy[[0, 2]]))  # the others untouched, frame 2 kept
+
+
+def _hips(width_px: np.ndarray) -> np.ndarray:
+    """(T, K, 2) px: hips `width_px` apart around x = 300, y = 400; everything else missing."""
+    xy = np.full((len(width_px), N_KP, 2), np.nan)
+    xy[:, Kp.L_HIP] = np.stack([300 + width_px / 2, np.full(len(width_px), 400.0)], 1)
+    xy[:, Kp.R_HIP] = np.stack([300 - width_px / 2, np.full(len(width_px), 400.0)], 1)
+    return xy
+
+
+def test_collapse_gate_drops_frames_whose_rigid_pelvis_vanished_in_a_moment() -> None:
+    """Hips 60 px apart on a 400 px client, two frames at 4 px (the model laid both legs on one): those go, whole."""
+    width = np.full(30, 60.0)
+    width[10:12] = 4.0
+    out, n = collapse_gate(_hips(width), 30, 400.0)
+    assert n == 2 and np.isnan(out[10:12]).all() and np.isfinite(out[[9, 12], Kp.L_HIP]).all()
+
+
+@pytest.mark.parametrize(
+    "width",
+    [
+        np.full(30, 3.0) + np.tile([0.0, 2.5], 15),  # profile: the hips overlap by nature, 0.5-5.5 px apart
+        np.linspace(60.0, 0.0, 60),  # a client turning to profile over 2 s at 30 fps
+    ],
+    ids=["profile", "slow-turn"],
+)
+def test_collapse_gate_keeps_hips_that_overlap_by_nature_or_close_slowly(width: np.ndarray) -> None:
+    out, n = collapse_gate(_hips(width), 30, 400.0)
+    assert n == 0 and np.array_equal(np.isnan(out), np.isnan(_hips(width)))
 
 
 def test_a_short_upside_down_fit_leaves_no_hip_spike() -> None:
