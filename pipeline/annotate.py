@@ -101,10 +101,26 @@ def _text(img: U8, text: str, org: tuple[int, int], st: _Style, scale: float = 1
     cv2.putText(img, text, org, FONT, st.font * scale, colour, st.text, cv2.LINE_AA)
 
 
+def _pill_pad(th: int) -> int:
+    """A pill's padding round text `th` px tall."""
+    return max(4, th // 3)
+
+
+def _counter_org(st: _Style) -> tuple[int, int]:
+    """Top-left corner of the rep counter."""
+    return st.line * 4, st.line * 4
+
+
+def _held_org(st: _Style) -> tuple[int, int]:
+    """Top-left corner of the held bottom's label, under the rep counter."""
+    x, y = _counter_org(st)
+    return x, y + round(40 * st.font)
+
+
 def _pill(img: U8, text: str, org: tuple[int, int], st: _Style, scale: float = 1.0) -> None:
     """Text on a dark rounded-ish box, top-left corner at `org`."""
     (tw, th), base = cv2.getTextSize(text, FONT, st.font * scale, st.text)
-    pad = max(4, th // 3)
+    pad = _pill_pad(th)
     x, y = org
     sub = img[max(0, y) : y + th + base + 2 * pad, max(0, x) : x + tw + 2 * pad]
     sub[:] = (sub * 0.35).astype(np.uint8)  # darken what is behind, so the text reads on any background
@@ -185,7 +201,7 @@ def _legend_rows(w: int, h: int, st: _Style, at_top: bool) -> tuple[int, int, in
     (_, th), _ = cv2.getTextSize("Ag", FONT, st.font * 0.6, st.text)
     row, col = th + 2 * st.line + 6, w // 2 - 8
     (_, ph), pbase = cv2.getTextSize("Rep", FONT, st.font, st.text)
-    below_pills = st.line * 4 + round(40 * st.font) + ph + pbase + 2 * max(4, ph // 3) + 8
+    below_pills = _held_org(st)[1] + ph + pbase + 2 * _pill_pad(ph) + 8
     return (below_pills if at_top else h - 2 * row - 8), row, col
 
 
@@ -196,7 +212,7 @@ def legend_at_top(xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, floa
     st = _Style.for_size(w, h)
     y = xy[..., 1].astype(np.float64) * scale_xy[1]
     knees, head = y[:, [int(Kp.L_KNEE), int(Kp.R_KNEE)]], y[:, : int(Kp.R_SHOULDER) + 1]
-    foot_top = _legend_rows(w, h, st, False)[0] - 4 - 7 * st.line  # a knee dot's radius above the band
+    foot_top = _legend_rows(w, h, st, False)[0] - 4 - 7 * st.line  # room for a knee's dot and L/R label above it
     head_y0, row, _ = _legend_rows(w, h, st, True)
     head_bottom = head_y0 + 2 * row + 4
     with np.errstate(invalid="ignore"):
@@ -313,7 +329,7 @@ def write_annotated_clip(
                 draw_pose(img, track.xy[i], scale, colours, st)
             if n_reps:
                 rep = _at(ser.rep_of_frame, i, 0) or sum(r.end_s <= t for r in result.reps)
-                _pill(img, f"Rep {rep}/{n_reps}" if rep else f"{n_reps} reps", (st.line * 4, st.line * 4), st)
+                _pill(img, f"Rep {rep}/{n_reps}" if rep else f"{n_reps} reps", _counter_org(st), st)
             _legend(img, st, legend_top)
             writer.write(img)
             if i == thumb_i:
@@ -324,7 +340,7 @@ def write_annotated_clip(
             if i == worst_i and n_hold and "held" not in stills:  # a VFR source may repeat the frame: hold once
                 held = stills["held"] = img.copy()
                 label = f"Rep {worst.index if worst else ''}: hardest rep, paused"
-                _pill(held, label, (st.line * 4, st.line * 4 + round(40 * st.font)), st, 0.7)
+                _pill(held, label, _held_org(st), st, 0.7)
                 for _ in range(n_hold):
                     writer.write(held)
 

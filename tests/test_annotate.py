@@ -251,5 +251,5 @@ def test_a_legend_at_the_head_sits_below_the_rep_counter() -> None:
     rows_foot, rows_head = np.flatnonzero(foot.any(axis=(1, 2))), np.flatnonzero(head.any(axis=(1, 2)))
     assert rows_foot.min() > 360 / 2 and rows_head.max() < 360 / 2
     pill = np.zeros((360, 640, 3), np.uint8)
-    annotate._pill(pill, "Rep 2/2", (st.line * 4, st.line * 4 + round(40 * st.font)), st, 0.7)  # the held label
+    annotate._pill(pill, "Rep 2/2", annotate._held_org(st), st, 0.7)  # the held label
     assert np.flatnonzero(pill.any(axis=(1, 2))).max() < rows_head.min()
