@@ -27,8 +27,11 @@ def _dips(centres: list[float], depth: float = 0.4, width: float = 1.0) -> np.nd
         (np.ones_like(T) - 0.03 * (np.sin(2 * np.pi * 1.8 * T) > 0), [], []),  # walking in only: no reps
         (_dips([0.2, 5, 11.9]), [5], [True]),  # reps cut by both clip edges are not counted
         (_dips([5, 11.7]), [5, 11.7], [True, False]),  # cut during the rise: partial
+        (_dips([0.0]), [0.0], [False]),  # the clip opens at the bottom and holds only the rise: that rep is read
+        (_dips([11.97]), [11.97], [False]),  # or ends at the bottom of its only rep
+        (1.0 - 0.05 * T / T[-1], [], []),  # a slow drift shallower than a rep's least depth: none
     ],
-    ids=["three-reps", "with-bounce", "walking-no-reps", "edges-cut", "partial-end"],
+    ids=["three-reps", "with-bounce", "walking-no-reps", "edges-cut", "partial-end", "only-rise", "only-descent", "drift"],
 )
 def test_find_reps(height: np.ndarray, bottoms: list[float], complete: list[bool]) -> None:
     reps = find_reps(height, T, 0.5, 0.5, 0.1)

@@ -138,7 +138,15 @@ def find_reps(
     lo, hi = np.percentile(h[ok], [5, 95])
     dt = float(np.median(np.diff(t_s)))
     prom = max(min_prominence * (hi - lo), min_depth)
-    bottoms, _ = find_peaks(-h, prominence=prom, distance=max(1, int(round(min_separation_s / dt))))
+    sep = max(1, int(round(min_separation_s / dt)))
+    bottoms, _ = find_peaks(-h, prominence=prom, distance=sep)
+    if bottoms.size == 0:
+        # a clip that holds only a cut rep (it opens at the bottom, or ends there) is read from that rep: its edges
+        # count as standing for finding the trough. With whole reps in the clip, a cut one at an edge is more often
+        # a walk-in or a reach for the phone than a rep, so only interior troughs count there.
+        pad = np.concatenate([[hi], h, [hi]])
+        bottoms, _ = find_peaks(-pad, prominence=prom, distance=sep)
+        bottoms = bottoms - 1
     bottoms = _merge_paused(h, bottoms, prom)
     reps: list[RepEvents] = []
     for i, b in enumerate(bottoms):
