@@ -182,7 +182,8 @@ class ReportContext:
         "(width, height) of the annotated clip in pixels, so the player box takes its shape before it loads: a "
         "landscape clip on a phone no longer sits in a tall empty box. None when unknown."
     )
-    pictures: list[Picture] = doc_field("Hardest and best rep key frames (data: URIs).")
+    pictures: list[Picture] = doc_field("Hardest and best rep key frames (data: URIs); one when they are the same rep.")
+    pictures_heading: str = doc_field("The pictures' heading: they compare two reps, or show the one.")
     clip_rows: list[MetricRow] = doc_field("Whole-set metrics (the level a third of the reps reach).")
     reps: list[RepView] = doc_field("One entry per rep with its metric rows.")
     unmeasured: list[str] = doc_field(
@@ -351,7 +352,9 @@ def _unmeasured(result: ClipResult, never: set[str]) -> list[str]:
 
 
 def _rep_view(r: Any, result: ClipResult, never: set[str]) -> RepView:
+    one = result.worst_rep == result.best_rep  # a single rep (or one judged) is neither hardest nor best
     tags = [t for t, on in (("hardest", r.index == result.worst_rep), ("best", r.index == result.best_rep)) if on]
+    tags = [] if one else tags
     bits = [f"down {r.eccentric_s:.1f} s" if r.eccentric_s is not None else "", ""]
     bits[1] = f"up {r.concentric_s:.1f} s" if r.concentric_s is not None else ""
     if r.lead_leg:
@@ -421,6 +424,7 @@ def build_context(
     q = result.quality
     warn = "" if q.passed else "The video was hard to read, so take these results with care. " + " ".join(q.notes)
     footer = "Generated " + (f"{meta.generated_at} " if meta.generated_at else "") + f"by formreview {meta.version}"
+    pictures = _pictures(keyframes)
     return ReportContext(
         page=page_chrome(f"{noun} review{who}", s, footer),
         heading=f"{noun} review{who}",
@@ -434,7 +438,8 @@ def build_context(
         clip_href=meta.clip_href,
         poster_uri=data_uri(keyframes.thumbnail) if keyframes is not None and keyframes.thumbnail else "",
         clip_size=meta.clip_size,
-        pictures=_pictures(keyframes),
+        pictures=pictures,
+        pictures_heading="Hardest rep next to your best" if len(pictures) > 1 else "Your rep at the bottom",
         clip_rows=[_metric_row(m) for m in result.clip_metrics if m.key not in never],
         reps=[_rep_view(r, result, never) for r in result.reps],
         unmeasured=_unmeasured(result, never),
@@ -466,12 +471,13 @@ def _lights(result: ClipResult) -> list[Light]:
 
 
 def _pictures(keyframes: KeyFrames | None) -> list[Picture]:
-    pictures = []
+    pictures: list[Picture] = []
     if keyframes is not None:
-        for title, raw, rep in (
-            ("Hardest rep", keyframes.worst_jpeg, keyframes.worst_rep),
-            ("Best rep", keyframes.best_jpeg, keyframes.best_rep),
-        ):
+        pairs = [("Hardest rep", keyframes.worst_jpeg, keyframes.worst_rep)]
+        if keyframes.best_rep != keyframes.worst_rep:
+            pairs.append(("Best rep", keyframes.best_jpeg, keyframes.best_rep))
+        for title, raw, rep in pairs:
+            title = title if len(pairs) > 1 else "Your rep"
             if raw:
                 what = f"Rep {rep} at the bottom" if rep else "At the bottom"
                 alt = f"{title}: still from rep {rep} at its lowest point with the knees circled"

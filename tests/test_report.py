@@ -418,3 +418,20 @@ def test_plain_sources_keep_the_study() -> None:
         plain_source("Cut-offs from 36 rendered squats (pipeline/synth/README.md).")
         == "Cut-offs from 36 rendered squats."
     )
+
+
+def test_one_rep_is_shown_once_not_as_its_own_hardest_and_best(tmp_path: Path) -> None:
+    from pipeline.annotate import KeyFrames
+
+    jpeg = b"\xff\xd8\xff\xd9"
+    r = make_result("one.mp4")
+    r = replace(r, reps=r.reps[:1], worst_rep=1, best_rep=1)
+    kf = KeyFrames(thumbnail=jpeg, worst_jpeg=jpeg, best_jpeg=jpeg, worst_rep=1, best_rep=1)
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), kf, ReportSettings()).read_text(), "html.parser")
+    assert soup.select_one("#pics-h").get_text() == "Your rep at the bottom"
+    assert [f.strong.get_text() for f in soup.select("figure.keyframe figcaption")] == ["Your rep"]
+    assert [li.strong.get_text() for li in soup.select("ol.rep-lights li.rep-light")] == ["Rep 1"]
+    two = replace(kf, best_rep=2)
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), two, ReportSettings()).read_text(), "html.parser")
+    assert soup.select_one("#pics-h").get_text() == "Hardest rep next to your best"
+    assert [f.strong.get_text() for f in soup.select("figure.keyframe figcaption")] == ["Hardest rep", "Best rep"]
