@@ -31,7 +31,16 @@ def _dips(centres: list[float], depth: float = 0.4, width: float = 1.0) -> np.nd
         (_dips([11.97]), [11.97], [False]),  # or ends at the bottom of its only rep
         (1.0 - 0.05 * T / T[-1], [], []),  # a slow drift shallower than a rep's least depth: none
     ],
-    ids=["three-reps", "with-bounce", "walking-no-reps", "edges-cut", "partial-end", "only-rise", "only-descent", "drift"],
+    ids=[
+        "three-reps",
+        "with-bounce",
+        "walking-no-reps",
+        "edges-cut",
+        "partial-end",
+        "only-rise",
+        "only-descent",
+        "drift",
+    ],
 )
 def test_find_reps(height: np.ndarray, bottoms: list[float], complete: list[bool]) -> None:
     reps = find_reps(height, T, 0.5, 0.5, 0.1)
