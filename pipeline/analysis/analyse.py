@@ -679,11 +679,25 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
     lean = hip.trunk_lateral_shift_deg(
         p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_SHOULDER], p[Kp.R_SHOULDER], c.base, c.s.trunk_foreshortening
     )
+    hidden = np.zeros(seg.size, bool)
+    if c.exercise == "lunge" and c.lead is not None:
+        # the front thigh, pointing at the camera, hides the pelvis: a good real walking lunge's hip points slid down
+        # onto that thigh at every bottom and tipped the hip line 10°, the trunk "leaning" 12° with it
+        hp, k = c.p[LEGS[c.lead][0]], c.p[LEGS[c.lead][1]]
+        thigh0 = float(nanmedian(dist(hp, k)[c.base]))
+        hidden = ~knee.thigh_visible(hp[seg], k[seg], thigh0, c.s.thigh_foreshortening)
     for name, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
-        held = -rolling_persistent_min(-np.abs(x[seg] - nanmedian(x[c.base])), c.s.persist_frames)
+        dev = np.where(hidden, np.nan, np.abs(x[seg] - nanmedian(x[c.base])))
+        held = -rolling_persistent_min(-dev, c.s.persist_frames)
         seen = c.square and bool(np.isfinite(held))
-        why = "" if seen else "the trunk leans toward the camera throughout" if c.square else c.not_square
-        out.put(MetricId(name), float(held) if seen else np.nan, why)
+        why = (
+            c.not_square
+            if not c.square
+            else "the front thigh hid the hips"
+            if hidden.all()
+            else "the trunk leans toward the camera throughout"
+        )
+        out.put(MetricId(name), float(held) if seen else np.nan, "" if seen else why)
 
 
 def _stance_width(c: _Rep, out: _Readings) -> None:
