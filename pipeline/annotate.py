@@ -106,6 +106,11 @@ def _pill_pad(th: int) -> int:
     return max(4, th // 3)
 
 
+def counter_text(rep: int, n_reps: int) -> str:
+    """The rep counter's words: "Rep 2/5" within a rep, else the clip's count ("1 rep", "5 reps")."""
+    return f"Rep {rep}/{n_reps}" if rep else f"{n_reps} rep" + ("" if n_reps == 1 else "s")
+
+
 def _counter_org(st: _Style) -> tuple[int, int]:
     """Top-left corner of the rep counter."""
     return st.line * 4, st.line * 4
@@ -329,7 +334,7 @@ def write_annotated_clip(
                 draw_pose(img, track.xy[i], scale, colours, st)
             if n_reps:
                 rep = _at(ser.rep_of_frame, i, 0) or sum(r.end_s <= t for r in result.reps)
-                _pill(img, f"Rep {rep}/{n_reps}" if rep else f"{n_reps} reps", _counter_org(st), st)
+                _pill(img, counter_text(rep, n_reps), _counter_org(st), st)
             _legend(img, st, legend_top)
             writer.write(img)
             if i == thumb_i:

@@ -253,3 +253,9 @@ def test_a_legend_at_the_head_sits_below_the_rep_counter() -> None:
     pill = np.zeros((360, 640, 3), np.uint8)
     annotate._pill(pill, "Rep 2/2", annotate._held_org(st), st, 0.7)  # the held label
     assert np.flatnonzero(pill.any(axis=(1, 2))).max() < rows_head.min()
+
+
+def test_the_rep_counter_counts_one_rep_in_the_singular() -> None:
+    from pipeline.annotate import counter_text
+
+    assert [counter_text(0, 1), counter_text(0, 5), counter_text(2, 5)] == ["1 rep", "5 reps", "Rep 2/5"]
