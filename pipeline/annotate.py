@@ -20,6 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pipeline.keypoints import SKELETON_EDGES, Kp, PoseTrack
+from pipeline.metrics import SEVERITY
 from pipeline.result import ClipResult
 from pipeline.settings import AnnotateSettings
 
@@ -46,8 +47,10 @@ class KeyFrames:
     """Stills for the report, JPEG bytes of annotated frames with the knees circled.
 
     Attributes:
-        worst_jpeg / best_jpeg: bottom of the worst / best rep; None without reps.
+        worst_jpeg / best_jpeg: the worst rep where its knees were worst (`worst_moment`), the best rep's bottom;
+            None without reps.
         worst_rep / best_rep: their 1-based rep numbers.
+        worst_at_bottom: the worst rep's still is its bottom (no knee judged worse elsewhere in the rep).
         thumbnail: small JPEG (about `thumbnail_width` wide) for the index and the video poster.
     """
 
@@ -55,6 +58,7 @@ class KeyFrames:
     best_jpeg: bytes | None = None
     worst_rep: int | None = None
     best_rep: int | None = None
+    worst_at_bottom: bool = True
     thumbnail: bytes | None = None
 
 
@@ -263,6 +267,25 @@ def _nearest(t_s: npt.NDArray[np.float64], t: float) -> int:
     return int(np.argmin(np.abs(t_s - t))) if len(t_s) else 0
 
 
+def worst_moment(
+    colour_l: list[str], colour_r: list[str], depth: list[float], start: int, end: int, bottom: int
+) -> int:
+    """The frame of a rep to hold and show: where its knees' live colours are worst (the worse knee first, then the
+    other; the deepest of those frames, then the nearest its bottom), so a knee that caves on the way up and sits over
+    the foot at the bottom is shown caving; its bottom when no knee is judged in the rep. Frames index the per-frame
+    `Series`; start..end inclusive."""
+    idx = np.arange(max(start, 0), min(end, len(colour_l) - 1, len(colour_r) - 1) + 1)
+    if idx.size == 0:
+        return bottom
+    pair = np.array([(SEVERITY.get(colour_l[i], -1), SEVERITY.get(colour_r[i], -1)) for i in idx])
+    worse, other = pair.max(axis=1), pair.min(axis=1)
+    if worse.max() < SEVERITY["green"]:
+        return bottom
+    d = np.nan_to_num(np.asarray(depth, np.float64)[idx], nan=-np.inf)
+    # the worse knee at its worst, then the other knee at its worst there, then the deepest, then the nearest the bottom
+    return int(idx[np.lexsort((np.abs(idx - bottom), -d, -other, -worse))[0]])
+
+
 def _circle_knees(img: U8, xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float], st: _Style) -> U8:
     out = img.copy()
     for _, x, y in knee_marks(xy, scale_xy):
@@ -292,7 +315,7 @@ def write_annotated_clip(
     size_wh: tuple[int, int],
     s: AnnotateSettings,
 ) -> KeyFrames:
-    """Draw the client's pose on every frame and write the annotated clip; hold the worst rep's bottom.
+    """Draw the client's pose on every frame and write the annotated clip; hold the worst rep at its worst moment.
 
     Args:
         frames: (frame index, t_s, BGR uint8 frame of `size_wh`) from the decoder, in order.
@@ -304,7 +327,7 @@ def write_annotated_clip(
         s: annotate settings (`slow_bottom_s`, encoder and JPEG options).
 
     Returns:
-        KeyFrames with the worst and best rep bottoms (knees circled) and a thumbnail.
+        KeyFrames with the worst rep's worst moment, the best rep's bottom (knees circled) and a thumbnail.
     """
     w, h = size_wh
     scale = (w / track.frame_wh[0], h / track.frame_wh[1])
@@ -314,7 +337,12 @@ def write_annotated_clip(
     by_index = {r.index: r for r in result.reps}
     worst = by_index.get(result.worst_rep or -1)
     best = by_index.get(result.best_rep or -1)
-    worst_i = _nearest(track.t_s, worst.bottom_s) if worst else None
+    worst_i = None
+    if worst:
+        ts = track.t_s
+        bottom = _nearest(ts, worst.bottom_s)
+        span = (_nearest(ts, worst.start_s), _nearest(ts, worst.end_s))
+        worst_i = worst_moment(ser.knee_colour_left, ser.knee_colour_right, ser.hip_depth, *span, bottom)
     best_i = _nearest(track.t_s, best.bottom_s) if best else None
     if worst_i is not None:
         thumb_i = worst_i
@@ -358,6 +386,7 @@ def write_annotated_clip(
         worst_jpeg=_jpeg(stills["worst"], s.jpeg_quality) if "worst" in stills else None,
         best_jpeg=_jpeg(stills["best"], s.jpeg_quality) if "best" in stills else None,
         worst_rep=worst.index if worst and "worst" in stills else None,
+        worst_at_bottom=worst is None or worst_i == _nearest(track.t_s, worst.bottom_s),
         best_rep=best.index if best and "best" in stills else None,
         thumbnail=thumb_jpeg,
     )

@@ -439,7 +439,7 @@ def build_context(
         poster_uri=data_uri(keyframes.thumbnail) if keyframes is not None and keyframes.thumbnail else "",
         clip_size=meta.clip_size,
         pictures=pictures,
-        pictures_heading="Hardest rep next to your best" if len(pictures) > 1 else "Your rep at the bottom",
+        pictures_heading="Hardest rep next to your best" if len(pictures) > 1 else "Your rep",
         clip_rows=[_metric_row(m) for m in result.clip_metrics if m.key not in never],
         reps=[_rep_view(r, result, never) for r in result.reps],
         unmeasured=_unmeasured(result, never),
@@ -473,14 +473,15 @@ def _lights(result: ClipResult) -> list[Light]:
 def _pictures(keyframes: KeyFrames | None) -> list[Picture]:
     pictures: list[Picture] = []
     if keyframes is not None:
-        pairs = [("Hardest rep", keyframes.worst_jpeg, keyframes.worst_rep)]
+        where = "at the bottom" if keyframes.worst_at_bottom else "where the knees were worst"
+        pairs = [("Hardest rep", keyframes.worst_jpeg, keyframes.worst_rep, where)]
         if keyframes.best_rep != keyframes.worst_rep:
-            pairs.append(("Best rep", keyframes.best_jpeg, keyframes.best_rep))
-        for title, raw, rep in pairs:
+            pairs.append(("Best rep", keyframes.best_jpeg, keyframes.best_rep, "at the bottom"))
+        for title, raw, rep, moment in pairs:
             title = title if len(pairs) > 1 else "Your rep"
             if raw:
-                what = f"Rep {rep} at the bottom" if rep else "At the bottom"
-                alt = f"{title}: still from rep {rep} at its lowest point with the knees circled"
+                what = f"Rep {rep} {moment}" if rep else moment[0].upper() + moment[1:]
+                alt = f"{title}: still from rep {rep} {moment}, with the knees circled"
                 pictures.append(Picture(title, what, data_uri(raw), alt))
     return pictures
 

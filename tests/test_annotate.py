@@ -259,3 +259,18 @@ def test_the_rep_counter_counts_one_rep_in_the_singular() -> None:
     from pipeline.annotate import counter_text
 
     assert [counter_text(0, 1), counter_text(0, 5), counter_text(2, 5)] == ["1 rep", "5 reps", "Rep 2/5"]
+
+
+def test_the_hardest_rep_is_held_where_its_knees_were_worst_not_only_at_its_bottom() -> None:
+    from pipeline.annotate import worst_moment
+
+    # a rep over frames 2..9, bottom at 5: the right knee caves red on the way up (7, 8), over the foot at the bottom
+    left = ["grey", "grey", "grey", "green", "green", "green", "green", "green", "green", "grey"]
+    right = ["grey", "grey", "grey", "green", "amber", "green", "amber", "red", "red", "grey"]
+    depth = [0.0, 0.0, 0.1, 0.4, 0.8, 1.0, 0.8, 0.6, 0.4, 0.1]
+    assert worst_moment(left, right, depth, 2, 9, 5) == 7  # the deeper of the two red frames
+    assert worst_moment(left, ["green"] * 10, depth, 2, 9, 5) == 5  # all green: the bottom, the deepest green
+    assert worst_moment(["grey"] * 10, ["grey"] * 10, depth, 2, 9, 5) == 5  # nothing judged: its bottom
+    assert worst_moment(left, right, depth, 2, 4, 3) == 4  # a rep cut at frame 4: its amber, not the later red
+    both = ["grey", "grey", "grey", "green", "green", "green", "amber", "green", "red", "grey"]
+    assert worst_moment(both, right, depth, 2, 9, 5) == 8  # both knees red beats one red at a deeper frame

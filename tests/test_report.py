@@ -428,10 +428,12 @@ def test_one_rep_is_shown_once_not_as_its_own_hardest_and_best(tmp_path: Path) -
     r = replace(r, reps=r.reps[:1], worst_rep=1, best_rep=1)
     kf = KeyFrames(thumbnail=jpeg, worst_jpeg=jpeg, best_jpeg=jpeg, worst_rep=1, best_rep=1)
     soup = BeautifulSoup(write_report(r, tmp_path, meta(), kf, ReportSettings()).read_text(), "html.parser")
-    assert soup.select_one("#pics-h").get_text() == "Your rep at the bottom"
+    assert soup.select_one("#pics-h").get_text() == "Your rep"
     assert [f.strong.get_text() for f in soup.select("figure.keyframe figcaption")] == ["Your rep"]
+    assert soup.select_one("figure.keyframe figcaption").get_text() == "Your rep · Rep 1 at the bottom"
     assert [li.strong.get_text() for li in soup.select("ol.rep-lights li.rep-light")] == ["Rep 1"]
-    two = replace(kf, best_rep=2)
+    two = replace(kf, best_rep=2, worst_at_bottom=False)
     soup = BeautifulSoup(write_report(r, tmp_path, meta(), two, ReportSettings()).read_text(), "html.parser")
     assert soup.select_one("#pics-h").get_text() == "Hardest rep next to your best"
-    assert [f.strong.get_text() for f in soup.select("figure.keyframe figcaption")] == ["Hardest rep", "Best rep"]
+    captions = [f.get_text() for f in soup.select("figure.keyframe figcaption")]
+    assert captions == ["Hardest rep · Rep 1 where the knees were worst", "Best rep · Rep 2 at the bottom"]
