@@ -352,9 +352,8 @@ def _unmeasured(result: ClipResult, never: set[str]) -> list[str]:
 
 
 def _rep_view(r: Any, result: ClipResult, never: set[str]) -> RepView:
-    one = result.worst_rep == result.best_rep  # a single rep (or one judged) is neither hardest nor best
     tags = [t for t, on in (("hardest", r.index == result.worst_rep), ("best", r.index == result.best_rep)) if on]
-    tags = [] if one else tags
+    tags = [] if len(result.reps) == 1 else tags  # a single rep is neither hardest nor best
     bits = [f"down {r.eccentric_s:.1f} s" if r.eccentric_s is not None else "", ""]
     bits[1] = f"up {r.concentric_s:.1f} s" if r.concentric_s is not None else ""
     if r.lead_leg:
@@ -424,7 +423,7 @@ def build_context(
     q = result.quality
     warn = "" if q.passed else "The video was hard to read, so take these results with care. " + " ".join(q.notes)
     footer = "Generated " + (f"{meta.generated_at} " if meta.generated_at else "") + f"by formreview {meta.version}"
-    pictures = _pictures(keyframes)
+    pictures = _pictures(keyframes, len(result.reps))
     return ReportContext(
         page=page_chrome(f"{noun} review{who}", s, footer),
         heading=f"{noun} review{who}",
@@ -439,7 +438,13 @@ def build_context(
         poster_uri=data_uri(keyframes.thumbnail) if keyframes is not None and keyframes.thumbnail else "",
         clip_size=meta.clip_size,
         pictures=pictures,
-        pictures_heading="Hardest rep next to your best" if len(pictures) > 1 else "Your rep",
+        pictures_heading=(
+            "Hardest rep next to your best"
+            if len(pictures) > 1
+            else "Your rep"
+            if len(result.reps) == 1
+            else "Hardest rep"
+        ),
         clip_rows=[_metric_row(m) for m in result.clip_metrics if m.key not in never],
         reps=[_rep_view(r, result, never) for r in result.reps],
         unmeasured=_unmeasured(result, never),
@@ -470,7 +475,7 @@ def _lights(result: ClipResult) -> list[Light]:
     ]
 
 
-def _pictures(keyframes: KeyFrames | None) -> list[Picture]:
+def _pictures(keyframes: KeyFrames | None, n_reps: int) -> list[Picture]:
     pictures: list[Picture] = []
     if keyframes is not None:
         where = "at the bottom" if keyframes.worst_at_bottom else "where the knees were worst"
@@ -478,7 +483,7 @@ def _pictures(keyframes: KeyFrames | None) -> list[Picture]:
         if keyframes.best_rep != keyframes.worst_rep:
             pairs.append(("Best rep", keyframes.best_jpeg, keyframes.best_rep, "at the bottom"))
         for title, raw, rep, moment in pairs:
-            title = title if len(pairs) > 1 else "Your rep"
+            title = "Your rep" if n_reps == 1 else title  # one rep is not its own hardest
             if raw:
                 what = f"Rep {rep} {moment}" if rep else moment[0].upper() + moment[1:]
                 alt = f"{title}: still from rep {rep} {moment}, with the knees circled"

@@ -432,7 +432,12 @@ def test_one_rep_is_shown_once_not_as_its_own_hardest_and_best(tmp_path: Path) -
     assert [f.strong.get_text() for f in soup.select("figure.keyframe figcaption")] == ["Your rep"]
     assert soup.select_one("figure.keyframe figcaption").get_text() == "Your rep · Rep 1 at the bottom"
     assert [li.strong.get_text() for li in soup.select("ol.rep-lights li.rep-light")] == ["Rep 1"]
+    one_judged = replace(make_result("three.mp4"), worst_rep=1, best_rep=1)  # three reps, one of them whole
+    soup = BeautifulSoup(write_report(one_judged, tmp_path, meta(), kf, ReportSettings()).read_text(), "html.parser")
+    assert soup.select_one("#pics-h").get_text() == "Hardest rep"
+    assert [f.strong.get_text() for f in soup.select("figure.keyframe figcaption")] == ["Hardest rep"]
     two = replace(kf, best_rep=2, worst_at_bottom=False)
+    r = replace(make_result("two.mp4"), worst_rep=1, best_rep=2)
     soup = BeautifulSoup(write_report(r, tmp_path, meta(), two, ReportSettings()).read_text(), "html.parser")
     assert soup.select_one("#pics-h").get_text() == "Hardest rep next to your best"
     captions = [f.get_text() for f in soup.select("figure.keyframe figcaption")]
