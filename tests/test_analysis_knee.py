@@ -52,8 +52,28 @@ def test_kasr_and_thigh_visibility() -> None:
 
 @pytest.mark.parametrize(
     ("toe_out", "cave", "expected_angle"),
-    [(0.0, 0.0, 0.0), (30.0, 0.0, 0.0), (30.0, 10.0, -10.0), (0.0, 15.0, -15.0), (15.0, -5.0, 5.0)],
-    ids=["forward", "toe-out-30-on-track", "toe-out-30-cave-10", "forward-cave-15", "toe-out-15-outward-5"],
+    [
+        (0.0, 0.0, 0.0),
+        (30.0, 0.0, 0.0),
+        (30.0, 10.0, -10.0),
+        (0.0, 15.0, -15.0),
+        (15.0, -5.0, 5.0),
+        # toes far out and a big cave: solving by alternating s and v swung between two answers here and stopped
+        # on s = 0, so a real barbell squat's caving knee (toe-out read 49°) went unread
+        (45.0, 30.0, -30.0),
+        (49.0, 45.0, -45.0),
+        (40.0, 60.0, -60.0),
+    ],
+    ids=[
+        "forward",
+        "toe-out-30-on-track",
+        "toe-out-30-cave-10",
+        "forward-cave-15",
+        "toe-out-15-outward-5",
+        "toe-out-45-cave-30",
+        "toe-out-49-cave-45",
+        "toe-out-40-cave-60",
+    ],
 )
 def test_knee_travel_is_measured_from_the_foot_axis(toe_out: float, cave: float, expected_angle: float) -> None:
     """Orthographic front view: shank L = 100 px tilts 35° along a direction `cave`° inside the foot axis."""

@@ -119,7 +119,7 @@ def knee_travel_across_foot(
         lateral: ±1 image-x direction of the leg's lateral side.
         persp: image-y px the knee sinks per px it comes toward the camera (perspective of a camera above the
             knee; see `ground_slope`); the vertical shank length is corrected by it before s is derived.
-        n_iter: fixed-point iterations for s and v.
+        n_iter: iterations for the perspective term (the knee sinks as it comes forward, which shortens the shank).
 
     Returns:
         (v / L, s / L), each (T,); + v lateral, − v medial; NaN where knee or ankle is missing.
@@ -128,12 +128,18 @@ def knee_travel_across_foot(
     dx = lateral * (knee[:, 0] - ankle[:, 0]) - base_dx
     h = ankle[:, 1] - knee[:, 1]
     cos_az = np.sqrt(1.0 - sin_az**2)
-    v = np.zeros_like(dx)
+    az = np.arcsin(sin_az)
     s = np.zeros_like(dx)
-    for _ in range(n_iter):
-        d2 = np.maximum(shank_px**2 - (h + persp * s * cos_az) ** 2, 0.0)
-        s = np.sqrt(np.maximum(d2 - v**2, 0.0))
-        v = (dx - s * sin_az) / cos_az
+    v = dx / cos_az
+    for _ in range(n_iter):  # only the perspective term, small, depends on s: the rest is solved exactly
+        d = np.sqrt(np.maximum(shank_px**2 - (h + persp * s * cos_az) ** 2, 0.0))
+        # the travel (s, v) = d·(cos φ, sin φ) whose image-x part s·sin(az) + v·cos(az) = d·sin(φ + az) is dx: φ is
+        # read from the foot axis, at most straight inward; a dx beyond d (keypoint error) is all across the foot
+        reach = np.abs(dx) <= d
+        with np.errstate(invalid="ignore", divide="ignore"):
+            phi = np.maximum(np.arcsin(np.clip(dx / d, -1.0, 1.0)) - az, -np.pi / 2)
+        s = np.where(reach, d * np.cos(phi), 0.0)
+        v = np.where(reach, d * np.sin(phi), dx / cos_az)
     s = np.where(np.isfinite(v), s, np.nan)
     return v / shank_px, s / shank_px
 
