@@ -163,6 +163,15 @@ def test_midfoot_does_not_read_a_wide_stance_knee_that_travels_outside_its_foot_
             assert gated == pytest.approx(ungated) and gated > 6.0
         else:  # pushed out past the foot line: inside the midfoot by the stance, not read
             assert ungated > 6.0 and not (gated > 6.0)
+    # a knee that hardly travels (10 px, under the 15 px a direction needs) over a turned-out foot sits inside the
+    # middle of that foot by the stance alone (a real good squat's rising knee read +5…7 % there): with no
+    # direction to show it moved in, that is not read either
+    p, r, h, base = _wide_stance_rep(0.0)
+    t = np.sin(np.linspace(0.0, np.pi, len(h)))
+    p[Kp.R_KNEE] = np.stack([300.0 + 10.0 * t * 0.5, 500.0 - np.sqrt(100.0**2 - (10.0 * t) ** 2)], 1)
+    _, _, _, _, _, outward = _knee_track(p, "right", 1.0, r, h, base, True, False, s)
+    assert _knee_midfoot(p, "right", 1.0, r, h, base, s, np.zeros(0, bool))[1] > 6.0
+    assert not (_knee_midfoot(p, "right", 1.0, r, h, base, s, outward)[1] > 6.0)
     # the whole rep outside the foot line: the metric says why it has no reading
     p, r, h, base = _wide_stance_rep(40.0)
     c = _Rep(

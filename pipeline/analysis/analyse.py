@@ -383,7 +383,8 @@ def _knee_track(
 ) -> tuple[F64, float, float, float, str, npt.NDArray[np.bool_]]:
     """Per-frame judged knee-over-foot angle over the rep (°; NaN where it is not read), the rep's worst judged angle
     (°), its worst raw angle (°, no error allowance), drift (% shank), the reason when not measurable, and per frame
-    of the rep whether the knee travelled outside its foot line (the raw angle above 0; False where not read).
+    of the rep whether the knee is not seen travelling inside its foot line (the raw angle above 0, or undefined: too
+    little travel to give a direction).
 
     Each frame's angle is moved toward "in line" by its noise bound (`knee.knee_travel_bound_deg`): a frame counts
     as caved only by as much as its cave exceeds what the keypoint error could make. Read over the loaded part of
@@ -423,7 +424,7 @@ def _knee_track(
     shown[win] = judged[win]
     why = "" if np.isfinite(worst) else "too few knee points in the loaded part of the rep"
     with np.errstate(invalid="ignore"):
-        return shown, worst, raw, drift, why, ang > 0
+        return shown, worst, raw, drift, why, ~(ang <= 0)  # outside its line, or too little travel to say
 
 
 def _knee_midfoot(
@@ -441,11 +442,13 @@ def _knee_midfoot(
     Judged = raw less the error of a knee-to-foot offset (√2 × the keypoint error): a knee counts as inside the foot
     only by as much as it is further in than the keypoints' error could put it. Read like knee-over-foot: over the
     loaded part of the rep, down and up, the worst value held `persist_frames`. Frames where the knee travelled
-    outside its foot line (`outward`, (rep frames,) bool; empty when that was not read) are not read: a wide
+    outside its foot line, or too little to say which way (`outward`, (rep frames,) bool; empty when that was not
+    read), are not read: a wide
     stance's shins slant in while standing, so a knee that moved out past a turned-out foot can still end up inside
     its middle (a real good wide squat read +10 %, its knees travelling up to 29° outside the foot line). The raw
     angle decides, not the judged one: near the top of the loaded part its noise bound is wide, and there the
-    midfoot reading is mostly the standing slant."""
+    midfoot reading is mostly the standing slant. A knee that has hardly moved sits where the stance put it (a real
+    good squat's rising knee read +5…7 % over a turned-out foot), so it is not read either."""
     _, k, a, _, to = LEGS[leg]
     nan = float("nan")
     shank = float(nanmedian(dist(p[k], p[a])[base]))
