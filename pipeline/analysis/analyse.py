@@ -129,7 +129,8 @@ EDGE_MARGIN = 0.01  # of the frame's width or height
 FOOT_OUT_SHARE = 0.5  # a foot out of the picture on more than this share of the standing or rep frames: not judged
 FOOT_OUT_REASON = "the foot was out of the picture, so the knee could not be compared with it"
 OUTSIDE_FOOT_LINE_REASON = (
-    "the knee moved out past the line of the foot, so its place inside the foot comes from a wide stance, not a cave"
+    "the knee moved out past the line of the foot, or hardly moved, so its place inside the foot comes from the "
+    "stance, not a cave"
 )
 
 
@@ -443,12 +444,11 @@ def _knee_midfoot(
     only by as much as it is further in than the keypoints' error could put it. Read like knee-over-foot: over the
     loaded part of the rep, down and up, the worst value held `persist_frames`. Frames where the knee travelled
     outside its foot line, or too little to say which way (`outward`, (rep frames,) bool; empty when that was not
-    read), are not read: a wide
-    stance's shins slant in while standing, so a knee that moved out past a turned-out foot can still end up inside
-    its middle (a real good wide squat read +10 %, its knees travelling up to 29° outside the foot line). The raw
-    angle decides, not the judged one: near the top of the loaded part its noise bound is wide, and there the
-    midfoot reading is mostly the standing slant. A knee that has hardly moved sits where the stance put it (a real
-    good squat's rising knee read +5…7 % over a turned-out foot), so it is not read either."""
+    read), are not read: a wide stance's shins slant in while standing, so a knee that moved out past a turned-out
+    foot can still end up inside its middle (a real good wide squat read +10 %, its knees travelling up to 29°
+    outside the foot line). The raw angle decides, not the judged one: near the top of the loaded part its noise
+    bound is wide, and there the midfoot reading is mostly the standing slant. A knee that has hardly moved sits
+    where the stance put it (a real good squat's rising knee read +5…7 % over a turned-out foot): not read either."""
     _, k, a, _, to = LEGS[leg]
     nan = float("nan")
     shank = float(nanmedian(dist(p[k], p[a])[base]))
@@ -590,7 +590,7 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.
 
 def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) -> F64 | None:
     """knee_midfoot of one leg (square-ish front views of two-leg squats); returns its judged per-frame values.
-    `outward`: per rep frame, the knee travelled outside its foot line (see `_knee_midfoot`)."""
+    `outward`: per rep frame, the knee was not seen travelling inside its foot line (see `_knee_midfoot`)."""
     mid_ = MetricId("knee_midfoot", leg)
     gone = c.foot_gone(leg)
     if c.front_ok and c.view.yaw_deg <= c.s.frontal_max_yaw_deg and c.exercise != "lunge" and c.feet and not gone:
