@@ -33,6 +33,13 @@ EXERCISES = ("squat", "lunge")
 # look worse than what was measured.
 SEVERITY: dict[str, int] = {"grey": -1, "green": 0, "amber": 1, "red": 2}
 
+
+def counted_reps(complete: list[bool]) -> list[int]:
+    """Indices of the reps a clip's verdict reads: the complete ones when there are any, else all of them (a rep cut
+    off by the video's start or end, or left for something else, is listed but not counted beside whole ones)."""
+    return [i for i, c in enumerate(complete) if c] or list(range(len(complete)))
+
+
 # Every metric the analysis measures, in the order the report lists them; True: one value per leg. Per-leg metrics
 # come first, the left leg's then the right's, then the clip-wide ones.
 PER_LEG: dict[str, bool] = {

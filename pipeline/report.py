@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.files import write_atomic
-from pipeline.metrics import SEVERITY
+from pipeline.metrics import SEVERITY, counted_reps
 from pipeline.plots import depth_plot_svg, knee_plot_svg
 from pipeline.resources import data_dir
 from pipeline.result import ANGLED_NOTE, ClipResult, MetricValue, Verdict
@@ -394,7 +394,7 @@ def _rep_tally(result: ClipResult) -> str:
     n = len(result.reps)
     if n == 0:
         return "We did not find a whole rep in this video."
-    whole = [r for r in result.reps if r.complete] or result.reps
+    whole = [result.reps[i] for i in counted_reps([r.complete for r in result.reps])]
     cut = [str(r.index) for r in result.reps if len(whole) < n and not r.complete]
     parts = []
     for colour, words in (("green", "good"), ("amber", "to watch"), ("red", "to work on"), ("grey", "not measured")):

@@ -15,7 +15,7 @@ from pipeline.analysis.reps import MIN_FRAMES
 from pipeline.clean import CleanReport, clean_track
 from pipeline.errors import SettingsError
 from pipeline.keypoints import PoseTrack
-from pipeline.metrics import AREAS, SEVERITY, MetricId, MetricSpec, metric_ids
+from pipeline.metrics import AREAS, SEVERITY, MetricId, MetricSpec, counted_reps, metric_ids
 from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict
 from pipeline.settings import Settings
 
@@ -145,7 +145,7 @@ def metric_value(
 
 def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, MetricSpec]) -> list[MetricValue]:
     """The level a third of the reps reach (`_third`; complete reps when there are any); worst_rep names the worst."""
-    use = [i for i, r in enumerate(reps) if r.events.complete] or list(range(len(reps)))
+    use = counted_reps([r.events.complete for r in reps])
     out: list[MetricValue] = []
     for mid in [m for m in metric_ids() if m in reps[0].values] if reps else []:
         spec = _spec(mid, specs)
@@ -313,7 +313,7 @@ def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
     went on into push-ups and read red), is listed but is not the one the report holds up."""
     if not reps:
         return None, None
-    counted = [i for i, r in enumerate(reps) if r.complete] or list(range(len(reps)))
+    counted = counted_reps([r.complete for r in reps])
 
     def key(i: int) -> tuple[int, int, int, float]:
         v = a.reps[i].values
