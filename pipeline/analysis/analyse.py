@@ -503,11 +503,22 @@ class _Rep:
     pf: dict[Kp, F64]  # `p` without feet outside the picture: what knee-to-foot readings use
     foot_out: dict[str, npt.NDArray[np.bool_]]  # per leg (T,): the foot was placed outside the picture
 
+    def foot_out_standing(self, leg: str) -> bool:
+        """This foot was outside the picture on most of the standing frames before the rep."""
+        return bool(self.foot_out[leg][self.base].mean() > FOOT_OUT_SHARE)
+
     def foot_gone(self, leg: str) -> bool:
         """This foot was outside the picture on most of the standing frames or of the rep: the knee has no
         reference (a phone framing the client from the shins up)."""
-        out, seg = self.foot_out[leg], np.arange(self.r.start, self.r.end + 1)
-        return bool(out[self.base].mean() > FOOT_OUT_SHARE or out[seg].mean() > FOOT_OUT_SHARE)
+        seg = np.arange(self.r.start, self.r.end + 1)
+        return self.foot_out_standing(leg) or bool(self.foot_out[leg][seg].mean() > FOOT_OUT_SHARE)
+
+    def thigh_in_view(self, leg: str, frames: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
+        """Per frame, this thigh is at least `thigh_foreshortening` of its standing length on screen: not pointing at
+        the camera (FPPA and the hip angles need it; a thigh pointing at the camera hides the hip behind it)."""
+        hp, k = self.p[LEGS[leg][0]], self.p[LEGS[leg][1]]
+        thigh0 = float(nanmedian(dist(hp, k)[self.base]))
+        return knee.thigh_visible(hp[frames], k[frames], thigh0, self.s.thigh_foreshortening)
 
     @property
     def hips_round(self) -> bool:
@@ -532,7 +543,7 @@ class _Rep:
         """The feet were outside the picture while standing before this rep, so nothing checks the camera's yaw: the
         feet read it best, and placed outside the frame they are guesses (an orbiting camera at 20–30° read 14° from
         them, and the trunk leaning red), while the shoulders and hips are coarse (a barbell, body shape)."""
-        return any(self.foot_out[leg][self.base].mean() > FOOT_OUT_SHARE for leg in LEGS)
+        return any(self.foot_out_standing(leg) for leg in LEGS)
 
     @property
     def not_square(self) -> str:
@@ -625,9 +636,8 @@ def _frontal_angles(c: _Rep, leg: Leg, out: _Readings) -> None:
     one leg, read on the way down while the thigh is in clear view, each the worst held `persist_frames`."""
     hp, k, a = c.p[LEGS[leg][0]], c.p[LEGS[leg][1]], c.pf[LEGS[leg][2]]
     lat, ecc, base, s = c.lateral[leg], np.arange(c.r.start, c.r.bottom + 1), c.base, c.s
-    thigh0 = float(nanmedian(dist(hp, k)[base]))
     f = knee.fppa_deg(hp[ecc], k[ecc], a[ecc], lat)
-    usable = knee.thigh_visible(hp[ecc], k[ecc], thigh0, s.thigh_foreshortening) & (hp[ecc, 1] < k[ecc, 1])
+    usable = c.thigh_in_view(leg, ecc) & (hp[ecc, 1] < k[ecc, 1])
     f_base = float(nanmedian(knee.fppa_deg(hp[base], k[base], a[base], lat)))
     judged = c.square and not c.rear(leg)
     # the worst angle held for persist_frames, like knee-over-foot: the single-frame maximum of a wobbly lunge
@@ -686,9 +696,7 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
     if c.exercise == "lunge" and c.lead is not None:
         # the front thigh, pointing at the camera, hides the pelvis: a good real walking lunge's hip points slid down
         # onto that thigh at every bottom and tipped the hip line 10°, the trunk "leaning" 12° with it
-        hp, k = c.p[LEGS[c.lead][0]], c.p[LEGS[c.lead][1]]
-        thigh0 = float(nanmedian(dist(hp, k)[c.base]))
-        hidden = ~knee.thigh_visible(hp[seg], k[seg], thigh0, c.s.thigh_foreshortening)
+        hidden = ~c.thigh_in_view(c.lead, seg)
     for name, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
         dev = np.where(hidden, np.nan, np.abs(x[seg] - nanmedian(x[c.base])))
         held = -rolling_persistent_min(-dev, c.s.persist_frames)
