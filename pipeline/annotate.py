@@ -337,12 +337,12 @@ def write_annotated_clip(
     by_index = {r.index: r for r in result.reps}
     worst = by_index.get(result.worst_rep or -1)
     best = by_index.get(result.best_rep or -1)
-    worst_i = None
+    worst_i = worst_bottom = None
     if worst:
         ts = track.t_s
-        bottom = _nearest(ts, worst.bottom_s)
+        worst_bottom = _nearest(ts, worst.bottom_s)
         span = (_nearest(ts, worst.start_s), _nearest(ts, worst.end_s))
-        worst_i = worst_moment(ser.knee_colour_left, ser.knee_colour_right, ser.hip_depth, *span, bottom)
+        worst_i = worst_moment(ser.knee_colour_left, ser.knee_colour_right, ser.hip_depth, *span, worst_bottom)
     best_i = _nearest(track.t_s, best.bottom_s) if best else None
     if worst_i is not None:
         thumb_i = worst_i
@@ -386,7 +386,7 @@ def write_annotated_clip(
         worst_jpeg=_jpeg(stills["worst"], s.jpeg_quality) if "worst" in stills else None,
         best_jpeg=_jpeg(stills["best"], s.jpeg_quality) if "best" in stills else None,
         worst_rep=worst.index if worst and "worst" in stills else None,
-        worst_at_bottom=worst is None or worst_i == _nearest(track.t_s, worst.bottom_s),
+        worst_at_bottom=worst_i == worst_bottom,
         best_rep=best.index if best and "best" in stills else None,
         thumbnail=thumb_jpeg,
     )

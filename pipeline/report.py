@@ -439,11 +439,7 @@ def build_context(
         clip_size=meta.clip_size,
         pictures=pictures,
         pictures_heading=(
-            "Hardest rep next to your best"
-            if len(pictures) > 1
-            else "Your rep"
-            if len(result.reps) == 1
-            else "Hardest rep"
+            "Hardest rep next to your best" if len(pictures) > 1 else pictures[0].title if pictures else ""
         ),
         clip_rows=[_metric_row(m) for m in result.clip_metrics if m.key not in never],
         reps=[_rep_view(r, result, never) for r in result.reps],
