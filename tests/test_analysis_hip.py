@@ -95,3 +95,23 @@ def test_a_lunge_reads_no_trunk_lean_while_the_front_thigh_hides_the_hips() -> N
         for key in ("trunk_lateral_lean", "pelvic_drop"):
             got, truth = rep.values[MetricId(key)], clean.values[MetricId(key)]
             assert np.isfinite(got) and got < 5.0 and got <= truth + 1.0, (key, got, truth)
+
+
+@pytest.mark.parametrize(("part", "flagged"), [("step", False), ("loaded", True)])
+def test_a_lunge_reads_trunk_lean_where_it_is_loaded_not_in_the_step(part: str, flagged: bool) -> None:
+    """Rising out of a lunge the client pushes off and steps through over one leg at the top: a real good walking
+    lunge leaned 12° there. The trunk is tipped ~15° (shoulders 40 px sideways) on the last rep's rise, either where
+    the hip has come back within 30 % of standing (read as stepping, not judged) or where it is still down more than
+    60 % of the rep (the loaded part, read like the knee)."""
+    track = _lunge(0.20, 0.0)
+    rep = analyse(track, SETTINGS.analysis).reps[-1].events
+    xy = np.array(track.xy)
+    hip_y = (xy[:, int(Kp.L_HIP), 1] + xy[:, int(Kp.R_HIP), 1]) / 2
+    rise = np.arange(rep.bottom, rep.end + 1)
+    top = hip_y[rep.start : rep.end + 1].min()
+    frac = (hip_y[rise] - top) / (hip_y[rep.bottom] - top)
+    tipped = rise[frac < 0.3] if part == "step" else rise[frac > 0.6]
+    assert tipped.size >= 5
+    xy[np.ix_(tipped, [int(Kp.L_SHOULDER), int(Kp.R_SHOULDER)], [0])] += 40.0
+    got = analyse(replace(track, xy=xy), SETTINGS.analysis).reps[-1].values[MetricId("trunk_lateral_lean")]
+    assert (got >= 8.0) == flagged and (got < 5.0) == (not flagged), got

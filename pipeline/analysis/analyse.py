@@ -692,20 +692,26 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
     lean = hip.trunk_lateral_shift_deg(
         p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_SHOULDER], p[Kp.R_SHOULDER], c.base, c.s.trunk_foreshortening
     )
-    hidden = np.zeros(seg.size, bool)
+    unread = np.zeros(seg.size, bool)
     if c.exercise == "lunge" and c.lead is not None:
         # the front thigh, pointing at the camera, hides the pelvis: a good real walking lunge's hip points slid down
         # onto that thigh at every bottom and tipped the hip line 10°, the trunk "leaning" 12° with it
-        hidden = ~c.thigh_in_view(c.lead, seg)
+        unread = ~c.thigh_in_view(c.lead, seg)
+        # and the push-off and step through at the top of the rise shift the trunk over one leg, as in walking: a
+        # lunge is judged where it is loaded, like its knee (a squat's lean is not: there the trunk leans toward the
+        # camera and the sideways lean is read near standing)
+        loaded = np.zeros(seg.size, bool)
+        loaded[_window(c.h, c.r, c.s.knee_window_depth) - c.r.start] = True
+        unread |= ~loaded
     for name, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
-        dev = np.where(hidden, np.nan, np.abs(x[seg] - nanmedian(x[c.base])))
+        dev = np.where(unread, np.nan, np.abs(x[seg] - nanmedian(x[c.base])))
         held = -rolling_persistent_min(-dev, c.s.persist_frames)
         seen = c.square and bool(np.isfinite(held))
         why = (
             c.not_square
             if not c.square
             else "the front thigh hid the hips"
-            if hidden.all()
+            if unread.all()
             else "the trunk leans toward the camera throughout"
         )
         out.put(MetricId(name), float(held) if seen else np.nan, "" if seen else why)
