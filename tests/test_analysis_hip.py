@@ -1,13 +1,16 @@
-"""Hip control in a front view: a lunge's base width and held hip angles, on hand-made points and 3D figures."""
+"""Hip control in a front view: a lunge's base width, held hip angles and which of its legs are judged, on hand-made
+points and 3D figures."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
 
+from pipeline.analysis import analyse as analyse_module
 from pipeline.analysis import hip
 from pipeline.analysis.analyse import analyse
 from pipeline.keypoints import N_KP, Kp, PoseTrack
@@ -29,8 +32,8 @@ def test_stance_width_ratio_by_hand() -> None:
     assert np.isnan(hip.stance_width_ratio(ankle_l, ankle_r, 0.0)).all()
 
 
-def _lunge(stance_m: float, yaw: float) -> PoseTrack:
-    ms = MotionSpec(exercise="forward_lunge", reps=2, rep_s=2.4, stance_width=stance_m, fps=30.0)
+def _lunge(stance_m: float, yaw: float, exercise: str = "forward_lunge") -> PoseTrack:
+    ms = MotionSpec(exercise=exercise, reps=2, rep_s=2.4, stance_width=stance_m, fps=30.0)
     ms = replace(ms, lunge_leads=("left", "right"))
     n = int(ms.duration_s * ms.fps)
     t = np.arange(n) / ms.fps
@@ -115,3 +118,26 @@ def test_a_lunge_reads_trunk_lean_where_it_is_loaded_not_in_the_step(part: str, 
     xy[np.ix_(tipped, [int(Kp.L_SHOULDER), int(Kp.R_SHOULDER)], [0])] += 40.0
     got = analyse(replace(track, xy=xy), SETTINGS.analysis).reps[-1].values[MetricId("trunk_lateral_lean")]
     assert (got >= 8.0) == flagged and (got < 5.0) == (not flagged), got
+
+
+def test_a_lunge_rep_whose_front_leg_is_unknown_judges_neither_knee(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a lunge's front knee is judged: the rear knee drops toward the floor and inward, which reads as a cave.
+    With the front leg named each front knee is read (a reverse lunge: the front foot stays put); with it unknown
+    (the exercise stage could not tell) neither knee is, and the reason says so."""
+    track = _lunge(0.20, 0.0, "reverse_lunge")
+    named = analyse(track, SETTINGS.analysis)
+    assert named.reps and all(rep.lead_leg in ("left", "right") for rep in named.reps)
+    fronts = [MetricId("knee_track", "left" if rep.lead_leg == "left" else "right") for rep in named.reps]
+    assert all(np.isfinite(rep.values[key]) for rep, key in zip(named.reps, fronts, strict=True))
+    real = analyse_module._exercise_and_reps
+
+    def unnamed(*args: Any) -> Any:
+        est, events, notes = real(*args)
+        return replace(est, lead_legs=[None] * len(est.lead_legs)), events, notes
+
+    monkeypatch.setattr(analyse_module, "_exercise_and_reps", unnamed)
+    for rep in analyse(track, SETTINGS.analysis).reps:
+        assert rep.lead_leg is None
+        for leg in ("left", "right"):
+            key = MetricId("knee_track", leg)
+            assert np.isnan(rep.values[key]) and rep.reasons[key] == analyse_module.LEAD_UNKNOWN

@@ -555,11 +555,19 @@ class _Rep:
         return f"needs a square-on front view (this camera is about {yaw:.0f}° off: angles would mix in turning)"
 
     def rear(self, leg: str) -> bool:
-        """A lunge's rear leg: only the front knee is judged."""
-        return self.exercise == "lunge" and self.lead is not None and self.lead != leg
+        """A lunge's rear leg, or either leg when which was in front is unknown: only the front knee is judged (the
+        rear knee drops toward the floor and inward, which reads as a cave: a mirrored real walking lunge whose
+        front leg went unnamed for a rep read its rear knee red at -21°)."""
+        return self.exercise == "lunge" and self.lead != leg
+
+    @property
+    def rear_why(self) -> str:
+        """Why `rear` legs are not judged."""
+        return REAR_LEG if self.lead is not None else LEAD_UNKNOWN
 
 
 REAR_LEG = "rear leg in a lunge: only the front knee is judged"
+LEAD_UNKNOWN = "only the front knee is judged in a lunge, and we could not tell which leg was in front in this rep"
 
 
 def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.NDArray[np.bool_]]:
@@ -578,7 +586,7 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.
         )
         out.put(track, np.nan, why, None)
     elif c.rear(leg):
-        out.put(track, np.nan, REAR_LEG)
+        out.put(track, np.nan, c.rear_why)
     elif c.foot_gone(leg):
         out.put(track, np.nan, FOOT_OUT_REASON)
     else:
@@ -650,7 +658,7 @@ def _frontal_angles(c: _Rep, leg: Leg, out: _Readings) -> None:
     # the thigh shortens fast near the gate, and one frame there read a good real lunge rep's thigh 13° in
     add_max = -rolling_persistent_min(-np.where(usable, add[ecc], np.nan), s.persist_frames)
     reason = (
-        REAR_LEG
+        c.rear_why
         if c.rear(leg)
         else c.not_square
         if not c.square
