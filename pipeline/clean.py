@@ -132,6 +132,57 @@ def collapse_gate(xy: F64, win: int, body_px: float) -> tuple[F64, int]:
     return out, int(bad.sum())
 
 
+# Squats and lunges keep both feet on the floor, so an ankle far above the other, in leg lengths, is a leg the model
+# laid on something else: a real side squat's far leg went onto the raised arms at 0.99 confidence and read 1.06,
+# its dips counting as reps. A Bulgarian split squat's rear foot on its bench read at most 0.65 on real clips.
+RAISED_LEG = 0.8
+# ... and the frames around that moment, while the same ankle stays this far above the other, go with it: the model
+# slides the leg up and back over a few frames
+RAISED_LEG_EDGE = 0.3
+_LEG_POINTS = {
+    "left": np.array([Kp.L_KNEE, Kp.L_ANKLE, Kp.L_HEEL, Kp.L_TOE], np.intp),
+    "right": np.array([Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE], np.intp),
+}
+
+
+def leg_px(xy: F64) -> float:
+    """The client's leg length on screen, px: the 90th percentile of hip→knee→ankle over both legs (0 if unknown)."""
+    paths = [
+        np.linalg.norm(xy[:, int(h)] - xy[:, int(k)], axis=-1) + np.linalg.norm(xy[:, int(k)] - xy[:, int(a)], axis=-1)
+        for h, k, a in ((Kp.L_HIP, Kp.L_KNEE, Kp.L_ANKLE), (Kp.R_HIP, Kp.R_KNEE, Kp.R_ANKLE))
+    ]
+    seen = np.concatenate(paths)
+    seen = seen[np.isfinite(seen)]
+    return float(np.percentile(seen, 90)) if seen.size else 0.0
+
+
+def raised_leg_gate(xy: F64, leg: float) -> tuple[F64, int]:
+    """Drop the knee, ankle, heel and toe of a leg whose ankle sits more than `RAISED_LEG` leg lengths above the
+    other ankle on screen, over the whole stretch where it stays `RAISED_LEG_EDGE` above (hysteresis).
+
+    Args:
+        xy: (T, K, 2) px; frames the model skipped are NaN and are stepped over.
+        leg: the client's leg length, px (`leg_px`; 0: unknown, nothing dropped).
+
+    Returns:
+        (a copy with those legs NaN, how many frames lost a leg).
+    """
+    out = np.array(xy, copy=True)
+    if len(xy) == 0 or leg <= 0:
+        return out, 0
+    gap = (xy[:, int(Kp.R_ANKLE), 1] - xy[:, int(Kp.L_ANKLE), 1]) / leg  # > 0: the left ankle is higher
+    seen = np.flatnonzero(np.isfinite(gap))
+    hit = np.zeros(len(xy), bool)
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        above = sign * gap[seen]
+        for a, b in _runs(above > RAISED_LEG_EDGE):
+            if (above[a:b] > RAISED_LEG).any():
+                frames = np.arange(seen[a], seen[b - 1] + 1)
+                out[np.ix_(frames, _LEG_POINTS[side])] = np.nan
+                hit[frames] = True
+    return out, int(hit.sum())
+
+
 def _carry_forward(xy: F64) -> F64:
     """Last finite value of each coordinate up to and including each frame (NaN before the first)."""
     t = xy.shape[0]
@@ -360,6 +411,7 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
     n = len(track)
     t_s = np.asarray(track.t_s, np.float64)
     xy, n_upside = upright_gate(np.asarray(track.xy, np.float64))
+    xy, n_raised = raised_leg_gate(xy, leg_px(xy))
     fps = 1.0 / float(np.median(np.diff(t_s))) if n > 1 else 1.0
     xy, n_collapsed = collapse_gate(xy, int(round(fps)), _body_px(track, xy))
     xy = confidence_gate(xy, np.asarray(track.conf, np.float64), s.conf_gate)
@@ -389,7 +441,7 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
         interpolated_frac=float(filled[looked][:, legs].mean()) if n else 0.0,
         left_missing_frac=float(still.mean()) if n else 1.0,
         swaps_repaired=n_swaps,
-        outliers_removed=int(jumps.any(axis=-1).sum()) + n_upside + n_collapsed,
+        outliers_removed=int(jumps.any(axis=-1).sum()) + n_upside + n_collapsed + n_raised,
         filter=filt,
         vfr=vfr,
         long_gaps_s=gaps,

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from synthetic_tracks import Spec, make_track
 
+from pipeline.analysis.analyse import analyse
 from pipeline.clean import (
     clean_track,
     collapse_gate,
@@ -16,11 +17,12 @@ from pipeline.clean import (
     fill_short_gaps,
     hampel,
     lowpass,
+    raised_leg_gate,
     repair_swaps,
     upright_gate,
 )
 from pipeline.keypoints import N_KP, Kp, PoseTrack
-from pipeline.settings import CleanSettings
+from pipeline.settings import CleanSettings, load_settings
 
 
 def test_confidence_gate_sets_low_points_missing() -> None:
@@ -247,3 +249,52 @@ def test_a_short_upside_down_fit_leaves_no_hip_spike() -> None:
     conf[np.ix_(spike, ankles)] = 0.1
     cleaned, _ = clean_track(track.with_xy(xy.astype(np.float32), conf.astype(np.float32)), CleanSettings())
     assert np.abs(cleaned.xy[spike][:, hips, 1] - true_hip_y).max() < 10.0
+
+
+def _ankles(left_above: list[float], leg: float = 100.0) -> np.ndarray:
+    """(T, K, 2) px: the right ankle on the floor at y = 500, the left one `left_above` leg lengths higher (NaN: a
+    frame the model skipped); knees 50 px above each ankle."""
+    up = np.array(left_above, np.float64)
+    xy = np.full((len(up), N_KP, 2), np.nan)
+    xy[:, Kp.R_ANKLE] = [300.0, 500.0]
+    xy[:, Kp.L_ANKLE, 0], xy[:, Kp.L_ANKLE, 1] = 340.0, 500.0 - up * leg
+    xy[:, [Kp.L_KNEE, Kp.R_KNEE]] = xy[:, [Kp.L_ANKLE, Kp.R_ANKLE]] - [0.0, 50.0]
+    xy[np.isnan(up)] = np.nan
+    return xy
+
+
+def test_raised_leg_gate_drops_a_leg_laid_far_above_the_floor_with_its_ramp() -> None:
+    """The left ankle climbs to 1.05 leg lengths above the right one and back (every other frame skipped): the left
+    leg goes from the first frame it is 0.3 above to the last, the right leg and the frames around stay."""
+    nan = float("nan")
+    xy = _ankles([0.0, nan, 0.1, nan, 0.4, nan, 1.0, nan, 1.05, nan, 0.5, nan, 0.2, nan, 0.0])
+    out, n = raised_leg_gate(xy, 100.0)
+    assert n == 7  # frames 4-10, the skipped ones between included
+    assert np.isnan(out[4:11, [Kp.L_KNEE, Kp.L_ANKLE]]).all()
+    assert np.isfinite(out[[0, 2, 12, 14]][:, [Kp.L_KNEE, Kp.L_ANKLE]]).all()
+    assert np.array_equal(np.isnan(out[:, Kp.R_ANKLE]), np.isnan(xy[:, Kp.R_ANKLE]))
+
+
+def test_raised_leg_gate_keeps_a_rear_foot_on_a_bench() -> None:
+    """A Bulgarian split squat's rear ankle rests up to ~0.65 leg lengths above the front one: that is a foot."""
+    xy = _ankles([0.0, 0.3, 0.6, 0.65, 0.65, 0.6, 0.3, 0.0])
+    out, n = raised_leg_gate(xy, 100.0)
+    assert n == 0 and np.array_equal(np.isnan(out), np.isnan(xy))
+
+
+def test_a_side_squat_whose_far_leg_the_model_lays_on_the_arms_keeps_its_rep_count() -> None:
+    """Filmed from the side, a client raises the arms forward before each rep and the model lays the far leg on them
+    for 0.3 s (a real side squat read 0.99 confidence there, its ankle a leg length up). The dips that made in the
+    hip's height above the floor must not count as reps."""
+    spec = Spec(reps=2, lead_s=2.0, yaw_deg=90.0)
+    track, _ = make_track(spec)
+    a = analyse(clean_track(track, CleanSettings())[0], load_settings().analysis)
+    assert len(a.reps) == 2
+    xy = np.array(track.xy, np.float64)
+    leg = [Kp.L_KNEE, Kp.L_ANKLE, Kp.L_HEEL, Kp.L_TOE]
+    hip_y = xy[:, [Kp.L_HIP, Kp.R_HIP], 1].mean(axis=1)
+    for r in a.reps:
+        lift = np.arange(r.events.start - 12, r.events.start - 3)
+        xy[np.ix_(lift, leg, [1])] = hip_y[lift, None, None] + np.array([-40.0, 0.0, 8.0, 8.0])[None, :, None]
+    moved = analyse(clean_track(track.with_xy(xy.astype(np.float32)), CleanSettings())[0], load_settings().analysis)
+    assert len(moved.reps) == 2 and moved.exercise.exercise == "squat"

@@ -1,0 +1,100 @@
+"""Mirror check: the labelled real clips flipped left to right, run again, and compared with the originals.
+
+    python benchmarks/real_clips.py REAL_OUT --corpus FOLDER                   # the originals first
+    python benchmarks/mirror_clips.py MIRROR_OUT --real REAL_OUT --corpus FOLDER
+
+A mirror image holds the same person, motion and camera angle, so view, exercise, reps and every verdict colour
+should stay the same (a left knee's reading becomes the right knee's). What changes is only what the pose model sees,
+so a clip that reads differently mirrored shows how near its reading sits to a model's whim: a check that needs no
+new labels. The mirrored copies (MIRROR_OUT/clips, re-encoded with the ffmpeg that imageio-ffmpeg ships) and their
+keypoints (MIRROR_OUT/runs) are kept for the next run. Printed: each clip whose reading changed, then the labelled
+scores (as `real_clips.py`) of the originals and of the mirror images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+from pathlib import Path
+
+from corpus import MANIFEST, SHARED_MANIFEST, SHARED_VIDEOS, Clip, check, load
+from real_clips import run_batch, score
+
+from pipeline.cache import read_track
+from pipeline.result import ClipResult
+from pipeline.scoring import evaluate
+from pipeline.settings import Settings, load_settings
+
+
+def mirror(src: Path, dst: Path) -> None:
+    """Write `src` flipped left to right to `dst` (rotation flags applied first, sound dropped), atomically."""
+    import imageio_ffmpeg
+
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dst.with_name(".part-" + dst.name)
+    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(src), "-vf", "hflip", "-an"]
+    cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "17", "-pix_fmt", "yuv420p", "-f", "mp4", str(tmp)]
+    subprocess.run(cmd, check=True)
+    tmp.replace(dst)
+
+
+def reading(r: ClipResult) -> tuple[str, str, int, str, str]:
+    """What a mirror image must not change: view, exercise, rep count, knee and hip colours."""
+    v = {x.area: x.colour for x in r.verdicts}
+    return r.view, r.exercise, len(r.reps), v.get("knee_tracking", "-"), v.get("hip_control", "-")
+
+
+def scored(c: Clip, cache: Path, settings: Settings) -> tuple[ClipResult, bool, bool | None] | None:
+    if not cache.exists():
+        return None
+    r = evaluate(read_track(cache)[0], settings, c.file)
+    return (r, *score(c, r))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("out", type=Path, help="folder for the mirrored clips and their batch output")
+    ap.add_argument("--real", type=Path, required=True, help="the originals' output folder from real_clips.py")
+    ap.add_argument("--corpus", type=Path, help="folder holding the clips of benchmarks/corpus.toml")
+    ap.add_argument("-c", "--config", type=Path, help="settings overrides, as for formreview batch")
+    args = ap.parse_args()
+    clips, problems = check(SHARED_VIDEOS, load(SHARED_MANIFEST))
+    found = [(c, SHARED_VIDEOS / c.file) for c in clips]
+    if args.corpus:
+        more, missing = check(args.corpus, load(MANIFEST))
+        found += [(c, args.corpus / c.file) for c in more]
+        problems += missing
+    for p in problems:
+        print(p)
+    flipped = []
+    for c, f in found:
+        dst = args.out / "clips" / c.file
+        if not dst.exists():
+            print(f"mirroring {c.file}", flush=True)
+            mirror(f, dst)
+        flipped.append((c, dst))
+    run_batch(flipped, args.out / "runs")
+    settings = load_settings(args.config)
+    n = changed = vex = vex_m = knee = knee_ok = knee_ok_m = 0
+    for c, _ in found:
+        a = scored(c, args.real / c.file / "keypoints.npz", settings)
+        b = scored(c, args.out / "runs" / c.file / "keypoints.npz", settings)
+        if a is None or b is None:
+            print(f"{c.stem:46} (no keypoints{' for the original' if a is None else ' mirrored'})")
+            continue
+        n += 1
+        vex, vex_m = vex + a[1], vex_m + b[1]
+        knee += a[2] is not None
+        knee_ok, knee_ok_m = knee_ok + bool(a[2]), knee_ok_m + bool(b[2])
+        if reading(a[0]) != reading(b[0]):
+            changed += 1
+            truth = f"{c.view}/{c.exercise}/{c.reps} knee {c.knee}"
+            print(f"{c.stem:46} {truth:32} {'/'.join(map(str, reading(a[0])))} -> {'/'.join(map(str, reading(b[0])))}")
+    print(f"\nclips whose reading changed when mirrored: {changed}/{n}")
+    print(f"view, exercise and reps right: {vex}/{n} original, {vex_m}/{n} mirrored")
+    print(f"knee verdicts right: {knee_ok}/{knee} original, {knee_ok_m}/{knee} mirrored")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
