@@ -6,7 +6,7 @@
 A mirror image holds the same person, motion and camera angle, so view, exercise, reps and every verdict colour
 should stay the same (a left knee's reading becomes the right knee's). What changes is only what the pose model sees,
 so a clip that reads differently mirrored shows how near its reading sits to a model's whim: a check that needs no
-new labels. The mirrored copies (MIRROR_OUT/clips, re-encoded with the ffmpeg that imageio-ffmpeg ships) and their
+new labels. The mirrored copies (MIRROR_OUT/clips, re-encoded with the project's ffmpeg) and their
 keypoints (MIRROR_OUT/runs) are kept for the next run. Printed: each clip whose reading changed, then the labelled
 scores (as `real_clips.py`) of the originals and of the mirror images.
 """
@@ -24,15 +24,14 @@ from pipeline.cache import read_track
 from pipeline.result import ClipResult
 from pipeline.scoring import evaluate
 from pipeline.settings import Settings, load_settings
+from pipeline.video import ffmpeg_exe
 
 
 def mirror(src: Path, dst: Path) -> None:
     """Write `src` flipped left to right to `dst` (rotation flags applied first, sound dropped), atomically."""
-    import imageio_ffmpeg
-
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(".part-" + dst.name)
-    cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(src), "-vf", "hflip", "-an"]
+    cmd = [ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(src), "-vf", "hflip", "-an"]
     cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "17", "-pix_fmt", "yuv420p", "-f", "mp4", str(tmp)]
     subprocess.run(cmd, check=True)
     tmp.replace(dst)
