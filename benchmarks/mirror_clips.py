@@ -17,8 +17,8 @@ import argparse
 import subprocess
 from pathlib import Path
 
-from corpus import MANIFEST, SHARED_MANIFEST, SHARED_VIDEOS, Clip, check, load
-from real_clips import run_batch, score
+from corpus import Clip
+from real_clips import found_clips, run_batch, score
 
 from pipeline.cache import read_track
 from pipeline.result import ClipResult
@@ -57,14 +57,7 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, help="folder holding the clips of benchmarks/corpus.toml")
     ap.add_argument("-c", "--config", type=Path, help="settings overrides, as for formreview batch")
     args = ap.parse_args()
-    clips, problems = check(SHARED_VIDEOS, load(SHARED_MANIFEST))
-    found = [(c, SHARED_VIDEOS / c.file) for c in clips]
-    if args.corpus:
-        more, missing = check(args.corpus, load(MANIFEST))
-        found += [(c, args.corpus / c.file) for c in more]
-        problems += missing
-    for p in problems:
-        print(p)
+    found = found_clips(args.corpus)
     flipped = []
     for c, f in found:
         dst = args.out / "clips" / c.file

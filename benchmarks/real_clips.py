@@ -46,6 +46,20 @@ def run_batch(clips: list[tuple[Clip, Path]], out: Path) -> None:
         subprocess.run(cmd, check=False)
 
 
+def found_clips(corpus: Path | None) -> list[tuple[Clip, Path]]:
+    """The labelled clips present and unchanged: ../shared/videos' and, given its folder, corpus.toml's. Prints what
+    is missing or changed."""
+    clips, problems = check(SHARED_VIDEOS, load(SHARED_MANIFEST))
+    found = [(c, SHARED_VIDEOS / c.file) for c in clips]
+    if corpus:
+        more, missing = check(corpus, load(MANIFEST))
+        found += [(c, corpus / c.file) for c in more]
+        problems += missing
+    for p in problems:
+        print(p)
+    return found
+
+
 def knee_ok(label: str, colour: str) -> bool | None:
     """A cave must be flagged (amber or red); a good knee must not be red; unsure and side views are not scored."""
     if label == "cave":
@@ -69,14 +83,7 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, help="folder holding the clips of benchmarks/corpus.toml")
     ap.add_argument("-c", "--config", type=Path, help="settings overrides, as for formreview batch")
     args = ap.parse_args()
-    clips, problems = check(SHARED_VIDEOS, load(SHARED_MANIFEST))
-    found = [(c, SHARED_VIDEOS / c.file) for c in clips]
-    if args.corpus:
-        more, missing = check(args.corpus, load(MANIFEST))
-        found += [(c, args.corpus / c.file) for c in more]
-        problems += missing
-    for p in problems:
-        print(p)
+    found = found_clips(args.corpus)
     run_batch(found, args.out)
     settings = load_settings(args.config)
     head = f"{'clip':46} {'truth':24} {'ours':24} {'v/e/r':5} {'knee':11} {'label':6} {'hip':6} {'gate':4}"
