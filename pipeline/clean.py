@@ -134,7 +134,8 @@ def collapse_gate(xy: F64, win: int, body_px: float) -> tuple[F64, int]:
 
 # Squats and lunges keep both feet on the floor, so an ankle far above the other, in leg lengths, is a leg the model
 # laid on something else: a real side squat's far leg went onto the raised arms at 0.99 confidence and read 1.06,
-# its dips counting as reps. A Bulgarian split squat's rear foot on its bench read at most 0.65 on real clips.
+# its dips counting as reps. A Bulgarian split squat's rear foot on its bench read at most 0.65 on real clips (a
+# higher bench would lose only that rear leg, which is not judged).
 RAISED_LEG = 0.8
 # ... and the frames around that moment, while the same ankle stays this far above the other, go with it: the model
 # slides the leg up and back over a few frames
