@@ -132,10 +132,11 @@ def collapse_gate(xy: F64, win: int, body_px: float) -> tuple[F64, int]:
     return out, int(bad.sum())
 
 
-# Squats and lunges keep both feet on the floor, so an ankle far above the other, in leg lengths, is a leg the model
-# laid on something else: a real side squat's far leg went onto the raised arms at 0.99 confidence and read 1.06,
-# its dips counting as reps. A Bulgarian split squat's rear foot on its bench read at most 0.65 on real clips (a
-# higher bench would lose only that rear leg, which is not judged).
+# Squats and lunges keep both feet on the floor and both knees below the hips: a leg whose ankle sits far above the
+# other one's (in leg lengths) with its knee above its hip is a leg the model laid on something else. A real side
+# squat's far leg went onto the raised arms at 0.99 confidence, its ankle 1.06 above the other, and its dips counted
+# as reps. A Bulgarian split squat's rear foot rests on a bench (0.65 at most on real clips, more from a low camera
+# in front), but its knee drops below the hip.
 RAISED_LEG = 0.8
 # ... and the frames around that moment, while the same ankle stays this far above the other, go with it: the model
 # slides the leg up and back over a few frames
@@ -144,6 +145,7 @@ _LEG_POINTS = {
     "left": np.array([Kp.L_KNEE, Kp.L_ANKLE, Kp.L_HEEL, Kp.L_TOE], np.intp),
     "right": np.array([Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE], np.intp),
 }
+_HIP = {"left": int(Kp.L_HIP), "right": int(Kp.R_HIP)}
 
 
 def leg_px(xy: F64) -> float:
@@ -159,7 +161,8 @@ def leg_px(xy: F64) -> float:
 
 def raised_leg_gate(xy: F64, leg: float) -> tuple[F64, int]:
     """Drop the knee, ankle, heel and toe of a leg whose ankle sits more than `RAISED_LEG` leg lengths above the
-    other ankle on screen, over the whole stretch where it stays `RAISED_LEG_EDGE` above (hysteresis).
+    other ankle on screen while its knee is above its hip, over the whole stretch where that ankle stays
+    `RAISED_LEG_EDGE` above the other (hysteresis).
 
     Args:
         xy: (T, K, 2) px; frames the model skipped are NaN and are stepped over.
@@ -176,8 +179,10 @@ def raised_leg_gate(xy: F64, leg: float) -> tuple[F64, int]:
     hit = np.zeros(len(xy), bool)
     for side, sign in (("left", 1.0), ("right", -1.0)):
         above = sign * gap[seen]
+        with np.errstate(invalid="ignore"):
+            knee_up = xy[seen, _LEG_POINTS[side][0], 1] < xy[seen, _HIP[side], 1]
         for a, b in _runs(above > RAISED_LEG_EDGE):
-            if (above[a:b] > RAISED_LEG).any():
+            if ((above[a:b] > RAISED_LEG) & knee_up[a:b]).any():
                 frames = np.arange(seen[a], seen[b - 1] + 1)
                 out[np.ix_(frames, _LEG_POINTS[side])] = np.nan
                 hit[frames] = True

@@ -251,23 +251,27 @@ def test_a_short_upside_down_fit_leaves_no_hip_spike() -> None:
     assert np.abs(cleaned.xy[spike][:, hips, 1] - true_hip_y).max() < 10.0
 
 
-def _ankles(left_above: list[float], leg: float = 100.0) -> np.ndarray:
-    """(T, K, 2) px: the right ankle on the floor at y = 500, the left one `left_above` leg lengths higher (NaN: a
-    frame the model skipped); knees 50 px above each ankle."""
+def _legs(left_above: list[float], left_knee_y: float | None = None, leg: float = 100.0) -> np.ndarray:
+    """(T, K, 2) px: hips at y = 400, the right ankle on the floor at y = 500, the left one `left_above` leg lengths
+    higher (NaN: a frame the model skipped); knees 50 px above each ankle, or the left one at `left_knee_y`."""
     up = np.array(left_above, np.float64)
     xy = np.full((len(up), N_KP, 2), np.nan)
+    xy[:, [Kp.L_HIP, Kp.R_HIP]] = [[340.0, 400.0], [300.0, 400.0]]
     xy[:, Kp.R_ANKLE] = [300.0, 500.0]
     xy[:, Kp.L_ANKLE, 0], xy[:, Kp.L_ANKLE, 1] = 340.0, 500.0 - up * leg
     xy[:, [Kp.L_KNEE, Kp.R_KNEE]] = xy[:, [Kp.L_ANKLE, Kp.R_ANKLE]] - [0.0, 50.0]
+    if left_knee_y is not None:
+        xy[:, Kp.L_KNEE, 1] = left_knee_y
     xy[np.isnan(up)] = np.nan
     return xy
 
 
 def test_raised_leg_gate_drops_a_leg_laid_far_above_the_floor_with_its_ramp() -> None:
-    """The left ankle climbs to 1.05 leg lengths above the right one and back (every other frame skipped): the left
-    leg goes from the first frame it is 0.3 above to the last, the right leg and the frames around stay."""
+    """The left ankle climbs to 1.05 leg lengths above the right one and back, its knee above the hip (every other
+    frame skipped): the left leg goes from the first frame it is 0.3 above to the last, the right leg and the frames
+    around stay."""
     nan = float("nan")
-    xy = _ankles([0.0, nan, 0.1, nan, 0.4, nan, 1.0, nan, 1.05, nan, 0.5, nan, 0.2, nan, 0.0])
+    xy = _legs([0.0, nan, 0.1, nan, 0.4, nan, 1.0, nan, 1.05, nan, 0.5, nan, 0.2, nan, 0.0])
     out, n = raised_leg_gate(xy, 100.0)
     assert n == 7  # frames 4-10, the skipped ones between included
     assert np.isnan(out[4:11, [Kp.L_KNEE, Kp.L_ANKLE]]).all()
@@ -275,9 +279,18 @@ def test_raised_leg_gate_drops_a_leg_laid_far_above_the_floor_with_its_ramp() ->
     assert np.array_equal(np.isnan(out[:, Kp.R_ANKLE]), np.isnan(xy[:, Kp.R_ANKLE]))
 
 
-def test_raised_leg_gate_keeps_a_rear_foot_on_a_bench() -> None:
-    """A Bulgarian split squat's rear ankle rests up to ~0.65 leg lengths above the front one: that is a foot."""
-    xy = _ankles([0.0, 0.3, 0.6, 0.65, 0.65, 0.6, 0.3, 0.0])
+@pytest.mark.parametrize(
+    ("left_above", "left_knee_y"),
+    [
+        ([0.0, 0.3, 0.6, 0.65, 0.65, 0.6, 0.3, 0.0], None),  # a rear foot on a bench, filmed from the side
+        ([0.0, 0.4, 0.9, 0.95, 0.95, 0.9, 0.4, 0.0], 430.0),  # ... from a low camera in front: knee below the hip
+    ],
+    ids=["side", "low-front"],
+)
+def test_raised_leg_gate_keeps_a_rear_foot_on_a_bench(left_above: list[float], left_knee_y: float | None) -> None:
+    """A Bulgarian split squat's rear ankle rests well above the front one, but that leg's knee stays below the hip:
+    that is a foot on a bench, kept."""
+    xy = _legs(left_above, left_knee_y)
     out, n = raised_leg_gate(xy, 100.0)
     assert n == 0 and np.array_equal(np.isnan(out), np.isnan(xy))
 
