@@ -44,6 +44,7 @@ def reading(r: ClipResult) -> tuple[str, str, int, str, str]:
 
 
 def scored(c: Clip, cache: Path, settings: Settings) -> tuple[ClipResult, bool, bool | None] | None:
+    """The clip's result from its cached keypoints and `real_clips.score` of it; None when it has none yet."""
     if not cache.exists():
         return None
     r = evaluate(read_track(cache)[0], settings, c.file)
