@@ -51,6 +51,7 @@ class KeyFrames:
             None without reps.
         worst_rep / best_rep: their 1-based rep numbers.
         worst_at_bottom: the worst rep's still is its bottom (no knee judged worse elsewhere in the rep).
+        held: the clip pauses on that frame (`slow_bottom_s` above 0).
         thumbnail: small JPEG (about `thumbnail_width` wide) for the index and the video poster.
     """
 
@@ -59,6 +60,7 @@ class KeyFrames:
     worst_rep: int | None = None
     best_rep: int | None = None
     worst_at_bottom: bool = True
+    held: bool = False
     thumbnail: bytes | None = None
 
 
@@ -113,6 +115,11 @@ def _pill_pad(th: int) -> int:
 def counter_text(rep: int, n_reps: int) -> str:
     """The rep counter's words: "Rep 2/5" within a rep, else the clip's count ("1 rep", "5 reps")."""
     return f"Rep {rep}/{n_reps}" if rep else f"{n_reps} rep" + ("" if n_reps == 1 else "s")
+
+
+def held_text(rep: int, n_reps: int) -> str:
+    """The label on the paused frame: "Rep 2: hardest rep, paused"; a clip's only rep is not its hardest."""
+    return f"Rep {rep}: paused" if n_reps == 1 else f"Rep {rep}: hardest rep, paused"
 
 
 def _counter_org(st: _Style) -> tuple[int, int]:
@@ -372,8 +379,7 @@ def write_annotated_clip(
                 stills.update({k: still for k, j in (("worst", worst_i), ("best", best_i)) if j == i})
             if i == worst_i and n_hold and "held" not in stills:  # a VFR source may repeat the frame: hold once
                 held = stills["held"] = img.copy()
-                label = f"Rep {worst.index if worst else ''}: hardest rep, paused"
-                _pill(held, label, _held_org(st), st, 0.7)
+                _pill(held, held_text(worst.index if worst else 0, n_reps), _held_org(st), st, 0.7)
                 for _ in range(n_hold):
                     writer.write(held)
 
@@ -387,6 +393,7 @@ def write_annotated_clip(
         best_jpeg=_jpeg(stills["best"], s.jpeg_quality) if "best" in stills else None,
         worst_rep=worst.index if worst and "worst" in stills else None,
         worst_at_bottom=worst_i == worst_bottom,
+        held="held" in stills,
         best_rep=best.index if best and "best" in stills else None,
         thumbnail=thumb_jpeg,
     )

@@ -177,6 +177,7 @@ class ReportContext:
     lights: list[Light] = doc_field("Traffic lights per area, most important first.")
     cues: list[str] = doc_field("At most two coaching cues, most important first.")
     clip_href: str = doc_field("Relative URL of the annotated clip.")
+    clip_caption: str = doc_field("Under the clip: what the knee lines' colours mean, and where the clip pauses.")
     poster_uri: str = doc_field("data: URI of a still for the video player; '' for none.")
     clip_size: tuple[int, int] | None = doc_field(
         "(width, height) of the annotated clip in pixels, so the player box takes its shape before it loads: a "
@@ -435,6 +436,7 @@ def build_context(
         lights=_lights(result),
         cues=list(result.cues[:2]),
         clip_href=meta.clip_href,
+        clip_caption=_clip_caption(keyframes, len(result.reps)),
         poster_uri=data_uri(keyframes.thumbnail) if keyframes is not None and keyframes.thumbnail else "",
         clip_size=meta.clip_size,
         pictures=pictures,
@@ -469,6 +471,22 @@ def _lights(result: ClipResult) -> list[Light]:
         for v in sorted(result.verdicts, key=lambda v: order.get(v.area, len(order)))
         if v.area not in SIDE_AREAS or show_side or v.measurable
     ]
+
+
+CLIP_LEGEND = (
+    "Lines from knee to foot: green = on track, amber = drifting, red = caving in, grey = not judged (hidden, or not "
+    "yet deep enough in the rep to read)."
+)
+
+
+def _clip_caption(keyframes: KeyFrames | None, n_reps: int) -> str:
+    """The legend, then where the clip pauses: at the worst rep's worst knee frame, else its bottom (a side view or a
+    lunge judges no knee), if it pauses at all."""
+    if keyframes is None or not keyframes.held:
+        return CLIP_LEGEND
+    which = "Your rep" if n_reps == 1 else "The hardest rep"
+    where = "at the bottom" if keyframes.worst_at_bottom else "where its knees were worst"
+    return f"{CLIP_LEGEND} {which} pauses {where}."
 
 
 def _pictures(keyframes: KeyFrames | None, n_reps: int) -> list[Picture]:

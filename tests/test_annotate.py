@@ -261,6 +261,12 @@ def test_the_rep_counter_counts_one_rep_in_the_singular() -> None:
     assert [counter_text(0, 1), counter_text(0, 5), counter_text(2, 5)] == ["1 rep", "5 reps", "Rep 2/5"]
 
 
+def test_the_paused_frame_calls_only_one_of_several_reps_the_hardest() -> None:
+    from pipeline.annotate import held_text
+
+    assert [held_text(1, 1), held_text(2, 5)] == ["Rep 1: paused", "Rep 2: hardest rep, paused"]
+
+
 def test_the_hardest_rep_is_held_where_its_knees_were_worst_not_only_at_its_bottom() -> None:
     from pipeline.annotate import worst_moment
 

@@ -442,3 +442,25 @@ def test_one_rep_is_shown_once_not_as_its_own_hardest_and_best(tmp_path: Path) -
     assert soup.select_one("#pics-h").get_text() == "Hardest rep next to your best"
     captions = [f.get_text() for f in soup.select("figure.keyframe figcaption")]
     assert captions == ["Hardest rep · Rep 1 where the knees were worst", "Best rep · Rep 2 at the bottom"]
+
+
+def test_the_clip_caption_says_where_the_clip_pauses(tmp_path: Path) -> None:
+    """A side view or a lunge judges no knee, so its hardest rep pauses at the bottom, not 'where its knees were
+    worst'; one rep is 'your rep'; a clip that does not pause says nothing about a pause."""
+    from pipeline.annotate import KeyFrames
+
+    jpeg = b"\xff\xd8\xff\xd9"
+    kf = KeyFrames(thumbnail=jpeg, worst_jpeg=jpeg, best_jpeg=jpeg, worst_rep=1, best_rep=2, held=True)
+
+    def caption(r: object, k: KeyFrames) -> str:
+        html = write_report(r, tmp_path, meta(), k, ReportSettings()).read_text()  # type: ignore[arg-type]
+        return BeautifulSoup(html, "html.parser").select_one("#clip ~ p.sub").get_text()
+
+    two = replace(make_result("two.mp4"), worst_rep=1, best_rep=2)
+    assert caption(two, kf).endswith("read). The hardest rep pauses at the bottom.")
+    assert caption(two, replace(kf, worst_at_bottom=False)).endswith(
+        "The hardest rep pauses where its knees were worst."
+    )
+    one = replace(two, reps=two.reps[:1], best_rep=1)
+    assert caption(one, replace(kf, best_rep=1)).endswith("Your rep pauses at the bottom.")
+    assert caption(two, replace(kf, held=False)).endswith("not yet deep enough in the rep to read).")
