@@ -46,7 +46,8 @@ class CleanReport:
         left_missing_frac: leg keypoints still missing after cleaning (long gaps).
         swaps_repaired: frames where a left/right group was swapped back.
         outliers_removed: keypoints (per point and frame) the Hampel filter moved by more than `hampel_min_frac`
-            of the client's height: jumps, not the 1–2 px jitter it also evens out.
+            of the client's height (jumps, not the 1–2 px jitter it also evens out), plus the frames the gates
+            dropped and those where the pose stage dropped a leg laid on someone else.
         filter: "butterworth", "savgol" or "none" (too few frames).
         vfr: True when timestamps were irregular and filtering ran on a resampled uniform grid.
         long_gaps_s: (start_s, end_s) of leg gaps left missing because they exceed `max_gap_s`.
@@ -447,7 +448,11 @@ def clean_track(track: PoseTrack, s: CleanSettings) -> tuple[PoseTrack, CleanRep
         interpolated_frac=float(filled[looked][:, legs].mean()) if n else 0.0,
         left_missing_frac=float(still.mean()) if n else 1.0,
         swaps_repaired=n_swaps,
-        outliers_removed=int(jumps.any(axis=-1).sum()) + n_upside + n_collapsed + n_raised,
+        outliers_removed=int(jumps.any(axis=-1).sum())
+        + n_upside
+        + n_collapsed
+        + n_raised
+        + int(track.extra.get("blazepose_legs_elsewhere", 0)),
         filter=filt,
         vfr=vfr,
         long_gaps_s=gaps,

@@ -38,6 +38,12 @@ class PoseSettings:
     detect_sparse_s: float = _f(
         0.3, "Hybrid: while everyone in view stays put and apart, YOLO looks only this often, in seconds. 0: never."
     )
+    leg_elsewhere: float = _f(
+        0.25,
+        "Hybrid: a BlazePose knee or ankle this many leg lengths from all the client's sure YOLO knees and ankles, "
+        "and 3 times nearer another person's, is on someone else (a spotter, a coach behind): that leg is dropped "
+        "on that frame. 0: never.",
+    )
     keypoint_hz: float = _f(
         12.0,
         "Keypoint model on every n-th frame, n = fps ÷ this rounded down "

@@ -176,6 +176,8 @@ def test_outliers_count_jumps_not_jitter() -> None:
     )
     _, report = clean_track(track, CleanSettings())
     assert report.outliers_removed == 1
+    track.extra["blazepose_legs_elsewhere"] = 5  # the pose stage dropped a leg laid on someone else, 5 frames
+    assert clean_track(track, CleanSettings())[1].outliers_removed == 6
 
 
 def test_frames_skipped_by_design_are_not_counted_as_filled_in() -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from conftest import WEIGHTS
 
-from pipeline.keypoints import N_KP, PoseTrack
+from pipeline.keypoints import N_KP, Kp, PoseTrack
 from pipeline.pose import blazepose_threads, worker_cores
 from pipeline.pose.hybrid import PARTS, refine_with_blazepose
 from pipeline.settings import BatchSettings, PoseSettings, Settings
@@ -61,6 +61,31 @@ def test_every_frame_refined_in_both_parts(refined: dict[int, PoseTrack]) -> Non
     assert track.extra["blazepose_parts"] == PARTS == 2
     assert track.extra["blazepose_frames"] == N
     assert np.isfinite(track.xy[:, :, 0]).any(axis=1).all()
+    assert track.extra["blazepose_legs_elsewhere"] == 0  # no YOLO legs to disagree with
+
+
+@pytest.mark.slow
+def test_blazepose_legs_on_someone_else_are_dropped() -> None:
+    """YOLO sure of the client's legs at the frame's left edge, and of another person's right where BlazePose finds
+    legs in the crop: BlazePose's legs are that person's on every frame and go; its upper body stays."""
+    info = probe(CLIP)
+    info = dataclasses.replace(info, t_s=info.t_s[:N])
+    track = yolo_like_track(N, (info.width, info.height))
+    for side in ("L", "R"):
+        for part, y in (("HIP", 0.5), ("KNEE", 0.7), ("ANKLE", 0.9)):
+            track.xy[::3, Kp[f"{side}_{part}"]] = (0.02 * info.width, y * info.height)
+            track.conf[::3, Kp[f"{side}_{part}"]] = 0.9
+    alone = refine_with_blazepose(info, track, PoseSettings(), info.height)  # nobody else: nothing to lay legs on
+    legs = [Kp.L_KNEE, Kp.R_KNEE, Kp.L_ANKLE, Kp.R_ANKLE, Kp.L_HEEL, Kp.R_HEEL, Kp.L_TOE, Kp.R_TOE]
+    assert alone.extra["blazepose_legs_elsewhere"] == 0 and np.isfinite(alone.xy[:, legs]).all()
+    others = alone.xy[:, [Kp.L_KNEE, Kp.R_KNEE, Kp.L_ANKLE, Kp.R_ANKLE]].astype(np.float64) + 3.0
+    out = refine_with_blazepose(info, track, PoseSettings(), info.height, others=others)
+    assert out.extra["blazepose_legs_elsewhere"] == N
+    assert np.isnan(out.xy[:, legs]).all() and (out.conf[:, legs] == 0).all()
+    assert np.isfinite(out.xy[:, [Kp.L_HIP, Kp.R_HIP, Kp.L_SHOULDER]]).all()
+    off = dataclasses.replace(PoseSettings(), leg_elsewhere=0.0)
+    kept = refine_with_blazepose(info, track, off, info.height, others=others)
+    assert kept.extra["blazepose_legs_elsewhere"] == 0 and np.isfinite(kept.xy[:, legs]).all()
 
 
 @pytest.mark.parametrize(

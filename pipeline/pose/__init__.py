@@ -33,8 +33,9 @@ YOLO_RUNTIMES = ("auto", "ultralytics")
 # Part of the keypoint cache key: bump it whenever the same video, model and settings would give other keypoints
 # (2: the hybrid refines each clip in two halves; 3: keypoints at `keypoint_hz`, skipped frames left empty; 4: the
 # client's track is stitched across video cuts; 5: YOLO looks sparsely while the scene is calm; 6: a track never
-# links to a box of a very different height), so an upgrade never reuses a cache made by the old code.
-POSE_VERSION = 6
+# links to a box of a very different height; 7: a BlazePose leg laid on someone else is dropped), so an upgrade
+# never reuses a cache made by the old code.
+POSE_VERSION = 7
 # Long side of the frames YOLO sees: it letterboxes to imgsz anyway, so decoding larger only costs time.
 YOLO_DECODE_LONG_SIDE = 640
 # BlazePose's landmark net works at 256 px; 1280 keeps a small client sharp in a wide frame.
@@ -198,13 +199,16 @@ def estimate_track(
     sparse = sparse_every(float(info.fps), every, s.detect_sparse_s) if plan.name == "hybrid" else 0
     poses, ran = _run_frames(info, yolo, long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every, sparse)
     track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "yolo", yolo.model_id)
-    track = expand_track(track, ran, info.t_s, fill_boxes=plan.name == "yolo", every=every)
     if plan.name == "yolo":
-        return track
-    from pipeline.pose.hybrid import refine_with_blazepose
+        return expand_track(track, ran, info.t_s, fill_boxes=True, every=every)
+    from pipeline.pose.hybrid import other_people_legs, refine_with_blazepose
 
+    seen_others = other_people_legs(poses, track.boxes)  # before the track goes onto the full timeline
+    others = np.full((len(info.t_s), *seen_others.shape[1:]), np.nan)
+    others[ran] = seen_others
+    track = expand_track(track, ran, info.t_s, every=every)
     height = long_side_height(info, CROP_DECODE_LONG_SIDE)
-    return refine_with_blazepose(info, track, s, height, progress, blazepose_threads(settings), kp_every)
+    return refine_with_blazepose(info, track, s, height, progress, blazepose_threads(settings), kp_every, others)
 
 
 @functools.lru_cache(maxsize=1)

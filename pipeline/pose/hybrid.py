@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -19,13 +19,27 @@ import numpy as np
 import numpy.typing as npt
 from scipy.ndimage import median_filter
 
-from pipeline.keypoints import Kp, PoseTrack
+from pipeline.clean import leg_px
+from pipeline.keypoints import FramePoses, Kp, PoseTrack
 from pipeline.settings import PoseSettings
 
 if TYPE_CHECKING:
     from pipeline.video import VideoInfo
 
 _ANCHORS = [Kp.L_SHOULDER, Kp.R_SHOULDER, Kp.L_HIP, Kp.R_HIP]
+_REF = [Kp.L_KNEE, Kp.R_KNEE, Kp.L_ANKLE, Kp.R_ANKLE]  # YOLO's leg points that BlazePose's legs are checked against
+_LEG = {"left": [Kp.L_KNEE, Kp.L_ANKLE, Kp.L_HEEL, Kp.L_TOE], "right": [Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE]}
+# A YOLO knee or ankle at least this sure is a reference for BlazePose's legs; less sure ones (hidden behind the
+# other leg, a bar, a bench) are not.
+SURE = 0.5
+# A BlazePose knee or ankle this many times nearer another person's YOLO knee or ankle than the client's own is on
+# that person. On the 115 real clips (every 6th frame) points away from the client's legs came at most 1.6 times
+# nearer someone else, except on the two clips where BlazePose laid a leg on a spotter or a coach behind the client
+# (up to 140 and 9 times).
+NEARER = 3.0
+# How far in time YOLO's look at the people is carried: it looks at least every 0.3 s (`detect_sparse_s`), so every
+# frame is within 0.15 s of a look; 0.2 s bridges a look that missed the client.
+LOOK_GAP_S = 0.2
 
 
 def interp_boxes(
@@ -36,7 +50,7 @@ def interp_boxes(
     idx = np.flatnonzero(np.isfinite(b[:, 0]))
     if len(idx) == 0:
         return b
-    for c in range(4):
+    for c in range(b.shape[1]):
         b[:, c] = np.interp(t_s, t_s[idx], b[idx, c])
     pos = np.clip(np.searchsorted(t_s[idx], t_s), 1, max(len(idx) - 1, 1))
     prev, nxt = t_s[idx][pos - 1], t_s[idx][np.minimum(pos, len(idx) - 1)]
@@ -80,6 +94,61 @@ def crop_boxes(
     return out
 
 
+def other_people_legs(poses: Sequence[FramePoses], client_boxes: npt.NDArray[np.float32]) -> npt.NDArray[np.float64]:
+    """The sure knees and ankles of everyone YOLO found in each frame but the client, (N, M, 2) px, NaN-padded to the
+    most found in a frame. The client is the detection whose box is `client_boxes[j]` (N, 4; NaN: not found, and
+    everyone counts as someone else)."""
+    rows = []
+    for fp, box in zip(poses, client_boxes, strict=True):
+        keep = ~np.all(fp.boxes == box, axis=1)
+        sure = fp.conf[keep][:, _REF] >= SURE
+        rows.append(fp.xy[keep][:, _REF][sure])
+    out = np.full((len(rows), max((len(r) for r in rows), default=0), 2), np.nan)
+    for j, r in enumerate(rows):
+        out[j, : len(r)] = r
+    return out
+
+
+def nearest_look(t_s: npt.NDArray[np.float64], looked: npt.NDArray[np.bool_], max_gap_s: float) -> npt.NDArray[np.intp]:
+    """For each frame (T,), the index of the nearest frame where `looked` holds, no more than `max_gap_s` away;
+    -1 where there is none."""
+    idx = np.flatnonzero(looked)
+    if len(idx) == 0:
+        return np.full(len(t_s), -1, np.intp)
+    pos = np.clip(np.searchsorted(t_s[idx], t_s), 1, max(len(idx) - 1, 1))
+    lo, hi = idx[pos - 1], idx[np.minimum(pos, len(idx) - 1)]
+    near = np.where(np.abs(t_s - t_s[lo]) <= np.abs(t_s[hi] - t_s), lo, hi)
+    return np.where(np.abs(t_s[near] - t_s) <= max_gap_s, near, -1).astype(np.intp)
+
+
+def legs_elsewhere(
+    cand: npt.NDArray[np.float32],
+    client: npt.NDArray[np.float64],
+    others: npt.NDArray[np.float64],
+    min_px: float,
+) -> list[str]:
+    """The sides ("left", "right") of a BlazePose pose `cand` (K, 2) laid on someone else: its knee or ankle lies at
+    least `min_px` from every sure YOLO knee and ankle of the client (`client` (4, 2), NaN: unsure) and `NEARER`
+    times nearer one of another person's (`others` (M, 2)). Any of the client's leg points will do, so a knee
+    that one model calls an ankle, or left/right mixed up between the models, is no disagreement; with none of the
+    client's sure, nothing is judged."""
+    client = client[np.isfinite(client).all(axis=1)]
+    others = others[np.isfinite(others).all(axis=1)]
+    if len(client) == 0 or len(others) == 0:
+        return []
+    far = []
+    for side in ("left", "right"):
+        for k in _LEG[side][:2]:
+            p = cand[k]
+            if not np.isfinite(p).all():
+                continue
+            own = np.linalg.norm(client - p, axis=1).min()
+            if own >= min_px and np.linalg.norm(others - p, axis=1).min() * NEARER < own:
+                far.append(side)
+                break
+    return far
+
+
 # The clip is refined in this many consecutive parts, each by its own BlazePose instance (it tracks from frame to
 # frame, so a part must be contiguous). Fixed, not taken from the core count, so the keypoints are the same whether
 # the parts run one after the other or at once: a job stays a function of (video, settings, model).
@@ -94,11 +163,15 @@ def refine_with_blazepose(
     progress: Callable[[int], None] | None = None,
     threads: int = 1,
     every: int = 1,
+    others: npt.NDArray[np.float64] | None = None,
 ) -> PoseTrack:
     """Replace the YOLO keypoints of the client with BlazePose's, run on the client's crop.
 
     A BlazePose pose whose shoulders and hips are far from YOLO's (it latched onto someone else in the crop) is
-    rejected; frames where BlazePose finds nothing keep YOLO's COCO points (counted in `extra`).
+    rejected; frames where BlazePose finds nothing keep YOLO's COCO points (counted in `extra`). A BlazePose leg
+    laid on someone else (`legs_elsewhere`, against YOLO's nearest look at the client and at `others`: (T, M, 2)
+    px, everyone else's sure knees and ankles from `other_people_legs`) is dropped on that frame, for the cleaning
+    to bridge or leave missing.
 
     The clip is cut into `PARTS` contiguous parts. BlazePose (TFLite, XNNPACK) uses one core and releases the GIL,
     so with `threads` ≥ 2 the parts run at once, each from its own decoder; with 1 they run in turn from a single
@@ -110,6 +183,8 @@ def refine_with_blazepose(
     every = max(1, every)
     crops = crop_boxes(track.boxes, track.t_s, track.frame_wh, s.crop_margin)
     xy, conf = track.xy.copy(), track.conf.copy()
+    client = np.where((conf[:, _REF] >= SURE)[..., None], xy[:, _REF], np.nan).astype(np.float64)
+    sure_legs = np.where((conf >= SURE)[..., None], xy, np.nan).astype(np.float64)
     skipped = np.arange(len(track)) % every != 0
     xy[skipped], conf[skipped] = np.nan, 0.0
     run = _Refine(
@@ -120,6 +195,10 @@ def refine_with_blazepose(
         xy=xy,
         conf=conf,
         boxes=track.boxes.copy(),
+        look=nearest_look(track.t_s, track.seen, LOOK_GAP_S),
+        client=client,
+        others=np.full((len(track), 0, 2), np.nan) if others is None else others,
+        leg_min_px=s.leg_elsewhere * leg_px(sure_legs),
         s=s,
         max_height=max_height,
         progress=progress,
@@ -135,7 +214,8 @@ def refine_with_blazepose(
     model_id = f"{track.model_id} + {run.model_id}"
     if every > 1:
         fill_skipped_boxes(run.boxes, track.t_s, skipped, every)
-    counts = {k: int(run.counts[k]) for k in ("blazepose_frames", "blazepose_rejected", "yolo_fallback_frames")}
+    names = ("blazepose_frames", "blazepose_rejected", "yolo_fallback_frames", "blazepose_legs_elsewhere")
+    counts = {k: int(run.counts[k]) for k in names}
     extra = {**track.extra, **counts, "blazepose_parts": len(parts), "keypoint_every": every}
     return PoseTrack(
         track.t_s,
@@ -162,6 +242,10 @@ class _Refine:
     xy: npt.NDArray[np.float32]
     conf: npt.NDArray[np.float32]
     boxes: npt.NDArray[np.float32]
+    look: npt.NDArray[np.intp]
+    client: npt.NDArray[np.float64]
+    others: npt.NDArray[np.float64]
+    leg_min_px: float
     s: PoseSettings
     max_height: int
     progress: Callable[[int], None] | None
@@ -242,7 +326,14 @@ class _Refine:
             self._count("blazepose_rejected")
             self.xy[i], self.conf[i] = np.nan, 0.0
             return
-        self.xy[i], self.conf[i], self.boxes[i] = cand, fp.conf[0], self.person[i]
+        conf = fp.conf[0].copy()
+        j = self.look[i]
+        far = legs_elsewhere(cand, self.client[j], self.others[j], self.leg_min_px) if j >= 0 else []
+        for side in far if self.leg_min_px > 0 else []:
+            cand[_LEG[side]], conf[_LEG[side]] = np.nan, 0.0
+        if far and self.leg_min_px > 0:
+            self._count("blazepose_legs_elsewhere")
+        self.xy[i], self.conf[i], self.boxes[i] = cand, conf, self.person[i]
         self._count("blazepose_frames")
 
     def _count(self, key: str, n: int = 1) -> None:
