@@ -50,7 +50,7 @@ def interp_boxes(
     idx = np.flatnonzero(np.isfinite(b[:, 0]))
     if len(idx) == 0:
         return b
-    for c in range(b.shape[1]):
+    for c in range(4):
         b[:, c] = np.interp(t_s, t_s[idx], b[idx, c])
     pos = np.clip(np.searchsorted(t_s[idx], t_s), 1, max(len(idx) - 1, 1))
     prev, nxt = t_s[idx][pos - 1], t_s[idx][np.minimum(pos, len(idx) - 1)]
@@ -328,10 +328,11 @@ class _Refine:
             return
         conf = fp.conf[0].copy()
         j = self.look[i]
-        far = legs_elsewhere(cand, self.client[j], self.others[j], self.leg_min_px) if j >= 0 else []
-        for side in far if self.leg_min_px > 0 else []:
+        judged = j >= 0 and self.leg_min_px > 0  # a look at the people near enough in time, and the check on
+        far = legs_elsewhere(cand, self.client[j], self.others[j], self.leg_min_px) if judged else []
+        for side in far:
             cand[_LEG[side]], conf[_LEG[side]] = np.nan, 0.0
-        if far and self.leg_min_px > 0:
+        if far:
             self._count("blazepose_legs_elsewhere")
         self.xy[i], self.conf[i], self.boxes[i] = cand, conf, self.person[i]
         self._count("blazepose_frames")
