@@ -17,13 +17,10 @@ import argparse
 import subprocess
 from pathlib import Path
 
-from corpus import Clip
-from real_clips import found_clips, run_batch, score
+from real_clips import found_clips, run_batch, scored
 
-from pipeline.cache import read_track
 from pipeline.result import ClipResult
-from pipeline.scoring import evaluate
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import load_settings
 from pipeline.video import ffmpeg_exe
 
 
@@ -41,14 +38,6 @@ def reading(r: ClipResult) -> tuple[str, str, int, str, str]:
     """What a mirror image must not change: view, exercise, rep count, knee and hip colours."""
     v = {x.area: x.colour for x in r.verdicts}
     return r.view, r.exercise, len(r.reps), v.get("knee_tracking", "-"), v.get("hip_control", "-")
-
-
-def scored(c: Clip, cache: Path, settings: Settings) -> tuple[ClipResult, bool, bool | None] | None:
-    """The clip's result from its cached keypoints and `real_clips.score` of it; None when it has none yet."""
-    if not cache.exists():
-        return None
-    r = evaluate(read_track(cache)[0], settings, c.file)
-    return (r, *score(c, r))
 
 
 def main() -> int:

@@ -26,7 +26,7 @@ from corpus import MANIFEST, SHARED_MANIFEST, SHARED_VIDEOS, Clip, check, load
 from pipeline.cache import read_track
 from pipeline.result import ClipResult
 from pipeline.scoring import evaluate
-from pipeline.settings import load_settings
+from pipeline.settings import Settings, load_settings
 
 MODEL = SHARED_VIDEOS.parent / "models" / "yolov8n-pose_int8_openvino_model"
 
@@ -77,6 +77,14 @@ def score(c: Clip, r: ClipResult) -> tuple[bool, bool | None]:
     return vex, knee_ok(c.knee, colours.get("knee_tracking", "grey"))
 
 
+def scored(c: Clip, cache: Path, settings: Settings) -> tuple[ClipResult, bool, bool | None] | None:
+    """The clip's result from its cached keypoints, and `score` of it; None when it has none yet."""
+    if not cache.exists():
+        return None
+    r = evaluate(read_track(cache)[0], settings, c.file)
+    return (r, *score(c, r))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path, help="batch output folder (keypoints cached there)")
@@ -94,12 +102,12 @@ def main() -> int:
     for c, _ in found:
         cache = args.out / c.file / "keypoints.npz"
         truth = f"{c.view}/{c.exercise}/{c.reps}"
-        if not cache.exists():
+        got = scored(c, cache, settings)
+        if got is None:
             print(f"{c.stem:46} {truth:24} (no keypoints)")
             continue
         n_seen += 1
-        r = evaluate(read_track(cache)[0], settings, c.file)
-        vex, kok = score(c, r)
+        r, vex, kok = got
         n_vex += vex
         n_knee += kok is not None
         n_knee_ok += bool(kok)

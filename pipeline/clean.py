@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import sliding_window_view
 
-from pipeline.keypoints import LR_PAIRS, Kp, PoseTrack
+from pipeline.keypoints import LOWER_LEG, LR_PAIRS, Kp, PoseTrack
 from pipeline.settings import CleanSettings
 
 F64 = npt.NDArray[np.float64]
@@ -142,10 +142,6 @@ RAISED_LEG = 0.8
 # ... and the frames around that moment, while the same ankle stays this far above the other, go with it: the model
 # slides the leg up and back over a few frames
 RAISED_LEG_EDGE = 0.3
-_LEG_POINTS = {
-    "left": np.array([Kp.L_KNEE, Kp.L_ANKLE, Kp.L_HEEL, Kp.L_TOE], np.intp),
-    "right": np.array([Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE], np.intp),
-}
 _HIP = {"left": int(Kp.L_HIP), "right": int(Kp.R_HIP)}
 
 
@@ -181,11 +177,11 @@ def raised_leg_gate(xy: F64, leg: float) -> tuple[F64, int]:
     for side, sign in (("left", 1.0), ("right", -1.0)):
         above = sign * gap[seen]
         with np.errstate(invalid="ignore"):
-            knee_up = xy[seen, _LEG_POINTS[side][0], 1] < xy[seen, _HIP[side], 1]
+            knee_up = xy[seen, LOWER_LEG[side][0], 1] < xy[seen, _HIP[side], 1]
         for a, b in _runs(above > RAISED_LEG_EDGE):
             if ((above[a:b] > RAISED_LEG) & knee_up[a:b]).any():
                 frames = np.arange(seen[a], seen[b - 1] + 1)
-                out[np.ix_(frames, _LEG_POINTS[side])] = np.nan
+                out[np.ix_(frames, LOWER_LEG[side])] = np.nan
                 hit[frames] = True
     return out, int(hit.sum())
 

@@ -64,6 +64,13 @@ LR_PAIRS: tuple[tuple[Kp, Kp], ...] = (
 # The same pairs by body part ("shoulder", "knee", "toe", …), for per-joint error tables.
 PAIRS_BY_PART: dict[str, tuple[Kp, Kp]] = {a.name[2:].lower(): (a, b) for a, b in LR_PAIRS}
 
+# Each leg's points below the hip (knee, ankle, heel, toe), by side: what goes when a model lays a leg on something
+# other than the client's leg.
+LOWER_LEG: dict[str, npt.NDArray[np.intp]] = {
+    "left": np.array([Kp.L_KNEE, Kp.L_ANKLE, Kp.L_HEEL, Kp.L_TOE], np.intp),
+    "right": np.array([Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE], np.intp),
+}
+
 # Index that maps each keypoint to its mirror (NOSE maps to itself).
 MIRROR: npt.NDArray[np.intp] = np.arange(N_KP)
 for _a, _b in LR_PAIRS:

@@ -20,7 +20,7 @@ import numpy.typing as npt
 from scipy.ndimage import median_filter
 
 from pipeline.clean import leg_px
-from pipeline.keypoints import FramePoses, Kp, PoseTrack
+from pipeline.keypoints import LOWER_LEG, FramePoses, Kp, PoseTrack
 from pipeline.settings import PoseSettings
 
 if TYPE_CHECKING:
@@ -28,7 +28,6 @@ if TYPE_CHECKING:
 
 _ANCHORS = [Kp.L_SHOULDER, Kp.R_SHOULDER, Kp.L_HIP, Kp.R_HIP]
 _REF = [Kp.L_KNEE, Kp.R_KNEE, Kp.L_ANKLE, Kp.R_ANKLE]  # YOLO's leg points that BlazePose's legs are checked against
-_LEG = {"left": [Kp.L_KNEE, Kp.L_ANKLE, Kp.L_HEEL, Kp.L_TOE], "right": [Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE]}
 # A YOLO knee or ankle at least this sure is a reference for BlazePose's legs; less sure ones (hidden behind the
 # other leg, a bar, a bench) are not.
 SURE = 0.5
@@ -138,7 +137,7 @@ def legs_elsewhere(
         return []
     far = []
     for side in ("left", "right"):
-        for k in _LEG[side][:2]:
+        for k in LOWER_LEG[side][:2]:
             p = cand[k]
             if not np.isfinite(p).all():
                 continue
@@ -183,8 +182,7 @@ def refine_with_blazepose(
     every = max(1, every)
     crops = crop_boxes(track.boxes, track.t_s, track.frame_wh, s.crop_margin)
     xy, conf = track.xy.copy(), track.conf.copy()
-    client = np.where((conf[:, _REF] >= SURE)[..., None], xy[:, _REF], np.nan).astype(np.float64)
-    sure_legs = np.where((conf >= SURE)[..., None], xy, np.nan).astype(np.float64)
+    sure = np.where((conf >= SURE)[..., None], xy, np.nan).astype(np.float64)  # YOLO's sure points
     skipped = np.arange(len(track)) % every != 0
     xy[skipped], conf[skipped] = np.nan, 0.0
     run = _Refine(
@@ -196,9 +194,9 @@ def refine_with_blazepose(
         conf=conf,
         boxes=track.boxes.copy(),
         look=nearest_look(track.t_s, track.seen, LOOK_GAP_S),
-        client=client,
+        client=sure[:, _REF],
         others=np.full((len(track), 0, 2), np.nan) if others is None else others,
-        leg_min_px=s.leg_elsewhere * leg_px(sure_legs),
+        leg_min_px=s.leg_elsewhere * leg_px(sure),
         s=s,
         max_height=max_height,
         progress=progress,
@@ -331,7 +329,7 @@ class _Refine:
         judged = j >= 0 and self.leg_min_px > 0  # a look at the people near enough in time, and the check on
         far = legs_elsewhere(cand, self.client[j], self.others[j], self.leg_min_px) if judged else []
         for side in far:
-            cand[_LEG[side]], conf[_LEG[side]] = np.nan, 0.0
+            cand[LOWER_LEG[side]], conf[LOWER_LEG[side]] = np.nan, 0.0
         if far:
             self._count("blazepose_legs_elsewhere")
         self.xy[i], self.conf[i], self.boxes[i] = cand, conf, self.person[i]
