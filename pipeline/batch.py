@@ -258,6 +258,14 @@ def run_batch(
     return summary
 
 
+def _verdict_word(v: dict[str, Any]) -> str:
+    """A verdict in the progress line: its colour; "for context" when measured but never judged; else "check the
+    video" (only verdicts that are measurable or unsure reach here)."""
+    if not v.get("measurable"):
+        return "check the video"
+    return "for context" if v.get("colour") == "grey" else str(v.get("colour"))
+
+
 def _line(o: JobOutcome, k: int, n: int) -> str:
     head = f"[{k}/{n}]"
     if o.status == "error":
@@ -267,7 +275,7 @@ def _line(o: JobOutcome, k: int, n: int) -> str:
         return f"{head} skip   {o.video} (finished earlier; --force redoes it)"
     r = o.result or {}
     verdicts = ", ".join(
-        f"{v['label'].lower()} {v['colour'] if v.get('measurable') else 'check the video'}"
+        f"{v['label'].lower()} {_verdict_word(v)}"
         for v in r.get("verdicts", [])
         if v.get("measurable") or v.get("unsure")
     )

@@ -118,11 +118,10 @@ class MetricSpec:
         return exercise in self.scored_for or self.direction == "report"
 
     def colour(self, value: float) -> Colour:
-        """Green/amber/red of a finite value; "grey" for NaN (never green); reported-only metrics read green."""
-        if not np.isfinite(value):
+        """Green/amber/red of a finite value; "grey" for NaN (never green) and for reported-only metrics, which are
+        shown for context, never judged."""
+        if not np.isfinite(value) or self.direction == "report":
             return "grey"
-        if self.direction == "report":
-            return "green"
         if self.direction == "high_bad":
             return "red" if value >= self.red else "amber" if value >= self.amber else "green"
         return "red" if value < self.red else "amber" if value < self.amber else "green"

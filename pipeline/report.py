@@ -99,11 +99,16 @@ def badge(colour: str) -> Badge:
 
 # grey, but not for want of a measurement: the reading is in the band by less than its error, so a person decides
 CHECK = Badge("grey", "Check video", "?")
+# grey, measured: shown for information (a reported-only metric, or a band not used for this exercise), never judged
+CONTEXT = Badge("grey", "For context", "i")
 
 
 def verdict_badge(v: Verdict) -> Badge:
-    """A verdict's light: its colour when measurable; "Check video" when the evidence could not decide; else grey."""
-    return badge(v.colour) if v.measurable else CHECK if v.unsure else badge("grey")
+    """A verdict's light: its colour when measurable ("For context" when measured but never judged); "Check video"
+    when the evidence could not decide; else grey."""
+    if v.measurable:
+        return CONTEXT if v.colour == "grey" else badge(v.colour)
+    return CHECK if v.unsure else badge("grey")
 
 
 @dataclass(frozen=True)
@@ -328,8 +333,8 @@ def worst_verdict(verdicts: list[Verdict]) -> Verdict | None:
 def _metric_row(m: MetricValue) -> MetricRow:
     if m.unsure:
         return MetricRow(m.label, m.display, CHECK, m.band, m.reason[0].upper() + m.reason[1:] + ".")
-    if m.measurable and m.colour == "grey":  # measured, but its band is not used for this exercise
-        return MetricRow(m.label, m.display, Badge("grey", "For context", "i"), m.band, m.reason)
+    if m.measurable and m.colour == "grey":  # measured, but reported only or its band is not used for this exercise
+        return MetricRow(m.label, m.display, CONTEXT, m.band, m.reason)
     if not m.measurable or m.colour == "grey":
         why = f": {m.reason}" if m.reason else ""
         return MetricRow(m.label, "—", badge("grey"), m.band, f"Not measurable from this video{why}")

@@ -88,7 +88,7 @@ class Verdict:
     label: str
     colour: Colour
     summary: str  # one plain sentence a client understands
-    measurable: bool = True
+    measurable: bool = True  # with colour "grey": measured and shown for context, never judged (depth, by default)
     reason: str = ""
     unsure: bool = False  # grey because the evidence cannot decide, not because it was not measured: check the video
 

@@ -58,6 +58,7 @@ DEPTH_JUDGED = {
     "red": "You stopped well above parallel.",
 }
 REPORTED = "reported, not judged"
+CONTEXT_ONLY = "shown for information, not judged"
 # the evidence cannot support a colour: a raw reading in the red band, but within what the keypoint error could make
 UNSURE_METRIC = (
     "the {label} read {raw} at its worst, but that is within what this video's measurement error could make, so "
@@ -123,7 +124,9 @@ def metric_value(
     # green once the error is allowed for, red without it: the evidence cannot tell (between green and amber it can
     # wait: amber already says "watch")
     unsure = scored and colour == "green" and spec.colour(raw) == "red"
-    if ok and not scored:
+    if ok and spec.direction == "report":
+        reason = CONTEXT_ONLY
+    elif ok and not scored:
         colour, reason = "grey", f"context only: this band is not used for {exercise}s"
     elif unsure:
         colour, reason = "grey", UNSURE_METRIC.format(label=label.lower(), raw=_num(round(raw)) + unit)
@@ -183,6 +186,10 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
         unsure = [m for m in ms if m.unsure]
         if passed and unsure and not any(m.colour in ("amber", "red") for m in scored):
             out.append(Verdict(area, label, "grey", UNSURE_SUMMARY, False, unsure[0].reason, unsure=True))
+            continue
+        context = [m for m in ms if m.measurable and m.band == REPORTED]
+        if passed and not scored and context:  # measured and shown, never judged: a neutral light, not a green one
+            out.append(Verdict(area, label, "grey", _summary(area, "grey", exercise, context)))
             continue
         if not passed or not scored:
             reason = gate_reason if not passed else next((m.reason for m in ms if m.reason), note)

@@ -36,7 +36,7 @@ def test_metric_ids_name_each_leg_once_in_report_order() -> None:
         ("low_bad", -12.99, "green"),
         ("low_bad", -13.01, "amber"),
         ("low_bad", -16.01, "red"),
-        ("report", 99.0, "green"),
+        ("report", 99.0, "grey"),  # shown for context, never judged: never a green light
         ("high_bad", float("nan"), "grey"),
     ],
 )

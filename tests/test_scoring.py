@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 import re
 from dataclasses import replace
@@ -257,7 +259,8 @@ def test_a_coach_can_ask_for_depth_to_be_judged(tmp_path: Path, depth: float, co
     """Depth is reported, not judged, unless the coach's config gives its band a direction (README)."""
     track = make_track(Spec(yaw_deg=90, depth=depth))[0]
     by_default = next(v for v in evaluate(track, SETTINGS, "x.mp4").verdicts if v.area == "depth")
-    assert by_default.colour == "green" and by_default.summary.startswith("Thigh angle at the bottom: ")
+    assert by_default.colour == "grey" and by_default.measurable  # measured and shown, not judged
+    assert by_default.summary.startswith("Thigh angle at the bottom: ")
     assert by_default.summary.endswith("(0° = parallel, below it negative). Not judged.")
     cfg = tmp_path / "coach.toml"
     cfg.write_text('[bands.depth_thigh_deg]\ndirection = "high_bad"\namber = 0.0\nred = 15.0\nscored_for = ["squat"]\n')
@@ -335,3 +338,38 @@ def test_a_reading_red_only_without_its_error_allowance_is_unsure_not_green() ->
     assert "measurement error" in m.reason
     amber_raw = metric_value(left, judged, "", "squat", SETTINGS.metrics, spec.amber - 1.0)
     assert amber_raw.colour == "green" and not amber_raw.unsure  # between green and amber there is no harm in green
+
+
+def test_a_depth_that_is_not_judged_gets_a_neutral_light_not_a_green_one(tmp_path: Path) -> None:
+    """From the side, depth is measured and shown but never judged: its light says "For context", the summary table
+    says "context", and the clip's colour comes from what is judged (here the trunk)."""
+    from bs4 import BeautifulSoup
+
+    from pipeline.index import IndexEntry, write_index
+    from pipeline.report import ReportMeta, write_report
+    from pipeline.settings import ReportSettings
+
+    r = evaluate(make_track(Spec(yaw_deg=90, depth=1.0))[0], SETTINGS, "side.mp4")
+    depth = next(v for v in r.verdicts if v.area == "depth")
+    assert depth.measurable and depth.colour == "grey" and "Not judged" in depth.summary
+    thigh = next(m for m in r.clip_metrics if m.key == "depth_thigh_deg")
+    assert thigh.measurable and thigh.colour == "grey" and thigh.value is not None
+    page = write_report(r, tmp_path, ReportMeta("side.mp4", "", 1.0, "hybrid", "test", "test"), None, ReportSettings())
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    card = next(c for c in soup.select(".light") if c.select_one(".area").get_text() == "Depth")
+    assert "For context" in card.get_text() and "Good" not in card.get_text()
+    assert "c-green" not in str(card)
+    trunk = next(v for v in r.verdicts if v.area == "trunk")
+    assert trunk.colour == "green" and "keep it up" in soup.select_one("#verdict").get_text()
+    write_index([IndexEntry("side.mp4", "ok", "", "side.mp4/report.html", r, None, 1.0)], tmp_path)
+    row = next(csv.DictReader(io.StringIO((tmp_path / "summary.csv").read_text(encoding="utf-8"))))
+    assert row["verdict_depth"] == "context" and row["verdict"] == "green"
+
+
+def test_the_batch_line_says_for_context_where_a_light_is_not_judged() -> None:
+    from pipeline.batch import _line
+    from pipeline.job import JobOutcome
+
+    r = evaluate(make_track(Spec(yaw_deg=90, depth=1.0))[0], SETTINGS, "side.mp4")
+    line = _line(JobOutcome("side.mp4", "ok", processing_s=1.0, result=r.to_dict()), 1, 1)
+    assert "depth for context" in line and "trunk green" in line and "depth green" not in line
