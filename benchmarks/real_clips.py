@@ -5,8 +5,8 @@
 
 Labels come from the manifests (`benchmarks/corpus_shared.toml` for ../shared/videos, `benchmarks/corpus.toml` for
 clips fetched from public repositories; see `benchmarks/corpus.py`). A clip whose keypoints are already in
-OUT/<clip>/keypoints.npz is scored from them (the analysis re-runs in well under a second); others go through
-`formreview batch` first. Scored per clip:
+OUT/<clip>/keypoints.npz, made by this code's pose stage, is scored from them (the analysis re-runs in well under a
+second); others go through `formreview batch` first. Scored per clip:
 - view, exercise and rep count against the labels (`view_also` / `reps_also` accept a partial rep or a boundary view);
 - knee: a clip labelled "cave" must read amber or red; "good" must not read red; "unsure" is listed, not scored;
 - the hip verdict and the data-quality gate are printed beside them.
@@ -23,7 +23,8 @@ from pathlib import Path
 
 from corpus import MANIFEST, SHARED_MANIFEST, SHARED_VIDEOS, Clip, check, load
 
-from pipeline.cache import read_track
+from pipeline.cache import read_track, track_pose
+from pipeline.pose import POSE_VERSION
 from pipeline.result import ClipResult
 from pipeline.scoring import evaluate
 from pipeline.settings import Settings, load_settings
@@ -31,9 +32,30 @@ from pipeline.settings import Settings, load_settings
 MODEL = SHARED_VIDEOS.parent / "models" / "yolov8n-pose_int8_openvino_model"
 
 
+def current(cache: Path) -> bool:
+    """Keypoints there, made by this code's pose stage. Files from before 0.7.5 do not say which made them: they are
+    taken as they are (`run_batch` says how many)."""
+    if not cache.exists():
+        return False
+    made = track_pose(cache)
+    return not made or made.endswith(f"/v{POSE_VERSION}")
+
+
 def run_batch(clips: list[tuple[Clip, Path]], out: Path) -> None:
-    """`formreview batch` over the clips that have no keypoints in `out` yet (linked into one input folder)."""
-    todo = [(c, f) for c, f in clips if not (out / c.file / "keypoints.npz").exists()]
+    """`formreview batch` over the clips that have no keypoints in `out` yet, or keypoints from an older pose stage
+    (the batch's own cache key then redoes their pose), linked into one input folder."""
+    caches = [(c, f, out / c.file / "keypoints.npz") for c, f in clips]
+    old = [c.file for c, _, k in caches if k.exists() and not current(k)]
+    if old:
+        print(f"{len(old)} clips have keypoints from an older pose stage: running them again", flush=True)
+    unsure = sum(k.exists() and not track_pose(k) for _, _, k in caches)
+    if unsure:
+        print(
+            f"{unsure} clips have keypoints that do not say which pose stage made them (before 0.7.5): scored as they"
+            " are; after a pose change use a fresh folder",
+            flush=True,
+        )
+    todo = [(c, f) for c, f, k in caches if not current(k)]
     if not todo:
         return
     with tempfile.TemporaryDirectory(prefix="formreview-real-in-") as tmp:
@@ -78,8 +100,8 @@ def score(c: Clip, r: ClipResult) -> tuple[bool, bool | None]:
 
 
 def scored(c: Clip, cache: Path, settings: Settings) -> tuple[ClipResult, bool, bool | None] | None:
-    """The clip's result from its cached keypoints, and `score` of it; None when it has none yet."""
-    if not cache.exists():
+    """The clip's result from its cached keypoints, and `score` of it; None when it has none from this pose stage."""
+    if not current(cache):
         return None
     r = evaluate(read_track(cache)[0], settings, c.file)
     return (r, *score(c, r))
@@ -104,7 +126,7 @@ def main() -> int:
         truth = f"{c.view}/{c.exercise}/{c.reps}"
         got = scored(c, cache, settings)
         if got is None:
-            print(f"{c.stem:46} {truth:24} (no keypoints)")
+            print(f"{c.stem:46} {truth:24} (no keypoints from this pose stage)")
             continue
         n_seen += 1
         r, vex, kok = got

@@ -37,10 +37,12 @@ def cache_key(video_sha256: str, backend: str, weights_id: str, settings_digest:
     return hashlib.sha256(raw.encode()).hexdigest()[:24]
 
 
-def save_track(path: Path, track: PoseTrack, key: str) -> None:
-    """Write `track` to `path` atomically."""
+def save_track(path: Path, track: PoseTrack, key: str, pose: str = "") -> None:
+    """Write `track` to `path` atomically; `pose` names the pose stage that made it ("hybrid/v7"), for tools that read
+    keypoints without the key (the benchmarks)."""
     meta = {
         "key": key,
+        "pose": pose,
         "frame_wh": list(track.frame_wh),
         "fps": [track.fps.numerator, track.fps.denominator],
         "backend": track.backend,
@@ -73,6 +75,15 @@ def read_track(path: Path) -> tuple[PoseTrack, str]:
             extra=meta["extra"],
         )
     return track, str(meta.get("key", ""))
+
+
+def track_pose(path: Path) -> str:
+    """The pose stage `save_track` recorded ("hybrid/v7"); "" when the file predates the record or is unreadable."""
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return str(json.loads(str(z["meta"])).get("pose", ""))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile, json.JSONDecodeError):
+        return ""
 
 
 def load_track(path: Path, key: str) -> PoseTrack | None:

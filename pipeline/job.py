@@ -60,12 +60,17 @@ def output_name(video: Path) -> str:
     return safe_name(video.name)
 
 
+def pose_stage(plan: BackendPlan) -> str:
+    """The pose stage's name and version ("hybrid/v7"): part of the cache key, and stored with the keypoints."""
+    return f"{plan.name}/v{POSE_VERSION}"
+
+
 def run_key(video_sha: str, plan: BackendPlan, settings: Settings) -> tuple[str, str]:
     """(pose cache key, whole-run key). The run key also covers every setting that shapes a video's outputs
     (cleaning, analysis, bands, annotation, report), not how the batch runs: `--jobs 2` after `--jobs 1`, a new
     timeout or more file endings redo nothing."""
     weights = str(plan.weights or "")
-    pose_key = cache_key(video_sha, f"{plan.name}/v{POSE_VERSION}", weights, settings.digest("pose", "track"))
+    pose_key = cache_key(video_sha, pose_stage(plan), weights, settings.digest("pose", "track"))
     outputs = [f.name for f in fields(settings) if f.name not in ("batch", "metrics")]
     return pose_key, cache_key(pose_key, __version__, "", settings.digest(*outputs))
 
@@ -123,7 +128,7 @@ def run_job(
     # mkdtemp makes the folder 0700: nobody else sees a half-written report. _swap_in opens it up to the umask
     stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:
-        save_track(stage / CACHE_NAME, track, pose_key)
+        save_track(stage / CACHE_NAME, track, pose_key, pose_stage(plan))
         write_json_atomic(stage / "result.json", result.to_dict())
         keyframes, size = _annotated_clip(stage, info, cleaned, result, settings)  # 4. annotated clip
         clock.lap("annotate")

@@ -12,6 +12,7 @@ from pipeline.video import ffmpeg_exe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from mirror_clips import mirror  # noqa: E402
+from real_clips import current  # noqa: E402
 
 
 def _gray_frame(path: Path, w: int, h: int) -> np.ndarray:
@@ -31,3 +32,17 @@ def test_mirror_flips_left_and_right_and_writes_whole_files(tmp_path: Path) -> N
     assert before[:, :12].mean() > 200 and before[:, -12:].mean() < 40
     assert after[:, -12:].mean() > 200 and after[:, :12].mean() < 40
     assert [p.name for p in dst.parent.iterdir()] == ["in.mov"]
+
+
+def test_keypoints_from_an_older_pose_stage_are_not_scored_as_current(tmp_path: Path) -> None:
+    """After a pose change the real-clip and mirror checks must not re-score the old keypoints as if new."""
+    from test_cache import make_track
+
+    from pipeline.cache import save_track
+    from pipeline.pose import POSE_VERSION
+
+    for name, stage in (("now", f"hybrid/v{POSE_VERSION}"), ("old", f"hybrid/v{POSE_VERSION - 1}"), ("unsaid", "")):
+        save_track(tmp_path / f"{name}.npz", make_track(), "k", stage)
+    assert current(tmp_path / "now.npz") and not current(tmp_path / "old.npz")
+    assert current(tmp_path / "unsaid.npz")  # from before the record: taken as it is, and counted aloud
+    assert not current(tmp_path / "missing.npz")

@@ -95,3 +95,15 @@ def test_how_the_batch_runs_does_not_redo_finished_videos() -> None:
     base = run_key("0" * 64, plan, load_settings())
     assert run_key("0" * 64, plan, load_settings(None, batch__jobs=2, batch__timeout_s=60.0)) == base
     assert run_key("0" * 64, plan, load_settings(None, analysis__keypoint_error=0.03))[1] != base[1]
+
+
+def test_keypoints_say_which_pose_stage_made_them(tmp_path: Path) -> None:
+    from pipeline.cache import track_pose
+
+    track = make_track()
+    save_track(tmp_path / "new.npz", track, "k", "hybrid/v7")
+    save_track(tmp_path / "old.npz", track, "k")  # as before the record: no stage named
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    assert track_pose(tmp_path / "new.npz") == "hybrid/v7"
+    assert track_pose(tmp_path / "old.npz") == track_pose(tmp_path / "junk.npz") == track_pose(tmp_path / "no") == ""
+    assert load_track(tmp_path / "new.npz", "k") is not None  # the record changes nothing else

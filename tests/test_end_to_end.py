@@ -15,7 +15,9 @@ import pytest
 from click.testing import CliRunner
 from conftest import SHARED
 
+from pipeline.cache import track_pose
 from pipeline.cli import cli
+from pipeline.pose import POSE_VERSION
 from pipeline.video import probe
 from tests.browser import chromium_or_skip, dump_dom
 
@@ -53,6 +55,7 @@ def test_each_backend_tracks_the_client_and_writes_everything(runs: dict[str, Pa
         seen = np.isfinite(z["boxes"][:, 0]).mean()
         knees = z["xy"][:, 13:15]
     assert seen > 0.95, f"client seen in only {seen:.0%} of frames"
+    assert track_pose(folder / "keypoints.npz") == f"{backend}/v{POSE_VERSION}"  # the benchmarks read this
     src = probe(CLIP)
     # knees below the hips and inside the frame where seen: the skeleton is on a body, not noise
     assert np.nanmedian(knees[..., 1]) > src.height * 0.4

@@ -16,7 +16,7 @@ import numpy.typing as npt
 from pipeline.analysis.geometry import nanmedian
 from pipeline.cache import file_sha256, load_track, save_track
 from pipeline.clean import clean_track
-from pipeline.job import run_key
+from pipeline.job import pose_stage, run_key
 from pipeline.keypoints import PAIRS_BY_PART, Kp
 from pipeline.pose import BackendPlan, estimate_track
 from pipeline.scoring import evaluate_cleaned
@@ -269,7 +269,7 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
     track = load_track(cached, key)
     if track is None:
         track = estimate_track(info, plan, settings)
-        save_track(cached, track, key)
+        save_track(cached, track, key, pose_stage(plan))
     cleaned, clean = clean_track(track, settings.clean)
     result = evaluate_cleaned(cleaned, clean, settings, video.name)
     t = tr.load_truth(truth_path)
