@@ -371,6 +371,9 @@ def _rep_view(r: Any, result: ClipResult, never: set[str]) -> RepView:
     return RepView(title, " · ".join(b for b in bits if b), badge(r.colour), rows)
 
 
+KNEES_AND_HIPS = ("knee_tracking", "hip_control")
+
+
 def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
     noun = {"squat": "squats", "lunge": "lunges"}.get(result.exercise, "reps")
     if worst is None:  # an angled camera is the one thing the coach can change: say how to film, before the rest
@@ -384,7 +387,18 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
         "amber": f"Good {noun}, with {'one thing' if n_flags == 1 else 'a couple of things'} to watch",
         "red": f"Your {noun} need work on {worst.label.lower()}",
     }[worst.colour]
-    return headline, _rep_tally(result)
+    return headline, f"{_rep_tally(result)}{_not_checked(result)}"
+
+
+def _not_checked(result: ClipResult) -> str:
+    """' Knee tracking and hip control could not be checked in this video: see why below.' when the knees or hips,
+    what the client most wants to hear about, were not measured while something else was: a green headline from
+    the trunk alone must not read as good knees. The lights below give each reason."""
+    missing = [v for v in result.verdicts if v.area in KNEES_AND_HIPS and not v.measurable and not v.unsure]
+    if not missing:
+        return ""
+    names = " and ".join(v.label.lower() for v in missing)
+    return f" {names[0].upper() + names[1:]} could not be checked in this video: see why below."
 
 
 def _light_text(v: Verdict) -> str:

@@ -464,3 +464,23 @@ def test_the_clip_caption_says_where_the_clip_pauses(tmp_path: Path) -> None:
     one = replace(two, reps=two.reps[:1], best_rep=1)
     assert caption(one, replace(kf, best_rep=1)).endswith("Your rep pauses at the bottom.")
     assert caption(two, replace(kf, held=False)).endswith("not yet deep enough in the rep to read).")
+
+
+def test_a_judged_front_view_says_nothing_about_what_was_not_checked(tmp_path: Path) -> None:
+    r = make_result()
+    assert all(v.measurable for v in r.verdicts if v.area in ("knee_tracking", "hip_control"))
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    assert "could not be checked" not in soup.select_one(".hero .detail").get_text()
+    hips_hidden = replace(
+        r,
+        verdicts=[
+            replace(v, colour="grey", measurable=False, reason="needs a front view") if v.area == "hip_control" else v
+            for v in r.verdicts
+        ],
+    )
+    soup = BeautifulSoup(write_report(hips_hidden, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    assert (
+        soup.select_one(".hero .detail")
+        .get_text()
+        .endswith(" Hip control could not be checked in this video: see why below.")
+    )

@@ -361,6 +361,9 @@ def test_a_depth_that_is_not_judged_gets_a_neutral_light_not_a_green_one(tmp_pat
     assert "c-green" not in str(card)
     trunk = next(v for v in r.verdicts if v.area == "trunk")
     assert trunk.colour == "green" and "keep it up" in soup.select_one("#verdict").get_text()
+    # the green headline comes from the trunk alone: it must not read as good knees
+    detail = soup.select_one(".hero .detail").get_text()
+    assert "Knee tracking and hip control could not be checked in this video" in detail
     write_index([IndexEntry("side.mp4", "ok", "", "side.mp4/report.html", r, None, 1.0)], tmp_path)
     row = next(csv.DictReader(io.StringIO((tmp_path / "summary.csv").read_text(encoding="utf-8"))))
     assert row["verdict_depth"] == "context" and row["verdict"] == "green"
