@@ -79,6 +79,9 @@ class AnalysisSettings:
     rep_min_depth: float = _f(0.1, "A rep drops the hip at least this far, in leg lengths (walking bounce is less).")
     foot_to_shank: float = _f(0.6, "Heel-to-toe length ÷ shank: camera yaw and the floor's slope from the feet.")
     toe_to_shank: float = _f(0.5, "Ankle-to-toe-tip length ÷ shank (anthropometry ~0.48): toe-out for knee tracking.")
+    toe_to_shank_spread: float = _f(
+        0.1, "How much that length differs between people and shoes, as a share: part of the knee angle's noise bound."
+    )
     min_foot_cos: float = _f(0.65, "Knee tracking is not judged when a foot points over ~49 deg across the camera.")
     max_yaw_knee_deg: float = _f(35.0, "Knee tracking is judged up to this camera yaw from square-on, degrees.")
     knee_window_depth: float = _f(

@@ -193,3 +193,28 @@ def test_midfoot_does_not_read_a_wide_stance_knee_that_travels_outside_its_foot_
     _midfoot(c, "right", out, outward)
     assert np.isnan(out.vals[MetricId("knee_midfoot", "right")])
     assert out.why[MetricId("knee_midfoot", "right")] == OUTSIDE_FOOT_LINE_REASON
+
+
+def test_foot_direction_error_by_hand() -> None:
+    """Toes straight ahead: only the toe's and ankle's keypoint error, √2 × 0.02 over a 0.5-shank foot (3.24°).
+    Toes 30° out: that and a 10 % foot length spread (0.05 of sin) in quadrature, over cos 30°: 4.99°."""
+    assert knee.foot_azimuth_err_deg(0.0, 0.02, 0.5, 0.1) == pytest.approx(np.degrees(np.sqrt(2) * 0.04), abs=1e-9)
+    d_sin = np.hypot(np.sqrt(2) * 0.04, 0.05)
+    assert knee.foot_azimuth_err_deg(0.5, 0.02, 0.5, 0.1) == pytest.approx(np.degrees(d_sin / np.cos(np.pi / 6)))
+    assert knee.foot_azimuth_err_deg(0.8, 0.02, 0.5, 0.1) > knee.foot_azimuth_err_deg(0.5, 0.02, 0.5, 0.1)
+
+
+def test_an_over_read_toe_out_does_not_make_a_good_knee_red() -> None:
+    """A real good squat, toes turned out, read with the toes 44° out: its knee, travelling straight over the foot,
+    read 19° inside the (wrong) foot line, red. The foot direction's own error is part of each frame's allowance."""
+    s = load_settings().analysis
+    p, r, h, base = _wide_stance_rep(0.0)  # the knee travels along a 30° toe-out
+    p[Kp.R_TOE] = np.tile(np.array([300.0, 500.0]) + [np.sin(np.radians(44.0)) * 50.0, 10.0], (len(h), 1))
+    shown, worst, raw, _, _, _ = _knee_track(p, "right", 1.0, r, h, base, True, False, s)
+    assert raw < -12.0  # the wrong foot line: well inside it
+    sin_az = np.sin(np.radians(44.0))
+    allowance = knee.foot_azimuth_err_deg(sin_az, s.keypoint_error, s.toe_to_shank, s.toe_to_shank_spread)
+    assert allowance > 6.0
+    assert worst >= raw + allowance - 1e-6  # at least the foot's error, in quadrature with the knee's own
+    no_spread = load_settings(analysis__toe_to_shank_spread=0.0, analysis__keypoint_error=0.0).analysis
+    assert _knee_track(p, "right", 1.0, r, h, base, True, False, no_spread)[1] == pytest.approx(raw, abs=0.5)

@@ -387,8 +387,9 @@ def _knee_track(
     of the rep whether the knee is not seen travelling inside its foot line (the raw angle above 0, or undefined: too
     little travel to give a direction).
 
-    Each frame's angle is moved toward "in line" by its noise bound (`knee.knee_travel_bound_deg`): a frame counts
-    as caved only by as much as its cave exceeds what the keypoint error could make. Read over the loaded part of
+    Each frame's angle is moved toward "in line" by its noise bound (`knee.knee_travel_bound_deg`, with the foot
+    direction's own error, `knee.foot_azimuth_err_deg`): a frame counts as caved only by as much as its cave exceeds
+    what the keypoint error could make. Read over the loaded part of
     the rep, down and up (`knee_window_depth`), where knees cave on the way up as often as at the bottom.
     In a lunge a foot that stepped away from where it stood has no reference (`_foot_moved`)."""
     _, k, a, he, to = LEGS[leg]
@@ -415,6 +416,10 @@ def _knee_track(
     bound = knee.knee_travel_bound_deg(
         p[k][seg], p[a][seg], base_dx, shank, sin_az, lat, persp, s.keypoint_error * shank
     )
+    if feet:  # the foot's direction is the reference: its own error moves the angle as much
+        bound = np.hypot(
+            bound, knee.foot_azimuth_err_deg(sin_az, s.keypoint_error, s.toe_to_shank, s.toe_to_shank_spread)
+        )
     judged = ang + bound
     win = _window(h, r, s.knee_window_depth) - r.start
     worst = rolling_persistent_min(judged[win], s.persist_frames)

@@ -214,6 +214,26 @@ def knee_travel_bound_deg(
     return np.hypot(d_x, d_h)
 
 
+def foot_azimuth_err_deg(sin_az: float, err: float, toe_to_shank: float, spread: float) -> float:
+    """Uncertainty of the foot's azimuth (`foot_azimuth_sin`), degrees; the knee-over-foot angle inherits it 1:1.
+
+    The toe's sideways offset from the ankle comes from two keypoints, each off by `err` shanks (√2·err over a foot
+    of `toe_to_shank` shanks), and the foot's true length differs from that anthropometric ratio (shoes, feet) by
+    `spread`, a share that scales sin(az) itself: the more the toes turn out, the less sure their angle. The two add
+    in quadrature, and d(az) = d(sin az) ÷ cos(az).
+
+    Args:
+        sin_az: the foot's `foot_azimuth_sin`.
+        err: one keypoint's error, shanks. toe_to_shank: the assumed ankle-to-toe length, shanks.
+        spread: the relative spread of that length between people.
+
+    Returns:
+        Degrees ≥ 0.
+    """
+    d_sin = float(np.hypot(np.sqrt(2.0) * err / toe_to_shank, spread * sin_az))
+    return float(np.degrees(d_sin / np.sqrt(max(1.0 - sin_az**2, 1e-6))))
+
+
 def knee_inside_foot(knee: F64, heel: F64, ankle: F64, toe: F64, lateral: float, shank_px: float) -> F64:
     """METRICS.md `m`: knee x offset from the most medial of heel, ankle and toe, ÷ shank (+ lateral).
 
