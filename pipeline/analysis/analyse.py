@@ -389,8 +389,8 @@ def _knee_track(
 
     Each frame's angle is moved toward "in line" by its noise bound (`knee.knee_travel_bound_deg`, with the foot
     direction's own error, `knee.foot_azimuth_err_deg`): a frame counts as caved only by as much as its cave exceeds
-    what the keypoint error could make. Read over the loaded part of
-    the rep, down and up (`knee_window_depth`), where knees cave on the way up as often as at the bottom.
+    what the keypoint error could make. Read over the loaded part of the rep, down and up (`knee_window_depth`),
+    where knees cave on the way up as often as at the bottom.
     In a lunge a foot that stepped away from where it stood has no reference (`_foot_moved`)."""
     _, k, a, he, to = LEGS[leg]
     shank = float(nanmedian(dist(p[k], p[a])[base]))
