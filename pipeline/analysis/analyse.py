@@ -109,6 +109,10 @@ MAX_KNEE_TRAVEL_DEG = 45.0
 BASELINE_S = 1.0  # standing is read in the second before each rep: enough frames to median out jitter, and after
 # any walking in or setting up that came earlier
 STANDING_SHARE = 0.1  # of the rep's drop: frames this close to the top of that second count as standing
+STOOD_SHARE = 0.5  # of the rep's drop: a rep whose "standing" frames sit lower than this has no standing before it
+NO_STANDING_REASON = "the video starts partway into this rep, so there is no standing moment to compare it with"
+# readings taken against standing: with no standing before a rep they are not read (`_stood`)
+FROM_STANDING = FROM_KNEE_AND_FOOT | {"hip_adduction", "pelvic_drop", "trunk_lateral_lean"}
 HIPS_OVERLAP_YAW_DEG = 70.0  # overlapping hips mean profile, whatever the feet say: well inside the side band (60°)
 LEG_SCALE_S = 2.0  # rolling-max leg length over about one rep: a client walking toward the camera keeps a scale
 FEET_SEEN_SHARE = 0.5  # a model "gives feet points" when they come with the ankle in over half the frames
@@ -205,7 +209,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     for i, r in enumerate(events):
         lead = exercise.lead_legs[i] if i < len(exercise.lead_legs) else None
         base = _baseline_frames(h, events, i, t_s)
-        c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out)
+        c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, _stood(h, r, base))
         out, rep_drift, rep_inside = _rep_metrics(c)
         for leg in LEG_NAMES:
             for clip_frames, rep_frames in ((drift[leg], rep_drift[leg]), (inside[leg], rep_inside[leg])):
@@ -350,6 +354,17 @@ def _window(h: F64, r: RepEvents, frac: float) -> npt.NDArray[np.intp]:
     return np.arange(deep.min(), deep.max() + 1) if deep.size else np.array([r.bottom])
 
 
+def _stood(h: F64, r: RepEvents, base: npt.NDArray[np.intp]) -> bool:
+    """Whether the frames before rep `r` are standing: their hip height within `STOOD_SHARE` of the rep's drop from
+    the clip's standing level (`_depth`'s 95th percentile). A clip that opens at the bottom of a rep (a low camera
+    that found the client only once their head came into view) has only bent frames there, and every reading "from
+    standing" would be read from the bottom: a good wide squat's knee read red that way."""
+    top = float(np.nanpercentile(h, 95)) if np.isfinite(h).any() else np.nan
+    here = float(nanmedian(h[base]))
+    drop = top - float(h[r.bottom])
+    return not (np.isfinite(top) and np.isfinite(here) and np.isfinite(drop)) or here >= top - STOOD_SHARE * drop
+
+
 def _foot_moved(ankle: F64, r: RepEvents, base: npt.NDArray[np.intp], shank: float) -> bool:
     """True when this ankle is more than a quarter of the shank away, at the bottom, from where it stood (asked for
     lunges only: in a squat the feet stay put and a handheld camera's sway would move them on screen).
@@ -384,8 +399,8 @@ def _knee_track(
 ) -> tuple[F64, float, float, float, str, npt.NDArray[np.bool_]]:
     """Per-frame judged knee-over-foot angle over the rep (°; NaN where it is not read), the rep's worst judged angle
     (°), its worst raw angle (°, no error allowance), drift (% shank), the reason when not measurable, and per frame
-    of the rep whether the knee is not seen travelling inside its foot line (the raw angle above 0, or undefined: too
-    little travel to give a direction).
+    of the rep whether the knee is not seen travelling inside its foot line (the judged angle above 0, or undefined:
+    too little travel to give a direction; a knee inside its line by less than the error is not seen going in).
 
     Each frame's angle is moved toward "in line" by its noise bound (`knee.knee_travel_bound_deg`, with the foot
     direction's own error, `knee.foot_azimuth_err_deg`): a frame counts as caved only by as much as its cave exceeds
@@ -430,7 +445,7 @@ def _knee_track(
     shown[win] = judged[win]
     why = "" if np.isfinite(worst) else "too few knee points in the loaded part of the rep"
     with np.errstate(invalid="ignore"):
-        return shown, worst, raw, drift, why, ~(ang <= 0)  # outside its line, or too little travel to say
+        return shown, worst, raw, drift, why, ~(judged <= 0)  # outside its line, or too little travel to say
 
 
 def _knee_midfoot(
@@ -507,6 +522,7 @@ class _Rep:
     s: AnalysisSettings
     pf: dict[Kp, F64]  # `p` without feet outside the picture: what knee-to-foot readings use
     foot_out: dict[str, npt.NDArray[np.bool_]]  # per leg (T,): the foot was placed outside the picture
+    stood: bool = True  # `base` is standing (`_stood`); False: the clip opens inside the rep, nothing to compare with
 
     def foot_out_standing(self, leg: str) -> bool:
         """This foot was outside the picture on most of the standing frames before the rep."""
@@ -781,6 +797,11 @@ def _rep_metrics(c: _Rep) -> tuple[_Readings, dict[str, F64 | None], dict[str, F
     if not c.feet and c.front_ok:  # a COCO-17 model (yolo alone): its knee points missed every rendered cave
         for mid_ in [m for m in out.vals if m.metric in FROM_KNEE_AND_FOOT]:
             out.drop(mid_, NO_FEET_REASON)
+    if not c.stood:
+        for mid_ in [m for m in out.vals if m.metric in FROM_STANDING]:
+            out.drop(mid_, NO_STANDING_REASON)
+        drift = dict.fromkeys(LEG_NAMES)  # nor coloured in the annotated clip
+        inside = dict.fromkeys(LEG_NAMES)
     _stance_width(c, out)
     _knee_asymmetry(out)
     _side_metrics(c, out)
