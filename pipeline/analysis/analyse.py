@@ -111,7 +111,7 @@ BASELINE_S = 1.0  # standing is read in the second before each rep: enough frame
 STANDING_SHARE = 0.1  # of the rep's drop: frames this close to the top of that second count as standing
 # of the rep's drop below the clip's standing level: "standing" frames lower than this are not standing (the
 # frames picked as standing sit within `STANDING_SHARE` of their own second's top). On the 153 real clips the reps
-# below it are 7 that the video opens inside, and a max squat's grind read as a second dip, its mid-grind frames
+# below it are 6 that the video opens inside, and a max squat's grind read as a second dip, its mid-grind frames
 # (0.31 of the drop down) reading his knee red; the next reps down sit at 0.17-0.21, some of them partial too
 STOOD_SHARE = 0.25
 NO_STANDING_REASON = "the video starts partway into this rep, so there is no standing moment to compare it with"
