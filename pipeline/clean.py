@@ -142,6 +142,9 @@ RAISED_LEG = 0.8
 # ... and the frames around that moment, while the same ankle stays this far above the other, go with it: the model
 # slides the leg up and back over a few frames
 RAISED_LEG_EDGE = 0.3
+# "above its hip" allows this much below it, leg lengths: a real side squat's far leg laid level on the plate of the
+# bar for 0.2 s had its ankle 0.82 above the other and its knee 0.04 below the hip, and read as a lunge
+RAISED_KNEE_SLACK = 0.1
 _HIP = {"left": int(Kp.L_HIP), "right": int(Kp.R_HIP)}
 
 
@@ -158,8 +161,8 @@ def leg_px(xy: F64) -> float:
 
 def raised_leg_gate(xy: F64, leg: float) -> tuple[F64, int]:
     """Drop the knee, ankle, heel and toe of a leg whose ankle sits more than `RAISED_LEG` leg lengths above the
-    other ankle on screen while its knee is above its hip, over the whole stretch where that ankle stays
-    `RAISED_LEG_EDGE` above the other (hysteresis).
+    other ankle on screen while its knee is above its hip (or level with it, `RAISED_KNEE_SLACK`), over the whole
+    stretch where that ankle stays `RAISED_LEG_EDGE` above the other (hysteresis).
 
     Args:
         xy: (T, K, 2) px; frames the model skipped are NaN and are stepped over.
@@ -177,7 +180,7 @@ def raised_leg_gate(xy: F64, leg: float) -> tuple[F64, int]:
     for side, sign in (("left", 1.0), ("right", -1.0)):
         above = sign * gap[seen]
         with np.errstate(invalid="ignore"):
-            knee_up = xy[seen, LOWER_LEG[side][0], 1] < xy[seen, _HIP[side], 1]
+            knee_up = xy[seen, LOWER_LEG[side][0], 1] < xy[seen, _HIP[side], 1] + RAISED_KNEE_SLACK * leg
         for a, b in _runs(above > RAISED_LEG_EDGE):
             if ((above[a:b] > RAISED_LEG) & knee_up[a:b]).any():
                 frames = np.arange(seen[a], seen[b - 1] + 1)

@@ -281,6 +281,17 @@ def test_raised_leg_gate_drops_a_leg_laid_far_above_the_floor_with_its_ramp() ->
     assert np.array_equal(np.isnan(out[:, Kp.R_ANKLE]), np.isnan(xy[:, Kp.R_ANKLE]))
 
 
+def test_raised_leg_gate_drops_a_leg_laid_level_with_the_hip() -> None:
+    """A real side squat in a rack: for 0.2 s the model laid the far leg level on the bar's plate, its ankle 0.82 leg
+    lengths above the other and its knee 0.04 below the hip (not above it), and the dip read as a lunge. A knee
+    level with the hip, within 0.1 leg lengths, counts as raised; a bench's rear knee 0.3 below it does not."""
+    level = _legs([0.0, 0.4, 0.82, 0.82, 0.4, 0.0], left_knee_y=404.0)
+    out, n = raised_leg_gate(level, 100.0)
+    assert n == 4 and np.isnan(out[1:5, [Kp.L_KNEE, Kp.L_ANKLE]]).all()
+    below = _legs([0.0, 0.4, 0.82, 0.82, 0.4, 0.0], left_knee_y=430.0)
+    assert raised_leg_gate(below, 100.0)[1] == 0
+
+
 @pytest.mark.parametrize(
     ("left_above", "left_knee_y"),
     [
