@@ -164,6 +164,17 @@ def test_forward_lean_is_not_sideways_lean() -> None:
     assert np.isnan(got[-1])  # leaning 45° toward the camera: not read
 
 
+def test_a_trunk_longer_than_standing_means_standing_was_mis_measured_by_hand() -> None:
+    """Standing trunk 100 px upright. A shoulder shift of 50 px on a 100 px trunk reads asin(0.5) = 30°; the same
+    shift on a 300 px trunk (the standing one squeezed by a picture that cut off the head and chest) is not read."""
+    from pipeline.analysis.hip import trunk_lateral_shift_deg
+
+    trunk = np.array([[0.0, -100.0]] * 5 + [[50.0, -100.0 * np.sqrt(0.75)], [50.0, -300.0], [0.0, -124.0]])
+    zero = np.zeros_like(trunk)
+    got = trunk_lateral_shift_deg(zero, zero, trunk, trunk, np.arange(5), 0.8)
+    assert got[5] == pytest.approx(30.0) and np.isnan(got[6]) and got[7] == pytest.approx(0.0)
+
+
 @pytest.mark.parametrize("yaw", [10.0, 15.0, -10.0])
 def test_a_good_lunge_filmed_a_little_off_square_gets_no_hip_or_stance_flag(yaw: float) -> None:
     """The front leg points at the camera, so a small turn of the camera reads as the thigh caving or the feet in
@@ -330,3 +341,24 @@ def test_a_rep_the_video_opens_inside_has_no_standing_to_compare_with() -> None:
     # nor coloured in the annotated clip
     r0 = first.events
     assert not np.isfinite(a.knee_angle["left"][r0.start : r0.end + 1]).any()
+
+
+def test_a_trunk_squeezed_while_standing_gives_no_hip_line_or_lean_reading() -> None:
+    """A low camera cut a real client's head and chest off while he stood: the model squeezed his shoulders down to
+    a third of the trunk, and against that his hips tilted 15° (red, mirrored) and his trunk leaned 11° (red). A trunk
+    longer through the rep than standing means standing was mis-measured: neither is read, and the reason says so."""
+    from pipeline.analysis.analyse import TRUNK_CUT_REASON, analyse
+    from pipeline.clean import clean_track
+    from pipeline.metrics import MetricId
+
+    track, truth = make_track(Spec(reps=1, mirror=False))
+    xy = track.xy.copy()
+    standing = track.t_s < truth["bottoms_s"][0] - 1.0  # before the descent
+    for sh, hp in ((Kp.L_SHOULDER, Kp.L_HIP), (Kp.R_SHOULDER, Kp.R_HIP)):
+        xy[standing, sh] = xy[standing, hp] + (xy[standing, sh] - xy[standing, hp]) / 3.0
+    a = analyse(clean_track(track.with_xy(xy, track.conf), SETTINGS.clean)[0], SETTINGS.analysis)
+    rep = a.reps[0]
+    for name in ("pelvic_drop", "trunk_lateral_lean"):
+        assert np.isnan(rep.values[MetricId(name)]) and rep.reasons[MetricId(name)] == TRUNK_CUT_REASON
+    good = analyse(clean_track(track, SETTINGS.clean)[0], SETTINGS.analysis).reps[0]
+    assert np.isfinite(good.values[MetricId("pelvic_drop")])

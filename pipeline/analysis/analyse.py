@@ -136,6 +136,7 @@ MAX_HIP_ADDUCTION_DEG = 30.0
 EDGE_MARGIN = 0.01  # of the frame's width or height
 FOOT_OUT_SHARE = 0.5  # a foot out of the picture on more than this share of the standing or rep frames: not judged
 FOOT_OUT_REASON = "the foot was out of the picture, so the knee could not be compared with it"
+TRUNK_CUT_REASON = "the trunk was not all in the picture while standing, so there was nothing to compare it with"
 OUTSIDE_FOOT_LINE_REASON = (
     "the knee moved out past the line of the foot, or hardly moved, so its place inside the foot comes from the "
     "stance, not a cave"
@@ -736,13 +737,20 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
         loaded = np.zeros(seg.size, bool)
         loaded[_window(c.h, c.r, c.s.knee_window_depth) - c.r.start] = True
         unread |= ~loaded
+    # a trunk longer through the rep than while standing means the standing one was mis-measured (`hip.trunk_
+    # lateral_shift_deg`): its hips too, so the hip line's tilt has no reference either
+    trunk = dist(mid(p[Kp.L_SHOULDER], p[Kp.R_SHOULDER]), mid(p[Kp.L_HIP], p[Kp.R_HIP]))
+    with np.errstate(invalid="ignore"):
+        stretched = bool((trunk[seg] > nanmedian(trunk[c.base]) / c.s.trunk_foreshortening).mean() > 0.5)
     for name, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
         dev = np.where(unread, np.nan, np.abs(x[seg] - nanmedian(x[c.base])))
         held = -rolling_persistent_min(-dev, c.s.persist_frames)
-        seen = c.square and bool(np.isfinite(held))
+        seen = c.square and bool(np.isfinite(held)) and not stretched
         why = (
             c.not_square
             if not c.square
+            else TRUNK_CUT_REASON
+            if stretched
             else "the front thigh hid the hips"
             if unread.all()
             else "the trunk leans toward the camera throughout"

@@ -74,7 +74,10 @@ def trunk_lateral_shift_deg(
     atan(dx / dy) of the projected trunk explodes when the trunk leans forward (dy shrinks), and any camera yaw
     turns that forward lean into a sideways shift. So the shift is divided by the standing trunk length
     (asin), and frames where the projected trunk is shorter than `min_frac` of standing (leaning forward more
-    than ~acos(min_frac)) are left out (NaN), like FPPA with a foreshortened thigh.
+    than ~acos(min_frac)) are left out (NaN), like FPPA with a foreshortened thigh. So are frames where it is longer
+    than standing by as much (over 1 / `min_frac`): no trunk is longer than upright, so the standing one was
+    mis-measured (a low camera cut a real client's head and chest off while he stood, and the model squeezed his
+    trunk into a third of its length: his lean read 11°, red).
 
     Args:
         hip_l, hip_r, sh_l, sh_r: (T, 2) px.
@@ -89,7 +92,7 @@ def trunk_lateral_shift_deg(
         warnings.simplefilter("ignore", RuntimeWarning)
         length0 = float(np.nanmedian(np.hypot(d[standing, 0], d[standing, 1])))
         dx0 = float(np.nanmedian(d[standing, 0]))
-        ok = -d[:, 1] >= min_frac * length0
+        ok = (-d[:, 1] >= min_frac * length0) & (np.hypot(d[:, 0], d[:, 1]) <= length0 / min_frac)
         return np.where(ok, np.degrees(np.arcsin(np.clip((d[:, 0] - dx0) / length0, -1.0, 1.0))), np.nan)
 
 
