@@ -737,8 +737,8 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
         loaded = np.zeros(seg.size, bool)
         loaded[_window(c.h, c.r, c.s.knee_window_depth) - c.r.start] = True
         unread |= ~loaded
-    # a trunk longer through the rep than while standing means the standing one was mis-measured (`hip.trunk_
-    # lateral_shift_deg`): its hips too, so the hip line's tilt has no reference either
+    # a trunk longer through the rep than while standing means the standing one was mis-measured, hips too (see
+    # `hip.trunk_lateral_shift_deg`): then the hip line's tilt has no reference either
     trunk = dist(mid(p[Kp.L_SHOULDER], p[Kp.R_SHOULDER]), mid(p[Kp.L_HIP], p[Kp.R_HIP]))
     with np.errstate(invalid="ignore"):
         stretched = bool((trunk[seg] > nanmedian(trunk[c.base]) / c.s.trunk_foreshortening).mean() > 0.5)
