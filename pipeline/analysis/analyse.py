@@ -471,9 +471,12 @@ def _knee_midfoot(
     outside its foot line, or too little to say which way (`outward`, (rep frames,) bool; empty when that was not
     read), are not read: a wide stance's shins slant in while standing, so a knee that moved out past a turned-out
     foot can still end up inside its middle (a real good wide squat read +10 %, its knees travelling up to 29°
-    outside the foot line). The raw angle decides, not the judged one: near the top of the loaded part its noise
-    bound is wide, and there the midfoot reading is mostly the standing slant. A knee that has hardly moved sits
-    where the stance put it (a real good squat's rising knee read +5…7 % over a turned-out foot): not read either."""
+    outside the foot line). The judged angle decides, error allowed for: a knee whose travel is inside its line by
+    less than that error sits inside the middle of the foot by its stance (a real good squat, shins slanting in,
+    read +13 %, red). That costs the subtlest real cave a rep: the first of shared #22's four caved reps, its knee
+    inside the line by less than the error, goes unread (the clip still reads red on the other three). A knee that
+    has hardly moved sits where the stance put it (a real good squat's rising knee read +5…7 % over a turned-out
+    foot): not read either."""
     _, k, a, _, to = LEGS[leg]
     nan = float("nan")
     shank = float(nanmedian(dist(p[k], p[a])[base]))
