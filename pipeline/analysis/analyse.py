@@ -404,8 +404,8 @@ def _knee_track(
 ) -> tuple[F64, float, float, float, str, npt.NDArray[np.bool_]]:
     """Per-frame judged knee-over-foot angle over the rep (°; NaN where it is not read), the rep's worst judged angle
     (°), its worst raw angle (°, no error allowance), drift (% shank), the reason when not measurable, and per frame
-    of the rep whether the knee is not seen travelling inside its foot line (the judged angle above 0, or undefined:
-    too little travel to give a direction; a knee inside its line by less than the error is not seen going in).
+    of the rep whether the knee is not seen travelling inside its foot line (the raw angle above 0, or undefined: too
+    little travel to give a direction).
 
     Each frame's angle is moved toward "in line" by its noise bound (`knee.knee_travel_bound_deg`, with the foot
     direction's own error, `knee.foot_azimuth_err_deg`): a frame counts as caved only by as much as its cave exceeds
@@ -450,7 +450,7 @@ def _knee_track(
     shown[win] = judged[win]
     why = "" if np.isfinite(worst) else "too few knee points in the loaded part of the rep"
     with np.errstate(invalid="ignore"):
-        return shown, worst, raw, drift, why, ~(judged <= 0)  # outside its line, or too little travel to say
+        return shown, worst, raw, drift, why, ~(ang <= 0)  # outside its line, or too little travel to say
 
 
 def _knee_midfoot(
@@ -471,12 +471,11 @@ def _knee_midfoot(
     outside its foot line, or too little to say which way (`outward`, (rep frames,) bool; empty when that was not
     read), are not read: a wide stance's shins slant in while standing, so a knee that moved out past a turned-out
     foot can still end up inside its middle (a real good wide squat read +10 %, its knees travelling up to 29°
-    outside the foot line). The judged angle decides, error allowed for: a knee whose travel is inside its line by
-    less than that error sits inside the middle of the foot by its stance (a real good squat, shins slanting in,
-    read +13 %, red). That costs the subtlest real cave a rep: the first of shared #22's four caved reps, its knee
-    inside the line by less than the error, goes unread (the clip still reads red on the other three). A knee that
-    has hardly moved sits where the stance put it (a real good squat's rising knee read +5…7 % over a turned-out
-    foot): not read either."""
+    outside the foot line). The raw angle decides, not the judged one: near the top of the loaded part its noise
+    bound is wide, and there the midfoot reading is mostly the standing slant. Judged, the first of shared #22's four
+    caved reps went unread and showed green; a good squat whose shins slant in while standing (+13 %) reads red this
+    way, and no gate on the travel angle tells the two apart. A knee that has hardly moved sits where the stance put
+    it (a real good squat's rising knee read +5…7 % over a turned-out foot): not read either."""
     _, k, a, _, to = LEGS[leg]
     nan = float("nan")
     shank = float(nanmedian(dist(p[k], p[a])[base]))
