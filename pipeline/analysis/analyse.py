@@ -211,10 +211,11 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     drift = {leg: np.full(n, np.nan) for leg in LEGS}
     inside = {leg: np.full(n, np.nan) for leg in LEGS}
     reps: list[RepAnalysis] = []
+    top = _standing_level(h)
     for i, r in enumerate(events):
         lead = exercise.lead_legs[i] if i < len(exercise.lead_legs) else None
         base = _baseline_frames(h, events, i, t_s)
-        c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, _stood(h, r, base))
+        c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, _stood(h, top, r, base))
         out, rep_drift, rep_inside = _rep_metrics(c)
         for leg in LEG_NAMES:
             for clip_frames, rep_frames in ((drift[leg], rep_drift[leg]), (inside[leg], rep_inside[leg])):
@@ -223,7 +224,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), out.vals, out.why, out.raw))
     if not feet:
         notes.append(NO_FEET)
-    return Analysis(t_s, view, exercise, reps, _depth(h), drift, rep_of, legs_frac, feet, notes, inside)
+    return Analysis(t_s, view, exercise, reps, _depth(h, top), drift, rep_of, legs_frac, feet, notes, inside)
 
 
 def _foot_outside(p: dict[Kp, F64], leg: str, feet: bool, frame_wh: tuple[int, int]) -> npt.NDArray[np.bool_]:
@@ -254,9 +255,13 @@ def _hip_height(p: dict[Kp, F64], dt: float) -> F64:
         return np.where(h < MIN_HIP_HEIGHT, np.nan, h)
 
 
-def _depth(h: F64) -> F64:
-    """(T,) hip drop from the standing level (95th percentile height), 0 standing … 1 the clip's deepest point."""
-    top = np.nanpercentile(h, 95) if np.isfinite(h).any() else np.nan
+def _standing_level(h: F64) -> float:
+    """The clip's standing hip height: the 95th percentile of `h` (NaN when nothing was seen)."""
+    return float(np.nanpercentile(h, 95)) if np.isfinite(h).any() else float("nan")
+
+
+def _depth(h: F64, top: float) -> F64:
+    """(T,) hip drop from the standing level `top` (`_standing_level`), 0 standing … 1 the clip's deepest point."""
     drop = top - h
     return drop / np.nanmax(drop) if np.isfinite(drop).any() and np.nanmax(drop) > 0 else np.full(h.size, np.nan)
 
@@ -359,12 +364,11 @@ def _window(h: F64, r: RepEvents, frac: float) -> npt.NDArray[np.intp]:
     return np.arange(deep.min(), deep.max() + 1) if deep.size else np.array([r.bottom])
 
 
-def _stood(h: F64, r: RepEvents, base: npt.NDArray[np.intp]) -> bool:
+def _stood(h: F64, top: float, r: RepEvents, base: npt.NDArray[np.intp]) -> bool:
     """Whether the frames before rep `r` are standing: their hip height within `STOOD_SHARE` of the rep's drop from
-    the clip's standing level (`_depth`'s 95th percentile). A clip that opens at the bottom of a rep (a low camera
+    the clip's standing level `top` (`_standing_level`). A clip that opens at the bottom of a rep (a low camera
     that found the client only once their head came into view) has only bent frames there, and every reading "from
     standing" would be read from the bottom: a good wide squat's knee read red that way."""
-    top = float(np.nanpercentile(h, 95)) if np.isfinite(h).any() else np.nan
     here = float(nanmedian(h[base]))
     drop = top - float(h[r.bottom])
     return not (np.isfinite(top) and np.isfinite(here) and np.isfinite(drop)) or here >= top - STOOD_SHARE * drop
