@@ -729,9 +729,8 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
     """Hip-line tilt and sideways trunk lean from standing, the worst held `persist_frames` (square-on front)."""
     p, seg = c.p, np.arange(c.r.start, c.r.end + 1)
     tilt = hip.pelvic_tilt_deg(p[Kp.L_HIP], p[Kp.R_HIP])
-    lean = hip.trunk_lateral_shift_deg(
-        p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_SHOULDER], p[Kp.R_SHOULDER], c.base, c.s.trunk_foreshortening
-    )
+    trunk_points = (p[Kp.L_HIP], p[Kp.R_HIP], p[Kp.L_SHOULDER], p[Kp.R_SHOULDER])
+    lean = hip.trunk_lateral_shift_deg(*trunk_points, c.base, c.s.trunk_foreshortening)
     unread = np.zeros(seg.size, bool)
     if c.exercise == "lunge" and c.lead is not None:
         # the front thigh, pointing at the camera, hides the pelvis: a good real walking lunge's hip points slid down
@@ -743,11 +742,10 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
         loaded = np.zeros(seg.size, bool)
         loaded[_window(c.h, c.r, c.s.knee_window_depth) - c.r.start] = True
         unread |= ~loaded
-    # a trunk longer through the rep than while standing means the standing one was mis-measured, hips too (see
-    # `hip.trunk_lateral_shift_deg`): then the hip line's tilt has no reference either
-    trunk = dist(mid(p[Kp.L_SHOULDER], p[Kp.R_SHOULDER]), mid(p[Kp.L_HIP], p[Kp.R_HIP]))
-    with np.errstate(invalid="ignore"):
-        stretched = bool((trunk[seg] > nanmedian(trunk[c.base]) / c.s.trunk_foreshortening).mean() > 0.5)
+    # a trunk longer through most of the rep than while standing means the standing one was mis-measured, hips too:
+    # then the hip line's tilt has no reference either
+    long = hip.trunk_stretched(*trunk_points, c.base, c.s.trunk_foreshortening)
+    stretched = bool(long[seg].mean() > 0.5)
     for name, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
         dev = np.where(unread, np.nan, np.abs(x[seg] - nanmedian(x[c.base])))
         held = -rolling_persistent_min(-dev, c.s.persist_frames)

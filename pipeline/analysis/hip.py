@@ -87,13 +87,30 @@ def trunk_lateral_shift_deg(
     Returns:
         (T,) degrees, + leaning image-right; NaN where foreshortened or missing.
     """
-    d = mid(sh_l, sh_r) - mid(hip_l, hip_r)
+    d, length0 = _trunk(hip_l, hip_r, sh_l, sh_r, standing)
     with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        length0 = float(np.nanmedian(np.hypot(d[standing, 0], d[standing, 1])))
         dx0 = float(np.nanmedian(d[standing, 0]))
-        ok = (-d[:, 1] >= min_frac * length0) & (np.hypot(d[:, 0], d[:, 1]) <= length0 / min_frac)
+        ok = (-d[:, 1] >= min_frac * length0) & ~trunk_stretched(hip_l, hip_r, sh_l, sh_r, standing, min_frac)
         return np.where(ok, np.degrees(np.arcsin(np.clip((d[:, 0] - dx0) / length0, -1.0, 1.0))), np.nan)
+
+
+def _trunk(hip_l: F64, hip_r: F64, sh_l: F64, sh_r: F64, standing: npt.NDArray[np.intp]) -> tuple[F64, float]:
+    """The trunk, mid-hip → mid-shoulder, (T, 2) px, and its median length over the `standing` frames, px."""
+    d = mid(sh_l, sh_r) - mid(hip_l, hip_r)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return d, float(np.nanmedian(np.hypot(d[standing, 0], d[standing, 1])))
+
+
+def trunk_stretched(
+    hip_l: F64, hip_r: F64, sh_l: F64, sh_r: F64, standing: npt.NDArray[np.intp], min_frac: float
+) -> npt.NDArray[np.bool_]:
+    """(T,) True where the projected trunk is longer than standing by more than 1 / `min_frac`: no trunk is longer
+    than upright, so the standing one was mis-measured there (`trunk_lateral_shift_deg`). False where missing."""
+    d, length0 = _trunk(hip_l, hip_r, sh_l, sh_r, standing)
+    with np.errstate(invalid="ignore"):
+        return np.hypot(d[:, 0], d[:, 1]) > length0 / min_frac
 
 
 def asymmetry(left: F64, right: F64) -> F64:
