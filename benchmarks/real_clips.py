@@ -32,30 +32,33 @@ from pipeline.settings import Settings, load_settings
 MODEL = SHARED_VIDEOS.parent / "models" / "yolov8n-pose_int8_openvino_model"
 
 
+def _this_stage(made: str) -> bool:
+    """`track_pose`'s record is this code's pose stage, or absent (files from before 0.7.5: taken as they are)."""
+    return not made or made.endswith(f"/v{POSE_VERSION}")
+
+
 def current(cache: Path) -> bool:
     """Keypoints there, made by this code's pose stage. Files from before 0.7.5 do not say which made them: they are
     taken as they are (`run_batch` says how many)."""
-    if not cache.exists():
-        return False
-    made = track_pose(cache)
-    return not made or made.endswith(f"/v{POSE_VERSION}")
+    return cache.exists() and _this_stage(track_pose(cache))
 
 
 def run_batch(clips: list[tuple[Clip, Path]], out: Path) -> None:
     """`formreview batch` over the clips that have no keypoints in `out` yet, or keypoints from an older pose stage
     (the batch's own cache key then redoes their pose), linked into one input folder."""
     caches = [(c, f, out / c.file / "keypoints.npz") for c, f in clips]
-    old = [c.file for c, _, k in caches if k.exists() and not current(k)]
+    made = {k: track_pose(k) for _, _, k in caches if k.exists()}  # each file's record, read once
+    old = [k for k, m in made.items() if not _this_stage(m)]
     if old:
         print(f"{len(old)} clips have keypoints from an older pose stage: running them again", flush=True)
-    unsure = sum(k.exists() and not track_pose(k) for _, _, k in caches)
+    unsure = sum(not m for m in made.values())
     if unsure:
         print(
             f"{unsure} clips have keypoints that do not say which pose stage made them (before 0.7.5): scored as they"
             " are; after a pose change use a fresh folder",
             flush=True,
         )
-    todo = [(c, f) for c, f, k in caches if not current(k)]
+    todo = [(c, f) for c, f, k in caches if k not in made or not _this_stage(made[k])]
     if not todo:
         return
     with tempfile.TemporaryDirectory(prefix="formreview-real-in-") as tmp:
