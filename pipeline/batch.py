@@ -24,6 +24,7 @@ from pipeline.errors import FormReviewError
 from pipeline.inputs import VideoInput, find_inputs
 from pipeline.job import JobOutcome
 from pipeline.pose import BackendPlan
+from pipeline.result import Verdict
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -259,11 +260,9 @@ def run_batch(
 
 
 def _verdict_word(v: dict[str, Any]) -> str:
-    """A verdict in the progress line: its colour; "for context" when measured but never judged; else "check the
-    video" (only verdicts that are measurable or unsure reach here)."""
-    if not v.get("measurable"):
-        return "check the video"
-    return "for context" if v.get("colour") == "grey" else str(v.get("colour"))
+    """A verdict (as in result.json) in the progress line: its `Verdict.state`, in words."""
+    state = Verdict(**v).state
+    return {"context": "for context", "check": "check the video"}.get(state, state)
 
 
 def _line(o: JobOutcome, k: int, n: int) -> str:

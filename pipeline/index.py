@@ -205,10 +205,7 @@ def summary_csv(entries: list[IndexEntry]) -> str:
             w.writerow(row + [""] * (len(head) - len(row)))
             continue
         worst = worst_verdict(r.verdicts)
-        by_area = {
-            v.area: ("context" if v.colour == "grey" else v.colour) if v.measurable else "check" if v.unsure else "grey"
-            for v in r.verdicts
-        }
+        by_area = {v.area: v.state for v in r.verdicts}
         metrics = {m.key: m for m in r.clip_metrics}
         row += [r.view, r.exercise, len(r.reps), worst.colour if worst else "grey", f"{e.processing_s:.1f}"]
         row += [by_area.get(a, "") for a in areas]

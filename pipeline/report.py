@@ -104,11 +104,9 @@ CONTEXT = Badge("grey", "For context", "i")
 
 
 def verdict_badge(v: Verdict) -> Badge:
-    """A verdict's light: its colour when measurable ("For context" when measured but never judged); "Check video"
-    when the evidence could not decide; else grey."""
-    if v.measurable:
-        return CONTEXT if v.colour == "grey" else badge(v.colour)
-    return CHECK if v.unsure else badge("grey")
+    """A verdict's light (`Verdict.state`): its colour when judged; "For context" when measured but never judged;
+    "Check video" when the evidence could not decide; else grey."""
+    return {"context": CONTEXT, "check": CHECK}.get(v.state) or badge(v.state)
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,14 @@ class Verdict:
     reason: str = ""
     unsure: bool = False  # grey because the evidence cannot decide, not because it was not measured: check the video
 
+    @property
+    def state(self) -> str:
+        """What the light says: "green" | "amber" | "red"; "context" (measured, never judged); "check" (the evidence
+        could not decide); "grey" (not measured)."""
+        if self.measurable:
+            return "context" if self.colour == "grey" else self.colour
+        return "check" if self.unsure else "grey"
+
 
 @dataclass(frozen=True)
 class Quality:
