@@ -19,6 +19,13 @@ def _dips(centres: list[float], depth: float = 0.4, width: float = 1.0) -> np.nd
     return h
 
 
+def _grind(up: float) -> np.ndarray:
+    """Bottom (0.5) at 3 s, the hip back up `up` of the way to standing (1.0) at 3.9 s, down to 0.55 at 4.8 s, then
+    standing from 5.7 s: a squat ground out of the hole with a sag, or two reps when `up` reaches near standing."""
+    knots = ([0, 2, 3, 3.9, 4.8, 5.7, 12], [1.0, 1.0, 0.5, 0.5 + 0.5 * up, 0.55, 1.0, 1.0])
+    return np.interp(T, *knots)
+
+
 @pytest.mark.parametrize(
     ("height", "bottoms", "complete"),
     [
@@ -30,6 +37,8 @@ def _dips(centres: list[float], depth: float = 0.4, width: float = 1.0) -> np.nd
         (_dips([0.0]), [0.0], [False]),  # the clip opens at the bottom and holds only the rise: that rep is read
         (_dips([11.97]), [11.97], [False]),  # or ends at the bottom of its only rep
         (1.0 - 0.05 * T / T[-1], [], []),  # a slow drift shallower than a rep's least depth: none
+        (_grind(0.7), [3.0], [True]),  # up 0.7 of the way, down again, then up: one rep
+        (_grind(0.85), [3.0, 4.8], [True, True]),  # back within a quarter of the second dip's drop: two reps
     ],
     ids=[
         "three-reps",
@@ -40,6 +49,8 @@ def _dips(centres: list[float], depth: float = 0.4, width: float = 1.0) -> np.nd
         "only-rise",
         "only-descent",
         "drift",
+        "grind-one-rep",
+        "two-reps-near-standing",
     ],
 )
 def test_find_reps(height: np.ndarray, bottoms: list[float], complete: list[bool]) -> None:

@@ -26,7 +26,7 @@ from pipeline.analysis import exercise as ex
 from pipeline.analysis import hip, knee, side
 from pipeline.analysis import view as vw
 from pipeline.analysis.geometry import dist, in_picture, mid, nanmedian, rolling_persistent_min
-from pipeline.analysis.reps import MIN_FRAMES, RepEvents, find_reps, hip_height, tempo_s
+from pipeline.analysis.reps import MIN_FRAMES, STOOD_SHARE, RepEvents, find_reps, hip_height, tempo_s
 from pipeline.keypoints import Kp, PoseTrack
 from pipeline.metrics import LEG_NAMES, Leg, MetricId
 from pipeline.settings import AnalysisSettings
@@ -109,11 +109,6 @@ MAX_KNEE_TRAVEL_DEG = 45.0
 BASELINE_S = 1.0  # standing is read in the second before each rep: enough frames to median out jitter, and after
 # any walking in or setting up that came earlier
 STANDING_SHARE = 0.1  # of the rep's drop: frames this close to the top of that second count as standing
-# of the rep's drop below the clip's standing level: "standing" frames lower than this are not standing (the
-# frames picked as standing sit within `STANDING_SHARE` of their own second's top). On the 153 real clips the reps
-# below it are 6 that the video opens inside, and a max squat's grind read as a second dip, its mid-grind frames
-# (0.31 of the drop down) reading his knee red; the next reps down sit at 0.17-0.21, some of them partial too
-STOOD_SHARE = 0.25
 NO_STANDING_REASON = "the video starts partway into this rep, so there is no standing moment to compare it with"
 # readings taken against standing: with no standing before a rep they are not read (`_stood`)
 FROM_STANDING = FROM_KNEE_AND_FOOT | {"hip_adduction", "pelvic_drop", "trunk_lateral_lean"}
@@ -368,7 +363,9 @@ def _stood(h: F64, top: float, r: RepEvents, base: npt.NDArray[np.intp]) -> bool
     """Whether the frames before rep `r` are standing: their hip height within `STOOD_SHARE` of the rep's drop from
     the clip's standing level `top` (`_standing_level`). A clip that opens at the bottom of a rep (a low camera
     that found the client only once their head came into view) has only bent frames there, and every reading "from
-    standing" would be read from the bottom: a good wide squat's knee read red that way."""
+    standing" would be read from the bottom: a good wide squat's knee read red that way. On the 153 real clips the
+    reps this catches are six that the video opens inside; a dip with no stand before it inside the clip is already
+    part of the rep before it (`reps.find_reps`)."""
     here = float(nanmedian(h[base]))
     drop = top - float(h[r.bottom])
     return not (np.isfinite(top) and np.isfinite(here) and np.isfinite(drop)) or here >= top - STOOD_SHARE * drop
