@@ -363,8 +363,8 @@ def _stood(h: F64, top: float, r: RepEvents, base: npt.NDArray[np.intp]) -> bool
     """Whether the frames before rep `r` are standing: their hip height within `STOOD_SHARE` of the rep's drop from
     the clip's standing level `top` (`_standing_level`). A clip that opens at the bottom of a rep (a low camera
     that found the client only once their head came into view) has only bent frames there, and every reading "from
-    standing" would be read from the bottom: a good wide squat's knee read red that way. On the 153 real clips the
-    reps this catches are six that the video opens inside; a dip with no stand before it inside the clip is already
+    standing" would be read from the bottom: a good wide squat's knee read red that way. On the 153 real clips it
+    catches seven reps, each one the video opens inside; a dip with no stand before it inside the clip is already
     part of the rep before it (`reps.find_reps`)."""
     here = float(nanmedian(h[base]))
     drop = top - float(h[r.bottom])
