@@ -265,7 +265,7 @@ def test_hips_read_below_the_feet_are_a_lost_track_not_a_deep_rep() -> None:
     assert (r.exercise, len(r.reps)) == ("squat", 1)
 
 
-@pytest.mark.parametrize(("yaw", "exercise"), [(55.0, "squat"), (25.0, "unknown")])
+@pytest.mark.parametrize(("yaw", "exercise"), [(55.0, "squat"), (40.0, "squat"), (25.0, "unknown")])
 def test_a_far_leg_hidden_at_every_bottom_near_profile_is_a_squat(yaw: float, exercise: str) -> None:
     # a real rear 45° barbell squat lost its far leg at the bottom: nothing there tells a squat from a lunge, but
     # turned this far a lunge's split shows both legs; closer to square-on a lost leg means nothing
@@ -277,6 +277,21 @@ def test_a_far_leg_hidden_at_every_bottom_near_profile_is_a_squat(yaw: float, ex
     r = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
     assert (r.exercise, len(r.reps)) == (exercise, 2)
     assert any("hidden behind the near one" in n for n in r.notes) == (exercise == "squat")
+
+
+def test_a_far_leg_hidden_at_most_bottoms_outvotes_one_half_seen_bottom() -> None:
+    # a real rear 41° barbell squat hid its far knee at two of three bottoms; at the third the model placed it half
+    # way up the thigh, a "split" that alone decided the set: a lunge
+    track = make_track(Spec(reps=3, yaw_deg=40.0, noise_px=0.5))[0]
+    xy = track.xy.copy()
+    hip_y = xy[:, [Kp.L_HIP, Kp.R_HIP], 1].mean(axis=1)
+    low = hip_y > hip_y.min() + 0.4 * (hip_y.max() - hip_y.min())
+    third = track.t_s > 2 * track.t_s[-1] / 3
+    xy[np.ix_(low & ~third, [Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE])] = np.nan
+    shank = float(np.nanmedian(np.linalg.norm(xy[:, Kp.L_KNEE] - xy[:, Kp.L_ANKLE], axis=1)))
+    xy[low & third, Kp.R_KNEE, 1] -= 0.5 * shank  # the far knee read half a shank above where it is
+    r = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
+    assert (r.exercise, len(r.reps)) == ("squat", 3)
 
 
 def test_a_wide_squat_filmed_at_45_degrees_is_not_a_lunge() -> None:

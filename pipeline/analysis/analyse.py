@@ -122,9 +122,10 @@ MIN_HIP_HEIGHT = 0.1  # leg lengths: even a full squat's hips stay ~0.3 above th
 MIN_REP_SHARE = 0.5  # a rep drops the hip at least this share of the set's median rep depth
 STANCE_WINDOW_DEPTH = 0.7  # a lunge's base is read where the hip has dropped this share of the rep (held there)
 MAX_FPPA_DEG = 45.0
-# Turned at least this far, the far leg can hide behind the near one at a squat's bottom, as in profile: a rear
-# 45° barbell squat (real clip) lost its far leg at the bottom.
-NEAR_PROFILE_DEG = 45.0
+# Turned at least this far, the far leg can hide behind the near one at a squat's bottom, as in profile: real rear
+# barbell squats read 39°, 41° and 45° lost the far knee there. Nearer square-on a lost leg tells nothing (from the
+# front a forward lunge's rear ankle hides behind the front leg).
+NEAR_PROFILE_DEG = 35.0
 MAX_HIP_ADDUCTION_DEG = 30.0
 # A joint past the frame's edge, or pressed against it, is the pose model's guess: a real front barbell squat framed
 # from mid-shin up read its unseen feet 1.09 frame heights down and its knee red
@@ -305,9 +306,16 @@ def _exercise_and_reps(
     ]
     hip_mid = mid(p[Kp.L_HIP], p[Kp.R_HIP])
     travel = float(np.nanmax(hip_mid[:, 0]) - np.nanmin(hip_mid[:, 0])) / shank0 if np.isfinite(hip_mid).any() else 0.0
-    exercise = ex.classify_exercise(np.array([x[0] for x in splits]), [x[1] for x in splits], travel)
-    notes: list[str] = []
     profile = view.view == "side" or (view.view == "oblique" and view.yaw_deg >= NEAR_PROFILE_DEG)
+    votes = np.array([x[0] for x in splits])
+    if profile and np.isfinite(votes).any():
+        # in profile the far leg hides behind the near one only when the legs are together: a bottom with one leg
+        # hidden is a squat's (a rear 41° barbell squat hid its far knee at two of three bottoms, and the third,
+        # half seen, read as a lunge); those reps still count in either set
+        hidden = np.array([_one_leg_hidden(p, r.bottom) for r in events])
+        votes = np.where(~np.isfinite(votes) & hidden, 0.0, votes)
+    exercise = ex.classify_exercise(votes, [x[1] for x in splits], travel)
+    notes: list[str] = []
     if exercise.exercise == "unknown" and profile and events:
         # in profile the far leg hides behind the near one only when the legs are together: a lunge shows both
         exercise = ex.ExerciseEstimate("squat", HIDDEN_LEG_CONFIDENCE, [None] * len(events), "")
@@ -332,6 +340,12 @@ def _exercise_and_reps(
             exercise.exercise, exercise.confidence, [exercise.lead_legs[i] for i in keep], exercise.pattern
         )
     return exercise, events, notes
+
+
+def _one_leg_hidden(p: dict[Kp, F64], i: int) -> bool:
+    """At frame i, one leg's knee and ankle are both placed and the other's are not (both: nothing was seen)."""
+    seen = [bool(np.isfinite(p[k][i]).all() and np.isfinite(p[a][i]).all()) for _, k, a, _, _ in LEGS.values()]
+    return seen[0] != seen[1]
 
 
 def _judged_legs_frac(xy: F64, events: list[RepEvents], leads: list[str | None], side: bool = False) -> float:
