@@ -247,7 +247,7 @@ def _quality(clean: CleanReport, a: Analysis | None, min_quality: float) -> tupl
     return q, reason
 
 
-def _series(a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec]) -> Series:
+def _series(a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec], persist: int = 1) -> Series:
     n = t_s.size
     spec = specs.get("knee_track")
     if a is None or spec is None:
@@ -260,8 +260,8 @@ def _series(a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec]) -
         hip_depth=[float(x) for x in np.clip(a.depth, 0.0, 1.0)],
         knee_left=[float(x) for x in kl],
         knee_right=[float(x) for x in kr],
-        knee_colour_left=_frame_colours(a, "left", specs),
-        knee_colour_right=_frame_colours(a, "right", specs),
+        knee_colour_left=_frame_colours(a, "left", specs, persist),
+        knee_colour_right=_frame_colours(a, "right", specs, persist),
         rep_of_frame=[int(x) for x in a.rep_of_frame],
         knee_metric=spec.key,
         knee_unit=spec.unit,
@@ -270,18 +270,42 @@ def _series(a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec]) -
     )
 
 
-def _frame_colours(a: Analysis, leg: str, specs: dict[str, MetricSpec]) -> list[str]:
+def _frame_colours(a: Analysis, leg: str, specs: dict[str, MetricSpec], persist: int = 1) -> list[str]:
     """Per frame, the worse colour of the knee's judged readings that are scored for this exercise (its travel angle
-    and how far inside the midfoot it sits); grey where neither is read. The annotated clip colours what is judged."""
+    and how far inside the midfoot it sits); grey where neither is read. The annotated clip colours what is judged:
+    like the rep's reading, a frame takes a colour only inside a run of `persist` frames that all reach it (a
+    one-frame flash past red beside a held amber showed a red knee on a clip whose verdict was "watch")."""
     out = ["grey"] * a.t_s.size
     for key, series in (("knee_track", a.knee_angle), ("knee_midfoot", a.knee_midfoot)):
         spec, x = specs.get(key), series.get(leg)
         if spec is None or x is None or a.exercise.exercise not in spec.scored_for:
             continue
+        held = held_values(np.asarray(x, np.float64), persist, spec.direction == "low_bad")
         for i in np.flatnonzero(np.isfinite(x)):
-            c = spec.colour(float(x[i]))
+            c = spec.colour(float(held[i]))
             out[i] = c if SEVERITY[c] > SEVERITY[out[i]] else out[i]
     return out
+
+
+def held_values(x: np.ndarray, n: int, low_bad: bool) -> np.ndarray:
+    """(T,) per frame, the worst level held by all `n` frames of some run of n that contains it (NaN: no such run
+    of read frames). For a high-is-bad reading that is the largest, over those runs, of the run's smallest value;
+    mirrored for low-is-bad. With n = 1, `x` itself."""
+    n = max(1, int(n))
+    y = -x if low_bad else x
+    out = np.full(x.shape, np.nan)
+    if x.size < n:
+        return out
+    runs = np.lib.stride_tricks.sliding_window_view(y, n)
+    level = np.where(np.isfinite(runs).all(axis=1), runs.min(axis=1), -np.inf)
+    for k in range(n):  # a frame i sits in the runs that start at i - k
+        start = np.arange(x.size) - k
+        ok = (start >= 0) & (start < level.size)
+        cand = np.full(x.shape, -np.inf)
+        cand[ok] = level[start[ok]]
+        out = np.fmax(out, cand)
+    out = np.where(np.isfinite(out), out, np.nan)
+    return -out if low_bad else out
 
 
 def _reps(a: Analysis, specs: dict[str, MetricSpec]) -> list[Rep]:
@@ -412,7 +436,7 @@ def evaluate_cleaned(cleaned: PoseTrack, clean: CleanReport, settings: Settings,
         clip_metrics=clip,
         verdicts=verdicts,
         cues=_cues(verdicts, clip) if quality.passed else [],
-        series=_series(a, t_s, specs),
+        series=_series(a, t_s, specs, settings.analysis.persist_frames),
         notes=_notes(a),
         worst_rep=worst if reps else None,
         best_rep=best if reps else None,

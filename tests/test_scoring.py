@@ -388,3 +388,15 @@ def test_the_batch_line_says_for_context_where_a_light_is_not_judged() -> None:
     r = evaluate(make_track(Spec(yaw_deg=90, depth=1.0))[0], SETTINGS, "side.mp4")
     line = _line(JobOutcome("side.mp4", "ok", processing_s=1.0, result=r.to_dict()), 1, 1)
     assert "depth for context" in line and "trunk green" in line and "depth green" not in line
+
+
+def test_a_frame_is_coloured_only_by_a_level_held_as_long_as_a_rep_reading_needs() -> None:
+    from pipeline.scoring import held_values
+
+    # inside the middle of the foot (% shank, high is bad): one frame past red (16) amid amber, then three held
+    x = np.array([8.0, 12.0, 17.0, 12.0, np.nan, 17.0, 18.0, 19.0, 3.0])
+    np.testing.assert_allclose(held_values(x, 3, low_bad=False), [8, 12, 12, 12, np.nan, 17, 17, 17, 3])
+    np.testing.assert_allclose(held_values(x, 1, low_bad=False), x)
+    # the knee's travel angle (°, low is bad), the same shape mirrored
+    np.testing.assert_allclose(held_values(-x, 3, low_bad=True), -held_values(x, 3, low_bad=False))
+    assert np.isnan(held_values(np.array([20.0, np.nan, 20.0]), 3, low_bad=False)).all()  # no run of three read frames
