@@ -400,3 +400,13 @@ def test_a_frame_is_coloured_only_by_a_level_held_as_long_as_a_rep_reading_needs
     # the knee's travel angle (°, low is bad), the same shape mirrored
     np.testing.assert_allclose(held_values(-x, 3, low_bad=True), -held_values(x, 3, low_bad=False))
     assert np.isnan(held_values(np.array([20.0, np.nan, 20.0]), 3, low_bad=False)).all()  # no run of three read frames
+
+
+@pytest.mark.parametrize("yaw", [42.0, 50.0, 58.0])
+def test_an_angled_camera_is_quoted_at_one_angle_on_the_whole_page(yaw: float) -> None:
+    # a real rear squat's headline said "about 41° from square-on" and its knee card "about 52° off" (the hips' yaw)
+    r = evaluate(make_track(Spec(yaw_deg=yaw, noise_px=0.5))[0], SETTINGS, "x.mp4")
+    (headline,) = [n for n in r.notes if n.startswith("Filmed at an angle")]
+    angle = re.findall(r"about (\d+)° from square-on", headline)
+    knee = {v.area: v for v in r.verdicts}["knee_tracking"]
+    assert knee.colour == "grey" and len(angle) == 1 and re.findall(r"about (\d+)° off", knee.reason) == angle

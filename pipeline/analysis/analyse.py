@@ -620,12 +620,19 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.
     frames: F64 | None = None
     outward = np.zeros(0, bool)
     if not c.front_ok:
-        yaw = max(c.view.yaw_deg, c.view.hip_yaw_deg) if c.hips_round else c.view.yaw_deg
+        limit = c.s.max_yaw_knee_deg
+        # the page's headline gives the camera's angle from the feet: quote that one when it is past the limit, and
+        # name the hips when they are what turned the verdict away (a rear 41° squat's card said "52° off")
+        off = (
+            f"this one is about {c.view.yaw_deg:.0f}° off"
+            if c.view.yaw_deg > limit or not c.hips_round
+            else f"your hips were turned about {c.view.hip_yaw_deg:.0f}° from it"
+        )
         why = (
             "needs a front or near-front view"
             if c.view.view not in ("front", "oblique")
-            else f"needs the camera within {c.s.max_yaw_knee_deg:.0f}° of the front (this one is about {yaw:.0f}° "
-            "off); from 45° the pose model read knee caves at about half their size"
+            else f"needs the camera within {limit:.0f}° of the front ({off}); from 45° the pose model read knee caves "
+            "at about half their size"
         )
         out.put(track, np.nan, why, None)
     elif c.rear(leg):
