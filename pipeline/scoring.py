@@ -15,7 +15,7 @@ from pipeline.analysis.reps import MIN_FRAMES
 from pipeline.clean import CleanReport, clean_track
 from pipeline.errors import SettingsError
 from pipeline.keypoints import PoseTrack
-from pipeline.metrics import AREAS, SEVERITY, MetricId, MetricSpec, counted_reps, metric_ids
+from pipeline.metrics import AREAS, LEG_NAMES, SEVERITY, MetricId, MetricSpec, counted_reps, metric_ids
 from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict
 from pipeline.settings import Settings
 
@@ -144,6 +144,29 @@ def metric_value(
         unsure=unsure,
         area=spec.area,
     )
+
+
+# Inside the middle of the foot reads the stance as well as a cave: standing with the toes turned out, real clients'
+# knees already sit 5-30 % inside it, and where the knee travels along its foot line that stays. Real good wide
+# squats read up to +23 % (a blind good sumo squat), the shared real cave's caved reps +13...+18 %, with the travel
+# angle at -2...-6° on both. Alone, the reading says "watch"; red needs the knee's travel angle on the same leg at
+# amber or red too (as on every other real cave: -14...-37°).
+MIDFOOT_ALONE = (
+    "the knee sat well inside the middle of the foot, but it travelled close to the line of the foot, and a wide, "
+    "turned-out stance reads like this too"
+)
+
+
+def corroborated(ms: list[MetricValue]) -> list[MetricValue]:
+    """`ms` with a red knee_midfoot made amber where the same leg's knee_track is not amber or red (`MIDFOOT_ALONE`)."""
+    colour = {m.key: m.colour for m in ms}
+    out = []
+    for m in ms:
+        leg = m.key.removeprefix("knee_midfoot_")
+        if m.colour == "red" and leg in LEG_NAMES and colour.get(f"knee_track_{leg}") not in ("amber", "red"):
+            m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": MIDFOOT_ALONE})
+        out.append(m)
+    return out
 
 
 def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, MetricSpec]) -> list[MetricValue]:
@@ -276,6 +299,7 @@ def _frame_colours(a: Analysis, leg: str, specs: dict[str, MetricSpec], persist:
     like the rep's reading, a frame takes a colour only inside a run of `persist` frames that all reach it (a
     one-frame flash past red beside a held amber showed a red knee on a clip whose verdict was "watch")."""
     out = ["grey"] * a.t_s.size
+    track = ["grey"] * a.t_s.size
     for key, series in (("knee_track", a.knee_angle), ("knee_midfoot", a.knee_midfoot)):
         spec, x = specs.get(key), series.get(leg)
         if spec is None or x is None or a.exercise.exercise not in spec.scored_for:
@@ -283,6 +307,10 @@ def _frame_colours(a: Analysis, leg: str, specs: dict[str, MetricSpec], persist:
         held = held_values(np.asarray(x, np.float64), persist, spec.direction == "low_bad")
         for i in np.flatnonzero(np.isfinite(x)):
             c = spec.colour(float(held[i]))
+            if key == "knee_track":
+                track[i] = c
+            elif c == "red" and track[i] not in ("amber", "red"):
+                c = "amber"  # `corroborated`, frame by frame
             out[i] = c if SEVERITY[c] > SEVERITY[out[i]] else out[i]
     return out
 
@@ -312,11 +340,13 @@ def _reps(a: Analysis, specs: dict[str, MetricSpec]) -> list[Rep]:
     out: list[Rep] = []
     for i, r in enumerate(a.reps):
         ex = a.exercise.exercise
-        ms = [
-            metric_value(m, r.values[m], r.reasons.get(m, ""), ex, specs, r.raw.get(m, np.nan))
-            for m in metric_ids()
-            if m in r.values
-        ]
+        ms = corroborated(
+            [
+                metric_value(m, r.values[m], r.reasons.get(m, ""), ex, specs, r.raw.get(m, np.nan))
+                for m in metric_ids()
+                if m in r.values
+            ]
+        )
         scored = [m.colour for m in ms if m.colour != "grey"]
         colour: Colour = max(scored, key=lambda c: SEVERITY[c]) if scored else "grey"
         e = r.events
@@ -416,7 +446,7 @@ def evaluate_cleaned(cleaned: PoseTrack, clean: CleanReport, settings: Settings,
     quality, gate = _quality(clean, a, settings.analysis.min_quality)
     exercise = a.exercise.exercise if a else "unknown"
     reps = _reps(a, specs) if a else []
-    clip = _clip_metrics(a.reps, exercise, specs) if a else []
+    clip = corroborated(_clip_metrics(a.reps, exercise, specs)) if a else []
     note = "" if a is None else "not measurable in this view"
     verdicts = _verdicts(clip, quality.passed, gate, note, exercise)
     worst, best = _worst_best(a, reps) if a else (None, None)

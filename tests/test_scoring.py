@@ -410,3 +410,21 @@ def test_an_angled_camera_is_quoted_at_one_angle_on_the_whole_page(yaw: float) -
     angle = re.findall(r"about (\d+)° from square-on", headline)
     knee = {v.area: v for v in r.verdicts}["knee_tracking"]
     assert knee.colour == "grey" and len(angle) == 1 and re.findall(r"about (\d+)° off", knee.reason) == angle
+
+
+@pytest.mark.parametrize(("track", "midfoot"), [(-5.0, "amber"), (-14.0, "red"), (-20.0, "red")])
+def test_the_knee_inside_the_foot_alone_says_watch_and_red_needs_the_travel_angle_too(
+    track: float, midfoot: str
+) -> None:
+    from pipeline.scoring import corroborated, metric_value
+
+    # a good wide sumo squat read +23 % inside the middle of the foot, its knee travelling -5° from the foot line
+    specs = SETTINGS.metrics
+    ms = [
+        metric_value(MetricId("knee_track", "left"), track, "", "squat", specs),
+        metric_value(MetricId("knee_midfoot", "left"), 23.0, "", "squat", specs),
+        metric_value(MetricId("knee_midfoot", "right"), 23.0, "", "squat", specs),  # no travel angle read: alone
+    ]
+    assert [m.colour for m in ms][1:] == ["red", "red"]
+    out = {m.key: m.colour for m in corroborated(ms)}
+    assert out == {"knee_track_left": ms[0].colour, "knee_midfoot_left": midfoot, "knee_midfoot_right": "amber"}
