@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.analysis.analyse import Analysis, RepAnalysis, analyse
+from pipeline.analysis.geometry import held_values
 from pipeline.analysis.reps import MIN_FRAMES
 from pipeline.clean import CleanReport, clean_track
 from pipeline.errors import SettingsError
@@ -157,13 +158,19 @@ MIDFOOT_ALONE = (
 )
 
 
+def _midfoot_colour(midfoot: Colour, track: str | None) -> Colour:
+    """knee_midfoot's colour given the same leg's knee_track colour (None: not read): red only with the track at
+    amber or red too, else amber (`MIDFOOT_ALONE`)."""
+    return "amber" if midfoot == "red" and track not in ("amber", "red") else midfoot
+
+
 def corroborated(ms: list[MetricValue]) -> list[MetricValue]:
-    """`ms` with a red knee_midfoot made amber where the same leg's knee_track is not amber or red (`MIDFOOT_ALONE`)."""
+    """`ms` with each knee_midfoot coloured by `_midfoot_colour`; made amber there, `MIDFOOT_ALONE` says why."""
     colour = {m.key: m.colour for m in ms}
     out = []
     for m in ms:
         leg = m.key.removeprefix("knee_midfoot_")
-        if m.colour == "red" and leg in LEG_NAMES and colour.get(f"knee_track_{leg}") not in ("amber", "red"):
+        if leg in LEG_NAMES and _midfoot_colour(m.colour, colour.get(f"knee_track_{leg}")) != m.colour:
             m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": MIDFOOT_ALONE})
         out.append(m)
     return out
@@ -270,7 +277,7 @@ def _quality(clean: CleanReport, a: Analysis | None, min_quality: float) -> tupl
     return q, reason
 
 
-def _series(a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec], persist: int = 1) -> Series:
+def _series(a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec], persist: int) -> Series:
     n = t_s.size
     spec = specs.get("knee_track")
     if a is None or spec is None:
@@ -293,7 +300,7 @@ def _series(a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec], p
     )
 
 
-def _frame_colours(a: Analysis, leg: str, specs: dict[str, MetricSpec], persist: int = 1) -> list[str]:
+def _frame_colours(a: Analysis, leg: str, specs: dict[str, MetricSpec], persist: int) -> list[str]:
     """Per frame, the worse colour of the knee's judged readings that are scored for this exercise (its travel angle
     and how far inside the midfoot it sits); grey where neither is read. The annotated clip colours what is judged:
     like the rep's reading, a frame takes a colour only inside a run of `persist` frames that all reach it (a
@@ -309,31 +316,10 @@ def _frame_colours(a: Analysis, leg: str, specs: dict[str, MetricSpec], persist:
             c = spec.colour(float(held[i]))
             if key == "knee_track":
                 track[i] = c
-            elif c == "red" and track[i] not in ("amber", "red"):
-                c = "amber"  # `corroborated`, frame by frame
+            else:
+                c = _midfoot_colour(c, track[i])  # `corroborated`, frame by frame
             out[i] = c if SEVERITY[c] > SEVERITY[out[i]] else out[i]
     return out
-
-
-def held_values(x: np.ndarray, n: int, low_bad: bool) -> np.ndarray:
-    """(T,) per frame, the worst level held by all `n` frames of some run of n that contains it (NaN: no such run
-    of read frames). For a high-is-bad reading that is the largest, over those runs, of the run's smallest value;
-    mirrored for low-is-bad. With n = 1, `x` itself."""
-    n = max(1, int(n))
-    y = -x if low_bad else x
-    out = np.full(x.shape, np.nan)
-    if x.size < n:
-        return out
-    runs = np.lib.stride_tricks.sliding_window_view(y, n)
-    level = np.where(np.isfinite(runs).all(axis=1), runs.min(axis=1), -np.inf)
-    for k in range(n):  # a frame i sits in the runs that start at i - k
-        start = np.arange(x.size) - k
-        ok = (start >= 0) & (start < level.size)
-        cand = np.full(x.shape, -np.inf)
-        cand[ok] = level[start[ok]]
-        out = np.fmax(out, cand)
-    out = np.where(np.isfinite(out), out, np.nan)
-    return -out if low_bad else out
 
 
 def _reps(a: Analysis, specs: dict[str, MetricSpec]) -> list[Rep]:

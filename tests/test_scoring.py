@@ -391,7 +391,7 @@ def test_the_batch_line_says_for_context_where_a_light_is_not_judged() -> None:
 
 
 def test_a_frame_is_coloured_only_by_a_level_held_as_long_as_a_rep_reading_needs() -> None:
-    from pipeline.scoring import held_values
+    from pipeline.analysis.geometry import held_values
 
     # inside the middle of the foot (% shank, high is bad): one frame past red (16) amid amber, then three held
     x = np.array([8.0, 12.0, 17.0, 12.0, np.nan, 17.0, 18.0, 19.0, 3.0])

@@ -102,3 +102,25 @@ def rolling_persistent_min(x: F64, n: int) -> float:
     w = np.lib.stride_tricks.sliding_window_view(x, n)
     ok = np.isfinite(w).all(axis=1)
     return float(w[ok].max(axis=1).min()) if ok.any() else float("nan")
+
+
+def held_values(x: F64, n: int, low_bad: bool) -> F64:
+    """(T,) per frame, the worst level held by all `n` frames of some run of n that contains it (NaN: no such run
+    of read frames). For a high-is-bad reading that is the largest, over those runs, of the run's smallest value;
+    mirrored for low-is-bad. With n = 1, `x` itself. The per-frame twin of `rolling_persistent_min`: for low-is-bad,
+    the smallest of these values is that function's."""
+    n = max(1, int(n))
+    y = -x if low_bad else x
+    out = np.full(x.shape, np.nan)
+    if x.size < n:
+        return out
+    runs = np.lib.stride_tricks.sliding_window_view(y, n)
+    level = np.where(np.isfinite(runs).all(axis=1), runs.min(axis=1), -np.inf)
+    for k in range(n):  # a frame i sits in the runs that start at i - k
+        start = np.arange(x.size) - k
+        ok = (start >= 0) & (start < level.size)
+        cand = np.full(x.shape, -np.inf)
+        cand[ok] = level[start[ok]]
+        out = np.fmax(out, cand)
+    out = np.where(np.isfinite(out), out, np.nan)
+    return -out if low_bad else out
