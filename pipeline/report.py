@@ -174,7 +174,7 @@ class ReportContext:
     heading: str = doc_field("Page heading, e.g. 'Squat review for Anna'.")
     subtitle: str = doc_field("Video name, view, reps and length in one line.")
     verdict: Badge = doc_field("Overall colour, word and icon: the worst measurable area.")
-    headline: str = doc_field("The verdict in words, e.g. 'Good squats, with one thing to watch'.")
+    headline: str = doc_field("The verdict in words, e.g. 'Good squats: watch your knees'.")
     detail: str = doc_field("One sentence under the headline (the worst area's summary).")
     quality_warning: str = doc_field("Shown above everything when the data-quality gate failed; '' otherwise.")
     lights: list[Light] = doc_field("Traffic lights per area, most important first.")
@@ -370,6 +370,7 @@ def _rep_view(r: Any, result: ClipResult, never: set[str]) -> RepView:
 
 
 KNEES_AND_HIPS = ("knee_tracking", "hip_control")
+WATCH_WORDS = {"knee_tracking": "knees", "hip_control": "hip control", "depth": "depth", "trunk": "trunk angle"}
 
 
 def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
@@ -378,11 +379,12 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
         angled = [n for n in result.notes if n.startswith(ANGLED_NOTE)]
         reasons = angled + [v.reason for v in result.verdicts if v.reason] + result.quality.notes
         return "We could not check your form in this video", (reasons[0] if reasons else "See the notes below.")
-    n_flags = sum(v.measurable and v.colour in ("amber", "red") for v in result.verdicts)
     unsure = [v.label.lower() for v in result.verdicts if v.unsure]
+    # amber names what to watch: "one thing to watch" over knees that drifted in on 5 of 8 reps said too little
+    watch = " and ".join(WATCH_WORDS[v.area] for v in result.verdicts if v.measurable and v.colour == "amber")
     headline = {
         "green": f"Good {noun}: check your {unsure[0]} in the video" if unsure else f"Solid {noun}: keep it up",
-        "amber": f"Good {noun}, with {'one thing' if n_flags == 1 else 'a couple of things'} to watch",
+        "amber": f"Good {noun}: watch your {watch}",
         "red": f"Your {noun} need work on {worst.label.lower()}",
     }[worst.colour]
     return headline, f"{_rep_tally(result)}{_not_checked(result)}"

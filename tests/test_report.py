@@ -19,10 +19,12 @@ from pipeline.progress import ClientContext
 from pipeline.report import (
     ReportContext,
     ReportMeta,
+    _headline,
     _rep_tally,
     client_name_for,
     context_dict,
     environment,
+    worst_verdict,
     write_report,
 )
 from pipeline.result import ClipResult, MetricValue, Quality, Rep, Series, Verdict
@@ -484,3 +486,13 @@ def test_a_judged_front_view_says_nothing_about_what_was_not_checked(tmp_path: P
         .get_text()
         .endswith(" Hip control could not be checked in this video: see why below.")
     )
+
+
+def test_an_amber_headline_names_what_to_watch() -> None:
+    # "Good squats, with one thing to watch" over knees that drifted in on 5 of 8 real reps told the client nothing
+    r = make_result()
+    knee, hip, depth = r.verdicts
+    amber_knee = replace(r, verdicts=[replace(knee, colour="amber"), hip, depth])
+    assert _headline(amber_knee, worst_verdict(amber_knee.verdicts))[0] == "Good squats: watch your knees"
+    both = replace(r, verdicts=[replace(knee, colour="amber"), replace(hip, colour="amber"), depth])
+    assert _headline(both, worst_verdict(both.verdicts))[0] == "Good squats: watch your knees and hip control"
