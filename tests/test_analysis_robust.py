@@ -254,6 +254,15 @@ def test_a_shallow_dip_in_a_squat_set_is_not_a_rep() -> None:
     assert (r.exercise, len(r.reps)) == ("squat", 2) and any("not counted" in x for x in r.notes)
 
 
+def test_as_many_shallow_dips_as_reps_are_still_not_reps() -> None:
+    # a short clip can hold as many non-reps as reps (stepping into place before, walking off after): a real 2-rep
+    # squat, mirrored, counted 4 when its two 0.3-deep dips pulled the set's median depth down to their level
+    deep = make_track(Spec(reps=2, noise_px=0.5, lead_s=8.0, tail_s=8.0))[0]
+    shallow = make_track(Spec(reps=1, depth=0.35, noise_px=0.5, lead_s=8.0, tail_s=8.0))[0]
+    r = evaluate(_joined(shallow, deep, shallow), SETTINGS, "x.mp4")
+    assert (r.exercise, len(r.reps)) == ("squat", 2) and any("not counted" in x for x in r.notes)
+
+
 def test_hips_read_below_the_feet_are_a_lost_track_not_a_deep_rep() -> None:
     # a real clip opened with its hips tracked below the floor: the clip's height range stretched until its one real
     # rep was too shallow to count

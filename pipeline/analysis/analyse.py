@@ -119,7 +119,9 @@ HIDDEN_LEG_CONFIDENCE = 0.5  # a squat read from a far leg hidden at every botto
 FOOT_MOVED_SHANK = 0.25  # a lunge's foot this far (shanks) from where it stood has stepped: no standing reference
 HIP_YAW_SLACK_DEG = 10.0  # the hip-width yaw reads real front clips up to 34°: it vetoes knee tracking only past 45°
 MIN_HIP_HEIGHT = 0.1  # leg lengths: even a full squat's hips stay ~0.3 above the ankles
-MIN_REP_SHARE = 0.5  # a rep drops the hip at least this share of the set's median rep depth
+# a rep drops the hip at least this share of the set's typical rep depth, read at the dips' upper quartile: a short
+# clip can hold as many non-reps as reps (stepping into place, walking off), which pull a median down to their level
+MIN_REP_SHARE = 0.5
 STANCE_WINDOW_DEPTH = 0.7  # a lunge's base is read where the hip has dropped this share of the rep (held there)
 MAX_FPPA_DEG = 45.0
 # Turned at least this far, the far leg can hide behind the near one at a squat's bottom, as in profile: real rear
@@ -329,7 +331,7 @@ def _exercise_and_reps(
         or (x >= ex.CLEARLY_SQUAT if lunge else x < ex.CLEARLY_LUNGE)
     ]
     depths = np.array([events[i].depth for i in keep])
-    keep = [i for i in keep if events[i].depth >= MIN_REP_SHARE * float(np.median(depths))] if keep else keep
+    keep = [i for i in keep if events[i].depth >= MIN_REP_SHARE * float(np.percentile(depths, 75))] if keep else keep
     if 0 < len(keep) < len(events):
         dropped = len(events) - len(keep)
         what = "dips that did not look like your other" if dropped > 1 else "dip that did not look like your other"
