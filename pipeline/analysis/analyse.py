@@ -26,7 +26,15 @@ from pipeline.analysis import exercise as ex
 from pipeline.analysis import hip, knee, side
 from pipeline.analysis import view as vw
 from pipeline.analysis.geometry import dist, in_picture, mid, nanmedian, rolling_persistent_min
-from pipeline.analysis.reps import MIN_FRAMES, STOOD_SHARE, RepEvents, find_reps, hip_height, tempo_s
+from pipeline.analysis.reps import (
+    MIN_FRAMES,
+    STOOD_SHARE,
+    RepEvents,
+    find_reps,
+    hip_height,
+    standing_level,
+    tempo_s,
+)
 from pipeline.keypoints import Kp, PoseTrack
 from pipeline.metrics import LEG_NAMES, Leg, MetricId
 from pipeline.settings import AnalysisSettings
@@ -209,7 +217,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     drift = {leg: np.full(n, np.nan) for leg in LEGS}
     inside = {leg: np.full(n, np.nan) for leg in LEGS}
     reps: list[RepAnalysis] = []
-    top = _standing_level(h)
+    top = standing_level(h)
     for i, r in enumerate(events):
         lead = exercise.lead_legs[i] if i < len(exercise.lead_legs) else None
         base = _baseline_frames(h, events, i, t_s)
@@ -253,13 +261,8 @@ def _hip_height(p: dict[Kp, F64], dt: float) -> F64:
         return np.where(h < MIN_HIP_HEIGHT, np.nan, h)
 
 
-def _standing_level(h: F64) -> float:
-    """The clip's standing hip height: the 95th percentile of `h` (NaN when nothing was seen)."""
-    return float(np.nanpercentile(h, 95)) if np.isfinite(h).any() else float("nan")
-
-
 def _depth(h: F64, top: float) -> F64:
-    """(T,) hip drop from the standing level `top` (`_standing_level`), 0 standing … 1 the clip's deepest point."""
+    """(T,) hip drop from the standing level `top` (`reps.standing_level`), 0 standing … 1 the clip's deepest point."""
     drop = top - h
     return drop / np.nanmax(drop) if np.isfinite(drop).any() and np.nanmax(drop) > 0 else np.full(h.size, np.nan)
 
@@ -377,7 +380,7 @@ def _window(h: F64, r: RepEvents, frac: float) -> npt.NDArray[np.intp]:
 
 def _stood(h: F64, top: float, r: RepEvents, base: npt.NDArray[np.intp]) -> bool:
     """Whether the frames before rep `r` are standing: their hip height within `STOOD_SHARE` of the rep's drop from
-    the clip's standing level `top` (`_standing_level`). A clip that opens at the bottom of a rep (a low camera
+    the clip's standing level `top` (`reps.standing_level`). A clip that opens at the bottom of a rep (a low camera
     that found the client only once their head came into view) has only bent frames there, and every reading "from
     standing" would be read from the bottom: a good wide squat's knee read red that way. On the 153 real clips it
     catches seven reps, each one the video opens inside; a dip with no stand before it inside the clip is already

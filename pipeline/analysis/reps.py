@@ -142,6 +142,12 @@ def _merge_unstood(h: F64, bottoms: npt.NDArray[np.intp], top: float) -> npt.NDA
     return np.asarray(kept, np.intp)
 
 
+def standing_level(height: F64) -> float:
+    """The clip's standing hip height: the 95th percentile of `height` (NaN when nothing was seen). Reps are found
+    against it and depth is read from it, so both share this one definition."""
+    return float(np.nanpercentile(height, 95)) if np.isfinite(height).any() else float("nan")
+
+
 def find_reps(
     height: F64, t_s: F64, min_prominence: float, min_separation_s: float, min_depth: float, recover: float = 0.8
 ) -> list[RepEvents]:
@@ -164,7 +170,7 @@ def find_reps(
     if ok.sum() < MIN_FRAMES or t_s.size < MIN_FRAMES:
         return []
     h = _fill(height)
-    lo, hi = np.percentile(h[ok], [5, 95])
+    lo, hi = float(np.percentile(h[ok], 5)), standing_level(height)
     dt = float(np.median(np.diff(t_s)))
     prom = max(min_prominence * (hi - lo), min_depth)
     sep = max(1, int(round(min_separation_s / dt)))
