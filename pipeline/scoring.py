@@ -36,9 +36,9 @@ METRIC_CUES = {
 # 20-25 deg at the bottom read green by every measure (README, Accuracy): a green there would be unfounded. A fault
 # that is seen (amber/red) is still reported.
 LUNGE_KNEE_REASON = (
-    "at the bottom of a lunge a front camera cannot see whether the front knee caves in (the thigh points at the "
-    "camera; on test lunges, caves of up to 20° there read as in line). Where it could be measured your front knee "
-    "stayed in line: check the bottom of each rep in the video"
+    "at the bottom of a lunge your front thigh points at the camera, and from there a front camera cannot see "
+    "whether the front knee caves in. Where it could be measured your front knee stayed in line: check the bottom of "
+    "each rep in the video"
 )
 SUMMARY = {
     ("knee_tracking", "green"): "Your knees stayed in line with your feet.",

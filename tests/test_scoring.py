@@ -428,3 +428,24 @@ def test_the_knee_inside_the_foot_alone_says_watch_and_red_needs_the_travel_angl
     assert [m.colour for m in ms][1:] == ["red", "red"]
     out = {m.key: m.colour for m in corroborated(ms)}
     assert out == {"knee_track_left": ms[0].colour, "knee_midfoot_left": midfoot, "knee_midfoot_right": "amber"}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        Spec(exercise="lunge", reps=2, lunge_leads=("left", "right")),
+        Spec(exercise="lunge", reps=1, yaw_deg=45.0),
+        Spec(reps=2, yaw_deg=45.0),
+        Spec(reps=2, yaw_deg=90.0),
+        Spec(reps=2, cave_deg=(20.0, 20.0)),
+        Spec(reps=2, feet=False),
+    ],
+    ids=["front-lunge", "angled-lunge", "angled-squat", "side-squat", "front-cave", "no-feet"],
+)
+def test_what_a_client_reads_holds_no_internal_note(spec: Spec) -> None:
+    # a lunge's grey knee card told the client what "test lunges" had read: how we checked belongs in the README
+    r = evaluate(make_track(spec)[0], SETTINGS, "x.mp4")
+    texts = [*r.notes, *(t for v in r.verdicts for t in (v.summary, v.reason))]
+    texts += [m.reason for m in [*r.clip_metrics, *(m for rep in r.reps for m in rep.metrics)]]
+    internal = re.compile(r"\b(test|render|rendered|synthetic|mannequin|harness|benchmark)", re.IGNORECASE)
+    assert not [t for t in texts if internal.search(t)]

@@ -109,9 +109,10 @@ FROM_KNEE_AND_FOOT = frozenset(
     ("knee_track", "knee_midfoot", "knee_drift", "fppa", "valgus_excursion", "knee_medial_disp", "kasr", "kasr_drop")
 )
 NO_FEET_REASON = "this pose model misses knee caves (run with --pose hybrid or mediapipe)"
+# yolo alone missed every rendered knee cave (README, Accuracy)
 NO_FEET = (
-    "The pose model gave no heel or toe points (a COCO-17 model such as yolo alone). On rendered test squats it "
-    "missed every knee cave, so knee tracking is not judged; run with --pose hybrid or mediapipe for it."
+    "The pose model gave no heel or toe points (a COCO-17 model such as yolo alone). Without them it cannot tell a "
+    "knee caving in, so knee tracking is not judged; run with --pose hybrid or mediapipe for it."
 )
 MAX_KNEE_TRAVEL_DEG = 45.0
 BASELINE_S = 1.0  # standing is read in the second before each rep: enough frames to median out jitter, and after
