@@ -8,6 +8,7 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from pipeline.analysis import analyse as analyse_module
@@ -141,3 +142,35 @@ def test_a_lunge_rep_whose_front_leg_is_unknown_judges_neither_knee(monkeypatch:
         for leg in ("left", "right"):
             key = MetricId("knee_track", leg)
             assert np.isnan(rep.values[key]) and rep.reasons[key] == analyse_module.LEAD_UNKNOWN
+
+
+@pytest.mark.parametrize(("where", "flagged"), [("thighs hidden", False), ("thighs seen", True)])
+def test_a_squat_reads_the_hip_line_only_while_the_thighs_are_seen(where: str, flagged: bool) -> None:
+    """At the bottom of a deep squat filmed from the front the thighs point at the camera (from behind, the seat
+    hides the joints) and the pose model guesses the hip points: a real good rear-view squat read its hip line
+    tipped 11° there, level to the eye. One hip point slid 30 px (~10°) down its thigh on the last rep's frames where
+    a thigh is foreshortened is not read; the same tilt where both thighs are in clear view still is."""
+    track = make_track(Spec(depth=1.0))[0]
+    a = analyse(track, SETTINGS.analysis)
+    rep = a.reps[-1].events
+    xy = np.array(track.xy)
+    seg = np.arange(rep.start, rep.end + 1)
+
+    def thigh(leg: tuple[Kp, Kp]) -> npt.NDArray[np.float64]:
+        return np.hypot(*(xy[:, int(leg[0])] - xy[:, int(leg[1])]).T)
+
+    left, right = thigh((Kp.L_HIP, Kp.L_KNEE)), thigh((Kp.R_HIP, Kp.R_KNEE))
+    f = SETTINGS.analysis.thigh_foreshortening
+    seen = (left[seg] >= f * left[a.reps[0].events.start]) & (right[seg] >= f * right[a.reps[0].events.start])
+    depth_now = (xy[seg, int(Kp.L_HIP), 1] - xy[rep.start, int(Kp.L_HIP), 1]) / (
+        xy[rep.bottom, int(Kp.L_HIP), 1] - xy[rep.start, int(Kp.L_HIP), 1]
+    )
+    frames = seg[~seen] if where == "thighs hidden" else seg[seen & (depth_now > 0.15)]
+    assert frames.size >= 5
+    if where == "thighs hidden":
+        xy[frames, int(Kp.L_HIP), 1] += 30.0  # slid down the hidden thigh, as the pose model does
+    else:
+        xy[frames, int(Kp.R_HIP), 1] -= 30.0  # the other side up: the thigh stays as long, so still in view
+    got = analyse(replace(track, xy=xy), SETTINGS.analysis).reps[-1].values[MetricId("pelvic_drop")]
+    clean = a.reps[-1].values[MetricId("pelvic_drop")]
+    assert (got >= 5.0) == flagged and (got <= clean + 1.0) == (not flagged), (got, clean)

@@ -766,6 +766,10 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
         loaded = np.zeros(seg.size, bool)
         loaded[_window(c.h, c.r, c.s.knee_window_depth) - c.r.start] = True
         unread |= ~loaded
+    elif c.exercise == "squat":
+        # so do a deep squat's thighs, as they do for FPPA and the hip angles: a real good rear-view squat read its
+        # hip line tipped 11° at the bottom, level to the eye, with the hip points guessed behind the seat
+        unread = ~(c.thigh_in_view("left", seg) & c.thigh_in_view("right", seg))
     # a trunk longer through most of the rep than while standing means the standing one was mis-measured, hips too:
     # then the hip line's tilt has no reference either
     long = hip.trunk_stretched(*trunk_points, c.base, c.s.trunk_foreshortening)
@@ -779,7 +783,7 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
             if not c.square
             else TRUNK_CUT_REASON
             if stretched
-            else "the front thigh hid the hips"
+            else ("the front thigh hid the hips" if c.exercise == "lunge" else "the thighs hid the hips")
             if unread.all()
             else "the trunk leans toward the camera throughout"
         )
