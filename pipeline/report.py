@@ -384,10 +384,18 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
     watch = " and ".join(WATCH_WORDS[v.area] for v in result.verdicts if v.measurable and v.colour == "amber")
     headline = {
         "green": f"Good {noun}: check your {unsure[0]} in the video" if unsure else f"Solid {noun}: keep it up",
-        "amber": f"Good {noun}: watch your {watch}",
+        "amber": f"Good {noun}: watch your {watch}"
+        if _some_rep_good(result)
+        else f"Watch your {watch} in these {noun}",
         "red": f"Your {noun} need work on {worst.label.lower()}",
     }[worst.colour]
     return headline, f"{_rep_tally(result)}{_not_checked(result)}"
+
+
+def _some_rep_good(result: ClipResult) -> bool:
+    """At least one of the reps the verdict reads is green: only then may an amber headline open with "Good"."""
+    whole = [result.reps[i] for i in counted_reps([r.complete for r in result.reps])]
+    return any(r.colour == "green" for r in whole)
 
 
 def _not_checked(result: ClipResult) -> str:

@@ -491,8 +491,12 @@ def test_a_judged_front_view_says_nothing_about_what_was_not_checked(tmp_path: P
 def test_an_amber_headline_names_what_to_watch() -> None:
     # "Good squats, with one thing to watch" over knees that drifted in on 5 of 8 real reps told the client nothing
     r = make_result()
+    r = replace(r, reps=[replace(r.reps[0], colour="green"), *r.reps[1:]])
     knee, hip, depth = r.verdicts
     amber_knee = replace(r, verdicts=[replace(knee, colour="amber"), hip, depth])
     assert _headline(amber_knee, worst_verdict(amber_knee.verdicts))[0] == "Good squats: watch your knees"
     both = replace(r, verdicts=[replace(knee, colour="amber"), replace(hip, colour="amber"), depth])
     assert _headline(both, worst_verdict(both.verdicts))[0] == "Good squats: watch your knees and hip control"
+    # with no rep good, "Good squats" would contradict the tally under it
+    none_good = replace(amber_knee, reps=[replace(x, colour="amber") for x in r.reps])
+    assert _headline(none_good, worst_verdict(none_good.verdicts))[0] == "Watch your knees in these squats"
