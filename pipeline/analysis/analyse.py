@@ -767,8 +767,8 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
         loaded[_window(c.h, c.r, c.s.knee_window_depth) - c.r.start] = True
         unread |= ~loaded
     elif c.exercise == "squat":
-        # so do a deep squat's thighs, as they do for FPPA and the hip angles: a real good rear-view squat read its
-        # hip line tipped 11° at the bottom, level to the eye, with the hip points guessed behind the seat
+        # a deep squat's thighs hide the hip joints the same way (FPPA and the hip angles already wait for them): a
+        # real good rear-view squat read its hip line tipped 11° at the bottom, level to the eye
         unread = ~(c.thigh_in_view("left", seg) & c.thigh_in_view("right", seg))
     # a trunk longer through most of the rep than while standing means the standing one was mis-measured, hips too:
     # then the hip line's tilt has no reference either
