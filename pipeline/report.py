@@ -374,7 +374,8 @@ WATCH_WORDS = {"knee_tracking": "knees", "hip_control": "hip control", "depth": 
 
 
 def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
-    noun = {"squat": "squats", "lunge": "lunges"}.get(result.exercise, "reps")
+    one = len(counted_reps([r.complete for r in result.reps])) == 1
+    noun = {"squat": "squat", "lunge": "lunge"}.get(result.exercise, "rep") + ("" if one else "s")
     if worst is None:  # an angled camera is the one thing the coach can change: say how to film, before the rest
         angled = [n for n in result.notes if n.startswith(ANGLED_NOTE)]
         reasons = angled + [v.reason for v in result.verdicts if v.reason] + result.quality.notes
@@ -386,8 +387,8 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
         "green": f"Good {noun}: check your {unsure[0]} in the video" if unsure else f"Solid {noun}: keep it up",
         "amber": f"Good {noun}: watch your {watch}"
         if _some_rep_good(result)
-        else f"Watch your {watch} in these {noun}",
-        "red": f"Your {noun} need work on {worst.label.lower()}",
+        else f"Watch your {watch} in {'this' if one else 'these'} {noun}",
+        "red": f"Your {noun} {'needs' if one else 'need'} work on {worst.label.lower()}",
     }[worst.colour]
     return headline, f"{_rep_tally(result)}{_not_checked(result)}"
 

@@ -500,3 +500,7 @@ def test_an_amber_headline_names_what_to_watch() -> None:
     # with no rep good, "Good squats" would contradict the tally under it
     none_good = replace(amber_knee, reps=[replace(x, colour="amber") for x in r.reps])
     assert _headline(none_good, worst_verdict(none_good.verdicts))[0] == "Watch your knees in these squats"
+    one = replace(none_good, reps=none_good.reps[:1])
+    assert _headline(one, worst_verdict(one.verdicts))[0] == "Watch your knees in this squat"
+    red_one = replace(one, verdicts=r.verdicts)
+    assert _headline(red_one, worst_verdict(red_one.verdicts))[0] == "Your squat needs work on knee tracking"
