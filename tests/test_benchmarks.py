@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -46,3 +47,60 @@ def test_keypoints_from_an_older_pose_stage_are_not_scored_as_current(tmp_path: 
     assert current(tmp_path / "now.npz") and not current(tmp_path / "old.npz")
     assert current(tmp_path / "unsaid.npz")  # from before the record: taken as it is, and counted aloud
     assert not current(tmp_path / "missing.npz")
+
+
+def test_corpus_restore_takes_files_at_their_commit_and_cuts_converted_ones(tmp_path: Path) -> None:
+    """A clip stored whole comes back byte for byte from its commit (not from a later one that changed it); a clip
+    cut from a GIF is converted again from its checked source and accepted as re-converted; a source with other
+    bytes is refused with the reason."""
+    import hashlib
+
+    from corpus import Clip, check, restore
+
+    repo = tmp_path / "clones" / "someone+squats"
+
+    def git(*args: str) -> str:
+        env = {
+            **os.environ,
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+        }
+        done = subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, text=True, env=env)
+        return done.stdout.strip()
+
+    repo.mkdir(parents=True)
+    git("init", "-q")
+    whole = b"not really a video, but bytes to keep"
+    (repo / "a.mp4").write_bytes(whole)
+    lavfi = "testsrc=s=64x48:r=10:d=2"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", lavfi, str(repo / "b.gif")], check=True)
+    git("add", ".")
+    git("commit", "-qm", "clips")
+    first = git("rev-parse", "HEAD")
+    (repo / "a.mp4").write_bytes(b"changed later")
+    git("commit", "-qam", "change")
+    gif = (repo / "b.gif").read_bytes()
+
+    def clip(file: str, path: str, sha: str, **kw: object) -> Clip:
+        labels = dict(view="front", exercise="squat", reps=1, knee="good")
+        return Clip(file=file, repo="someone/squats", path=path, commit=first, sha256=sha, **labels, **kw)  # type: ignore[arg-type]
+
+    digest = hashlib.sha256(gif).hexdigest()
+    clips = [
+        clip("whole.mp4", "a.mp4", hashlib.sha256(whole).hexdigest()),
+        clip("cut.mp4", "b.gif", "0" * 64, source_sha256=digest, trim_s=(0.5, 1.5)),
+        clip("wrong.mp4", "b.gif", "0" * 64, source_sha256="1" * 64),
+    ]
+    copy = tmp_path / "copy"
+    problems = restore(tmp_path / "clones", copy, clips)
+    assert (copy / "whole.mp4").read_bytes() == whole
+    assert problems == [f"not restored: wrong.mp4: b.gif at {first[:12]} has other bytes (sha256 {digest[:12]}…)"]
+    ok, lines = check(copy, clips)
+    assert [c.file for c in ok] == ["whole.mp4", "cut.mp4"]
+    assert lines[0].startswith("re-converted: cut.mp4") and lines[1].startswith("missing: wrong.mp4")
+    decoded = subprocess.run(
+        [ffmpeg_exe(), "-i", str(copy / "cut.mp4"), "-map", "0:v", "-f", "null", "-"], capture_output=True, text=True
+    )
+    assert decoded.returncode == 0 and "frame=10" in decoded.stderr.replace(" ", "")  # 1 s of a 10 fps source
