@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline.analysis import exercise, view
-from pipeline.analysis.reps import find_reps, tempo_s
+from pipeline.analysis.reps import RepEvents, find_reps, tempo_s, walked
 
 T = np.arange(0, 12, 1 / 30)
 
@@ -143,3 +143,34 @@ def test_a_hidden_leg_falls_back_to_screen_heights_from_the_front_only() -> None
 )
 def test_only_the_feet_calling_it_a_profile_is_checked_against_the_hips(feet: float, hips: float, name: str) -> None:
     assert view.classify_view(view.side_checked_by_hips(feet, hips), "feet").view == name
+
+
+def _walk_case(grow: float, step_px: float) -> bool:
+    """One dip (frames 10-30) of a client 100 px of leg and 50 px of shank, ankles 60 px apart: after it the client
+    is `grow` times the size, and during it the right ankle moves `step_px` (a step) and comes back."""
+    n = 50
+    leg = np.full(n, 100.0)
+    leg[15:26] = 80.0  # the thigh foreshortens in the squat
+    leg[31:] = 100.0 * grow
+    ankle_l = np.tile([300.0, 900.0], (n, 1))
+    ankle_r = np.tile([360.0, 900.0], (n, 1))
+    ankle_r[14:27, 1] += step_px
+    rep = RepEvents(start=10, bottom=20, end=30, complete=True, depth=0.4)
+    return walked(leg, ankle_l, ankle_r, 50.0, rep, np.arange(0, 10), 10)
+
+
+@pytest.mark.parametrize(
+    ("grow", "step_px", "walk"),
+    [
+        (1.0, 0.0, False),  # a squat in place
+        (1.5, 40.0, True),  # a step nearer: bigger after it, a foot moved 0.8 shank during it
+        (1 / 1.5, 40.0, True),  # and a step away
+        (1.5, 10.0, False),  # bigger but the feet stayed: a camera zooming in, a leg the model lost for a moment
+        (1.0, 40.0, False),  # a foot moved at the same size: the far leg in profile, misplaced
+        (1.2, 40.0, False),  # a fifth bigger: within what squats in place read
+    ],
+)
+def test_a_squat_sets_dip_is_a_walk_only_when_size_and_feet_both_change(
+    grow: float, step_px: float, walk: bool
+) -> None:
+    assert _walk_case(grow, step_px) is walk

@@ -17,6 +17,7 @@ the frontal angles need the standing feet in it too: only they show that the cam
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -34,6 +35,7 @@ from pipeline.analysis.reps import (
     hip_height,
     standing_level,
     tempo_s,
+    walked,
 )
 from pipeline.keypoints import Kp, PoseTrack
 from pipeline.metrics import LEG_NAMES, Leg, MetricId
@@ -204,7 +206,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     per_rep = [_standing_view(xy, b, lat_l, s.foot_to_shank) for b in bases]
     view = vw.combine_views(per_rep) if events else _standing_view(xy, first, lat_l, s.foot_to_shank)
     spreads = [float(nanmedian(np.abs(p[Kp.L_ANKLE][b, 0] - p[Kp.R_ANKLE][b, 0]))) for b in bases]
-    exercise, events, notes = _exercise_and_reps(p, events, view, first, spreads)
+    walks = [_walked(p, r, b, int(BASELINE_S / dt)) for r, b in zip(events, bases, strict=True)]
+    exercise, events, notes = _exercise_and_reps(p, events, view, first, spreads, walks)
     rep_of = np.zeros(n, np.int64)
     for i, r in enumerate(events):
         rep_of[r.start : r.end + 1] = i + 1
@@ -287,12 +290,14 @@ def _exercise_and_reps(
     view: vw.ViewEstimate,
     first: npt.NDArray[np.intp],
     standing_spreads: list[float],
+    walks: list[bool],
 ) -> tuple[ex.ExerciseEstimate, list[RepEvents], list[str]]:
     """Squat or lunge, decided over all the reps; then the reps that fit it, with notes on what was left out.
 
     A dip that does not fit the set is something else: stepping through or setting up in a lunge set (no split
-    stance), picking something up or stepping out in a squat set (a split); and one under `MIN_REP_SHARE` of the
-    set's typical depth is a re-rack, a step or a bounce."""
+    stance), picking something up or stepping out in a squat set (a split), walking toward or away from the camera in
+    a squat set (`walks`, see `reps.walked`); and one under `MIN_REP_SHARE` of the set's typical depth is a re-rack,
+    a step or a bounce."""
     shank0 = float(
         np.nanmean(
             [nanmedian(dist(p[Kp.L_KNEE], p[Kp.L_ANKLE])[first]), nanmedian(dist(p[Kp.R_KNEE], p[Kp.R_ANKLE])[first])]
@@ -334,18 +339,29 @@ def _exercise_and_reps(
         or exercise.exercise == "unknown"
         or (x >= ex.CLEARLY_SQUAT if lunge else x < ex.CLEARLY_LUNGE)
     ]
+    if exercise.exercise == "squat":
+        keep = [i for i in keep if not walks[i]]
     depths = np.array([events[i].depth for i in keep])
     keep = [i for i in keep if events[i].depth >= MIN_REP_SHARE * float(np.percentile(depths, 75))] if keep else keep
     if 0 < len(keep) < len(events):
         dropped = len(events) - len(keep)
         what = "dips that did not look like your other" if dropped > 1 else "dip that did not look like your other"
         were = "were" if dropped > 1 else "was"
-        notes.append(f"{dropped} {what} {exercise.exercise}s (a step, setting up) {were} not counted.")
+        notes.append(f"{dropped} {what} {exercise.exercise}s (a step, walking, setting up) {were} not counted.")
         events = [events[i] for i in keep]
         exercise = ex.ExerciseEstimate(
             exercise.exercise, exercise.confidence, [exercise.lead_legs[i] for i in keep], exercise.pattern
         )
     return exercise, events, notes
+
+
+def _walked(p: dict[Kp, F64], r: RepEvents, before: npt.NDArray[np.intp], after_n: int) -> bool:
+    """`reps.walked` for dip r, from the mean of the two legs' lengths and shanks."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # frames with both legs missing are NaN
+        leg = np.nanmean([dist(p[h], p[k]) + dist(p[k], p[a]) for h, k, a, _, _ in LEGS.values()], axis=0)
+        shank = float(np.nanmean([nanmedian(dist(p[k], p[a])[before]) for _, k, a, _, _ in LEGS.values()]))
+    return walked(leg, p[Kp.L_ANKLE], p[Kp.R_ANKLE], shank, r, before, after_n)
 
 
 def _one_leg_hidden(p: dict[Kp, F64], i: int) -> bool:
