@@ -334,37 +334,48 @@ def test_feet_out_of_the_picture_leave_the_knee_unjudged_and_the_reps_counted() 
     assert hip_cropped.colour == "grey" and "square-on" in hip_cropped.reason
 
 
-def test_a_rep_the_video_opens_inside_has_no_standing_to_compare_with() -> None:
-    """A low camera found a real client only at the bottom of his first rep (head cut off while standing): that rep's
-    "standing" frames were its bottom, and his good wide squat's knee read red against them. With no standing before
-    it, a rep's readings from standing are not read; the next rep, with standing before it, is."""
-    from pipeline.analysis.analyse import NO_STANDING_REASON, analyse
-    from pipeline.clean import clean_track
-    from pipeline.metrics import MetricId
-
-    track, truth = make_track(Spec(reps=2, toe_out_deg=30.0, stance_half_m=0.25, cave_deg=(0.0, 0.0), mirror=False))
-    # the video opens at the first rep's bottom and ends at the second's, as that clip did (cut reps are counted
-    # when the clip holds no whole one)
-    b0, b1 = truth["bottoms_s"][:2]
-    keep = (track.t_s >= b0 - 0.1) & (track.t_s <= b1 + 0.1)
-    cut = replace(
+def _cut(track: PoseTrack, lo: float, hi: float) -> PoseTrack:
+    keep = (track.t_s >= lo) & (track.t_s <= hi)
+    return replace(
         track,
         t_s=track.t_s[keep] - track.t_s[keep][0],
         xy=track.xy[keep],
         conf=track.conf[keep],
         boxes=track.boxes[keep],
     )
-    a = analyse(clean_track(cut, SETTINGS.clean)[0], SETTINGS.analysis)
+
+
+def test_a_squat_rep_the_video_opens_inside_is_read_from_the_standing_after_it() -> None:
+    """A low camera found a real client only at the bottom of his first rep (head cut off while standing): that rep's
+    "standing" frames were its bottom, and his good wide squat's knee read red against them. A squat's feet stay put,
+    so the standing after the rep is the reference instead, and the cut rep reads as its whole twin does. A video
+    that stops while the hip still rises has no standing either side: its readings from standing are not read."""
+    from pipeline.analysis.analyse import NO_STANDING_REASON, analyse
+    from pipeline.clean import clean_track
+    from pipeline.metrics import MetricId
+
+    track, truth = make_track(Spec(reps=2, toe_out_deg=30.0, stance_half_m=0.25, cave_deg=(0.0, 0.0), mirror=False))
+    b0, b1 = truth["bottoms_s"][:2]
+    whole = analyse(clean_track(track, SETTINGS.clean)[0], SETTINGS.analysis)
+    # the video opens at the first rep's bottom and ends at the second's, as that clip did (cut reps are counted
+    # when the clip holds no whole one)
+    a = analyse(clean_track(_cut(track, b0 - 0.1, b1 + 0.1), SETTINGS.clean)[0], SETTINGS.analysis)
     assert len(a.reps) == 2 and not any(r.events.complete for r in a.reps)
-    first, second = a.reps
     for leg in ("left", "right"):
         mid_ = MetricId("knee_track", leg)
-        assert np.isnan(first.values[mid_]) and first.reasons[mid_] == NO_STANDING_REASON
-        assert np.isfinite(second.values[mid_])
-    assert np.isnan(first.values[MetricId("hip_adduction", "left")])
+        assert a.reps[0].values[mid_] == pytest.approx(whole.reps[0].values[mid_], abs=2.0)
+        assert a.reps[1].values[mid_] == pytest.approx(whole.reps[1].values[mid_], abs=2.0)
+    # opened at the bottom, stopped half-way up: its last frames are not standing, whatever the clip's top
+    half = analyse(clean_track(_cut(track, b0 - 0.1, b0 + 0.7), SETTINGS.clean)[0], SETTINGS.analysis)
+    assert len(half.reps) == 1
+    (rep,) = half.reps
+    for leg in ("left", "right"):
+        mid_ = MetricId("knee_track", leg)
+        assert np.isnan(rep.values[mid_]) and rep.reasons[mid_] == NO_STANDING_REASON
+    assert np.isnan(rep.values[MetricId("hip_adduction", "left")])
     # nor coloured in the annotated clip
-    r0 = first.events
-    assert not np.isfinite(a.knee_angle["left"][r0.start : r0.end + 1]).any()
+    r0 = rep.events
+    assert not np.isfinite(half.knee_angle["left"][r0.start : r0.end + 1]).any()
 
 
 def test_a_trunk_squeezed_while_standing_gives_no_hip_line_or_lean_reading() -> None:

@@ -101,6 +101,19 @@ def _baseline_frames(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDA
     return keep if keep.size else np.array([r.start])
 
 
+def _standing_after(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDArray[np.intp]:
+    """`_baseline_frames` mirrored: quiet standing after rep i (within 1 s of its end, before the next rep). Empty
+    when the clip ends less than `STOOD_AFTER_S` after the rep: a video that stops while the hip still rises would
+    pass its last, half-risen frames off as standing."""
+    r = reps[i]
+    last = reps[i + 1].start if i + 1 < len(reps) else t_s.size - 1
+    if t_s[last] - t_s[r.end] < STOOD_AFTER_S:
+        return np.array([], np.intp)
+    idx = np.arange(r.end, int(min(last, np.searchsorted(t_s, t_s[r.end] + BASELINE_S))) + 1)
+    top = np.nanmax(h[idx]) if np.isfinite(h[idx]).any() else np.nan
+    return idx[h[idx] >= top - STANDING_SHARE * r.depth] if np.isfinite(top) else np.array([], np.intp)
+
+
 # Readings beyond these are geometry (a leg or foot turned toward the camera), not movement: reported as not
 # measurable instead of scored. Healthy and painful single-leg squats read FPPA 8–17° (Herrington 2014); the
 # rendered 25° knee cave reads a knee-travel angle of about −27°.
@@ -117,6 +130,7 @@ NO_FEET = (
     "knee caving in, so knee tracking is not judged; run with --pose hybrid or mediapipe for it."
 )
 MAX_KNEE_TRAVEL_DEG = 45.0
+STOOD_AFTER_S = 0.3  # a squat rep the video opens inside is read from the standing after it, when this much follows
 BASELINE_S = 1.0  # standing is read in the second before each rep: enough frames to median out jitter, and after
 # any walking in or setting up that came earlier
 STANDING_SHARE = 0.1  # of the rep's drop: frames this close to the top of that second count as standing
@@ -225,7 +239,14 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     for i, r in enumerate(events):
         lead = exercise.lead_legs[i] if i < len(exercise.lead_legs) else None
         base = _baseline_frames(h, events, i, t_s)
-        c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, _stood(h, top, r, base))
+        stood = _stood(h, top, r, base)
+        if not stood and exercise.exercise == "squat":
+            # a squat's feet stay put, so the standing after the rep is as good a reference as the one before it:
+            # a video that opens at the bottom still shows the rise, where knees cave most
+            after = _standing_after(h, events, i, t_s)
+            if after.size and _stood(h, top, r, after):
+                base, stood = after, True
+        c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, stood)
         out, rep_drift, rep_inside = _rep_metrics(c)
         for leg in LEG_NAMES:
             for clip_frames, rep_frames in ((drift[leg], rep_drift[leg]), (inside[leg], rep_inside[leg])):
