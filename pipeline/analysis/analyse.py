@@ -135,7 +135,7 @@ BASELINE_S = 1.0  # standing is read in the second before each rep: enough frame
 # any walking in or setting up that came earlier
 STANDING_SHARE = 0.1  # of the rep's drop: frames this close to the top of that second count as standing
 NO_STANDING_REASON = "the video starts partway into this rep, so there is no standing moment to compare it with"
-# readings taken against standing: with no standing before a rep they are not read (`_stood`)
+# readings taken against standing: not read with no standing before a rep (nor, in a squat, after it): `_stood`
 FROM_STANDING = FROM_KNEE_AND_FOOT | {"hip_adduction", "pelvic_drop", "trunk_lateral_lean"}
 HIPS_OVERLAP_YAW_DEG = 70.0  # overlapping hips mean profile, whatever the feet say: well inside the side band (60°)
 LEG_SCALE_S = 2.0  # rolling-max leg length over about one rep: a client walking toward the camera keeps a scale
@@ -578,7 +578,7 @@ class _Rep:
     p: dict[Kp, F64]
     h: F64
     r: RepEvents
-    base: npt.NDArray[np.intp]  # quiet standing before the rep
+    base: npt.NDArray[np.intp]  # quiet standing before the rep (a squat rep the video opens inside: after it)
     lateral: dict[str, float]
     view: vw.ViewEstimate
     exercise: str
@@ -587,7 +587,7 @@ class _Rep:
     s: AnalysisSettings
     pf: dict[Kp, F64]  # `p` without feet outside the picture: what knee-to-foot readings use
     foot_out: dict[str, npt.NDArray[np.bool_]]  # per leg (T,): the foot was placed outside the picture
-    stood: bool = True  # `base` is standing (`_stood`); False: the clip opens inside the rep, nothing to compare with
+    stood: bool = True  # `base` is standing (`_stood`); False: nothing to compare with (the clip opens inside the rep)
 
     def foot_out_standing(self, leg: str) -> bool:
         """This foot was outside the picture on most of the standing frames before the rep."""
