@@ -103,11 +103,12 @@ def _baseline_frames(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDA
 
 def _standing_after(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDArray[np.intp]:
     """`_baseline_frames` mirrored: quiet standing after rep i (within 1 s of its end, before the next rep). Empty
-    when the clip ends less than `STOOD_AFTER_S` after the rep: a video that stops while the hip still rises would
-    pass its last, half-risen frames off as standing."""
+    when the rep is the clip's last and the video ends less than `STOOD_AFTER_S` after it: a video that stops while
+    the hip still rises would pass its last, half-risen frames off as standing. Before another rep the hip has
+    topped out: that is where the rep's end was found."""
     r = reps[i]
     last = reps[i + 1].start if i + 1 < len(reps) else t_s.size - 1
-    if t_s[last] - t_s[r.end] < STOOD_AFTER_S:
+    if i + 1 == len(reps) and t_s[last] - t_s[r.end] < STOOD_AFTER_S:
         return np.array([], np.intp)
     idx = np.arange(r.end, int(min(last, np.searchsorted(t_s, t_s[r.end] + BASELINE_S))) + 1)
     top = np.nanmax(h[idx]) if np.isfinite(h[idx]).any() else np.nan
@@ -130,7 +131,7 @@ NO_FEET = (
     "knee caving in, so knee tracking is not judged; run with --pose hybrid or mediapipe for it."
 )
 MAX_KNEE_TRAVEL_DEG = 45.0
-STOOD_AFTER_S = 0.3  # a squat rep the video opens inside is read from the standing after it, when this much follows
+STOOD_AFTER_S = 0.3  # a squat rep the video opens inside is read from the standing after it: this much, at the end
 BASELINE_S = 1.0  # standing is read in the second before each rep: enough frames to median out jitter, and after
 # any walking in or setting up that came earlier
 STANDING_SHARE = 0.1  # of the rep's drop: frames this close to the top of that second count as standing
