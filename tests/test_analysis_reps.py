@@ -174,3 +174,30 @@ def test_a_squat_sets_dip_is_a_walk_only_when_size_and_feet_both_change(
     grow: float, step_px: float, walk: bool
 ) -> None:
     assert _walk_case(grow, step_px) is walk
+
+
+def test_the_stance_is_read_over_the_bottom_not_at_one_frame() -> None:
+    """A side squat's far ankle, misplaced by the model on the one deepest frame of a rep, split that rep's stance
+    by two shanks: read there, the dip "did not look like" the set's squats and went uncounted. Read over the frames
+    of the bottom, its median is the squat's."""
+    from dataclasses import replace
+
+    from synthetic_tracks import Spec, make_track
+
+    from pipeline.analysis.analyse import analyse
+    from pipeline.clean import clean_track
+    from pipeline.keypoints import Kp
+    from pipeline.settings import load_settings
+
+    s = load_settings(None)
+    track, _ = make_track(Spec(reps=3, yaw_deg=90.0, mirror=False))
+    cleaned = clean_track(track, s.clean)[0]
+    a = analyse(cleaned, s.analysis)
+    assert (a.exercise.exercise, len(a.reps)) == ("squat", 3)
+    xy = cleaned.xy.copy()
+    b = a.reps[1].events.bottom
+    shank = float(np.linalg.norm(xy[b, Kp.R_KNEE] - xy[b, Kp.R_ANKLE]))
+    far = max((Kp.L_ANKLE, Kp.R_ANKLE), key=lambda k: float(xy[b, k, 0] - xy[b, Kp.L_HIP, 0]))
+    xy[b, far, 0] += 2.0 * shank
+    misplaced = analyse(replace(cleaned, xy=xy), s.analysis)
+    assert (misplaced.exercise.exercise, len(misplaced.reps)) == ("squat", 3)

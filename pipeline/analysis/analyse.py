@@ -222,7 +222,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     view = vw.combine_views(per_rep) if events else _standing_view(xy, first, lat_l, s.foot_to_shank)
     spreads = [float(nanmedian(np.abs(p[Kp.L_ANKLE][b, 0] - p[Kp.R_ANKLE][b, 0]))) for b in bases]
     walks = [_walked(p, r, b, int(BASELINE_S / dt)) for r, b in zip(events, bases, strict=True)]
-    exercise, events, notes = _exercise_and_reps(p, events, view, first, spreads, walks)
+    exercise, events, notes = _exercise_and_reps(p, h, events, view, first, spreads, walks)
     rep_of = np.zeros(n, np.int64)
     for i, r in enumerate(events):
         rep_of[r.start : r.end + 1] = i + 1
@@ -308,6 +308,7 @@ def _feet_given(xy: F64) -> bool:
 
 def _exercise_and_reps(
     p: dict[Kp, F64],
+    h: F64,
     events: list[RepEvents],
     view: vw.ViewEstimate,
     first: npt.NDArray[np.intp],
@@ -326,16 +327,7 @@ def _exercise_and_reps(
         )
     )
     splits = [
-        ex.split_stance(
-            p[Kp.L_KNEE][r.bottom],
-            p[Kp.R_KNEE][r.bottom],
-            p[Kp.L_ANKLE][r.bottom],
-            p[Kp.R_ANKLE][r.bottom],
-            shank0,
-            view.view,
-            spread,
-        )
-        for r, spread in zip(events, standing_spreads, strict=True)
+        _split_at_bottom(p, h, r, shank0, view.view, spread) for r, spread in zip(events, standing_spreads, strict=True)
     ]
     hip_mid = mid(p[Kp.L_HIP], p[Kp.R_HIP])
     travel = float(np.nanmax(hip_mid[:, 0]) - np.nanmin(hip_mid[:, 0])) / shank0 if np.isfinite(hip_mid).any() else 0.0
@@ -375,6 +367,27 @@ def _exercise_and_reps(
             exercise.exercise, exercise.confidence, [exercise.lead_legs[i] for i in keep], exercise.pattern
         )
     return exercise, events, notes
+
+
+BOTTOM_SHARE = 0.9  # of the rep's drop: the frames this deep are its bottom, where the stance is read
+
+
+def _split_at_bottom(
+    p: dict[Kp, F64], h: F64, r: RepEvents, shank: float, view: str, spread: float
+) -> tuple[float, str]:
+    """`exercise.split_stance` over the bottom of rep r (the frames where the hip has dropped `BOTTOM_SHARE` of the
+    rep's drop): the median score, and the lead leg most of those frames name. One frame's far knee or ankle,
+    misplaced, decided a rep before."""
+    frames = _window(h, r, BOTTOM_SHARE)
+    got = [
+        ex.split_stance(p[Kp.L_KNEE][i], p[Kp.R_KNEE][i], p[Kp.L_ANKLE][i], p[Kp.R_ANKLE][i], shank, view, spread)
+        for i in frames
+    ]
+    scores = np.array([g[0] for g in got], np.float64)
+    if not np.isfinite(scores).any():
+        return float("nan"), ""
+    leads = [g[1] for g in got if g[1]]
+    return float(np.nanmedian(scores)), max(("left", "right"), key=leads.count) if leads else ""
 
 
 def _walked(p: dict[Kp, F64], r: RepEvents, before: npt.NDArray[np.intp], after_n: int) -> bool:
