@@ -26,6 +26,13 @@ def _grind(up: float) -> np.ndarray:
     return np.interp(T, *knots)
 
 
+def _spike(h: np.ndarray, at_s: float, to: float) -> np.ndarray:
+    """`h` with the one frame at `at_s` thrown to `to`: a pose model's single bad look at the hip."""
+    out = h.copy()
+    out[int(np.argmin(np.abs(T - at_s)))] = to
+    return out
+
+
 @pytest.mark.parametrize(
     ("height", "bottoms", "complete"),
     [
@@ -39,6 +46,7 @@ def _grind(up: float) -> np.ndarray:
         (1.0 - 0.05 * T / T[-1], [], []),  # a slow drift shallower than a rep's least depth: none
         (_grind(0.7), [3.0], [True]),  # up 0.7 of the way, down again, then up: one rep
         (_grind(0.85), [3.0, 4.8], [True, True]),  # back within a quarter of the second dip's drop: two reps
+        (_spike(_grind(0.7), 3.9, 0.95), [3.0], [True]),  # one look's spike to standing mid-grind: no stand
     ],
     ids=[
         "three-reps",
@@ -51,6 +59,7 @@ def _grind(up: float) -> np.ndarray:
         "drift",
         "grind-one-rep",
         "two-reps-near-standing",
+        "one-look-spike",
     ],
 )
 def test_find_reps(height: np.ndarray, bottoms: list[float], complete: list[bool]) -> None:

@@ -20,6 +20,8 @@ F64 = npt.NDArray[np.float64]
 # bottoms without such a stand between them are one rep (a grind out of the hole, a wobble at the bottom); the
 # analysis does not read a rep "from standing" when the frames before it are lower (`analyse._stood`).
 STOOD_SHARE = 0.25
+# ... held at least this long: longer than one keypoint look (12 Hz: 83 ms), so one look's spike is no stand
+STAND_HOLD_S = 0.1
 
 # The one "too short to analyse" rule (the job checks the video, scoring the track, analysis and rep finding the
 # samples): a squat's way down and up take at least ~0.8 s, and finding a trough needs a handful of samples.
@@ -118,26 +120,32 @@ def _merge_paused(h: F64, bottoms: npt.NDArray[np.intp], prom: float) -> npt.NDA
     return np.asarray(kept, np.intp)
 
 
-def _merge_unstood(h: F64, bottoms: npt.NDArray[np.intp], top: float) -> npt.NDArray[np.intp]:
+def _merge_unstood(h: F64, bottoms: npt.NDArray[np.intp], top: float, hold: int = 1) -> npt.NDArray[np.intp]:
     """Keep one bottom per stand: a bottom the hip did not stand up before (not back within `STOOD_SHARE` of its
-    drop from the standing level `top`, at its highest since the last bottom) belongs to the rep before it.
+    drop from the standing level `top`, at the highest level it held for `hold` frames since the last bottom)
+    belongs to the rep before it.
 
     On the 153 real clips and their mirror images the highest point between two rightly counted reps sits at most
     0.16 of the next rep's drop below standing; the extra "reps" sit at 0.25-0.37 (a max squat's grind, side views
     where the far leg's noise split one bottom in two), and one at 0.19 (a legs-only clip whose hip the model put
-    at the knees for 0.2 s), left counted. The deeper bottom stays.
+    at the knees for 0.2 s), left counted. A level held for one keypoint look only is no stand: mirrored, a max
+    squat's grind spiked up to standing for one look and counted as two reps. The deeper bottom stays.
 
     Args:
-        h: (T,) gap-filled hip height; bottoms: indices of its troughs, increasing; top: the standing height.
+        h: (T,) gap-filled hip height; bottoms: indices of its troughs, increasing; top: the standing height;
+        hold: frames a level must be held to count (`STAND_HOLD_S`).
 
     Returns:
         The kept bottoms, increasing.
     """
     kept: list[int] = []
     for b in map(int, bottoms):
-        if kept and top - float(np.max(h[kept[-1] : b + 1])) > STOOD_SHARE * (top - h[b]):
-            kept[-1] = b if h[b] < h[kept[-1]] else kept[-1]
-            continue
+        if kept:
+            between = h[kept[-1] : b + 1]
+            held = float(np.max(np.lib.stride_tricks.sliding_window_view(between, min(hold, between.size)).min(axis=1)))
+            if top - held > STOOD_SHARE * (top - h[b]):
+                kept[-1] = b if h[b] < h[kept[-1]] else kept[-1]
+                continue
         kept.append(b)
     return np.asarray(kept, np.intp)
 
@@ -182,7 +190,7 @@ def find_reps(
         pad = np.concatenate([[hi], h, [hi]])
         bottoms, _ = find_peaks(-pad, prominence=prom, distance=sep)
         bottoms = bottoms - 1
-    bottoms = _merge_unstood(h, _merge_paused(h, bottoms, prom), hi)
+    bottoms = _merge_unstood(h, _merge_paused(h, bottoms, prom), hi, max(1, int(round(STAND_HOLD_S / dt))))
     reps: list[RepEvents] = []
     for i, b in enumerate(bottoms):
         a0 = bottoms[i - 1] if i else 0
