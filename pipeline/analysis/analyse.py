@@ -376,8 +376,8 @@ def _split_at_bottom(
     p: dict[Kp, F64], h: F64, r: RepEvents, shank: float, view: str, spread: float
 ) -> tuple[float, str]:
     """`exercise.split_stance` over the bottom of rep r (the frames where the hip has dropped `BOTTOM_SHARE` of the
-    rep's drop): the median score, and the lead leg most of those frames name. One frame's far knee or ankle,
-    misplaced, decided a rep before."""
+    rep's drop): the median score, and the lead leg most of those frames name, so that one frame's misplaced far
+    knee or ankle cannot decide the rep."""
     frames = _window(h, r, BOTTOM_SHARE)
     got = [
         ex.split_stance(p[Kp.L_KNEE][i], p[Kp.R_KNEE][i], p[Kp.L_ANKLE][i], p[Kp.R_ANKLE][i], shank, view, spread)
