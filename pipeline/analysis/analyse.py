@@ -91,13 +91,21 @@ def _lateral_left(xy: F64) -> float:
     return 1.0 if not np.isfinite(v) or v >= 0 else -1.0
 
 
+def _near_top(h: F64, idx: npt.NDArray[np.intp], depth: float) -> npt.NDArray[np.intp] | None:
+    """The frames of `idx` whose hip is within `STANDING_SHARE` of `depth` of their highest: quiet standing. None
+    when the hip was seen on none of them."""
+    if not np.isfinite(h[idx]).any():
+        return None
+    return idx[h[idx] >= np.nanmax(h[idx]) - STANDING_SHARE * depth]
+
+
 def _baseline_frames(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDArray[np.intp]:
     """Frames of quiet standing before rep i (within 1 s of its start, after the previous rep), else its start."""
     r = reps[i]
     lo = max(reps[i - 1].end if i else 0, int(np.searchsorted(t_s, t_s[r.start] - BASELINE_S)))
     idx = np.arange(lo, r.start + 1)
-    top = np.nanmax(h[idx]) if np.isfinite(h[idx]).any() else np.nan
-    keep = idx[h[idx] >= top - STANDING_SHARE * r.depth] if np.isfinite(top) else idx
+    keep = _near_top(h, idx, r.depth)
+    keep = idx if keep is None else keep
     return keep if keep.size else np.array([r.start])
 
 
@@ -110,9 +118,8 @@ def _standing_after(h: F64, reps: list[RepEvents], i: int, t_s: F64) -> npt.NDAr
     last = reps[i + 1].start if i + 1 < len(reps) else t_s.size - 1
     if i + 1 == len(reps) and t_s[last] - t_s[r.end] < STOOD_AFTER_S:
         return np.array([], np.intp)
-    idx = np.arange(r.end, int(min(last, np.searchsorted(t_s, t_s[r.end] + BASELINE_S))) + 1)
-    top = np.nanmax(h[idx]) if np.isfinite(h[idx]).any() else np.nan
-    return idx[h[idx] >= top - STANDING_SHARE * r.depth] if np.isfinite(top) else np.array([], np.intp)
+    keep = _near_top(h, np.arange(r.end, int(min(last, np.searchsorted(t_s, t_s[r.end] + BASELINE_S))) + 1), r.depth)
+    return np.array([], np.intp) if keep is None else keep
 
 
 # Readings beyond these are geometry (a leg or foot turned toward the camera), not movement: reported as not
