@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from pipeline.keypoints import SKELETON_EDGES, Kp, PoseTrack
 from pipeline.metrics import SEVERITY
-from pipeline.result import ClipResult
+from pipeline.result import ClipResult, Rep
 from pipeline.settings import AnnotateSettings
 
 U8 = npt.NDArray[np.uint8]
@@ -48,8 +48,10 @@ class KeyFrames:
 
     Attributes:
         worst_jpeg / best_jpeg: the worst rep where its knees were worst (`worst_moment`), the best rep's bottom;
-            None without reps.
+            None without reps. When no rep stands out (`ClipResult.worst_rep` None), worst_jpeg is the deepest
+            rep's bottom instead, `ranked` False, and best_jpeg None.
         worst_rep / best_rep: their 1-based rep numbers.
+        ranked: worst_jpeg shows the hardest rep (False: the deepest, no rep stood out).
         worst_at_bottom: the worst rep's still is its bottom (no knee judged worse elsewhere in the rep).
         held: the clip pauses on that frame (`slow_bottom_s` above 0).
         thumbnail: small JPEG (about `thumbnail_width` wide) for the index and the video poster.
@@ -62,6 +64,7 @@ class KeyFrames:
     worst_at_bottom: bool = True
     held: bool = False
     thumbnail: bytes | None = None
+    ranked: bool = True
 
 
 @dataclass(frozen=True)
@@ -293,6 +296,25 @@ def worst_moment(
     return int(idx[np.lexsort((np.abs(idx - bottom), -d, -other, -worse))[0]])
 
 
+def deepest_rep(reps: list[Rep], t_s: list[float], hip_depth: list[float]) -> Rep:
+    """The complete rep (any rep when none is complete) whose bottom frame has the deepest hip; the first on ties or
+    when no depth was read.
+
+    Args:
+        reps: the clip's reps (at least one). t_s, hip_depth: `Series` per-frame times (s) and hip depth (0..1).
+    """
+    pool = [r for r in reps if r.complete] or list(reps)
+    t, d = np.asarray(t_s, np.float64), np.asarray(hip_depth, np.float64)
+
+    def depth(r: Rep) -> float:
+        if t.size == 0 or t.size != d.size:
+            return -np.inf
+        x = d[_nearest(t, r.bottom_s)]
+        return float(x) if np.isfinite(x) else -np.inf
+
+    return max(pool, key=depth)
+
+
 def _circle_knees(img: U8, xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float], st: _Style) -> U8:
     out = img.copy()
     for _, x, y in knee_marks(xy, scale_xy):
@@ -344,6 +366,9 @@ def write_annotated_clip(
     by_index = {r.index: r for r in result.reps}
     worst = by_index.get(result.worst_rep or -1)
     best = by_index.get(result.best_rep or -1)
+    ranked = worst is not None
+    if not ranked and result.reps:
+        worst = deepest_rep(result.reps, ser.t_s, ser.hip_depth)  # shown still, neither hardest nor paused on
     worst_i = worst_bottom = None
     if worst:
         ts = track.t_s
@@ -356,7 +381,7 @@ def write_annotated_clip(
     else:
         depth = np.asarray(ser.hip_depth, dtype=np.float64)
         thumb_i = int(np.nanargmax(depth)) if np.isfinite(depth).any() else len(track) // 2
-    n_hold = max(0, round(s.slow_bottom_s * float(fps))) if worst_i is not None else 0
+    n_hold = max(0, round(s.slow_bottom_s * float(fps))) if worst_i is not None and ranked else 0
     stills: dict[str, U8] = {}
     legend_top = legend_at_top(np.asarray(track.xy), scale, w, h)
 
@@ -396,6 +421,7 @@ def write_annotated_clip(
         held="held" in stills,
         best_rep=best.index if best and "best" in stills else None,
         thumbnail=thumb_jpeg,
+        ranked=ranked,
     )
 
 

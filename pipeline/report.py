@@ -521,7 +521,9 @@ def _pictures(keyframes: KeyFrames | None, n_reps: int) -> list[Picture]:
     pictures: list[Picture] = []
     if keyframes is not None:
         where = "at the bottom" if keyframes.worst_at_bottom else "where the knees were worst"
-        pairs = [("Hardest rep", keyframes.worst_jpeg, keyframes.worst_rep, where)]
+        # no rep stood out (the same colours, no knee read): one still of the deepest, named for that alone
+        first = "Hardest rep" if keyframes.ranked else "Your deepest rep"
+        pairs = [(first, keyframes.worst_jpeg, keyframes.worst_rep, where)]
         if keyframes.best_rep != keyframes.worst_rep:
             pairs.append(("Best rep", keyframes.best_jpeg, keyframes.best_rep, "at the bottom"))
         for title, raw, rep, moment in pairs:

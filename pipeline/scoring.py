@@ -357,7 +357,9 @@ def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
     """Hardest and best reps, 1-based: by each rep's worst colour, then how many reds and ambers it drew, then by
     the more inward knee of the two. Picked among the reps the clip's verdict reads (complete ones when there are
     any, as `_clip_metrics`): a rep cut off by the video's end, or left for something else (a real clip's last dip
-    went on into push-ups and read red), is listed but is not the one the report holds up."""
+    went on into push-ups and read red), is listed but is not the one the report holds up. None for both when
+    nothing measured tells them apart (every rep the same colours and no knee read): naming the first rep "best"
+    and the last "hardest" would be a claim without evidence."""
     if not reps:
         return None, None
     counted = counted_reps([r.complete for r in reps])
@@ -371,6 +373,8 @@ def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
         return SEVERITY[reps[i].colour], colours.count("red"), colours.count("amber"), knee_in
 
     order = sorted(counted, key=key)
+    if len(order) > 1 and key(order[-1]) == key(order[0]):
+        return None, None
     return order[-1] + 1, order[0] + 1
 
 

@@ -118,11 +118,31 @@ def test_frame_count_includes_the_held_bottom(run) -> None:
     assert len(frames0) == T
 
 
-def test_no_worst_rep_means_no_hold(run) -> None:
+def test_no_rep_standing_out_means_no_hold_and_one_still_of_the_deepest(run) -> None:
+    """Nothing measured told the reps apart: the clip does not pause on a "hardest" rep; the report gets one still."""
     from dataclasses import replace
 
     frames, kf = run(replace(make_result(), worst_rep=None, best_rep=None))
+    assert len(frames) == T and kf.thumbnail
+    assert not kf.ranked and not kf.held and kf.worst_jpeg and kf.worst_rep == 1 and kf.best_jpeg is None
+    frames, kf = run(replace(make_result(), reps=[], worst_rep=None, best_rep=None))
     assert len(frames) == T and kf.worst_jpeg is None and kf.best_jpeg is None and kf.thumbnail
+
+
+def test_the_deepest_rep_is_read_at_each_bottom_among_whole_reps() -> None:
+    t = [i / 10 for i in range(40)]
+    depth = [0.0] * 40
+    depth[10], depth[20], depth[30] = 0.6, 0.9, 1.0  # bottoms of reps 1, 2 and 3 (rep 3 cut by the video's end)
+    reps = [Rep(1, 0.5, 1.0, 1.5), Rep(2, 1.5, 2.0, 2.5), Rep(3, 2.5, 3.0, 3.9, complete=False)]
+    assert annotate.deepest_rep(reps, t, depth).index == 2
+    assert annotate.deepest_rep([replace_complete(r) for r in reps], t, depth).index == 3  # none whole: any
+    assert annotate.deepest_rep(reps, t, [float("nan")] * 40).index == 1  # no depth read: the first
+
+
+def replace_complete(r: Rep) -> Rep:
+    from dataclasses import replace
+
+    return replace(r, complete=False)
 
 
 def _close(px: np.ndarray, bgr: tuple[int, int, int], tol: int = 40) -> bool:

@@ -446,6 +446,23 @@ def test_one_rep_is_shown_once_not_as_its_own_hardest_and_best(tmp_path: Path) -
     assert captions == ["Hardest rep · Rep 1 where the knees were worst", "Best rep · Rep 2 at the bottom"]
 
 
+def test_reps_nothing_told_apart_are_shown_by_the_deepest_without_hardest_or_best(tmp_path: Path) -> None:
+    """Every rep the same colours and no knee read (a side view): one still, named for what it is, and no rep
+    tagged hardest or best in the list."""
+    from pipeline.annotate import KeyFrames
+
+    jpeg = b"\xff\xd8\xff\xd9"
+    r = replace(make_result("two.mp4"), worst_rep=None, best_rep=None)
+    kf = KeyFrames(thumbnail=jpeg, worst_jpeg=jpeg, worst_rep=2, ranked=False)
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), kf, ReportSettings()).read_text(), "html.parser")
+    assert soup.select_one("#pics-h").get_text() == "Your deepest rep"
+    captions = [f.get_text() for f in soup.select("figure.keyframe figcaption")]
+    assert captions == ["Your deepest rep · Rep 2 at the bottom"]
+    names = [li.strong.get_text() for li in soup.select("ol.rep-lights li.rep-light")]
+    assert names == ["Rep 1", "Rep 2", "Rep 3"]  # no "(hardest)", no "(best)"
+    assert "pauses" not in soup.get_text()
+
+
 def test_the_clip_caption_says_where_the_clip_pauses(tmp_path: Path) -> None:
     """A side view or a lunge judges no knee, so its hardest rep pauses at the bottom, not 'where its knees were
     worst'; one rep is 'your rep'; a clip that does not pause says nothing about a pause."""

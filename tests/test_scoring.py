@@ -205,6 +205,30 @@ def test_a_rep_cut_off_or_left_for_something_else_is_not_held_up_as_the_hardest(
     assert scoring._worst_best(_A(), none_complete) == (3, 2)  # type: ignore[arg-type]
 
 
+def test_no_rep_is_named_hardest_or_best_when_nothing_measured_tells_them_apart() -> None:
+    """A side view's reps all green, no knee read: calling the first "best" and the last "hardest" has no evidence.
+    A knee read on each rep, or a colour, tells them apart."""
+    from pipeline import scoring
+    from pipeline.metrics import MetricId
+    from pipeline.result import MetricValue, Rep
+
+    def rep(i: int, colour: str) -> Rep:
+        ms = [MetricValue("depth", "", 1.0, "", "1", colour, True)]  # type: ignore[arg-type]
+        return Rep(i, 0.0, 1.0, 2.0, metrics=ms, colour=colour)  # type: ignore[arg-type]
+
+    def analysis(knees: list[dict[str, float]]) -> object:
+        return type("A", (), {"reps": [type("R", (), {"values": v})() for v in knees]})()
+
+    same = [rep(i, "green") for i in (1, 2, 3)]
+    assert scoring._worst_best(analysis([{}, {}, {}]), same) == (None, None)  # type: ignore[arg-type]
+    knees = [{MetricId("knee_track", "left"): x} for x in (-2.0, -9.0, 4.0)]
+    assert scoring._worst_best(analysis(knees), same) == (2, 3)  # type: ignore[arg-type]
+    coloured = [rep(1, "green"), rep(2, "amber"), rep(3, "green")]
+    assert scoring._worst_best(analysis([{}, {}, {}]), coloured) == (2, 1)  # type: ignore[arg-type]
+    one_whole = [rep(1, "green"), Rep(2, 0.0, 1.0, 2.0, complete=False, colour="green")]
+    assert scoring._worst_best(analysis([{}, {}]), one_whole) == (1, 1)  # type: ignore[arg-type]
+
+
 def test_a_forward_lunge_has_no_standing_reference_for_the_front_knee() -> None:
     """The front foot steps away from where the client stood: knee over foot is not measurable, with the reason."""
     r = evaluate(make_track(Spec(exercise="lunge", lunge_leads=("left", "right")))[0], SETTINGS, "x.mp4")
