@@ -257,7 +257,9 @@ def _quality(clean: CleanReport, a: Analysis | None, min_quality: float) -> tupl
     else:
         reason = ""
     if clean.long_gaps_s and not (a is not None and a.view.view == "side"):  # from the side the far leg hides
-        notes.append(f"{len(clean.long_gaps_s)} stretch(es) where the legs were hidden for more than a moment.")
+        n = len(clean.long_gaps_s)
+        times = "once" if n == 1 else "twice" if n == 2 else f"{n} times"
+        notes.append(f"Part of a leg was out of sight for more than a moment {times}; it was not measured then.")
     if clean.swaps_repaired:
         n = clean.swaps_repaired
         notes.append(f"Left and right were swapped by the pose model in {n} frame{'s' if n != 1 else ''}; repaired.")

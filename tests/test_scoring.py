@@ -454,6 +454,17 @@ def test_the_knee_inside_the_foot_alone_says_watch_and_red_needs_the_travel_angl
     assert out == {"knee_track_left": ms[0].colour, "knee_midfoot_left": midfoot, "knee_midfoot_right": "amber"}
 
 
+@pytest.mark.parametrize(("gaps", "words"), [(1, "once"), (2, "twice"), (3, "3 times")])
+def test_a_leg_out_of_sight_is_told_in_plain_words(gaps: int, words: str) -> None:
+    from pipeline.clean import CleanReport
+    from pipeline.scoring import _quality
+
+    clean = CleanReport(300, 1.0, 0.1, 0.0, 0.1, 0, 0, "butterworth", False, [(i, i + 0.5) for i in range(gaps)])
+    quality, _ = _quality(clean, None, 0.5)
+    note = next(n for n in quality.notes if "out of sight" in n)
+    assert note == f"Part of a leg was out of sight for more than a moment {words}; it was not measured then."
+
+
 @pytest.mark.parametrize(
     "spec",
     [
