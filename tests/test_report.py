@@ -134,6 +134,16 @@ def test_the_tally_names_a_rep_cut_off_by_the_video_apart() -> None:
     assert _rep_tally(every_cut) == _rep_tally(replace(r, reps=[replace(x, complete=True) for x in every_cut.reps]))
 
 
+@pytest.mark.parametrize(
+    ("colour", "words"),
+    [("green", "Your one rep looked good."), ("red", "Your one rep is one to work on."),
+     ("grey", "Your one rep could not be measured.")],
+)  # fmt: skip
+def test_one_rep_is_told_as_one_not_as_all_of_one(colour: str, words: str) -> None:
+    r = make_result()
+    assert _rep_tally(replace(r, reps=[replace(r.reps[0], colour=colour)])) == words  # not "Across your 1 rep: all"
+
+
 def test_report_top_says_the_verdict_in_words_and_at_most_two_cues(soup: BeautifulSoup) -> None:
     assert (
         soup.select_one(".hero .detail").get_text()
@@ -508,10 +518,13 @@ def test_a_judged_front_view_says_nothing_about_what_was_not_checked(tmp_path: P
 def test_an_amber_headline_names_what_to_watch() -> None:
     # "Good squats, with one thing to watch" over knees that drifted in on 5 of 8 real reps told the client nothing
     r = make_result()
-    r = replace(r, reps=[replace(r.reps[0], colour="green"), *r.reps[1:]])
+    r = replace(r, reps=[replace(x, colour="green") if x.index != 2 else x for x in r.reps])
     knee, hip, depth = r.verdicts
     amber_knee = replace(r, verdicts=[replace(knee, colour="amber"), hip, depth])
     assert _headline(amber_knee, worst_verdict(amber_knee.verdicts))[0] == "Good squats: watch your knees"
+    # one good rep of three is not "Good squats" (a real set drifted in on 5 of 8)
+    one_good = replace(amber_knee, reps=[replace(x, colour="green" if x.index == 1 else "amber") for x in r.reps])
+    assert _headline(one_good, worst_verdict(one_good.verdicts))[0] == "Watch your knees in these squats"
     both = replace(r, verdicts=[replace(knee, colour="amber"), replace(hip, colour="amber"), depth])
     assert _headline(both, worst_verdict(both.verdicts))[0] == "Good squats: watch your knees and hip control"
     # with no rep good, "Good squats" would contradict the tally under it
