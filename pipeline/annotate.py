@@ -296,14 +296,21 @@ def worst_moment(
     return int(idx[np.lexsort((np.abs(idx - bottom), -d, -other, -worse))[0]])
 
 
+DEPTH_KEY = "depth_thigh_deg"  # the side view's thigh angle at the bottom: lower is deeper
+
+
 def deepest_rep(reps: list[Rep], t_s: list[float], hip_depth: list[float]) -> Rep:
-    """The complete rep (any rep when none is complete) whose bottom frame has the deepest hip; the first on ties or
+    """The complete rep (any rep when none is complete) that went deepest: by the thigh angle the report lists for
+    each rep when every one has it (a side view), else by the hip's drop at its bottom frame; the first on ties or
     when no depth was read.
 
     Args:
         reps: the clip's reps (at least one). t_s, hip_depth: `Series` per-frame times (s) and hip depth (0..1).
     """
     pool = [r for r in reps if r.complete] or list(reps)
+    thigh = [next((m.value for m in r.metrics if m.key == DEPTH_KEY and m.value is not None), None) for r in pool]
+    if all(x is not None and np.isfinite(x) for x in thigh):
+        return pool[int(np.argmin(np.asarray(thigh, np.float64)))]  # the page's own numbers must agree
     t, d = np.asarray(t_s, np.float64), np.asarray(hip_depth, np.float64)
 
     def depth(r: Rep) -> float:

@@ -13,7 +13,7 @@ import pytest
 from pipeline import annotate
 from pipeline.annotate import KNEE_BGR, KeyFrames, knee_marks, write_annotated_clip
 from pipeline.keypoints import N_KP, Kp, PoseTrack
-from pipeline.result import ClipResult, Quality, Rep, Series, Verdict
+from pipeline.result import ClipResult, MetricValue, Quality, Rep, Series, Verdict
 from pipeline.settings import AnnotateSettings
 
 FPS = Fraction(30)
@@ -137,6 +137,16 @@ def test_the_deepest_rep_is_read_at_each_bottom_among_whole_reps() -> None:
     assert annotate.deepest_rep(reps, t, depth).index == 2
     assert annotate.deepest_rep([replace_complete(r) for r in reps], t, depth).index == 3  # none whole: any
     assert annotate.deepest_rep(reps, t, [float("nan")] * 40).index == 1  # no depth read: the first
+    # a side view lists each rep's thigh angle at the bottom: the still must name the rep those numbers call deepest
+    thigh = [MetricValue("depth_thigh_deg", "", x, "°", "", "grey", True) for x in (-9.0, -8.0)]  # type: ignore[arg-type]
+    side = [replace_metrics(reps[0], thigh[0]), replace_metrics(reps[1], thigh[1])]
+    assert annotate.deepest_rep(side, t, depth).index == 1
+
+
+def replace_metrics(r: Rep, m: MetricValue) -> Rep:
+    from dataclasses import replace
+
+    return replace(r, metrics=[m])
 
 
 def replace_complete(r: Rep) -> Rep:
