@@ -659,7 +659,7 @@ class _Rep:
         if self.yaw_guessed:
             return "needs the feet in the picture to tell whether the camera was square-on"
         yaw = self.view.yaw_deg
-        return f"needs a square-on front view (this camera is about {yaw:.0f}° off: angles would mix in turning)"
+        return f"needs a square-on front view (this camera is about {yaw:.0f}° off, so turning would look like caving)"
 
     def rear(self, leg: str) -> bool:
         """A lunge's rear leg, or either leg when which was in front is unknown: only the front knee is judged (the
@@ -695,8 +695,8 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.
         why = (
             "needs a front or near-front view"
             if c.view.view not in ("front", "oblique")
-            else f"needs the camera within {limit:.0f}° of the front ({off}); from 45° the pose model read knee caves "
-            "at about half their size"
+            else f"needs the camera within {limit:.0f}° of the front ({off}); from 45° a knee caving in looks about "
+            "half as far in as it is"
         )
         out.put(track, np.nan, why, None)
     elif c.rear(leg):
@@ -771,11 +771,11 @@ def _frontal_angles(c: _Rep, leg: Leg, out: _Readings) -> None:
     # like FPPA, the 2D thigh angle means nothing while the thigh points at the camera; held for persist_frames:
     # the thigh shortens fast near the gate, and one frame there read a good real lunge rep's thigh 13° in
     add_max = -rolling_persistent_min(-np.where(usable, add[ecc], np.nan), s.persist_frames)
-    reason = (
-        c.rear_why
-        if c.rear(leg)
-        else c.not_square
+    reason = (  # the view first: from the side neither leg is read, so "rear leg" would be half the story
+        c.not_square
         if not c.square
+        else c.rear_why
+        if c.rear(leg)
         else ""
         if np.isfinite(value)
         else FOOT_OUT_REASON
