@@ -29,7 +29,7 @@ from pipeline.report import (
     verdict_badge,
     worst_verdict,
 )
-from pipeline.result import ClipResult
+from pipeline.result import UNKNOWN_VIEW, VIEW_WORDS, ClipResult
 from pipeline.settings import ReportSettings
 
 if TYPE_CHECKING:
@@ -132,7 +132,7 @@ def _index_row(e: IndexEntry, areas: list[str], s: ReportSettings) -> IndexRow:
     by_area = {v.area: v for v in r.verdicts}
     lights = [verdict_badge(by_area[a]) if a in by_area else badge("grey") for a in areas]
     worst, n = worst_verdict(r.verdicts), len(r.reps)
-    what = f"{r.exercise} · {r.view} view · {n} rep{'s' * (n != 1)}"
+    what = f"{r.exercise} · {VIEW_WORDS.get(r.view, UNKNOWN_VIEW)} · {n} rep{'s' * (n != 1)}"
     rank = RANK[worst.colour if worst else "grey"]
     d = video_date(r)
     date = f"{d.day} {d:%b %Y}" if d else ""

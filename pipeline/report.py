@@ -24,7 +24,7 @@ from pipeline.files import write_atomic
 from pipeline.metrics import SEVERITY, counted_reps
 from pipeline.plots import depth_plot_svg, knee_plot_svg
 from pipeline.resources import data_dir
-from pipeline.result import ANGLED_NOTE, ClipResult, MetricValue, Verdict
+from pipeline.result import ANGLED_NOTE, UNKNOWN_VIEW, VIEW_WORDS, ClipResult, MetricValue, Verdict
 from pipeline.settings import ReportSettings
 
 if TYPE_CHECKING:
@@ -495,7 +495,7 @@ def build_context(
 
 
 def _subtitle(result: ClipResult, meta: ReportMeta) -> str:
-    view = {"front": "Front view", "side": "Side view", "oblique": "Angled view"}.get(result.view, "View unclear")
+    view = VIEW_WORDS.get(result.view, UNKNOWN_VIEW).capitalize()
     n = len(result.reps)
     subtitle = f"{meta.video_name} · {view} · {n} rep{'s' * (n != 1)} · {result.duration_s:.0f} s"
     return subtitle + (" · filmed sideways, turned upright" if result.turned_deg else "")

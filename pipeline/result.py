@@ -27,6 +27,9 @@ COLOURS: tuple[str, ...] = ("green", "amber", "red", "grey")
 SCHEMA_VERSION = 1
 # how `ClipResult.notes` words an angled camera; the report leads with that note when nothing could be judged
 ANGLED_NOTE = "Filmed at an angle"
+# a view in the words of the pages a coach and a client read ("oblique" is ours, not theirs)
+VIEW_WORDS = {"front": "front view", "side": "side view", "oblique": "angled view"}
+UNKNOWN_VIEW = "view unclear"
 
 
 @dataclass(frozen=True)

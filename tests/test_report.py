@@ -355,6 +355,17 @@ def test_index_lists_errors_with_causes_worst_first(tmp_path: Path) -> None:
     assert not soup.select("script[src]")
 
 
+def test_the_index_names_views_in_the_pages_words(tmp_path: Path) -> None:
+    """The report says "Angled view"; the index said "oblique view" for the same video."""
+    entries = _entries()
+    angled = replace(entries[2], result=replace(entries[2].result, view="oblique"))
+    unknown = replace(entries[0], result=replace(entries[0].result, view="unknown"))
+    write_index([unknown, angled], tmp_path)
+    soup = BeautifulSoup((tmp_path / "index.html").read_text(encoding="utf-8"), "html.parser")
+    text = soup.get_text()
+    assert "squat · angled view · 3 reps" in text and "view unclear" in text and "oblique" not in text
+
+
 def test_summary_csv_parses(tmp_path: Path) -> None:
     write_index(_entries(), tmp_path)
     rows = list(csv.DictReader(io.StringIO((tmp_path / "summary.csv").read_text(encoding="utf-8"))))
