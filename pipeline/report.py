@@ -358,8 +358,9 @@ def _unmeasured(result: ClipResult, never: set[str]) -> list[str]:
 def _rep_view(r: Any, result: ClipResult, never: set[str]) -> RepView:
     tags = [t for t, on in (("hardest", r.index == result.worst_rep), ("best", r.index == result.best_rep)) if on]
     tags = [] if len(result.reps) == 1 else tags  # a single rep is neither hardest nor best
-    bits = [f"down {r.eccentric_s:.1f} s" if r.eccentric_s is not None else "", ""]
-    bits[1] = f"up {r.concentric_s:.1f} s" if r.concentric_s is not None else ""
+    # a phase under 0.05 s was not seen (a video that opens at the bottom): "down 0.0 s" would be a reading
+    tempo = (("down", r.eccentric_s), ("up", r.concentric_s))
+    bits = [f"{word} {x:.1f} s" if x is not None and x >= 0.05 else "" for word, x in tempo]
     if r.lead_leg:
         bits.append(f"{r.lead_leg} leg in front")
     if not r.complete:

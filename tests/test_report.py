@@ -398,6 +398,15 @@ def test_a_verdict_the_evidence_cannot_decide_says_check_the_video(tmp_path: Pat
     assert rows[0]["verdict_knee_tracking"] == "check"
 
 
+def test_a_rep_phase_the_video_did_not_show_is_not_given_a_time(tmp_path: Path) -> None:
+    """A video that opens at the bottom: its first rep's descent is not seen, so no "down 0.0 s"."""
+    r = make_result()
+    r = replace(r, reps=[replace(r.reps[0], eccentric_s=0.0, concentric_s=0.8, complete=False), *r.reps[1:]])
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    first = soup.select_one("ol.rep-lights li.rep-light").get_text(" ", strip=True)
+    assert "down" not in first and "up 0.8 s" in first
+
+
 def test_client_sees_verdict_cues_video_and_rep_lights_and_the_measures_wait_for_the_coach(soup: BeautifulSoup) -> None:
     reps = soup.select("ol.rep-lights li.rep-light")
     assert [li.strong.get_text() for li in reps] == ["Rep 1 (best)", "Rep 2 (hardest)", "Rep 3"]
