@@ -412,8 +412,18 @@ def _not_checked(result: ClipResult) -> str:
     return f" {names[0].upper() + names[1:]} could not be checked in this video: see why below."
 
 
-def _light_text(v: Verdict) -> str:
-    """The verdict's summary; a grey one also says why (the client should not have to open the details)."""
+def _light_text(v: Verdict, result: ClipResult) -> str:
+    """The verdict's summary; a grey one also says why (the client should not have to open the details), and a green
+    one names the reps that drew a flag in its area (a set reads the level a third of its reps reach, so one tipped
+    rep leaves the card green, and "stayed level and steady" above a rep marked "Watch" for its hips contradicted
+    the page)."""
+    if v.measurable and v.colour == "green" and v.summary:
+        whole = [result.reps[i] for i in counted_reps([r.complete for r in result.reps])]
+        flagged = [
+            str(r.index) for r in whole if any(m.area == v.area and m.colour in ("amber", "red") for m in r.metrics)
+        ]
+        if flagged:
+            return f"{v.summary.rstrip('.')}, apart from rep{'s' * (len(flagged) > 1)} {', '.join(flagged)}."
     if v.measurable or not v.reason or not v.summary:
         return v.summary or v.reason
     return f"{v.summary.rstrip('.')}: {v.reason.rstrip('.')}."
@@ -507,7 +517,7 @@ def _lights(result: ClipResult) -> list[Light]:
     order = {a: i for i, a in enumerate(AREA_ORDER)}
     show_side = result.view in ("side", "oblique")
     return [
-        Light(v.label, verdict_badge(v), _light_text(v))
+        Light(v.label, verdict_badge(v), _light_text(v, result))
         for v in sorted(result.verdicts, key=lambda v: order.get(v.area, len(order)))
         if v.area not in SIDE_AREAS or show_side or v.measurable
     ]

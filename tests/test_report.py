@@ -398,6 +398,25 @@ def test_a_verdict_the_evidence_cannot_decide_says_check_the_video(tmp_path: Pat
     assert rows[0]["verdict_knee_tracking"] == "check"
 
 
+def test_a_green_card_names_the_reps_that_drew_a_flag_in_its_area(tmp_path: Path) -> None:
+    """The set reads the level a third of its reps reach, so one tipped rep leaves hip control green: the card must
+    not say "stayed level" above a rep marked "Watch" for its hips without naming it."""
+    r = make_result()
+
+    def hips(rep: Rep, colour: str) -> Rep:
+        m = replace(_metric("hip_adduction_2d", "Hip control", 6.0, colour), area="hip_control")
+        return replace(rep, metrics=[*rep.metrics[:2], m])
+
+    tipped = replace(r, reps=[hips(r.reps[0], "green"), hips(r.reps[1], "amber"), hips(r.reps[2], "green")])
+    soup = BeautifulSoup(write_report(tipped, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    cards = {li.select_one(".area").get_text(): li.select_one("p").get_text() for li in soup.select(".lights li")}
+    assert cards["Hip control"] == "Hips stay level, apart from rep 2."
+    steady = replace(r, reps=[hips(x, "green") for x in r.reps])
+    soup = BeautifulSoup(write_report(steady, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    cards = {li.select_one(".area").get_text(): li.select_one("p").get_text() for li in soup.select(".lights li")}
+    assert cards["Hip control"] == "Hips stay level."
+
+
 def test_a_rep_phase_the_video_did_not_show_is_not_given_a_time(tmp_path: Path) -> None:
     """A video that opens at the bottom: its first rep's descent is not seen, so no "down 0.0 s"."""
     r = make_result()
