@@ -361,7 +361,7 @@ def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
     any, as `_clip_metrics`): a rep cut off by the video's end, or left for something else (a real clip's last dip
     went on into push-ups and read red), is listed but is not the one the report holds up. None for both when
     nothing measured tells them apart (every rep the same colours and no knee read): naming the first rep "best"
-    and the last "hardest" would be a claim without evidence."""
+    and the last "hardest" would be a claim without evidence; and no best when every rep is amber, or every rep red."""
     if not reps:
         return None, None
     counted = counted_reps([r.complete for r in reps])
@@ -377,6 +377,10 @@ def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
     order = sorted(counted, key=key)
     if len(order) > 1 and key(order[-1]) == key(order[0]):
         return None, None
+    worst, best = reps[order[-1]], reps[order[0]]
+    if best.colour in ("amber", "red") and best.colour == worst.colour:
+        # every rep flagged alike: the least flagged is no "best" (a real set's red rep was, for a knee not seen)
+        return order[-1] + 1, None
     return order[-1] + 1, order[0] + 1
 
 

@@ -183,7 +183,7 @@ def test_hardest_rep_is_the_one_with_more_flags_when_both_are_red() -> None:
         reps = [type("R", (), {"values": {"knee_track_right": 90.0}})() for _ in range(2)]
 
     reps = [rep(1, ["red", "red", "red", "amber", "amber", "amber"]), rep(2, ["red", "amber", "amber", "amber"])]
-    assert scoring._worst_best(_A(), reps) == (1, 2)  # type: ignore[arg-type]
+    assert scoring._worst_best(_A(), reps) == (1, None)  # type: ignore[arg-type]  # both red: neither is "best"
 
 
 def test_a_rep_cut_off_or_left_for_something_else_is_not_held_up_as_the_hardest() -> None:
@@ -225,6 +225,8 @@ def test_no_rep_is_named_hardest_or_best_when_nothing_measured_tells_them_apart(
     assert scoring._worst_best(analysis(knees), same) == (2, 3)  # type: ignore[arg-type]
     coloured = [rep(1, "green"), rep(2, "amber"), rep(3, "green")]
     assert scoring._worst_best(analysis([{}, {}, {}]), coloured) == (2, 1)  # type: ignore[arg-type]
+    all_amber = [rep(1, "amber"), rep(2, "amber"), rep(3, "amber")]
+    assert scoring._worst_best(analysis(knees), all_amber) == (2, None)  # type: ignore[arg-type]
     one_whole = [rep(1, "green"), Rep(2, 0.0, 1.0, 2.0, complete=False, colour="green")]
     assert scoring._worst_best(analysis([{}, {}]), one_whole) == (1, 1)  # type: ignore[arg-type]
 
