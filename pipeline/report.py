@@ -328,14 +328,16 @@ def worst_verdict(verdicts: list[Verdict]) -> Verdict | None:
     return max(scored, key=lambda v: SEVERITY[v.colour], default=None)
 
 
-def _metric_row(m: MetricValue) -> MetricRow:
+def _metric_row(m: MetricValue, where: str = "from this video") -> MetricRow:
+    """`where` the metric could not be measured: the set's rows say "from this video", a rep's rows "in this rep"
+    (one rep's foot turned toward the camera says nothing about the others)."""
     if m.unsure:
         return MetricRow(m.label, m.display, CHECK, m.band, m.reason[0].upper() + m.reason[1:] + ".")
     if m.measurable and m.colour == "grey":  # measured, but reported only or its band is not used for this exercise
         return MetricRow(m.label, m.display, CONTEXT, m.band, m.reason)
     if not m.measurable or m.colour == "grey":
         why = f": {m.reason}" if m.reason else ""
-        return MetricRow(m.label, "—", badge("grey"), m.band, f"Not measurable from this video{why}")
+        return MetricRow(m.label, "—", badge("grey"), m.band, f"Not measurable {where}{why}")
     return MetricRow(m.label, m.display, badge(m.colour), m.band, m.reason)
 
 
@@ -366,7 +368,7 @@ def _rep_view(r: Any, result: ClipResult, never: set[str]) -> RepView:
     if not r.complete:
         bits.append("cut off by the start or end of the video")
     title = f"Rep {r.index}" + (f" ({', '.join(tags)})" if tags else "")
-    rows = [_metric_row(m) for m in r.metrics if m.key not in never]
+    rows = [_metric_row(m, "in this rep") for m in r.metrics if m.key not in never]
     return RepView(title, " · ".join(b for b in bits if b), badge(r.colour), rows)
 
 

@@ -166,8 +166,12 @@ def test_report_table_has_one_group_per_rep_and_grey_is_never_green(soup: Beauti
     assert len(soup.select("table.reps tbody.rep tr.metric")) == 9
     grey = soup.select("tr.metric.is-grey")
     assert len(grey) == 2  # rep 3 and the whole-set hip metric
+    rep_row = [r for r in grey if r.find_parent("tbody", class_="rep")]
+    assert len(rep_row) == 1 and "Not measurable in this rep: hips hidden" in rep_row[0].get_text()
+    set_row = [r for r in grey if r not in rep_row]
+    assert "Not measurable from this video: hips hidden" in set_row[0].get_text()
     for row in grey:
-        assert "Not measurable from this video" in row.get_text()
+        assert "Not measurable" in row.get_text()
         assert "hips hidden" in row.get_text()
         assert "Good" not in row.select_one(".rating").get_text() and "green" not in str(row.select_one(".rating"))
 
