@@ -382,7 +382,10 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
     if worst is None:  # an angled camera is the one thing the coach can change: say how to film, before the rest
         angled = [n for n in result.notes if n.startswith(ANGLED_NOTE)]
         reasons = angled + [v.reason for v in result.verdicts if v.reason] + result.quality.notes
-        return "We could not check your form in this video", (reasons[0] if reasons else "See the notes below.")
+        first = reasons[0].rstrip(".") if reasons else ""
+        return "We could not check your form in this video", (
+            f"{first[0].upper()}{first[1:]}." if first else "See the notes below."
+        )
     unsure = [v.label.lower() for v in result.verdicts if v.unsure]
     # amber names what to watch: "one thing to watch" over knees that drifted in on 5 of 8 reps said too little
     watch = " and ".join(WATCH_WORDS[v.area] for v in result.verdicts if v.measurable and v.colour == "amber")

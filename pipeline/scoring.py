@@ -400,6 +400,13 @@ def _cues(verdicts: list[Verdict], clip: list[MetricValue]) -> list[str]:
     return [cue(v) for v in flagged[:2]]
 
 
+PATTERN_NOTE = {
+    "same leg": "Lunges on the same leg each rep.",
+    "alternating": "Lunges on alternating legs.",
+    "walking": "Walking lunges.",
+}
+
+
 def _notes(a: Analysis | None) -> list[str]:
     if a is None:
         return []
@@ -415,7 +422,7 @@ def _notes(a: Analysis | None) -> list[str]:
     elif v.view == "side":
         notes.append("Filmed from the side: knees and hips need a front view.")
     if a.exercise.pattern:
-        notes.append(f"Lunges, {a.exercise.pattern}.")
+        notes.append(PATTERN_NOTE.get(a.exercise.pattern, f"Lunges, {a.exercise.pattern}."))
     return notes
 
 

@@ -250,13 +250,13 @@ def test_nothing_judged_from_an_angle_leads_with_how_to_film(tmp_path: Path) -> 
     r = replace(
         r,
         verdicts=[replace(v, colour="grey", measurable=False, reason="the foot stepped away") for v in r.verdicts],
-        notes=["Lunges, alternating.", advice],
+        notes=["Lunges on alternating legs.", advice],
     )
     soup = BeautifulSoup(write_report(r, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
     assert soup.select_one(".hero .detail").get_text() == advice
-    front = replace(r, view="front", notes=["Lunges, alternating."])
+    front = replace(r, view="front", notes=["Lunges on alternating legs."])
     soup = BeautifulSoup(write_report(front, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
-    assert soup.select_one(".hero .detail").get_text() == "the foot stepped away"
+    assert soup.select_one(".hero .detail").get_text() == "The foot stepped away."  # a sentence, not a fragment
 
 
 def test_a_context_metric_shows_its_value_not_not_measurable(tmp_path: Path) -> None:

@@ -231,6 +231,11 @@ def test_no_rep_is_named_hardest_or_best_when_nothing_measured_tells_them_apart(
     assert scoring._worst_best(analysis([{}, {}]), one_whole) == (1, 1)  # type: ignore[arg-type]
 
 
+def test_the_lunge_pattern_is_told_in_words() -> None:
+    r = evaluate(make_track(Spec(exercise="lunge", lunge_leads=("left", "right")))[0], SETTINGS, "x.mp4")
+    assert "Lunges on alternating legs." in r.notes and not any(n.startswith("Lunges, ") for n in r.notes)
+
+
 def test_a_forward_lunge_has_no_standing_reference_for_the_front_knee() -> None:
     """The front foot steps away from where the client stood: knee over foot is not measurable, with the reason."""
     r = evaluate(make_track(Spec(exercise="lunge", lunge_leads=("left", "right")))[0], SETTINGS, "x.mp4")
