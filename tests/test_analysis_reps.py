@@ -185,6 +185,23 @@ def test_a_squat_sets_dip_is_a_walk_only_when_size_and_feet_both_change(
     assert _walk_case(grow, step_px) is walk
 
 
+@pytest.mark.parametrize(("grow", "walk"), [(1.4, True), (1.0, False)])
+def test_a_walk_out_of_the_picture_is_read_from_the_dips_last_seen_frames(grow: float, walk: bool) -> None:
+    """A real client walked up to the phone to stop it: bigger and bigger, feet stepping, then the legs left the
+    picture, so nothing after the dip gave the size after it. Its own last seen frames do; a squat whose video
+    ends as it stands reads its standing size there."""
+    n = 50
+    leg = np.full(n, 100.0)
+    leg[15:22] = 80.0
+    leg[22:31] = 100.0 * grow
+    leg[31:] = np.nan  # out of the picture
+    ankle_l = np.tile([300.0, 900.0], (n, 1))
+    ankle_r = np.tile([360.0, 900.0], (n, 1))
+    ankle_r[14:27, 1] += 40.0  # a step: 0.8 shank
+    rep = RepEvents(start=10, bottom=20, end=30, complete=True, depth=0.4)
+    assert walked(leg, ankle_l, ankle_r, 50.0, rep, np.arange(0, 10), 10) is walk
+
+
 def test_the_stance_is_read_over_the_bottom_not_at_one_frame() -> None:
     """A side squat's far ankle, misplaced by the model on the one deepest frame of a rep, split that rep's stance
     by two shanks: read there, the dip "did not look like" the set's squats and went uncounted. Read over the frames

@@ -255,10 +255,14 @@ def walked(
     Returns:
         True when the size changed by `WALK_SCALE` or more either way and the feet moved against each other by
         `WALK_FEET_SHANKS` (the 90th percentile over the dip, so one misplaced ankle does not count); False when
-        either is unknown.
+        either is unknown. With the legs out of the picture after the dip, its last seen frames give the size after.
     """
     size0 = nanmedian(leg_px[before])
     size1 = nanmedian(leg_px[rep.end : rep.end + after_n + 1])
+    if not size1 > 0:  # legs gone after the dip (a real client walked up to the phone and out of the picture to
+        # stop it): the dip's own last seen frames stand in for the standing after it
+        dip = np.asarray(leg_px[rep.start : rep.end + 1], np.float64)
+        size1 = nanmedian(dip[np.isfinite(dip)][-(after_n + 1) :]) if np.isfinite(dip).any() else float("nan")
     feet = np.asarray(ankle_r, np.float64) - np.asarray(ankle_l, np.float64)
     moved = np.linalg.norm(feet[rep.start : rep.end + 1] - nanmedian(feet[before], axis=0), axis=1)
     moved = moved[np.isfinite(moved)]
