@@ -71,6 +71,7 @@ BAND_FIELDS: dict[str, tuple[type, bool]] = {
     "source": (str, True),
     "scored_for": (list, False),
     "evidence": (str, False),
+    "red_alone": (float, False),
 }
 
 
@@ -107,6 +108,9 @@ class MetricSpec:
     scored_for: tuple[str, ...]
     source: str
     evidence: str = ""
+    # knee readings only: red stands on this reading alone beyond this level; nearer the band, red needs the same
+    # leg's other knee reading at amber or red too (`scoring.corroborated`). None: red always stands alone
+    red_alone: float | None = None
 
     def label_for(self, leg: Leg | None) -> str:
         """ "Left knee over foot", "Knee-to-ankle separation": capitalised, with the leg when there is one."""
@@ -122,9 +126,11 @@ class MetricSpec:
         shown for context, never judged."""
         if not np.isfinite(value) or self.direction == "report":
             return "grey"
-        if self.direction == "high_bad":
-            return "red" if value >= self.red else "amber" if value >= self.amber else "green"
-        return "red" if value < self.red else "amber" if value < self.amber else "green"
+        return "red" if self.beyond(value, self.red) else "amber" if self.beyond(value, self.amber) else "green"
+
+    def beyond(self, value: float, level: float) -> bool:
+        """Whether `value` is past `level` the bad way (at or above it when high_bad, below it when low_bad)."""
+        return value >= level if self.direction == "high_bad" else value < level
 
     def badness(self, value: float) -> float:
         """Larger is worse, whichever way the band runs (for ranking readings)."""
@@ -166,6 +172,9 @@ def _field_problems(band: dict[str, Any], where: str) -> list[str]:
             out.append(f"{where} amber/red: high_bad (bigger is worse) needs amber < red, got {amber:g} and {red:g}")
         if direction == "low_bad" and not amber > red:
             out.append(f"{where} amber/red: low_bad (smaller is worse) needs amber > red, got {amber:g} and {red:g}")
+        alone = typed.get("red_alone")
+        if alone is not None and (alone < red if direction == "high_bad" else alone > red):
+            out.append(f"{where} red_alone: must lie at or beyond red ({red:g}), got {alone:g}")
     return out
 
 
@@ -209,6 +218,7 @@ def load_specs(
                 scored_for=tuple(band.get("scored_for", [])),
                 source=band["source"],
                 evidence=band.get("evidence", ""),
+                red_alone=float(band["red_alone"]) if "red_alone" in band else None,
             )
     for name in PER_LEG:
         if name not in bands:

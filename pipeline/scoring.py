@@ -16,7 +16,7 @@ from pipeline.analysis.reps import MIN_FRAMES
 from pipeline.clean import CleanReport, clean_track
 from pipeline.errors import SettingsError
 from pipeline.keypoints import PoseTrack
-from pipeline.metrics import AREAS, LEG_NAMES, SEVERITY, MetricId, MetricSpec, counted_reps, metric_ids
+from pipeline.metrics import AREAS, SEVERITY, MetricId, MetricSpec, counted_reps, metric_ids
 from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict
 from pipeline.settings import Settings
 
@@ -147,31 +147,40 @@ def metric_value(
     )
 
 
-# Inside the middle of the foot reads the stance as well as a cave: standing with the toes turned out, real clients'
-# knees already sit 5-30 % inside it, and where the knee travels along its foot line that stays. Real good wide
-# squats read up to +23 % (a blind good sumo squat), the shared real cave's caved reps +13...+18 %, with the travel
-# angle at -2...-6° on both. Alone, the reading says "watch"; red needs the knee's travel angle on the same leg at
-# amber or red too (as on every other real cave: -14...-37°).
+# The two knee readings confirm each other's red. Inside the middle of the foot reads the stance as well as a cave:
+# standing with the toes turned out, real clients' knees already sit 5-30 % inside it, and where the knee travels
+# along its foot line that stays (real good wide squats up to +23 %). The knee's travel angle reads the foot's
+# direction as well as the knee: real good squats reach -15° and -22° when filmed again (mirrored), as deep as
+# rendered 15° caves with the toes turned out. Each band's `red_alone` says how far past red a reading stands alone.
 MIDFOOT_ALONE = (
     "the knee sat well inside the middle of the foot, but it travelled close to the line of the foot, and a wide, "
     "turned-out stance reads like this too"
 )
+TRACK_ALONE = (
+    "the knee moved inside the line of the foot, but not clearly inside the middle of the foot (or that could not "
+    "be seen from this camera), and good squats have read like this"
+)
+PAIRED = {"knee_track": ("knee_midfoot", TRACK_ALONE), "knee_midfoot": ("knee_track", MIDFOOT_ALONE)}
 
 
-def _midfoot_colour(midfoot: Colour, track: str | None) -> Colour:
-    """knee_midfoot's colour given the same leg's knee_track colour (None: not read): red only with the track at
-    amber or red too, else amber (`MIDFOOT_ALONE`)."""
-    return "amber" if midfoot == "red" and track not in ("amber", "red") else midfoot
+def paired_colour(colour: Colour, value: float, spec: MetricSpec, other: str | None) -> Colour:
+    """A knee reading's colour given the same leg's other knee reading's band colour (None or grey: not read): red
+    stands when the other is amber or red too, or when `value` is past the band's `red_alone`; else amber."""
+    if colour != "red" or spec.red_alone is None or other in ("amber", "red"):
+        return colour
+    return "red" if spec.beyond(value, spec.red_alone) else "amber"
 
 
-def corroborated(ms: list[MetricValue]) -> list[MetricValue]:
-    """`ms` with each knee_midfoot coloured by `_midfoot_colour`; made amber there, `MIDFOOT_ALONE` says why."""
+def corroborated(ms: list[MetricValue], specs: dict[str, MetricSpec]) -> list[MetricValue]:
+    """`ms` with each knee reading coloured by `paired_colour`; where that made it amber, its `PAIRED` reason."""
     colour = {m.key: m.colour for m in ms}
     out = []
     for m in ms:
-        leg = m.key.removeprefix("knee_midfoot_")
-        if leg in LEG_NAMES and _midfoot_colour(m.colour, colour.get(f"knee_track_{leg}")) != m.colour:
-            m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": MIDFOOT_ALONE})
+        base, _, leg = m.key.rpartition("_")
+        if base in PAIRED and base in specs and m.value is not None:
+            other, why = PAIRED[base]
+            if paired_colour(m.colour, m.value, specs[base], colour.get(f"{other}_{leg}")) != m.colour:
+                m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": why})
         out.append(m)
     return out
 
@@ -307,19 +316,20 @@ def _frame_colours(a: Analysis, leg: str, specs: dict[str, MetricSpec], persist:
     and how far inside the midfoot it sits); grey where neither is read. The annotated clip colours what is judged:
     like the rep's reading, a frame takes a colour only inside a run of `persist` frames that all reach it (a
     one-frame flash past red beside a held amber showed a red knee on a clip whose verdict was "watch")."""
-    out = ["grey"] * a.t_s.size
-    track = ["grey"] * a.t_s.size
+    n = a.t_s.size
+    read: dict[str, tuple[MetricSpec, np.ndarray, list[Colour]]] = {}
     for key, series in (("knee_track", a.knee_angle), ("knee_midfoot", a.knee_midfoot)):
         spec, x = specs.get(key), series.get(leg)
         if spec is None or x is None or a.exercise.exercise not in spec.scored_for:
             continue
         held = held_values(np.asarray(x, np.float64), persist, spec.direction == "low_bad")
-        for i in np.flatnonzero(np.isfinite(x)):
-            c = spec.colour(float(held[i]))
-            if key == "knee_track":
-                track[i] = c
-            else:
-                c = _midfoot_colour(c, track[i])  # `corroborated`, frame by frame
+        read[key] = spec, held, [spec.colour(float(v)) for v in held]
+    out: list[str] = ["grey"] * n
+    for key, (spec, held, colours) in read.items():
+        other = read.get(PAIRED[key][0])
+        for i in np.flatnonzero(np.isfinite(held)):
+            # `corroborated`, frame by frame
+            c = paired_colour(colours[i], float(held[i]), spec, other[2][i] if other else None)
             out[i] = c if SEVERITY[c] > SEVERITY[out[i]] else out[i]
     return out
 
@@ -333,7 +343,8 @@ def _reps(a: Analysis, specs: dict[str, MetricSpec]) -> list[Rep]:
                 metric_value(m, r.values[m], r.reasons.get(m, ""), ex, specs, r.raw.get(m, np.nan))
                 for m in metric_ids()
                 if m in r.values
-            ]
+            ],
+            specs,
         )
         scored = [m.colour for m in ms if m.colour != "grey"]
         colour: Colour = max(scored, key=lambda c: SEVERITY[c]) if scored else "grey"
@@ -449,7 +460,7 @@ def evaluate_cleaned(cleaned: PoseTrack, clean: CleanReport, settings: Settings,
     quality, gate = _quality(clean, a, settings.analysis.min_quality)
     exercise = a.exercise.exercise if a else "unknown"
     reps = _reps(a, specs) if a else []
-    clip = corroborated(_clip_metrics(a.reps, exercise, specs)) if a else []
+    clip = corroborated(_clip_metrics(a.reps, exercise, specs), specs) if a else []
     note = "" if a is None else "not measurable in this view"
     verdicts = _verdicts(clip, quality.passed, gate, note, exercise)
     worst, best = _worst_best(a, reps) if a else (None, None)

@@ -457,8 +457,31 @@ def test_the_knee_inside_the_foot_alone_says_watch_and_red_needs_the_travel_angl
         metric_value(MetricId("knee_midfoot", "right"), 23.0, "", "squat", specs),  # no travel angle read: alone
     ]
     assert [m.colour for m in ms][1:] == ["red", "red"]
-    out = {m.key: m.colour for m in corroborated(ms)}
+    out = {m.key: m.colour for m in corroborated(ms, specs)}
     assert out == {"knee_track_left": ms[0].colour, "knee_midfoot_left": midfoot, "knee_midfoot_right": "amber"}
+
+
+@pytest.mark.parametrize(
+    ("track", "midfoot", "want"),
+    [
+        (-20.0, -4.0, "amber"),  # outside the middle of the foot: the angle alone is not sure enough for red
+        (-20.0, None, "amber"),  # the middle of the foot not read (camera 15-35° off): the same
+        (-20.0, 10.0, "red"),  # inside it (amber) confirms the angle's red
+        (-30.0, -4.0, "red"),  # past red_alone: beyond every real good knee, red on its own
+        (-14.0, -4.0, "amber"),  # an amber angle is amber whatever the other says
+    ],
+)
+def test_the_knee_travel_angle_is_red_alone_only_far_past_red(track: float, midfoot: float | None, want: str) -> None:
+    from pipeline.scoring import TRACK_ALONE, corroborated, metric_value
+
+    specs = SETTINGS.metrics
+    assert specs["knee_track"].red > -20.0 > specs["knee_track"].red_alone > -30.0  # type: ignore[operator]
+    ms = [metric_value(MetricId("knee_track", "left"), track, "", "squat", specs)]
+    if midfoot is not None:
+        ms.append(metric_value(MetricId("knee_midfoot", "left"), midfoot, "", "squat", specs))
+    (got,) = [m for m in corroborated(ms, specs) if m.key == "knee_track_left"]
+    assert got.colour == want
+    assert (got.reason == TRACK_ALONE) == (want == "amber" and ms[0].colour == "red")
 
 
 @pytest.mark.parametrize(("gaps", "words"), [(1, "once"), (2, "twice"), (3, "3 times")])

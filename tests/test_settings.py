@@ -84,8 +84,9 @@ def test_a_broken_band_from_the_coach_stops_the_run(tmp_path: Path) -> None:
         ('[bands.kasr]\narea = "knees"\n', "[bands.kasr] area: 'knees' is not one of knee_tracking"),
         ('[bands.kasr]\nscored_four = ["squat"]\n', "[bands.kasr] scored_four: unknown field"),
         ('[bands.kasr]\nscored_for = ["squats"]\n', "[bands.kasr] scored_for: ['squats'] not among squat, lunge"),
+        ("[bands.knee_track]\nred_alone = -10.0\n", "[bands.knee_track] red_alone: must lie at or beyond red (-16)"),
     ],
-    ids=["unknown-metric", "high-bad-order", "low-bad-order", "area", "misspelt-field", "exercise"],
+    ids=["unknown-metric", "high-bad-order", "low-bad-order", "area", "misspelt-field", "exercise", "red-alone-order"],
 )
 def test_a_band_typo_that_would_change_a_verdict_stops_the_run(tmp_path: Path, table: str, line: str) -> None:
     """A misspelt metric was ignored, a misspelt field dropped silently, amber past red flipped colours: now each
