@@ -242,18 +242,37 @@ def legend_at_top(xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, floa
     return share_foot > LEGEND_KNEE_SHARE and share_head < share_foot
 
 
+def legend_words(col: int, st: _Style) -> tuple[list[str], float]:
+    """The legend's four entries and their text size (times `st.font`) so that each fits a `col`-px column beside
+    its swatch: "knee on track" where it fits; on a narrow clip (a 200 px wide GIF) the words alone, smaller if
+    need be (the caption under the video says they are the knee's colours)."""
+    swatch = 3 * st.line + 16
+
+    def widest(words: list[str], size: float) -> int:
+        return max(cv2.getTextSize(x, FONT, st.font * size, st.text)[0][0] for x in words) + swatch
+
+    for words in ([f"knee {w}" for _, w in LEGEND], [w for _, w in LEGEND]):
+        if widest(words, 0.6) <= col:
+            return words, 0.6
+    size = 0.6
+    while widest(words, size) > col and size > 0.1:
+        size *= 0.9
+    return words, size
+
+
 @functools.lru_cache(maxsize=8)
 def _legend_sprite(w: int, h: int, st: _Style, at_top: bool = False) -> tuple[int, _Sprite]:
     """The legend for a (w, h) frame: the row it starts on and its sprite, spanning the frame's width less 4 px."""
     (_, th), _ = cv2.getTextSize("Ag", FONT, st.font * 0.6, st.text)
     y0, row, col = _legend_rows(w, h, st, at_top)
+    words, size = legend_words(col, st)
     top = y0 - 4
 
     def draw(img: U8) -> None:
-        for n, (colour, word) in enumerate(LEGEND):
+        for n, ((colour, _), word) in enumerate(zip(LEGEND, words, strict=True)):
             x, y = 8 + (n % 2) * col, y0 + (n // 2) * row + row // 2 - top
             cv2.line(img, (x, y), (x + 3 * st.line + 8, y), KNEE_BGR[colour], st.line + 2, cv2.LINE_AA)
-            _text(img, f"knee {word}", (x + 3 * st.line + 16, y + th // 2), st, 0.6)
+            _text(img, word, (x + 3 * st.line + 16, y + th // 2), st, size)
 
     return top, _Sprite.drawn(w - 8, 2 * row + 8, draw, dim=0.45)
 
