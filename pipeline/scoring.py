@@ -150,8 +150,9 @@ def metric_value(
 # The two knee readings confirm each other's red. Inside the middle of the foot reads the stance as well as a cave:
 # standing with the toes turned out, real clients' knees already sit 5-30 % inside it, and where the knee travels
 # along its foot line that stays (real good wide squats up to +23 %). The knee's travel angle reads the foot's
-# direction as well as the knee: real good squats reach -15° and -22° when filmed again (mirrored), as deep as
-# rendered 15° caves with the toes turned out. Each band's `red_alone` says how far past red a reading stands alone.
+# direction as well as the knee: real good squats reach -15°, and -22° when one was measured again on its mirror
+# image, as deep as rendered 15° caves with the toes turned out. Each band's `red_alone` says how far past red a
+# reading stands alone.
 MIDFOOT_ALONE = (
     "the knee sat well inside the middle of the foot, but it travelled close to the line of the foot, and a wide, "
     "turned-out stance reads like this too"
