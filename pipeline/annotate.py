@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from pipeline.keypoints import SKELETON_EDGES, Kp, PoseTrack
-from pipeline.metrics import SEVERITY, MetricId, counted_reps
+from pipeline.metrics import SEVERITY, MetricId, whole_reps
 from pipeline.result import ClipResult, Rep
 from pipeline.settings import AnnotateSettings
 
@@ -326,7 +326,7 @@ def deepest_rep(reps: list[Rep], t_s: list[float], hip_depth: list[float]) -> Re
     Args:
         reps: the clip's reps (at least one). t_s, hip_depth: `Series` per-frame times (s) and hip depth (0..1).
     """
-    pool = [reps[i] for i in counted_reps([r.complete for r in reps])]
+    pool = whole_reps(reps)
     thigh = [next((m.value for m in r.metrics if m.key == DEPTH_KEY and m.value is not None), None) for r in pool]
     if all(x is not None and np.isfinite(x) for x in thigh):
         return pool[int(np.argmin(np.asarray(thigh, np.float64)))]  # the page's own numbers must agree

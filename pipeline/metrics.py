@@ -15,7 +15,7 @@ from typing import Any, Literal, NamedTuple, get_args
 
 import numpy as np
 
-from pipeline.result import Colour
+from pipeline.result import Colour, Rep
 
 Leg = Literal["left", "right"]
 LEG_NAMES: tuple[Leg, Leg] = ("left", "right")
@@ -38,6 +38,11 @@ def counted_reps(complete: list[bool]) -> list[int]:
     """Indices of the reps a clip's verdict reads: the complete ones when there are any, else all of them (a rep cut
     off by the video's start or end, or left for something else, is listed but not counted beside whole ones)."""
     return [i for i, c in enumerate(complete) if c] or list(range(len(complete)))
+
+
+def whole_reps(reps: list[Rep]) -> list[Rep]:
+    """The reps a clip's verdict reads (`counted_reps`), as `Rep`s."""
+    return [reps[i] for i in counted_reps([r.complete for r in reps])]
 
 
 # Every metric the analysis measures, in the order the report lists them; True: one value per leg. Per-leg metrics

@@ -21,10 +21,10 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.files import write_atomic
-from pipeline.metrics import SEVERITY, counted_reps
+from pipeline.metrics import SEVERITY, whole_reps
 from pipeline.plots import depth_plot_svg, knee_plot_svg
 from pipeline.resources import data_dir
-from pipeline.result import ANGLED_NOTE, UNKNOWN_VIEW, VIEW_WORDS, ClipResult, MetricValue, Rep, Verdict
+from pipeline.result import ANGLED_NOTE, UNKNOWN_VIEW, VIEW_WORDS, ClipResult, MetricValue, Verdict
 from pipeline.settings import ReportSettings
 
 if TYPE_CHECKING:
@@ -377,7 +377,7 @@ WATCH_WORDS = {"knee_tracking": "knees", "hip_control": "hip control", "depth": 
 
 
 def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
-    one = len(_whole_reps(result)) == 1
+    one = len(whole_reps(result.reps)) == 1
     noun = {"squat": "squat", "lunge": "lunge"}.get(result.exercise, "rep") + ("" if one else "s")
     if worst is None:  # an angled camera is the one thing the coach can change: say how to film, before the rest
         angled = [n for n in result.notes if n.startswith(ANGLED_NOTE)]
@@ -399,15 +399,10 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
     return headline, f"{_rep_tally(result)}{_not_checked(result)}"
 
 
-def _whole_reps(result: ClipResult) -> list[Rep]:
-    """The reps the verdict reads (`counted_reps`): the complete ones when there are any."""
-    return [result.reps[i] for i in counted_reps([r.complete for r in result.reps])]
-
-
 def _mostly_good(result: ClipResult) -> bool:
     """At least half the reps the verdict reads are green: only then may an amber headline open with "Good" (over a
     real set whose knees drifted in on 5 of 8 reps, "Good squats" contradicted the tally under it)."""
-    whole = _whole_reps(result)
+    whole = whole_reps(result.reps)
     return 2 * sum(r.colour == "green" for r in whole) >= len(whole) > 0
 
 
@@ -428,7 +423,7 @@ def _light_text(v: Verdict, result: ClipResult) -> str:
     rep leaves the card green, and "stayed level and steady" above a rep marked "Watch" for its hips contradicted
     the page)."""
     if v.measurable and v.colour == "green" and v.summary:
-        whole = _whole_reps(result)
+        whole = whole_reps(result.reps)
         flagged = [
             str(r.index) for r in whole if any(m.area == v.area and m.colour in ("amber", "red") for m in r.metrics)
         ]
@@ -455,7 +450,7 @@ def _rep_tally(result: ClipResult) -> str:
         return "We did not find a whole rep in this video."
     if n == 1:
         return ONE_REP[result.reps[0].colour]
-    whole = _whole_reps(result)
+    whole = whole_reps(result.reps)
     cut = [str(r.index) for r in result.reps if len(whole) < n and not r.complete]
     parts = []
     for colour, words in (("green", "good"), ("amber", "to watch"), ("red", "to work on"), ("grey", "not measured")):
