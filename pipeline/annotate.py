@@ -242,11 +242,16 @@ def legend_at_top(xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, floa
     return share_foot > LEGEND_KNEE_SHARE and share_head < share_foot
 
 
+def legend_text_x(st: _Style) -> int:
+    """Where a legend entry's text starts, px from its swatch's left end (the swatch and a gap before it)."""
+    return 3 * st.line + 16
+
+
 def legend_words(col: int, st: _Style) -> tuple[list[str], float]:
     """The legend's four entries and their text size (times `st.font`) so that each fits a `col`-px column beside
     its swatch: "knee on track" where it fits; on a narrow clip (a 200 px wide GIF) the words alone, smaller if
     need be (the caption under the video says they are the knee's colours)."""
-    swatch = 3 * st.line + 16
+    swatch = legend_text_x(st)
 
     def widest(words: list[str], size: float) -> int:
         return max(cv2.getTextSize(x, FONT, st.font * size, st.text)[0][0] for x in words) + swatch
@@ -272,7 +277,7 @@ def _legend_sprite(w: int, h: int, st: _Style, at_top: bool = False) -> tuple[in
         for n, ((colour, _), word) in enumerate(zip(LEGEND, words, strict=True)):
             x, y = 8 + (n % 2) * col, y0 + (n // 2) * row + row // 2 - top
             cv2.line(img, (x, y), (x + 3 * st.line + 8, y), KNEE_BGR[colour], st.line + 2, cv2.LINE_AA)
-            _text(img, word, (x + 3 * st.line + 16, y + th // 2), st, size)
+            _text(img, word, (x + legend_text_x(st), y + th // 2), st, size)
 
     return top, _Sprite.drawn(w - 8, 2 * row + 8, draw, dim=0.45)
 

@@ -315,12 +315,12 @@ def test_the_hardest_rep_is_held_where_its_knees_were_worst_not_only_at_its_bott
 @pytest.mark.parametrize(("w", "h"), [(120, 240), (200, 400), (270, 480), (405, 720), (1080, 1920), (1920, 1080)])
 def test_the_legend_fits_its_columns_on_any_clip_width(w: int, h: int) -> None:
     # a 200 px wide GIF's legend ran "knee on track" into the next column's swatch and cut "knee not judged" off
-    from pipeline.annotate import FONT, _legend_rows, _Style, legend_words
+    from pipeline.annotate import FONT, _legend_rows, _Style, legend_text_x, legend_words
 
     st = _Style.for_size(w, h)
     _, _, col = _legend_rows(w, h, st, False)
     words, size = legend_words(col, st)
     assert [x.split()[-1] for x in words] == ["track", "drifting", "in", "judged"]
-    widest = max(cv2.getTextSize(x, FONT, st.font * size, st.text)[0][0] for x in words) + 3 * st.line + 16
+    widest = max(cv2.getTextSize(x, FONT, st.font * size, st.text)[0][0] for x in words) + legend_text_x(st)
     assert widest <= col
     assert words[0].startswith("knee ") == (w >= 270)  # the full words wherever they fit
