@@ -34,6 +34,21 @@ def test_profile_hips_beat_misleading_feet() -> None:
     assert est.view == "side" and est.source == "hips"
 
 
+def test_profile_hips_read_against_the_thighs_when_the_shoulders_are_out_of_the_picture() -> None:
+    """A camera framing the hips down shows no shoulders: the hips' overlap is read against the thighs, not lost.
+
+    Hips 12 px apart over thighs 100 px long: 12 / (1.3 × 100) = 0.09, under the side cut-off (0.2); 45 px apart
+    (0.35) is no profile."""
+    xy = np.full((5, N_KP, 2), np.nan)
+    xy[:, Kp.L_KNEE], xy[:, Kp.R_KNEE] = (210, 100), (212, 100)
+    xy[:, Kp.L_ANKLE], xy[:, Kp.R_ANKLE] = (210, 180), (212, 180)
+    xy[:, Kp.L_HIP], xy[:, Kp.R_HIP] = (204, 0.5), (216, 0.5)  # 99.5 px over each knee, at the top edge
+    est = _standing_view(xy, np.arange(5), 1.0, 0.6)
+    assert est.view == "side" and est.source == "hips"
+    xy[:, Kp.L_HIP, 0], xy[:, Kp.R_HIP, 0] = 188.0, 233.0
+    assert _standing_view(xy, np.arange(5), 1.0, 0.6).source != "hips"
+
+
 def test_fppa_beyond_human_range_is_geometry() -> None:
     """A thigh crossing the shank line at 60° in 2D is a leg turned from the camera; the limit sits below it."""
     hip, knee, ankle = np.array([[0.0, 0.0]]), np.array([[50.0, 100.0]]), np.array([[-60.0, 180.0]])
