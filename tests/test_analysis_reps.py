@@ -106,6 +106,19 @@ def test_exercise_from_split_stance() -> None:
     assert (lu.exercise, lu.lead_legs, lu.pattern) == ("lunge", ["left", "right", "left"], "walking")
 
 
+@pytest.mark.parametrize(
+    ("scores", "name"),
+    [([0.65, 0.16], "squat"), ([0.7, 0.3], "lunge"), ([0.9, 0.8, 0.1, 0.2], "lunge"), ([0.5, 0.46, 0.1], "lunge")],
+    ids=["tie-median-squat", "tie-median-lunge", "tie-of-four", "majority"],
+)
+def test_a_tied_vote_goes_to_the_median_score(scores: list[float], name: str) -> None:
+    """Half the bottoms each way is no majority: the median score against the lunge cut-off (0.45) decides.
+
+    A real side squat whose first, half-seen bottom read 0.65 and its second 0.16 was called a one-rep lunge."""
+    got = exercise.classify_exercise(np.array(scores), ["left"] * len(scores), 0.0)
+    assert got.exercise == name
+
+
 def _pts(*yx: tuple[float, float]) -> list[np.ndarray]:
     return [np.array([x, y]) for y, x in yx]
 

@@ -94,7 +94,8 @@ def classify_exercise(split: F64, leads: list[str], travel_legs: float) -> Exerc
     if fin.size == 0:
         return ExerciseEstimate("unknown", 0.0, [None] * len(g), "")
     lunge = fin >= LUNGE_SPLIT
-    is_lunge = bool(lunge.mean() >= 0.5)
+    # half the reps each way: the scores' median decides (one misread bottom must not make a set of two lunges)
+    is_lunge = bool(lunge.mean() > 0.5 or (lunge.mean() == 0.5 and np.median(fin) >= LUNGE_SPLIT))
     share = float(lunge.mean() if is_lunge else 1.0 - lunge.mean())
     margin = float(np.clip(abs(np.median(fin) - LUNGE_SPLIT) / LUNGE_SPLIT, 0.0, 1.0))
     conf = round(share * (0.6 + 0.4 * margin), 2)
