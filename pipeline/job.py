@@ -25,6 +25,7 @@ from pipeline.errors import AnalysisError
 from pipeline.files import open_to_umask, write_json_atomic
 from pipeline.inputs import safe_name
 from pipeline.keypoints import PoseTrack
+from pipeline.metrics import capitalised
 from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track
 from pipeline.result import ClipResult
 from pipeline.settings import Settings
@@ -182,7 +183,7 @@ def _scored(video: Path, info: VideoInfo, track: PoseTrack, settings: Settings) 
     when, how = recorded_at(video, info)
     result = replace(result, recorded=when, recorded_from=how)
     if track.extra.get("looks_sideways"):
-        result = replace(result, notes=[SIDEWAYS_LINE[0].upper() + SIDEWAYS_LINE[1:] + ".", *result.notes])
+        result = replace(result, notes=[capitalised(SIDEWAYS_LINE) + ".", *result.notes])
     turn = int(track.extra.get("turned_deg", 0))
     if turn:
         side = "clockwise" if turn == 90 else "anticlockwise"

@@ -98,6 +98,12 @@ def metric_ids() -> list[MetricId]:
     return legged + [MetricId(m) for m, per_leg in PER_LEG.items() if not per_leg]
 
 
+def capitalised(text: str) -> str:
+    """`text` with its first letter a capital and the rest as it was: "knee over foot, FPPA" gives "Knee over foot,
+    FPPA" (str.capitalize would lower the FPPA); "" stays ""."""
+    return text[:1].upper() + text[1:]
+
+
 @dataclass(frozen=True)
 class MetricSpec:
     """One metric: what it is (`key`, `per_leg`), where it counts (`area`, `scored_for`) and its band."""
@@ -119,8 +125,7 @@ class MetricSpec:
 
     def label_for(self, leg: Leg | None) -> str:
         """ "Left knee over foot", "Knee-to-ankle separation": capitalised, with the leg when there is one."""
-        text = f"{leg} {self.label}" if leg else self.label
-        return text[0].upper() + text[1:]
+        return capitalised(f"{leg} {self.label}" if leg else self.label)
 
     def scored(self, exercise: str) -> bool:
         """Whether this metric sets a verdict for the exercise (a reported-only metric is always shown as read)."""

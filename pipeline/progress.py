@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from pipeline.metrics import capitalised
 from pipeline.plots import trend_svg
 from pipeline.report import (
     AREA_ORDER,
@@ -141,7 +142,7 @@ def progress_sentence(before: ClipResult, now: ClipResult, when: str) -> str:
             f"your hip control {word}" + ("" if parts else f" {'as' if hip == 'about the same' else 'than'} {when}")
         )
     text = "; ".join(parts)
-    return text[0].upper() + text[1:] + "."
+    return capitalised(text) + "."
 
 
 def _short(e: IndexEntry) -> str:
@@ -157,7 +158,7 @@ def _date_order(e: IndexEntry) -> tuple[float, str]:
 def _what(r: ClipResult) -> str:
     n = len(r.reps)
     view = VIEW_WORDS.get(r.view, "unclear-view")
-    return f"{view[0].upper()}{view[1:]} {r.exercise} · {n} rep{'s' * (n != 1)}"
+    return f"{capitalised(view)} {r.exercise} · {n} rep{'s' * (n != 1)}"
 
 
 def _session(e: IndexEntry, areas: list[str]) -> Session:
@@ -192,7 +193,7 @@ def _trend(kind: str, results: list[ClipResult], bands: dict[str, Any]) -> Trend
     same_day = d0 is not None and d1 is not None and d0.date() == d1.date()
     when = "in your earlier video that day" if same_day else f"on {say_date(d0, year=False)}"
     sentence = progress_sentence(before, now, when)
-    return Trend(title=f"{kind[0].upper()}{kind[1:]}s", sentence=sentence, plots=plots)
+    return Trend(title=f"{capitalised(kind)}s", sentence=sentence, plots=plots)
 
 
 def build_client_context(

@@ -21,7 +21,7 @@ import jinja2
 from markupsafe import Markup
 
 from pipeline.files import write_atomic
-from pipeline.metrics import SEVERITY, whole_reps
+from pipeline.metrics import SEVERITY, capitalised, whole_reps
 from pipeline.plots import depth_plot_svg, knee_plot_svg
 from pipeline.resources import data_dir
 from pipeline.result import ANGLED_NOTE, UNKNOWN_VIEW, VIEW_WORDS, ClipResult, MetricValue, Verdict
@@ -332,7 +332,7 @@ def _metric_row(m: MetricValue, where: str = "from this video") -> MetricRow:
     """`where` the metric could not be measured: the set's rows say "from this video", a rep's rows "in this rep"
     (one rep's foot turned toward the camera says nothing about the others)."""
     if m.unsure:
-        return MetricRow(m.label, m.display, CHECK, m.band, m.reason[0].upper() + m.reason[1:] + ".")
+        return MetricRow(m.label, m.display, CHECK, m.band, capitalised(m.reason) + ".")
     if m.measurable and m.colour == "grey":  # measured, but reported only or its band is not used for this exercise
         return MetricRow(m.label, m.display, CONTEXT, m.band, m.reason)
     if not m.measurable or m.colour == "grey":
@@ -353,7 +353,7 @@ def _unmeasured(result: ClipResult, never: set[str]) -> list[str]:
     for m in result.clip_metrics:
         if m.key in never:
             why = m.reason or "not measurable from this video"
-            by_reason.setdefault(why[0].upper() + why[1:], []).append(m.label)
+            by_reason.setdefault(capitalised(why), []).append(m.label)
     return [f"{why}: {', '.join(labels)}." for why, labels in by_reason.items()]
 
 
@@ -384,7 +384,7 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
         reasons = angled + [v.reason for v in result.verdicts if v.reason] + result.quality.notes
         first = reasons[0].rstrip(".") if reasons else ""
         return "We could not check your form in this video", (
-            f"{first[0].upper()}{first[1:]}." if first else "See the notes below."
+            f"{capitalised(first)}." if first else "See the notes below."
         )
     unsure = [v.label.lower() for v in result.verdicts if v.unsure]
     # amber names what to watch: "one thing to watch" over knees that drifted in on 5 of 8 reps said too little
@@ -414,7 +414,7 @@ def _not_checked(result: ClipResult) -> str:
     if not missing:
         return ""
     names = " and ".join(v.label.lower() for v in missing)
-    return f" {names[0].upper() + names[1:]} could not be checked in this video: see why below."
+    return f" {capitalised(names)} could not be checked in this video: see why below."
 
 
 def _light_text(v: Verdict, result: ClipResult) -> str:
@@ -556,7 +556,7 @@ def _pictures(keyframes: KeyFrames | None, n_reps: int) -> list[Picture]:
         for title, raw, rep, moment in pairs:
             title = "Your rep" if n_reps == 1 else title  # one rep is not its own hardest
             if raw:
-                what = f"Rep {rep} {moment}" if rep else moment[0].upper() + moment[1:]
+                what = f"Rep {rep} {moment}" if rep else capitalised(moment)
                 alt = f"{title}: still from rep {rep} {moment}, with the knees circled"
                 pictures.append(Picture(title, what, data_uri(raw), alt))
     return pictures

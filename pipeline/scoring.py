@@ -16,7 +16,7 @@ from pipeline.analysis.reps import MIN_FRAMES
 from pipeline.clean import CleanReport, clean_track
 from pipeline.errors import SettingsError
 from pipeline.keypoints import PoseTrack
-from pipeline.metrics import AREAS, SEVERITY, MetricId, MetricSpec, counted_reps, metric_ids
+from pipeline.metrics import AREAS, SEVERITY, MetricId, MetricSpec, capitalised, counted_reps, metric_ids
 from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict
 from pipeline.settings import Settings
 
@@ -164,7 +164,7 @@ TRACK_ALONE = (
 PAIRED = {"knee_track": ("knee_midfoot", TRACK_ALONE), "knee_midfoot": ("knee_track", MIDFOOT_ALONE)}
 
 
-def paired_colour(colour: Colour, value: float, spec: MetricSpec, other: str | None) -> Colour:
+def paired_colour(colour: Colour, value: float, spec: MetricSpec, other: Colour | None) -> Colour:
     """A knee reading's colour given the same leg's other knee reading's band colour (None or grey: not read): red
     stands when the other is amber or red too, or when `value` is past the band's `red_alone`; else amber."""
     if colour != "red" or spec.red_alone is None or other in ("amber", "red"):
@@ -274,7 +274,7 @@ def _quality(clean: CleanReport, a: Analysis | None, min_quality: float) -> tupl
         n = clean.swaps_repaired
         notes.append(f"Left and right were swapped by the pose model in {n} frame{'s' if n != 1 else ''}; repaired.")
     if reason:
-        notes.insert(0, reason[0].upper() + reason[1:] + ".")
+        notes.insert(0, capitalised(reason) + ".")
     q = Quality(
         frames=clean.frames,
         seen_frac=round(clean.seen_frac, 3),

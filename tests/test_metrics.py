@@ -9,7 +9,7 @@ from synthetic_tracks import Spec, make_track
 
 from pipeline.analysis.analyse import analyse
 from pipeline.clean import clean_track
-from pipeline.metrics import PER_LEG, SEVERITY, MetricId, MetricSpec, metric_ids
+from pipeline.metrics import PER_LEG, SEVERITY, MetricId, MetricSpec, capitalised, metric_ids
 from pipeline.scoring import evaluate
 from pipeline.settings import load_settings
 
@@ -71,3 +71,10 @@ def test_verdicts_group_metrics_by_the_area_their_band_names(tmp_path: Path) -> 
     hips = next(v for v in moved.verdicts if v.area == "hip_control")
     assert hips.colour != "red"
     assert next(m for m in moved.clip_metrics if m.key == "pelvic_drop").area == "trunk"
+
+
+@pytest.mark.parametrize(
+    ("text", "want"), [("knee over foot, FPPA", "Knee over foot, FPPA"), ("KASR", "KASR"), ("", "")], ids=str
+)
+def test_capitalised_keeps_the_rest_of_the_text(text: str, want: str) -> None:
+    assert capitalised(text) == want
