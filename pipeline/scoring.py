@@ -45,12 +45,27 @@ SUMMARY = {
     ("knee_tracking", "amber"): "Your knees drifted a little inside the line of your feet.",
     ("knee_tracking", "red"): "Your knees caved in, inside the line of your feet.",
     ("hip_control", "green"): "Your hips and trunk stayed level and steady.",
-    ("hip_control", "amber"): "Your hips or trunk tipped a little to one side.",
-    ("hip_control", "red"): "Your hips or trunk tipped clearly to one side.",
+    ("hip_control", "amber"): "Your hips or knees moved a little out of line.",
+    ("hip_control", "red"): "Your hips or knees moved clearly out of line.",
     ("trunk", "green"): "Your trunk angle stayed in a comfortable range.",
     ("trunk", "amber"): "You leaned forward quite a lot.",
     ("trunk", "red"): "You leaned forward a lot.",
     ("depth", "green"): "Depth is shown for information.",
+}
+# hip control's card says what was flagged, not one sentence for all five readings: a card that said "hips tipped to
+# one side" above a flag for the thighs turning in told the client the wrong fault (amber, red)
+HIP_SUMMARY = {
+    "hip_adduction": ("Your thighs turned in a little from the hip.", "Your thighs turned in from the hip."),
+    "pelvic_drop": ("Your hips tipped a little to one side.", "Your hips tipped clearly to one side."),
+    "trunk_lateral_lean": ("Your trunk leaned a little to one side.", "Your trunk leaned clearly to one side."),
+    "knee_asymmetry": (
+        "One knee went a little further inside the line of its foot than the other.",
+        "One knee went clearly further inside the line of its foot than the other.",
+    ),
+    "stance_width": (
+        "Your feet were a little close to one line (a narrow base).",
+        "Your feet were almost in one line (a narrow base).",
+    ),
 }
 # depth is reported, not judged, unless the coach gives its band a direction (README, Configuration)
 DEPTH_JUDGED = {
@@ -162,6 +177,7 @@ TRACK_ALONE = (
     "be seen from this camera), and good squats have read like this"
 )
 PAIRED = {"knee_track": ("knee_midfoot", TRACK_ALONE), "knee_midfoot": ("knee_track", MIDFOOT_ALONE)}
+ASYMMETRY_ALONE = "one knee went further inside the line of its foot than the other, but neither clearly caved in"
 
 
 def paired_colour(colour: Colour, value: float, spec: MetricSpec, other: Colour | None) -> Colour:
@@ -173,7 +189,9 @@ def paired_colour(colour: Colour, value: float, spec: MetricSpec, other: Colour 
 
 
 def corroborated(ms: list[MetricValue], specs: dict[str, MetricSpec]) -> list[MetricValue]:
-    """`ms` with each knee reading coloured by `paired_colour`; where that made it amber, its `PAIRED` reason."""
+    """`ms` with each knee reading coloured by `paired_colour`; where that made it amber, its `PAIRED` reason. The
+    left/right knee difference is read from the two travel angles, so it is red only where one of them stays red:
+    else it is amber, with `ASYMMETRY_ALONE`."""
     colour = {m.key: m.colour for m in ms}
     out = []
     for m in ms:
@@ -183,7 +201,13 @@ def corroborated(ms: list[MetricValue], specs: dict[str, MetricSpec]) -> list[Me
             if paired_colour(m.colour, m.value, specs[base], colour.get(f"{other}_{leg}")) != m.colour:
                 m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": why})
         out.append(m)
-    return out
+    track = {m.key: m.colour for m in out if m.key.startswith("knee_track_")}
+    return [
+        MetricValue(**{**m.__dict__, "colour": "amber", "reason": ASYMMETRY_ALONE})
+        if m.key == "knee_asymmetry" and m.colour == "red" and "red" not in track.values()
+        else m
+        for m in out
+    ]
 
 
 def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, MetricSpec]) -> list[MetricValue]:
@@ -252,6 +276,11 @@ def _summary(area: str, colour: Colour, exercise: str, scored: list[MetricValue]
     thigh = next((m for m in scored if m.key == "depth_thigh_deg"), None)
     if area == "depth" and thigh is not None:
         return f"Thigh angle at the bottom: {thigh.display} (0° = parallel, below it negative). Not judged."
+    if area == "hip_control" and colour in ("amber", "red"):
+        flagged = {m.key.removesuffix("_left").removesuffix("_right") for m in scored if m.colour == colour}
+        said = [HIP_SUMMARY[k][colour == "red"] for k in HIP_SUMMARY if k in flagged]
+        if said:
+            return " ".join(said)
     return SUMMARY.get((area, colour), SUMMARY.get((area, "green"), ""))
 
 

@@ -484,6 +484,32 @@ def test_the_knee_travel_angle_is_red_alone_only_far_past_red(track: float, midf
     assert (got.reason == TRACK_ALONE) == (want == "amber" and ms[0].colour == "red")
 
 
+@pytest.mark.parametrize(
+    ("left", "midfoot", "want"),
+    [
+        (-22.0, -4.0, "amber"),  # the caving knee's angle is amber once paired: so is the difference it makes
+        (-22.0, 10.0, "red"),  # the middle of the foot confirms that knee's red: the difference stays red
+        (-30.0, -4.0, "red"),  # past red_alone: red on its own, and so is the difference
+    ],
+)
+def test_the_knee_difference_is_red_only_where_a_knee_reads_red(left: float, midfoot: float, want: str) -> None:
+    """The mirror image of a good deep squat read the knees -22° and 0°: the left knee amber after pairing, and the
+    difference (22°, past its red at 20°) put a red card on hip control."""
+    from pipeline.scoring import ASYMMETRY_ALONE, corroborated, metric_value
+
+    specs = SETTINGS.metrics
+    assert specs["knee_asymmetry"].red < 22.0
+    ms = [
+        metric_value(MetricId("knee_track", "left"), left, "", "squat", specs),
+        metric_value(MetricId("knee_track", "right"), 0.0, "", "squat", specs),
+        metric_value(MetricId("knee_midfoot", "left"), midfoot, "", "squat", specs),
+        metric_value(MetricId("knee_asymmetry"), abs(left), "", "squat", specs),
+    ]
+    assert ms[3].colour == "red"
+    (got,) = [m for m in corroborated(ms, specs) if m.key == "knee_asymmetry"]
+    assert got.colour == want and (got.reason == ASYMMETRY_ALONE) == (want == "amber")
+
+
 @pytest.mark.parametrize(("gaps", "words"), [(1, "once"), (2, "twice"), (3, "3 times")])
 def test_a_leg_out_of_sight_is_told_in_plain_words(gaps: int, words: str) -> None:
     from pipeline.clean import CleanReport
@@ -514,3 +540,32 @@ def test_what_a_client_reads_holds_no_internal_note(spec: Spec) -> None:
     texts += [m.reason for m in [*r.clip_metrics, *(m for rep in r.reps for m in rep.metrics)]]
     internal = re.compile(r"\b(test|render|rendered|synthetic|mannequin|harness|benchmark)", re.IGNORECASE)
     assert not [t for t in texts if internal.search(t)]
+
+
+@pytest.mark.parametrize(
+    ("readings", "colour", "want"),
+    [
+        ({"hip_adduction_left": 7.0, "pelvic_drop": 1.0}, "amber", "Your thighs turned in a little from the hip."),
+        ({"pelvic_drop": 7.0, "trunk_lateral_lean": 1.0}, "amber", "Your hips tipped a little to one side."),
+        (
+            {"knee_asymmetry": 14.0, "trunk_lateral_lean": 7.0},
+            "amber",
+            "Your trunk leaned a little to one side. One knee went a little further inside the line of its foot than "
+            "the other.",
+        ),
+    ],
+    ids=["thighs", "hips", "trunk-and-knees"],
+)
+def test_the_hip_card_names_what_was_flagged(readings: dict[str, float], colour: str, want: str) -> None:
+    """Hip control holds five readings; its card said "hips or trunk tipped" whichever one was flagged, so a client
+    whose thighs turned in was told their hips tipped."""
+    from pipeline.scoring import _verdicts, metric_value
+
+    specs = SETTINGS.metrics
+    ms = []
+    for key, value in readings.items():
+        base, _, leg = key.rpartition("_")
+        mid = MetricId(base, leg) if leg in ("left", "right") else MetricId(key)
+        ms.append(metric_value(mid, value, "", "squat", specs))
+    (hip,) = [v for v in _verdicts(ms, True, "", "", "squat") if v.area == "hip_control"]
+    assert (hip.colour, hip.summary) == (colour, want)
