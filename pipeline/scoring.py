@@ -26,9 +26,12 @@ CUES = {
     "trunk": "Brace your middle and keep your chest up as your hips sit back and down.",
     "depth": "Sit a little deeper: aim for the tops of your thighs level with your knees.",
 }
-# a metric whose own cue is clearer than its area's, used when it is the area's worst metric
+# a metric whose own cue is clearer than its area's, used when it is the area's worst metric: hip control's card
+# names what it flagged (`HIP_SUMMARY`), and "keep your hips level" is no cue for thighs turning in
 METRIC_CUES = {
     "stance_width": "Step your feet about hip-width apart side to side, like two train tracks, not a tightrope.",
+    "hip_adduction": CUES["knee_tracking"],
+    "knee_asymmetry": "Watch the knee that drifts in: push it out over your foot, as far as the other one goes.",
 }
 # A lunge's knee tracking is never green. From the front the front thigh points at the camera at the bottom, so
 # FPPA is read on the way down only; knee over foot has no reference once the front foot steps, and with a planted
@@ -426,7 +429,7 @@ def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
 
 
 def _cues(verdicts: list[Verdict], clip: list[MetricValue]) -> list[str]:
-    """At most two cues: the worst colour first, ties in area order (knees before hips before trunk).
+    """At most two cues, each said once: the worst colour first, ties in area order (knees before hips before trunk).
 
     An area's cue is its worst metric's own cue when it has one (`METRIC_CUES`), else the area's.
     """
@@ -435,10 +438,11 @@ def _cues(verdicts: list[Verdict], clip: list[MetricValue]) -> list[str]:
     flagged.sort(key=lambda v: (-SEVERITY[v.colour], order.index(v.area)))
 
     def cue(v: Verdict) -> str:
-        worst = [m.key for m in clip if m.colour == v.colour and m.area == v.area]
+        here = (m for m in clip if m.area == v.area and m.colour == v.colour)
+        worst = [m.key.removesuffix("_left").removesuffix("_right") for m in here]
         return next((METRIC_CUES[k] for k in worst if k in METRIC_CUES), CUES[v.area])
 
-    return [cue(v) for v in flagged[:2]]
+    return list(dict.fromkeys(cue(v) for v in flagged))[:2]
 
 
 PATTERN_NOTE = {

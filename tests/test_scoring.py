@@ -569,3 +569,21 @@ def test_the_hip_card_names_what_was_flagged(readings: dict[str, float], colour:
         ms.append(metric_value(mid, value, "", "squat", specs))
     (hip,) = [v for v in _verdicts(ms, True, "", "", "squat") if v.area == "hip_control"]
     assert (hip.colour, hip.summary) == (colour, want)
+
+
+def test_a_cue_follows_what_was_flagged_and_is_said_once() -> None:
+    """A real cave whose feet turned in flagged the thighs turning in (hip control, red) and the knees drifting
+    (amber): the hip cue said "keep your hips level", which is not what to fix, and the knee cue is the one."""
+    from pipeline.scoring import CUES, METRIC_CUES, _cues, _verdicts, metric_value
+
+    specs = SETTINGS.metrics
+    thighs = metric_value(MetricId("hip_adduction", "right"), 11.0, "", "squat", specs)
+    knee = metric_value(MetricId("knee_track", "right"), -14.0, "", "squat", specs)
+    lean = metric_value(MetricId("trunk_lateral_lean"), 7.0, "", "squat", specs)
+    assert (thighs.colour, knee.colour, lean.colour) == ("red", "amber", "amber")
+    clip = [thighs, knee, lean]
+    cues = _cues(_verdicts(clip, True, "", "", "squat"), clip)
+    assert cues == [CUES["knee_tracking"]]  # the thighs' cue is the knees', said once (the lean sits under hip red)
+    tipped = [metric_value(MetricId("pelvic_drop"), 7.0, "", "squat", specs), knee]
+    assert _cues(_verdicts(tipped, True, "", "", "squat"), tipped) == [CUES["knee_tracking"], CUES["hip_control"]]
+    assert METRIC_CUES["knee_asymmetry"] not in CUES.values()
