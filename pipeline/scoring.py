@@ -26,8 +26,9 @@ CUES = {
     "trunk": "Brace your middle and keep your chest up as your hips sit back and down.",
     "depth": "Sit a little deeper: aim for the tops of your thighs level with your knees.",
 }
-# a metric whose own cue is clearer than its area's, used when it is the area's worst metric: hip control's card
-# names what it flagged (`HIP_SUMMARY`), and "keep your hips level" is no cue for thighs turning in
+# a metric whose own cue is clearer than its area's, used when it is the area's worst metric (the first listed
+# here when several are): hip control's card names what it flagged (`HIP_SUMMARY`), and "keep your hips level" is
+# no cue for thighs turning in; a lunge on a tightrope needs its base fixed first
 METRIC_CUES = {
     "stance_width": "Step your feet about hip-width apart side to side, like two train tracks, not a tightrope.",
     "hip_adduction": CUES["knee_tracking"],
@@ -440,7 +441,7 @@ def _cues(verdicts: list[Verdict], clip: list[MetricValue]) -> list[str]:
     def cue(v: Verdict) -> str:
         here = (m for m in clip if m.area == v.area and m.colour == v.colour)
         worst = [m.key.removesuffix("_left").removesuffix("_right") for m in here]
-        return next((METRIC_CUES[k] for k in worst if k in METRIC_CUES), CUES[v.area])
+        return next((c for k, c in METRIC_CUES.items() if k in worst), CUES[v.area])  # in METRIC_CUES' order
 
     return list(dict.fromkeys(cue(v) for v in flagged))[:2]
 

@@ -587,3 +587,10 @@ def test_a_cue_follows_what_was_flagged_and_is_said_once() -> None:
     tipped = [metric_value(MetricId("pelvic_drop"), 7.0, "", "squat", specs), knee]
     assert _cues(_verdicts(tipped, True, "", "", "squat"), tipped) == [CUES["knee_tracking"], CUES["hip_control"]]
     assert METRIC_CUES["knee_asymmetry"] not in CUES.values()
+    # a narrow-base lunge whose thighs also turned in: the base comes first (shared clip #03's fault)
+    base = [
+        metric_value(MetricId("hip_adduction", "left"), 7.0, "", "lunge", specs),
+        metric_value(MetricId("stance_width"), 0.6, "", "lunge", specs),
+    ]
+    assert [m.colour for m in base] == ["amber", "amber"]
+    assert _cues(_verdicts(base, True, "", "", "lunge"), base) == [METRIC_CUES["stance_width"]]
