@@ -91,6 +91,15 @@ class MetricId(NamedTuple):
         """The name results and reports use, e.g. "knee_track_left"."""
         return f"{self.metric}_{self.leg}" if self.leg else self.metric
 
+    @classmethod
+    def from_key(cls, key: str) -> MetricId:
+        """`key` read back: "knee_track_left" gives ("knee_track", "left"), "pelvic_drop" ("pelvic_drop", None)."""
+        base, _, leg = key.rpartition("_")
+        for name in LEG_NAMES:
+            if leg == name and PER_LEG.get(base):
+                return cls(base, name)
+        return cls(key)
+
 
 def metric_ids() -> list[MetricId]:
     """Every (metric, leg) the analysis gives, in report order."""

@@ -199,10 +199,10 @@ def corroborated(ms: list[MetricValue], specs: dict[str, MetricSpec]) -> list[Me
     colour = {m.key: m.colour for m in ms}
     out = []
     for m in ms:
-        base, _, leg = m.key.rpartition("_")
+        base, leg = MetricId.from_key(m.key)
         if base in PAIRED and base in specs and m.value is not None:
             other, why = PAIRED[base]
-            if paired_colour(m.colour, m.value, specs[base], colour.get(f"{other}_{leg}")) != m.colour:
+            if paired_colour(m.colour, m.value, specs[base], colour.get(MetricId(other, leg).key)) != m.colour:
                 m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": why})
         out.append(m)
     track = {m.key: m.colour for m in out if m.key.startswith("knee_track_")}
@@ -281,7 +281,7 @@ def _summary(area: str, colour: Colour, exercise: str, scored: list[MetricValue]
     if area == "depth" and thigh is not None:
         return f"Thigh angle at the bottom: {thigh.display} (0° = parallel, below it negative). Not judged."
     if area == "hip_control" and colour in ("amber", "red"):
-        flagged = {m.key.removesuffix("_left").removesuffix("_right") for m in scored if m.colour == colour}
+        flagged = {MetricId.from_key(m.key).metric for m in scored if m.colour == colour}
         said = [HIP_SUMMARY[k][colour == "red"] for k in HIP_SUMMARY if k in flagged]
         if said:
             return " ".join(said)
@@ -440,7 +440,7 @@ def _cues(verdicts: list[Verdict], clip: list[MetricValue]) -> list[str]:
 
     def cue(v: Verdict) -> str:
         here = (m for m in clip if m.area == v.area and m.colour == v.colour)
-        worst = [m.key.removesuffix("_left").removesuffix("_right") for m in here]
+        worst = [MetricId.from_key(m.key).metric for m in here]
         return next((c for k, c in METRIC_CUES.items() if k in worst), CUES[v.area])  # in METRIC_CUES' order
 
     return list(dict.fromkeys(cue(v) for v in flagged))[:2]

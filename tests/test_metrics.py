@@ -78,3 +78,8 @@ def test_verdicts_group_metrics_by_the_area_their_band_names(tmp_path: Path) -> 
 )
 def test_capitalised_keeps_the_rest_of_the_text(text: str, want: str) -> None:
     assert capitalised(text) == want
+
+
+@pytest.mark.parametrize("mid", metric_ids(), ids=lambda m: m.key)
+def test_a_metric_key_reads_back_to_its_metric_and_leg(mid: MetricId) -> None:
+    assert MetricId.from_key(mid.key) == mid
