@@ -2,6 +2,7 @@
 
     python benchmarks/real_clips.py OUT                              # batch into OUT where needed, then score
     python benchmarks/real_clips.py OUT --corpus ~/formreview-corpus  # + the clips of corpus.toml in that folder
+    python benchmarks/real_clips.py OUT --corpus ... --hide upper       # as if filmed from the hips down
 
 Labels come from the manifests (`benchmarks/corpus_shared.toml` for ../shared/videos, `benchmarks/corpus.toml` for
 clips fetched from public repositories; see `benchmarks/corpus.py`). A clip whose keypoints are already in
@@ -10,6 +11,8 @@ second); others go through `formreview batch` first. Scored per clip:
 - view, exercise and rep count against the labels (`view_also` / `reps_also` accept a partial rep or a boundary view);
 - knee: a clip labelled "cave" must read amber or red; "good" must not read red; "unsure" is listed, not scored;
 - the hip verdict and the data-quality gate are printed beside them.
+`--hide upper` scores every clip with its head and shoulders taken out (NaN): the same people and reps as a camera
+framing the hips down would show them, a framing that real clips use and that the labels need not change for.
 """
 
 from __future__ import annotations
@@ -21,15 +24,18 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 from corpus import MANIFEST, SHARED_MANIFEST, SHARED_VIDEOS, Clip, check, load
 
 from pipeline.cache import read_track, track_pose
+from pipeline.keypoints import Kp
 from pipeline.pose import POSE_VERSION
 from pipeline.result import ClipResult
 from pipeline.scoring import evaluate
 from pipeline.settings import Settings, load_settings
 
 MODEL = SHARED_VIDEOS.parent / "models" / "yolov8n-pose_int8_openvino_model"
+HIDE = {"upper": [int(k) for k in (Kp.NOSE, Kp.L_EYE, Kp.R_EYE, Kp.L_EAR, Kp.R_EAR, Kp.L_SHOULDER, Kp.R_SHOULDER)]}
 
 
 def _this_stage(made: str) -> bool:
@@ -102,11 +108,19 @@ def score(c: Clip, r: ClipResult) -> tuple[bool, bool | None]:
     return vex, knee_ok(c.knee, colours.get("knee_tracking", "grey"))
 
 
-def scored(c: Clip, cache: Path, settings: Settings) -> tuple[ClipResult, bool, bool | None] | None:
-    """The clip's result from its cached keypoints, and `score` of it; None when it has none from this pose stage."""
+def scored(
+    c: Clip, cache: Path, settings: Settings, hide: list[int] | None = None
+) -> tuple[ClipResult, bool, bool | None] | None:
+    """The clip's result from its cached keypoints (less the `hide` keypoints), and `score` of it; None when it has
+    none from this pose stage."""
     if not current(cache):
         return None
-    r = evaluate(read_track(cache)[0], settings, c.file)
+    track = read_track(cache)[0]
+    if hide:
+        xy = np.array(track.xy, copy=True)
+        xy[:, hide] = np.nan
+        track = track.with_xy(xy)
+    r = evaluate(track, settings, c.file)
     return (r, *score(c, r))
 
 
@@ -115,6 +129,7 @@ def main() -> int:
     ap.add_argument("out", type=Path, help="batch output folder (keypoints cached there)")
     ap.add_argument("--corpus", type=Path, help="folder holding the clips of benchmarks/corpus.toml")
     ap.add_argument("-c", "--config", type=Path, help="settings overrides, as for formreview batch")
+    ap.add_argument("--hide", choices=sorted(HIDE), help="score with these keypoints out of the picture")
     args = ap.parse_args()
     found = found_clips(args.corpus)
     run_batch(found, args.out)
@@ -127,7 +142,7 @@ def main() -> int:
     for c, _ in found:
         cache = args.out / c.file / "keypoints.npz"
         truth = f"{c.view}/{c.exercise}/{c.reps}"
-        got = scored(c, cache, settings)
+        got = scored(c, cache, settings, HIDE[args.hide] if args.hide else None)
         if got is None:
             print(f"{c.stem:46} {truth:24} (no keypoints from this pose stage)")
             continue

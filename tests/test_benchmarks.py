@@ -13,7 +13,7 @@ from pipeline.video import ffmpeg_exe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from mirror_clips import mirror  # noqa: E402
-from real_clips import current  # noqa: E402
+from real_clips import HIDE, current, scored  # noqa: E402
 
 
 def _gray_frame(path: Path, w: int, h: int) -> np.ndarray:
@@ -47,6 +47,25 @@ def test_keypoints_from_an_older_pose_stage_are_not_scored_as_current(tmp_path: 
     assert current(tmp_path / "now.npz") and not current(tmp_path / "old.npz")
     assert current(tmp_path / "unsaid.npz")  # from before the record: taken as it is, and counted aloud
     assert not current(tmp_path / "missing.npz")
+
+
+def test_a_clip_scored_with_its_upper_body_hidden_loses_the_trunk_but_not_the_reps(tmp_path: Path) -> None:
+    """`--hide upper` takes out the head and shoulders, as a camera framing the hips down would: a rendered side squat
+    still reads side, squat, 3 reps, and its trunk, which needs the shoulders, is no longer judged."""
+    from corpus import Clip
+
+    from pipeline.cache import save_track
+    from pipeline.settings import load_settings
+    from tests.synthetic_tracks import Spec, make_track
+
+    save_track(tmp_path / "k.npz", make_track(Spec(yaw_deg=90.0, reps=3))[0], "k", "")
+    clip = Clip("side.mp4", "", "", "", "", view="side", exercise="squat", reps=3, knee="n/a")
+    trunk = []
+    for hide in (None, HIDE["upper"]):
+        got = scored(clip, tmp_path / "k.npz", load_settings(), hide)
+        assert got is not None and got[1], got and (got[0].view, got[0].exercise, len(got[0].reps))
+        trunk.append({v.area: v.colour for v in got[0].verdicts}["trunk"])
+    assert trunk[0] != "grey" and trunk[1] == "grey"
 
 
 def test_corpus_restore_takes_files_at_their_commit_and_cuts_converted_ones(tmp_path: Path) -> None:
