@@ -63,8 +63,10 @@ def test_a_clip_scored_with_its_upper_body_hidden_loses_the_trunk_but_not_the_re
     trunk = []
     for hide in (None, HIDE["upper"]):
         got = scored(clip, tmp_path / "k.npz", load_settings(), hide)
-        assert got is not None and got[1], got and (got[0].view, got[0].exercise, len(got[0].reps))
-        trunk.append({v.area: v.colour for v in got[0].verdicts}["trunk"])
+        assert got is not None
+        r, right, _ = got
+        assert right, (r.view, r.exercise, len(r.reps))
+        trunk.append({v.area: v.colour for v in r.verdicts}["trunk"])
     assert trunk[0] != "grey" and trunk[1] == "grey"
 
 
