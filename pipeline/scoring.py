@@ -205,10 +205,10 @@ def corroborated(ms: list[MetricValue], specs: dict[str, MetricSpec]) -> list[Me
             if paired_colour(m.colour, m.value, specs[base], colour.get(MetricId(other, leg).key)) != m.colour:
                 m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": why})
         out.append(m)
-    track = {m.key: m.colour for m in out if m.key.startswith("knee_track_")}
+    track_red = any(MetricId.from_key(m.key).metric == "knee_track" and m.colour == "red" for m in out)
     return [
         MetricValue(**{**m.__dict__, "colour": "amber", "reason": ASYMMETRY_ALONE})
-        if m.key == "knee_asymmetry" and m.colour == "red" and "red" not in track.values()
+        if m.key == "knee_asymmetry" and m.colour == "red" and not track_red
         else m
         for m in out
     ]
