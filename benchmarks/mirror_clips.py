@@ -17,7 +17,7 @@ import argparse
 import subprocess
 from pathlib import Path
 
-from real_clips import found_clips, run_batch, scored
+from real_clips import found_clips, run_batch, scored_all
 
 from pipeline.result import ClipResult
 from pipeline.settings import load_settings
@@ -57,10 +57,10 @@ def main() -> int:
         flipped.append((c, dst))
     run_batch(flipped, args.out / "runs")
     settings = load_settings(args.config)
+    originals, mirrored = scored_all(found, args.real, settings), scored_all(flipped, args.out / "runs", settings)
     n = changed = vex = vex_m = knee = knee_ok = knee_ok_m = 0
     for c, _ in found:
-        a = scored(c, args.real / c.file / "keypoints.npz", settings)
-        b = scored(c, args.out / "runs" / c.file / "keypoints.npz", settings)
+        a, b = originals[c.file], mirrored[c.file]
         if a is None or b is None:
             print(f"{c.stem:46} (no keypoints{' for the original' if a is None else ' mirrored'})")
             continue

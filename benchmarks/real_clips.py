@@ -11,6 +11,8 @@ second); others go through `formreview batch` first. Scored per clip:
 - view, exercise and rep count against the labels (`view_also` / `reps_also` accept a partial rep or a boundary view);
 - knee: a clip labelled "cave" must read amber or red; "good" must not read red; "unsure" is listed, not scored;
 - the hip verdict and the data-quality gate are printed beside them.
+A red knee or hip card is checked as the job checks it, against the pose model's look at the clip flipped left to
+right (OUT/<clip>/keypoints_flipped.npz; a red clip without one goes through the batch again to make it).
 `--hide upper` scores every clip with its head and shoulders taken out (NaN): the same people and reps as a camera
 framing the hips down would show them, a framing that real clips use and that the labels need not change for.
 """
@@ -27,8 +29,9 @@ from pathlib import Path
 import numpy as np
 from corpus import MANIFEST, SHARED_MANIFEST, SHARED_VIDEOS, Clip, check, load
 
-from pipeline.cache import read_track, track_pose
-from pipeline.keypoints import Kp
+from pipeline.cache import FLIP_CACHE_NAME, read_track, track_pose
+from pipeline.keypoints import Kp, PoseTrack
+from pipeline.mirror import held, red_areas
 from pipeline.pose import POSE_VERSION
 from pipeline.result import ClipResult
 from pipeline.scoring import evaluate
@@ -49,9 +52,10 @@ def current(cache: Path) -> bool:
     return cache.exists() and _this_stage(track_pose(cache))
 
 
-def run_batch(clips: list[tuple[Clip, Path]], out: Path) -> None:
+def run_batch(clips: list[tuple[Clip, Path]], out: Path, force: bool = False) -> None:
     """`formreview batch` over the clips that have no keypoints in `out` yet, or keypoints from an older pose stage
-    (the batch's own cache key then redoes their pose), linked into one input folder."""
+    (the batch's own cache key then redoes their pose), linked into one input folder. With `force`, over all of
+    `clips` (the batch then reuses their keypoints and makes what is missing: the flipped look of a red card)."""
     caches = [(c, f, out / c.file / "keypoints.npz") for c, f in clips]
     made = {k: track_pose(k) for _, _, k in caches if k.exists()}  # each file's record, read once
     old = [k for k, m in made.items() if not _this_stage(m)]
@@ -64,13 +68,13 @@ def run_batch(clips: list[tuple[Clip, Path]], out: Path) -> None:
             " are; after a pose change use a fresh folder",
             flush=True,
         )
-    todo = [(c, f) for c, f, k in caches if k not in made or not _this_stage(made[k])]
+    todo = [(c, f) for c, f, k in caches if force or k not in made or not _this_stage(made[k])]
     if not todo:
         return
     with tempfile.TemporaryDirectory(prefix="formreview-real-in-") as tmp:
         for c, f in todo:
             os.symlink(f.resolve(), Path(tmp) / c.file)
-        cmd = [sys.executable, "-m", "pipeline.cli", "batch", tmp, "-o", str(out)]
+        cmd = [sys.executable, "-m", "pipeline.cli", "batch", tmp, "-o", str(out), *(["--force"] if force else [])]
         if MODEL.exists():
             cmd += ["--model", str(MODEL)]
         print("running:", " ".join(cmd), flush=True)
@@ -112,16 +116,47 @@ def scored(
     c: Clip, cache: Path, settings: Settings, hide: list[int] | None = None
 ) -> tuple[ClipResult, bool, bool | None] | None:
     """The clip's result from its cached keypoints (less the `hide` keypoints), and `score` of it; None when it has
-    none from this pose stage."""
+    none from this pose stage. A red knee or hip card is checked against the flipped look beside them, as the job
+    does (`pipeline.mirror`); without one it stands as read (`scored_all` has the batch make the missing ones)."""
     if not current(cache):
         return None
-    track = read_track(cache)[0]
-    if hide:
-        xy = np.array(track.xy, copy=True)
-        xy[:, hide] = np.nan
-        track = track.with_xy(xy)
+    track = _hidden(read_track(cache)[0], hide)
     r = evaluate(track, settings, c.file)
+    flipped = cache.with_name(FLIP_CACHE_NAME)
+    if settings.analysis.flip_check and red_areas(r) and current(flipped):
+        second = evaluate(_hidden(read_track(flipped)[0], hide), settings, c.file)
+        r = evaluate(track, settings, c.file, held(r, second))
     return (r, *score(c, r))
+
+
+def scored_all(
+    found: list[tuple[Clip, Path]], out: Path, settings: Settings, hide: list[int] | None = None
+) -> dict[str, tuple[ClipResult, bool, bool | None] | None]:
+    """`scored` of each clip from its keypoints in `out`, by file name. A clip reading red with no flipped look yet
+    (made before the flip check, or by a batch with other settings) goes through the batch again first: the job
+    makes it. Not with `hide`: the job looks again for the whole track's red, not a hidden one's."""
+    got = {c.file: scored(c, out / c.file / "keypoints.npz", settings, hide) for c, _ in found}
+    pending = [
+        (c, f)
+        for c, f in found
+        if (r := got[c.file])
+        and settings.analysis.flip_check
+        and red_areas(r[0])
+        and not current(out / c.file / FLIP_CACHE_NAME)
+    ]
+    if pending and not hide:
+        print(f"{len(pending)} clips read red with no flipped look yet: running them again", flush=True)
+        run_batch(pending, out, force=True)
+        got.update({c.file: scored(c, out / c.file / "keypoints.npz", settings) for c, _ in pending})
+    return got
+
+
+def _hidden(track: PoseTrack, hide: list[int] | None) -> PoseTrack:
+    if not hide:
+        return track
+    xy = np.array(track.xy, copy=True)
+    xy[:, hide] = np.nan
+    return track.with_xy(xy)
 
 
 def main() -> int:
@@ -134,15 +169,15 @@ def main() -> int:
     found = found_clips(args.corpus)
     run_batch(found, args.out)
     settings = load_settings(args.config)
+    got_all = scored_all(found, args.out, settings, HIDE[args.hide] if args.hide else None)
     head = f"{'clip':46} {'truth':24} {'ours':24} {'v/e/r':5} {'knee':11} {'label':6} {'hip':6} {'gate':4}"
     print(head)
     print("-" * len(head))
     n_vex = n_seen = n_knee = n_knee_ok = 0
     unsure = []
     for c, _ in found:
-        cache = args.out / c.file / "keypoints.npz"
         truth = f"{c.view}/{c.exercise}/{c.reps}"
-        got = scored(c, cache, settings, HIDE[args.hide] if args.hide else None)
+        got = got_all[c.file]
         if got is None:
             print(f"{c.stem:46} {truth:24} (no keypoints from this pose stage)")
             continue

@@ -1,4 +1,5 @@
-"""Keypoint cache: the client's raw `PoseTrack` saved beside the report as `keypoints.npz`.
+"""Keypoint cache: the client's raw `PoseTrack` saved beside the report as `keypoints.npz` (and, for a clip with a red
+card, the pose model's second look at it flipped left to right as `keypoints_flipped.npz`: `pipeline.mirror`).
 
 Keyed by the video's sha256, the pose set-up and the pose/track settings, so a re-run re-renders the report
 without re-running the model unless one of those changed. Written atomically (temp file + rename).
@@ -19,6 +20,8 @@ from pipeline.files import write_atomic
 from pipeline.keypoints import PoseTrack
 
 CACHE_NAME = "keypoints.npz"
+FLIP_CACHE_NAME = "keypoints_flipped.npz"
+CACHE_NAMES = (CACHE_NAME, FLIP_CACHE_NAME)
 CACHE_VERSION = 1
 
 

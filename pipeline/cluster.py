@@ -51,7 +51,8 @@ class Parcel:
     video: bytes
     mtime_ns: int  # the file's own: a video without a filming date in its metadata is dated by it (job.recorded_at)
     sidecars: dict[str, bytes]  # client-name files beside the video, by file name
-    pose_cache: bytes | None  # OUT/<video>/keypoints.npz from an earlier run: a settings change need not redo pose
+    # OUT/<video>'s keypoint caches from an earlier run, by file name: a settings change need not redo pose
+    pose_caches: dict[str, bytes]
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,6 @@ class VideoWorker:
 
     def run(self, parcel: Parcel) -> Delivery:
         """Run one video in a temp folder of this node; never raises for a bad video (its outcome says why)."""
-        from pipeline.cache import CACHE_NAME
         from pipeline.job import run_job
 
         node = socket.gethostname()
@@ -101,9 +101,10 @@ class VideoWorker:
             os.utime(video, ns=(parcel.mtime_ns, parcel.mtime_ns))
             for name, data in parcel.sidecars.items():
                 (src / name).write_bytes(data)
-            if parcel.pose_cache is not None:
+            if parcel.pose_caches:
                 out.mkdir()
-                (out / CACHE_NAME).write_bytes(parcel.pose_cache)
+            for name, data in parcel.pose_caches.items():
+                (out / name).write_bytes(data)
             try:
                 outcome = run_job(video, out, self.settings, self.plan, client=parcel.client, label=parcel.label)
             except FormReviewError as e:
@@ -295,17 +296,17 @@ def _run_on_cluster(
 
 
 def _parcel(v: VideoInput, out_root: Path) -> Parcel:
-    from pipeline.cache import CACHE_NAME
+    from pipeline.cache import CACHE_NAMES
 
     sidecars = {}
     for ending in SIDECAR_ENDINGS:
         for side in (v.path.with_suffix(ending), v.path.with_name(v.path.name + ending)):
             if side.is_file():
                 sidecars[side.name] = side.read_bytes()
-    cache = out_root / v.out_rel / CACHE_NAME
-    pose_cache = cache.read_bytes() if cache.is_file() else None
+    caches = [out_root / v.out_rel / name for name in CACHE_NAMES]
+    pose_caches = {c.name: c.read_bytes() for c in caches if c.is_file()}
     data, mtime_ns = v.path.read_bytes(), v.path.stat().st_mtime_ns
-    return Parcel(v.path.name, v.client, v.label, data, mtime_ns, sidecars, pose_cache)
+    return Parcel(v.path.name, v.client, v.label, data, mtime_ns, sidecars, pose_caches)
 
 
 def _take_in(ray: Any, ref: Any, video: VideoInput, key: str, out_root: Path) -> JobOutcome:

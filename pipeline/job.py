@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING, Literal
 
 from pipeline import __version__
 from pipeline.analysis.reps import MIN_FRAMES, MIN_SECONDS
-from pipeline.cache import CACHE_NAME, cache_key, file_sha256, load_track, save_track
+from pipeline.cache import CACHE_NAME, FLIP_CACHE_NAME, cache_key, file_sha256, load_track, save_track
 from pipeline.errors import AnalysisError
 from pipeline.files import open_to_umask, write_json_atomic
 from pipeline.inputs import safe_name
 from pipeline.keypoints import PoseTrack
 from pipeline.metrics import capitalised
+from pipeline.mirror import held, red_areas, unflipped
 from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track
 from pipeline.result import ClipResult
 from pipeline.settings import Settings
@@ -124,12 +125,26 @@ def run_job(
 
     cleaned, result = _scored(video, info, track, settings)  # 3. pure analysis + scoring
     clock.lap("analysis")
+    flipped = None
+    if settings.analysis.flip_check and red_areas(result):  # 3b. a red card is checked on the flipped video
+        flipped = load_track(final / FLIP_CACHE_NAME, pose_key)
+        if flipped is None:
+            if on_total:
+                on_total(2 * total)  # the second look counts too
+            flipped = unflipped(estimate_track(replace(info, mirrored=True), plan, settings, progress))
+        elif progress:
+            progress(total)
+        clock.lap("flip")
+        cleaned, result = _scored(video, info, track, settings, flipped)
+        clock.lap("analysis")
 
     final.parent.mkdir(parents=True, exist_ok=True)
     # mkdtemp makes the folder 0700: nobody else sees a half-written report. _swap_in opens it up to the umask
     stage = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
     try:
         save_track(stage / CACHE_NAME, track, pose_key, pose_stage(plan))
+        if flipped is not None:
+            save_track(stage / FLIP_CACHE_NAME, flipped, pose_key, pose_stage(plan))
         write_json_atomic(stage / "result.json", result.to_dict())
         keyframes, size = _annotated_clip(stage, info, cleaned, result, settings)  # 4. annotated clip
         clock.lap("annotate")
@@ -165,21 +180,27 @@ def _probe_long_enough(video: Path) -> VideoInfo:
     return info
 
 
-def _scored(video: Path, info: VideoInfo, track: PoseTrack, settings: Settings) -> tuple[PoseTrack, ClipResult]:
+def _scored(
+    video: Path, info: VideoInfo, track: PoseTrack, settings: Settings, flipped: PoseTrack | None = None
+) -> tuple[PoseTrack, ClipResult]:
     """(cleaned track, result) with when it was filmed and any turn noted. The cleaned track is also the skeleton
     drawn on the annotated clip: the raw one is empty on the frames the keypoint model skipped (every 2nd at 30
-    fps), and drawn raw it flickered.
+    fps), and drawn raw it flickered. With `flipped` (the pose model's look at the flipped video, `mirror`), each
+    red card it does not read red is amber.
 
     Raises:
         AnalysisError: nobody was found in the clip.
     """
     from pipeline.clean import clean_track
-    from pipeline.scoring import evaluate_cleaned
+    from pipeline.scoring import evaluate, evaluate_cleaned
 
     if not track.seen.any():
         raise AnalysisError(f"{video.name}: no person found in {info.n_frames} frames; is the client in view?")
     cleaned, clean = clean_track(track, settings.clean)
     result: ClipResult = evaluate_cleaned(cleaned, clean, settings, video.name)
+    if flipped is not None:
+        flip_check = held(result, evaluate(flipped, settings, video.name))
+        result = evaluate_cleaned(cleaned, clean, settings, video.name, flip_check)
     when, how = recorded_at(video, info)
     result = replace(result, recorded=when, recorded_from=how)
     if track.extra.get("looks_sideways"):

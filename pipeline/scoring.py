@@ -8,6 +8,8 @@ configs/bands.toml by `pipeline.metrics.load_specs`).
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 import numpy as np
 
 from pipeline.analysis.analyse import Analysis, RepAnalysis, analyse
@@ -85,6 +87,15 @@ UNSURE_METRIC = (
     "we cannot tell for sure"
 )
 UNSURE_SUMMARY = "Check this in the video."
+# a red card the pose model's second look, on the video flipped left to right, did not read red (`pipeline.mirror`)
+FLIP_NOT_HELD = (
+    "read again on the video flipped left to right, this was not clearly past the red line, so it is marked to "
+    "watch rather than to work on"
+)
+FLIP_NOTE = (
+    "{areas} read red, so we measured the video a second time, flipped left to right. The second reading was milder, "
+    "so {it_is} marked amber (watch), not red."
+)
 # a lunge judges the front knee only (the rear one is not scored)
 LUNGE_KNEE_SUMMARY = {
     "amber": "Your front knee drifted a little inside the line of your foot.",
@@ -192,10 +203,12 @@ def paired_colour(colour: Colour, value: float, spec: MetricSpec, other: Colour 
     return "red" if spec.beyond(value, spec.red_alone) else "amber"
 
 
-def corroborated(ms: list[MetricValue], specs: dict[str, MetricSpec]) -> list[MetricValue]:
-    """`ms` with each knee reading coloured by `paired_colour`; where that made it amber, its `PAIRED` reason. The
-    left/right knee difference is read from the two travel angles, so it is red only where one of them stays red:
-    else it is amber, with `ASYMMETRY_ALONE`."""
+def corroborated(
+    ms: list[MetricValue], specs: dict[str, MetricSpec], not_held: Collection[str] = ()
+) -> list[MetricValue]:
+    """`ms` with each knee reading coloured by `paired_colour`; where that made it amber, its `PAIRED` reason; then
+    `flip_capped` by `not_held`. The left/right knee difference is read from the two travel angles, so it is red
+    only where one of them stays red: else it is amber, with `ASYMMETRY_ALONE`."""
     colour = {m.key: m.colour for m in ms}
     out = []
     for m in ms:
@@ -205,12 +218,24 @@ def corroborated(ms: list[MetricValue], specs: dict[str, MetricSpec]) -> list[Me
             if paired_colour(m.colour, m.value, specs[base], colour.get(MetricId(other, leg).key)) != m.colour:
                 m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": why})
         out.append(m)
+    out = flip_capped(out, not_held)
     track_red = any(MetricId.from_key(m.key).metric == "knee_track" and m.colour == "red" for m in out)
     return [
         MetricValue(**{**m.__dict__, "colour": "amber", "reason": ASYMMETRY_ALONE})
         if m.key == "knee_asymmetry" and m.colour == "red" and not track_red
         else m
         for m in out
+    ]
+
+
+def flip_capped(ms: list[MetricValue], not_held: Collection[str]) -> list[MetricValue]:
+    """`ms` with each red reading of the areas in `not_held` (red cards the flipped look did not confirm) made amber,
+    with `FLIP_NOT_HELD`: a red reading under an amber card would be a claim the card does not make."""
+    return [
+        MetricValue(**{**m.__dict__, "colour": "amber", "reason": FLIP_NOT_HELD})
+        if m.colour == "red" and m.area in not_held
+        else m
+        for m in ms
     ]
 
 
@@ -322,7 +347,9 @@ def _quality(clean: CleanReport, a: Analysis | None, min_quality: float) -> tupl
     return q, reason
 
 
-def _series(a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec], persist: int) -> Series:
+def _series(
+    a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec], persist: int, not_held: Collection[str] = ()
+) -> Series:
     n = t_s.size
     spec = specs.get("knee_track")
     if a is None or spec is None:
@@ -335,8 +362,8 @@ def _series(a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec], p
         hip_depth=[float(x) for x in np.clip(a.depth, 0.0, 1.0)],
         knee_left=[float(x) for x in kl],
         knee_right=[float(x) for x in kr],
-        knee_colour_left=_frame_colours(a, "left", specs, persist),
-        knee_colour_right=_frame_colours(a, "right", specs, persist),
+        knee_colour_left=_frame_colours(a, "left", specs, persist, not_held),
+        knee_colour_right=_frame_colours(a, "right", specs, persist, not_held),
         rep_of_frame=[int(x) for x in a.rep_of_frame],
         knee_metric=spec.key,
         knee_unit=spec.unit,
@@ -345,11 +372,14 @@ def _series(a: Analysis | None, t_s: np.ndarray, specs: dict[str, MetricSpec], p
     )
 
 
-def _frame_colours(a: Analysis, leg: str, specs: dict[str, MetricSpec], persist: int) -> list[str]:
+def _frame_colours(
+    a: Analysis, leg: str, specs: dict[str, MetricSpec], persist: int, not_held: Collection[str] = ()
+) -> list[str]:
     """Per frame, the worse colour of the knee's judged readings that are scored for this exercise (its travel angle
     and how far inside the midfoot it sits); grey where neither is read. The annotated clip colours what is judged:
     like the rep's reading, a frame takes a colour only inside a run of `persist` frames that all reach it (a
-    one-frame flash past red beside a held amber showed a red knee on a clip whose verdict was "watch")."""
+    one-frame flash past red beside a held amber showed a red knee on a clip whose verdict was "watch"). With
+    knee tracking in `not_held` (its red card not confirmed by the flipped look) no frame is red."""
     n = a.t_s.size
     read: dict[str, tuple[MetricSpec, np.ndarray, list[Colour]]] = {}
     for key, series in (("knee_track", a.knee_angle), ("knee_midfoot", a.knee_midfoot)):
@@ -364,11 +394,12 @@ def _frame_colours(a: Analysis, leg: str, specs: dict[str, MetricSpec], persist:
         for i in np.flatnonzero(np.isfinite(held)):
             # `corroborated`, frame by frame
             c = paired_colour(colours[i], float(held[i]), spec, other[2][i] if other else None)
+            c = "amber" if c == "red" and spec.area in not_held else c
             out[i] = c if SEVERITY[c] > SEVERITY[out[i]] else out[i]
     return out
 
 
-def _reps(a: Analysis, specs: dict[str, MetricSpec]) -> list[Rep]:
+def _reps(a: Analysis, specs: dict[str, MetricSpec], not_held: Collection[str] = ()) -> list[Rep]:
     out: list[Rep] = []
     for i, r in enumerate(a.reps):
         ex = a.exercise.exercise
@@ -379,6 +410,7 @@ def _reps(a: Analysis, specs: dict[str, MetricSpec]) -> list[Rep]:
                 if m in r.values
             ],
             specs,
+            not_held,
         )
         scored = [m.colour for m in ms if m.colour != "grey"]
         colour: Colour = max(scored, key=lambda c: SEVERITY[c]) if scored else "grey"
@@ -453,10 +485,13 @@ PATTERN_NOTE = {
 }
 
 
-def _notes(a: Analysis | None) -> list[str]:
+def _notes(a: Analysis | None, not_held: Collection[str] = ()) -> list[str]:
     if a is None:
         return []
     notes = list(a.notes)
+    if not_held:
+        areas = capitalised(" and ".join(AREAS[x].lower() for x in not_held))
+        notes.append(FLIP_NOTE.format(areas=areas, it_is="they are" if len(not_held) > 1 else "it is"))
     v = a.view
     if v.view == "oblique":
         notes.append(
@@ -472,30 +507,42 @@ def _notes(a: Analysis | None) -> list[str]:
     return notes
 
 
-def evaluate(track: PoseTrack, settings: Settings, video_name: str) -> ClipResult:
+def evaluate(
+    track: PoseTrack, settings: Settings, video_name: str, flip_check: Mapping[str, bool] | None = None
+) -> ClipResult:
     """Clean, analyse and score one client track.
 
     Args:
         track: the client's raw keypoint track (may be empty or have no person).
         settings: loaded settings; uses `.clean`, `.analysis` and `.metrics`.
         video_name: file name shown in the report.
+        flip_check: for a second scoring after the pose model's look at the flipped video (`pipeline.mirror`):
+            each red card checked -> whether the flipped look read it red too. One that did not is amber.
 
     Returns:
         The clip's result. Never raises for an empty or useless track: its verdicts are grey with the reason
         and `quality.passed` is False.
     """
     cleaned, clean = clean_track(track, settings.clean)
-    return evaluate_cleaned(cleaned, clean, settings, video_name)
+    return evaluate_cleaned(cleaned, clean, settings, video_name, flip_check)
 
 
-def evaluate_cleaned(cleaned: PoseTrack, clean: CleanReport, settings: Settings, video_name: str) -> ClipResult:
+def evaluate_cleaned(
+    cleaned: PoseTrack,
+    clean: CleanReport,
+    settings: Settings,
+    video_name: str,
+    flip_check: Mapping[str, bool] | None = None,
+) -> ClipResult:
     """`evaluate` for a track already through `clean_track` (the job also draws the cleaned track: clean once)."""
     specs = settings.metrics
+    flip_check = dict(flip_check or {})
+    not_held = [area for area, held in flip_check.items() if not held]
     a = analyse(cleaned, settings.analysis) if clean.frames >= MIN_FRAMES and clean.seen_frac > 0 else None
     quality, gate = _quality(clean, a, settings.analysis.min_quality)
     exercise = a.exercise.exercise if a else "unknown"
-    reps = _reps(a, specs) if a else []
-    clip = corroborated(_clip_metrics(a.reps, exercise, specs), specs) if a else []
+    reps = _reps(a, specs, not_held) if a else []
+    clip = corroborated(_clip_metrics(a.reps, exercise, specs), specs, not_held) if a else []
     note = "" if a is None else "not measurable in this view"
     verdicts = _verdicts(clip, quality.passed, gate, note, exercise)
     worst, best = _worst_best(a, reps) if a else (None, None)
@@ -515,8 +562,9 @@ def evaluate_cleaned(cleaned: PoseTrack, clean: CleanReport, settings: Settings,
         clip_metrics=clip,
         verdicts=verdicts,
         cues=_cues(verdicts, clip) if quality.passed else [],
-        series=_series(a, t_s, specs, settings.analysis.persist_frames),
-        notes=_notes(a),
+        series=_series(a, t_s, specs, settings.analysis.persist_frames, not_held),
+        notes=_notes(a, not_held),
         worst_rep=worst if reps else None,
         best_rep=best if reps else None,
+        flip_check=flip_check,
     )

@@ -99,6 +99,11 @@ class AnalysisSettings:
         6.0, "Lunges: the front leg points at the camera, so a small turn reads as thigh-in or a narrow base."
     )
     trunk_foreshortening: float = _f(0.8, "Sideways trunk lean is read only while the trunk is this share of standing.")
+    flip_check: bool = _f(
+        True,
+        "A red knee or hip card stands only where the pose model reads it red on the video flipped left to right too "
+        "(a second pose pass, on those clips only); else it is amber.",
+    )
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,8 @@ class VideoInfo:
             "2026-11-12T09:30:00.000000Z"); "" when the file does not say.
         turn_deg: A further clockwise turn read_frames applies (90 or 270) to stand up a clip filmed sideways
             with no rotation metadata; width, height and coded_wh already include it. 0 = none.
+        mirrored: read_frames flips each frame left to right (after any turn): the pose model's second look at a
+            clip (`mirror`); width and height are unchanged.
     """
 
     path: Path
@@ -85,6 +87,7 @@ class VideoInfo:
     coded_wh: tuple[int, int] | None = None
     creation_time: str = ""
     turn_deg: int = 0
+    mirrored: bool = False
 
     @property
     def n_frames(self) -> int:
@@ -366,6 +369,7 @@ def read_frames(
     filters += [f"select='not(mod(n\\,{every}))'"] if every > 1 else []  # n counts frames after the trim
     filters += {90: ["transpose=clock"], 180: ["hflip,vflip"], 270: ["transpose=cclock"]}.get(info.turn_deg, [])
     filters += [f"scale={w}:{h}:flags=area,setsar=1"] if scale else []
+    filters += ["hflip"] if info.mirrored else []
     vf = ["-vf", ",".join(filters)] if filters else []
     args = ["-v", "error", "-i", _src(info.path), "-map", f"0:{info.stream_index}", *vf]
     args += ["-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "-"]

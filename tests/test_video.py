@@ -348,3 +348,17 @@ def test_cfr_frames_keep_vfr_timing(tmp_path: Path) -> None:
     shown = info.t_s[idx]
     assert np.all(shown <= slot_t + 1 / float(info.fps)) and np.all(slot_t - shown < 0.5 + 2 / float(info.fps))
     assert idx.count(19) > 1  # the frame before the freeze is repeated through it
+
+
+@pytest.mark.parametrize(("turn", "corner"), [(0, "top-right"), (90, "top-left")], ids=["as-filmed", "turned"])
+def test_mirrored_frames_are_flipped_left_to_right_after_any_turn(tmp_path: Path, turn: int, corner: str) -> None:
+    """The pose model's second look (`pipeline.mirror`) reads the clip flipped; size and frame count unchanged."""
+    land = tmp_path / "land.mp4"
+    ff(*src(size="320x240", n=3, vf=MARKER), "-c:v", "libx264", str(land))
+    info = dataclasses.replace(video.turned(probe(land), turn), mirrored=True)
+    frames = [f for _, _, f in read_frames(info, max_height=160)]
+    assert len(frames) == 3 and frames[0].shape[:2] == video.frame_size(info, 160)[::-1]
+    f = frames[0].astype(int)
+    cols = slice(0, 5) if corner.endswith("left") else slice(-5, None)
+    b, g, r = f[0:5, cols].reshape(-1, 3).mean(0)
+    assert r > 200 and g < 60 and b < 60, (corner, (b, g, r))

@@ -18,8 +18,9 @@ from pipeline.cache import file_sha256, load_track, save_track
 from pipeline.clean import clean_track
 from pipeline.job import pose_stage, run_key
 from pipeline.keypoints import PAIRS_BY_PART, Kp
+from pipeline.mirror import held, red_areas, unflipped
 from pipeline.pose import BackendPlan, estimate_track
-from pipeline.scoring import evaluate_cleaned
+from pipeline.scoring import evaluate, evaluate_cleaned
 from pipeline.settings import Settings
 from pipeline.synth import truth as tr
 from pipeline.synth.camera import Camera
@@ -272,6 +273,14 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
         save_track(cached, track, key, pose_stage(plan))
     cleaned, clean = clean_track(track, settings.clean)
     result = evaluate_cleaned(cleaned, clean, settings, video.name)
+    if settings.analysis.flip_check and red_areas(result):  # as the job: a red card's second look, flipped
+        cached = cached.with_suffix(".flipped.npz")
+        flipped = load_track(cached, key)
+        if flipped is None:
+            flipped = unflipped(estimate_track(replace(info, mirrored=True), plan, settings))
+            save_track(cached, flipped, key, pose_stage(plan))
+        flip_check = held(result, evaluate(flipped, settings, video.name))
+        result = evaluate_cleaned(cleaned, clean, settings, video.name, flip_check)
     t = tr.load_truth(truth_path)
     true_xy = np.asarray(t["frames"]["keypoints_xy"], dtype=np.float64)
     xy = track.xy.astype(np.float64)

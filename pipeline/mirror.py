@@ -1,0 +1,46 @@
+"""A second look before a red verdict: the pose model run again on the clip flipped left to right.
+
+A pose model is not mirror-symmetric. On real good squats it has drawn one leg straight at the bottom, or a knee just
+inside a turned-out foot, in the video and not in its mirror image; a real cave reads as one in both. A red knee or
+hip card tells a client "work on this", so it stands only where the flipped clip reads red too: else the card is
+amber ("watch") with the reason. A flip costs a second pose pass, so it is spent only on clips with a red card.
+
+The flipped track is put back in the clip's own frame (`unflipped`), so both looks name the same legs and are scored
+alike; `held` compares their cards, and scoring makes each red that did not hold amber.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+
+from pipeline.keypoints import MIRROR, PoseTrack
+from pipeline.result import ClipResult
+
+# The cards read from where the knees sit against the feet: what a model's left/right whim can move.
+CHECKED_AREAS: tuple[str, ...] = ("knee_tracking", "hip_control")
+
+
+def red_areas(result: ClipResult) -> list[str]:
+    """The `CHECKED_AREAS` whose card is red: what a flipped look must confirm."""
+    return [v.area for v in result.verdicts if v.area in CHECKED_AREAS and v.colour == "red"]
+
+
+def unflipped(track: PoseTrack) -> PoseTrack:
+    """A track estimated on the flipped frames, back in the clip's own frame: x becomes width - x, boxes likewise, and
+    each left keypoint trades places with its right one (the model named the legs as the flipped image shows them,
+    so its "left knee" is the client's right knee)."""
+    width = float(track.frame_wh[0])
+    xy = np.array(track.xy, dtype=np.float32)[:, MIRROR]
+    xy[..., 0] = width - xy[..., 0]
+    boxes = np.array(track.boxes, dtype=np.float32)
+    boxes[:, [0, 2]] = width - boxes[:, [2, 0]]
+    conf = np.array(track.conf, dtype=np.float32)[:, MIRROR]
+    return replace(track, xy=xy, conf=conf, boxes=boxes, extra={**track.extra, "flipped": True})
+
+
+def held(result: ClipResult, flipped: ClipResult) -> dict[str, bool]:
+    """Each red card of `result` (`red_areas`) -> whether the flipped look (`flipped`) reads it red too."""
+    theirs = {v.area: v.colour for v in flipped.verdicts}
+    return {area: theirs.get(area) == "red" for area in red_areas(result)}

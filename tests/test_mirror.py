@@ -1,0 +1,142 @@
+"""The second look before a red card: the track from the flipped video, put back, and what a red needs to stand."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+from synthetic_tracks import Spec, make_track
+
+from pipeline import job
+from pipeline.cache import FLIP_CACHE_NAME
+from pipeline.keypoints import MIRROR, Kp, PoseTrack
+from pipeline.mirror import held, red_areas, unflipped
+from pipeline.pose import BackendPlan
+from pipeline.result import ClipResult
+from pipeline.scoring import FLIP_NOT_HELD, evaluate
+from pipeline.settings import Settings, load_settings
+from pipeline.video import VideoInfo, ffmpeg_exe
+
+SETTINGS: Settings = load_settings()
+CAVE = Spec(reps=2, cave_deg=(15.0, 15.0), noise_px=1.0, seed=1)
+GOOD = replace(CAVE, cave_deg=(0.0, 0.0))
+
+
+def as_the_flipped_video_shows_it(track: PoseTrack) -> PoseTrack:
+    """What a pose model run on the flipped frames returns: x mirrored, and legs named as the flipped image shows
+    them (the client's left leg looks like a right leg there)."""
+    xy = np.array(track.xy)[:, MIRROR]
+    xy[..., 0] = track.frame_wh[0] - xy[..., 0]
+    boxes = np.array(track.boxes)
+    boxes[:, [0, 2]] = track.frame_wh[0] - boxes[:, [2, 0]]
+    return replace(track, xy=xy, conf=np.array(track.conf)[:, MIRROR], boxes=boxes)
+
+
+def colours(r: ClipResult) -> dict[str, str]:
+    return {v.area: v.colour for v in r.verdicts}
+
+
+def test_unflipped_puts_the_flipped_look_back_on_the_clients_own_legs() -> None:
+    one_knee = make_track(replace(CAVE, cave_deg=(15.0, 0.0)))[0]
+    seen_flipped = as_the_flipped_video_shows_it(one_knee)
+    back = unflipped(seen_flipped)
+    np.testing.assert_allclose(back.xy, one_knee.xy, atol=1e-3)
+    np.testing.assert_allclose(back.boxes, one_knee.boxes, atol=1e-3)
+    np.testing.assert_array_equal(back.conf, one_knee.conf)
+    # by hand: the flipped image shows the client's left knee at x' = 720 - x, under the model's "right knee"
+    i = 100
+    assert seen_flipped.xy[i, Kp.R_KNEE, 0] == pytest.approx(720 - one_knee.xy[i, Kp.L_KNEE, 0], abs=1e-3)
+    assert back.extra["flipped"] is True
+
+    def knee_red(r: ClipResult) -> set[str]:
+        return {m.key for m in r.clip_metrics if m.key.startswith("knee_track_") and m.colour == "red"}
+
+    # the caving knee is the left one in both looks once put back (scored as the model named it, it is the right)
+    assert knee_red(evaluate(one_knee, SETTINGS, "x.mp4")) == {"knee_track_left"}
+    assert knee_red(evaluate(back, SETTINGS, "x.mp4")) == {"knee_track_left"}
+    assert knee_red(evaluate(seen_flipped, SETTINGS, "x.mp4")) == {"knee_track_right"}
+
+
+def test_a_red_card_stands_where_the_flipped_look_reads_red_too_and_is_amber_where_not() -> None:
+    cave, good = make_track(CAVE)[0], make_track(GOOD)[0]
+    first = evaluate(cave, SETTINGS, "x.mp4")
+    assert colours(first)["knee_tracking"] == "red" and red_areas(first) == ["knee_tracking"]
+    assert red_areas(evaluate(good, SETTINGS, "x.mp4")) == []
+
+    confirmed = held(first, evaluate(cave, SETTINGS, "x.mp4"))
+    assert confirmed == {"knee_tracking": True}
+    kept = evaluate(cave, SETTINGS, "x.mp4", confirmed)
+    assert colours(kept) == colours(first) and kept.flip_check == confirmed
+    assert not any("flipped" in n for n in kept.notes)
+
+    not_held = held(first, evaluate(good, SETTINGS, "x.mp4"))
+    assert not_held == {"knee_tracking": False}
+    r = evaluate(cave, SETTINGS, "x.mp4", not_held)
+    assert colours(r)["knee_tracking"] == "amber"
+    assert {k: v for k, v in colours(r).items() if k != "knee_tracking"} == {
+        k: v for k, v in colours(first).items() if k != "knee_tracking"
+    }
+    knee = [m for m in r.clip_metrics if m.area == "knee_tracking"]
+    assert "red" not in {m.colour for m in knee} and any(m.reason == FLIP_NOT_HELD for m in knee)
+    # nothing under the amber card says red: not a rep's reading, not a frame of the annotated clip
+    assert all(m.colour != "red" for rep in r.reps for m in rep.metrics if m.area == "knee_tracking")
+    assert "red" not in r.series.knee_colour_left + r.series.knee_colour_right
+    assert "amber" in r.series.knee_colour_left
+    assert any(n.startswith("Knee tracking read red, so we measured the video a second time") for n in r.notes)
+    assert ClipResult.from_dict(json.loads(json.dumps(r.to_dict()))).flip_check == {"knee_tracking": False}
+
+
+def _video_for(track: PoseTrack, path: Path) -> Path:
+    """A plain clip with the track's frame count, rate and size, for the job to probe and draw on."""
+    w, h = track.frame_wh
+    lavfi = f"color=c=gray:size={w}x{h}:rate={float(track.fps)}"
+    cmd = [ffmpeg_exe(), "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", lavfi, "-frames:v", str(len(track))]
+    subprocess.run([*cmd, "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", str(path)], check=True)
+    return path
+
+
+@pytest.mark.parametrize(("second", "card"), [("good", "amber"), ("cave", "red")])
+def test_the_job_looks_again_at_a_red_clip_flipped_and_keeps_that_look(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, second: str, card: str
+) -> None:
+    cave = make_track(CAVE)[0]
+    flipped_look = as_the_flipped_video_shows_it(make_track(CAVE if second == "cave" else GOOD)[0])
+    calls: list[bool] = []
+
+    def fake_pose(info: VideoInfo, *_: object, **__: object) -> PoseTrack:
+        calls.append(info.mirrored)
+        return flipped_look if info.mirrored else cave
+
+    monkeypatch.setattr(job, "estimate_track", fake_pose)
+    video = _video_for(cave, tmp_path / "client.mp4")
+    plan = BackendPlan("hybrid", "model")
+    out = tmp_path / "out" / "client"
+    job.run_job(video, out, SETTINGS, plan)
+    assert calls == [False, True]
+    result = json.loads((out / "result.json").read_text())
+    assert {v["area"]: v["colour"] for v in result["verdicts"]}["knee_tracking"] == card
+    assert result["flip_check"] == {"knee_tracking": second == "cave"}
+    assert (out / FLIP_CACHE_NAME).is_file()
+    job.run_job(video, out, SETTINGS, plan, force=True)  # both looks come from the caches
+    assert calls == [False, True]
+    assert json.loads((out / "result.json").read_text())["flip_check"] == result["flip_check"]
+
+
+def test_the_job_looks_once_at_a_clip_with_no_red_card_or_with_the_check_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tracks = {"good": make_track(GOOD)[0], "cave": make_track(CAVE)[0]}
+    calls: list[bool] = []
+    off = replace(SETTINGS, analysis=replace(SETTINGS.analysis, flip_check=False))
+    for name, settings in (("good", SETTINGS), ("cave", off)):
+        track = tracks[name]
+        monkeypatch.setattr(job, "estimate_track", lambda info, *_, t=track, **__: calls.append(info.mirrored) or t)
+        out = tmp_path / "out" / name
+        job.run_job(_video_for(track, tmp_path / f"{name}.mp4"), out, settings, BackendPlan("hybrid", "model"))
+        assert not (out / FLIP_CACHE_NAME).exists()
+        assert json.loads((out / "result.json").read_text())["flip_check"] == {}
+    assert calls == [False, False]
