@@ -193,6 +193,9 @@ TRACK_ALONE = (
 )
 PAIRED = {"knee_track": ("knee_midfoot", TRACK_ALONE), "knee_midfoot": ("knee_track", MIDFOOT_ALONE)}
 ASYMMETRY_ALONE = "one knee went further inside the line of its foot than the other, but neither clearly caved in"
+# the thigh's angle in from the hip is drawn to the same knee point as the knee readings: real good squats and real
+# caves overlap from its red line up (bands.toml), so it stands red only beside that leg's red knee reading
+THIGH_ALONE = "the thigh turned in from the hip, but that knee did not clearly go inside the line of its foot"
 
 
 def paired_colour(colour: Colour, value: float, spec: MetricSpec, other: Colour | None) -> Colour:
@@ -207,8 +210,9 @@ def corroborated(
     ms: list[MetricValue], specs: dict[str, MetricSpec], not_held: Collection[str] = ()
 ) -> list[MetricValue]:
     """`ms` with each knee reading coloured by `paired_colour`; where that made it amber, its `PAIRED` reason; then
-    `flip_capped` by `not_held`. The left/right knee difference is read from the two travel angles, so it is red
-    only where one of them stays red: else it is amber, with `ASYMMETRY_ALONE`."""
+    `flip_capped` by `not_held`. Two readings come from the knee points too, so they stand red only where a knee
+    reading stays red: the left/right knee difference, read from the two travel angles (else amber, with
+    `ASYMMETRY_ALONE`), and each thigh's angle in from the hip, beside its own leg's (else amber, `THIGH_ALONE`)."""
     colour = {m.key: m.colour for m in ms}
     out = []
     for m in ms:
@@ -219,13 +223,19 @@ def corroborated(
                 m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": why})
         out.append(m)
     out = flip_capped(out, not_held)
-    track_red = any(MetricId.from_key(m.key).metric == "knee_track" and m.colour == "red" for m in out)
-    return [
-        MetricValue(**{**m.__dict__, "colour": "amber", "reason": ASYMMETRY_ALONE})
-        if m.key == "knee_asymmetry" and m.colour == "red" and not track_red
-        else m
-        for m in out
-    ]
+    red = [MetricId.from_key(m.key) for m in out if m.colour == "red"]
+    track_red = any(mid.metric == "knee_track" for mid in red)
+    knee_red = {mid.leg for mid in red if mid.metric in PAIRED}
+
+    def alone(m: MetricValue) -> str:
+        mid = MetricId.from_key(m.key)
+        if m.colour != "red":
+            return ""
+        if mid.metric == "knee_asymmetry" and not track_red:
+            return ASYMMETRY_ALONE
+        return THIGH_ALONE if mid.metric == "hip_adduction" and mid.leg not in knee_red else ""
+
+    return [MetricValue(**{**m.__dict__, "colour": "amber", "reason": why}) if (why := alone(m)) else m for m in out]
 
 
 def flip_capped(ms: list[MetricValue], not_held: Collection[str]) -> list[MetricValue]:

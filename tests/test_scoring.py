@@ -510,6 +510,38 @@ def test_the_knee_difference_is_red_only_where_a_knee_reads_red(left: float, mid
     assert got.colour == want and (got.reason == ASYMMETRY_ALONE) == (want == "amber")
 
 
+@pytest.mark.parametrize(
+    ("left_knee", "right_knee", "not_held", "want"),
+    [
+        (0.0, 0.0, (), "amber"),  # the knees in line: a thigh read 10-20° in is where good real squats read too
+        (0.0, -30.0, (), "amber"),  # the other knee's red says nothing of this thigh
+        (-30.0, 0.0, (), "red"),  # its own knee red: the thigh's red stands
+        (-30.0, 0.0, ("knee_tracking",), "amber"),  # that knee's red did not hold on the flipped video
+    ],
+)
+def test_a_thigh_turning_in_is_red_only_beside_its_own_knee_reading_red(
+    left_knee: float, right_knee: float, not_held: tuple[str, ...], want: str
+) -> None:
+    """A real good front squat (corpus #811) read its left thigh 10.1° in from the hip (10.3° flipped) with its knee
+    drawn straight at the bottom: a red hip card on a good squat."""
+    from pipeline.scoring import THIGH_ALONE, corroborated, metric_value
+
+    specs = SETTINGS.metrics
+    assert specs["knee_track"].red_alone is not None and specs["knee_track"].red_alone > -30.0
+    thigh = specs["hip_adduction"].red + 1.0
+    ms = [
+        metric_value(MetricId("knee_track", "left"), left_knee, "", "squat", specs),
+        metric_value(MetricId("knee_track", "right"), right_knee, "", "squat", specs),
+        metric_value(MetricId("hip_adduction", "left"), thigh, "", "squat", specs),
+        metric_value(MetricId("hip_adduction", "right"), 1.0, "", "squat", specs),
+    ]
+    assert ms[2].colour == "red"
+    got = {m.key: m for m in corroborated(ms, specs, not_held)}
+    assert got["hip_adduction_left"].colour == want
+    assert (got["hip_adduction_left"].reason == THIGH_ALONE) == (want == "amber")
+    assert got["hip_adduction_right"].colour == "green"
+
+
 @pytest.mark.parametrize(("gaps", "words"), [(1, "once"), (2, "twice"), (3, "3 times")])
 def test_a_leg_out_of_sight_is_told_in_plain_words(gaps: int, words: str) -> None:
     from pipeline.clean import CleanReport
