@@ -132,8 +132,6 @@ def run_job(
             if on_total:
                 on_total(2 * total)  # the second look counts too
             flipped = unflipped(estimate_track(replace(info, mirrored=True), plan, settings, progress))
-        elif progress:
-            progress(total)
         clock.lap("flip")
         cleaned, result = _scored(video, info, track, settings, flipped)
         clock.lap("analysis")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -107,22 +108,30 @@ def test_the_job_looks_again_at_a_red_clip_flipped_and_keeps_that_look(
     flipped_look = as_the_flipped_video_shows_it(make_track(CAVE if second == "cave" else GOOD)[0])
     calls: list[bool] = []
 
-    def fake_pose(info: VideoInfo, *_: object, **__: object) -> PoseTrack:
+    def fake_pose(info: VideoInfo, _plan: object, _settings: object, progress: Callable[[int], None]) -> PoseTrack:
         calls.append(info.mirrored)
+        progress(2 * info.n_frames)  # the hybrid's two passes over the frames
         return flipped_look if info.mirrored else cave
 
     monkeypatch.setattr(job, "estimate_track", fake_pose)
     video = _video_for(cave, tmp_path / "client.mp4")
     plan = BackendPlan("hybrid", "model")
     out = tmp_path / "out" / "client"
-    job.run_job(video, out, SETTINGS, plan)
+    totals: list[int] = []
+    done: list[int] = []
+    job.run_job(video, out, SETTINGS, plan, progress=done.append, on_total=totals.append)
     assert calls == [False, True]
+    n = 2 * len(cave)
+    assert totals == [n, 2 * n] and sum(done) == 2 * n  # the progress bar counts the second look
     result = json.loads((out / "result.json").read_text())
     assert {v["area"]: v["colour"] for v in result["verdicts"]}["knee_tracking"] == card
     assert result["flip_check"] == {"knee_tracking": second == "cave"}
     assert (out / FLIP_CACHE_NAME).is_file()
-    job.run_job(video, out, SETTINGS, plan, force=True)  # both looks come from the caches
-    assert calls == [False, True]
+    totals.clear()
+    done.clear()
+    job.run_job(video, out, SETTINGS, plan, force=True, progress=done.append, on_total=totals.append)
+    assert calls == [False, True]  # both looks come from the caches
+    assert totals == [n] and sum(done) == n
     assert json.loads((out / "result.json").read_text())["flip_check"] == result["flip_check"]
 
 
