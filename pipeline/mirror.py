@@ -1,9 +1,10 @@
 """A second look before a red verdict: the pose model run again on the clip flipped left to right.
 
-A pose model is not mirror-symmetric. On real good squats it has drawn one leg straight at the bottom, or a knee just
-inside a turned-out foot, in the video and not in its mirror image; a real cave reads as one in both. A red knee or
-hip card tells a client "work on this", so it stands only where the flipped clip reads red too: else the card is
-amber ("watch") with the reason. A flip costs a second pose pass, so it is spent only on clips with a red card.
+A pose model is not mirror-symmetric. On a real good squat BlazePose drew one leg straight at the bottom in the video
+and not in its mirror image, and on rendered squats the knee on one side of the image reads up to 10° further in than
+the other, whichever leg it is. A red knee or hip card tells a client "work on this", so it stands only where the
+flipped clip reads red too: else the card is amber ("watch") with the reason. A flip costs a second pose pass, so it
+is spent only on clips with a red card.
 
 The flipped track is put back in the clip's own frame (`unflipped`), so both looks name the same legs and are scored
 alike; `held` compares their cards, and scoring makes each red that did not hold amber.
