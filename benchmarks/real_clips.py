@@ -32,12 +32,13 @@ from corpus import MANIFEST, SHARED_MANIFEST, SHARED_VIDEOS, Clip, check, load
 from pipeline.cache import FLIP_CACHE_NAME, read_track, track_pose
 from pipeline.keypoints import Kp, PoseTrack
 from pipeline.mirror import held, red_areas
-from pipeline.pose import POSE_VERSION
+from pipeline.pose import POSE_VERSION, made_alike
 from pipeline.result import ClipResult
 from pipeline.scoring import evaluate
 from pipeline.settings import Settings, load_settings
 
 MODEL = SHARED_VIDEOS.parent / "models" / "yolov8n-pose_int8_openvino_model"
+DEFAULTS = load_settings(None)  # what `run_batch`'s `formreview batch` runs with
 HIDE = {"upper": [int(k) for k in (Kp.NOSE, Kp.L_EYE, Kp.R_EYE, Kp.L_EAR, Kp.R_EAR, Kp.L_SHOULDER, Kp.R_SHOULDER)]}
 
 
@@ -46,10 +47,10 @@ def _this_stage(made: str) -> bool:
     return not made or made.endswith(f"/v{POSE_VERSION}")
 
 
-def current(cache: Path) -> bool:
-    """Keypoints there, made by this code's pose stage. Files from before 0.7.5 do not say which made them: they are
-    taken as they are (`run_batch` says how many)."""
-    return cache.exists() and _this_stage(track_pose(cache))
+def current(cache: Path, settings: Settings) -> bool:
+    """Keypoints there, made by this code's pose stage as it runs for that clip (`pose.made_alike`). Files from before
+    0.7.5 do not say which stage made them: they are taken as they are (`run_batch` says how many)."""
+    return cache.exists() and _this_stage(track_pose(cache)) and made_alike(read_track(cache)[0], settings)
 
 
 def run_batch(clips: list[tuple[Clip, Path]], out: Path, force: bool = False) -> None:
@@ -58,7 +59,7 @@ def run_batch(clips: list[tuple[Clip, Path]], out: Path, force: bool = False) ->
     `clips` (the batch then reuses their keypoints and makes what is missing: the flipped look of a red card)."""
     caches = [(c, f, out / c.file / "keypoints.npz") for c, f in clips]
     made = {k: track_pose(k) for _, _, k in caches if k.exists()}  # each file's record, read once
-    old = [k for k, m in made.items() if not _this_stage(m)]
+    old = [k for k, m in made.items() if not _this_stage(m) or not made_alike(read_track(k)[0], DEFAULTS)]
     if old:
         print(f"{len(old)} clips have keypoints from an older pose stage: running them again", flush=True)
     unsure = sum(not m for m in made.values())
@@ -68,7 +69,7 @@ def run_batch(clips: list[tuple[Clip, Path]], out: Path, force: bool = False) ->
             " are; after a pose change use a fresh folder",
             flush=True,
         )
-    todo = [(c, f) for c, f, k in caches if force or k not in made or not _this_stage(made[k])]
+    todo = [(c, f) for c, f, k in caches if force or k not in made or k in old]
     if not todo:
         return
     with tempfile.TemporaryDirectory(prefix="formreview-real-in-") as tmp:
@@ -118,12 +119,12 @@ def scored(
     """The clip's result from its cached keypoints (less the `hide` keypoints), and `score` of it; None when it has
     none from this pose stage. A red knee or hip card is checked against the flipped look beside them, as the job
     does (`pipeline.mirror`); without one it stands as read (`scored_all` has the batch make the missing ones)."""
-    if not current(cache):
+    if not current(cache, settings):
         return None
     track = _hidden(read_track(cache)[0], hide)
     r = evaluate(track, settings, c.file)
     flipped = cache.with_name(FLIP_CACHE_NAME)
-    if settings.analysis.flip_check and red_areas(r) and current(flipped):
+    if settings.analysis.flip_check and red_areas(r) and current(flipped, settings):
         second = evaluate(_hidden(read_track(flipped)[0], hide), settings, c.file)
         r = evaluate(track, settings, c.file, held(r, second))
     return (r, *score(c, r))
@@ -142,7 +143,7 @@ def scored_all(
         if (r := got[c.file])
         and settings.analysis.flip_check
         and red_areas(r[0])
-        and not current(out / c.file / FLIP_CACHE_NAME)
+        and not current(out / c.file / FLIP_CACHE_NAME, settings)
     ]
     if pending and not hide:
         print(f"{len(pending)} clips read red with no flipped look yet: running them again", flush=True)

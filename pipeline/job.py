@@ -27,7 +27,7 @@ from pipeline.inputs import safe_name
 from pipeline.keypoints import PoseTrack
 from pipeline.metrics import capitalised
 from pipeline.mirror import held, red_areas, unflipped
-from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track
+from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track, made_alike
 from pipeline.result import ClipResult
 from pipeline.settings import Settings
 from pipeline.upright import SIDEWAYS_LINE, upright_turn
@@ -77,6 +77,12 @@ def run_key(video_sha: str, plan: BackendPlan, settings: Settings) -> tuple[str,
     return pose_key, cache_key(pose_key, __version__, "", settings.digest(*outputs))
 
 
+def cached_track(path: Path, pose_key: str, settings: Settings) -> PoseTrack | None:
+    """The track cached at `path` under `pose_key`, if this code would make the same (`pose.made_alike`); else None."""
+    track = load_track(path, pose_key)
+    return track if track is not None and made_alike(track, settings) else None
+
+
 def is_done(out_dir: Path, run_key_: str) -> bool:
     try:
         return json.loads((out_dir / DONE_NAME).read_text())["key"] == run_key_
@@ -114,7 +120,7 @@ def run_job(
     if not force and is_done(final, key):
         return JobOutcome(label, "skipped", out_dir=str(final))
 
-    track = load_track(final / CACHE_NAME, pose_key)  # 2. keypoints: cache (exactly keyed) or model
+    track = cached_track(final / CACHE_NAME, pose_key, settings)  # 2. keypoints: cache (exactly keyed) or model
     cached = track is not None
     if track is None:
         track = _stand_up(video, info, estimate_track(info, plan, settings, progress), plan, settings, progress)
@@ -127,7 +133,7 @@ def run_job(
     clock.lap("analysis")
     flipped = None
     if settings.analysis.flip_check and red_areas(result):  # 3b. a red card is checked on the flipped video
-        flipped = load_track(final / FLIP_CACHE_NAME, pose_key)
+        flipped = cached_track(final / FLIP_CACHE_NAME, pose_key, settings)
         if flipped is None:
             if on_total:
                 on_total(2 * total)  # the second look counts too

@@ -34,7 +34,7 @@ class PoseSettings:
     det_conf: float = _f(0.25, "YOLO person confidence threshold.")
     mp_min_detection_conf: float = _f(0.5, "BlazePose person-detector threshold.")
     crop_margin: float = _f(0.25, "Hybrid: margin added around the client's box before BlazePose, as a box fraction.")
-    detect_every: int = _f(3, "Hybrid: run YOLO (client choice and crop) on every n-th frame.")
+    detect_every: int = _f(3, "Hybrid: run YOLO (client choice and crop) on every n-th frame, at most 0.3 s apart.")
     detect_sparse_s: float = _f(
         0.3, "Hybrid: while everyone in view stays put and apart, YOLO looks only this often, in seconds. 0: never."
     )

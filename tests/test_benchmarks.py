@@ -41,12 +41,35 @@ def test_keypoints_from_an_older_pose_stage_are_not_scored_as_current(tmp_path: 
 
     from pipeline.cache import save_track
     from pipeline.pose import POSE_VERSION
+    from pipeline.settings import load_settings
 
+    settings = load_settings()
     for name, stage in (("now", f"hybrid/v{POSE_VERSION}"), ("old", f"hybrid/v{POSE_VERSION - 1}"), ("unsaid", "")):
         save_track(tmp_path / f"{name}.npz", make_track(), "k", stage)
-    assert current(tmp_path / "now.npz") and not current(tmp_path / "old.npz")
-    assert current(tmp_path / "unsaid.npz")  # from before the record: taken as it is, and counted aloud
-    assert not current(tmp_path / "missing.npz")
+    assert current(tmp_path / "now.npz", settings) and not current(tmp_path / "old.npz", settings)
+    assert current(tmp_path / "unsaid.npz", settings)  # from before the record: taken as it is, and counted aloud
+    assert not current(tmp_path / "missing.npz", settings)
+
+
+def test_keypoints_made_with_another_yolo_stride_for_their_frame_rate_are_not_current(tmp_path: Path) -> None:
+    """An 8 fps clip's hybrid keypoints made before YOLO's stride followed the frame rate (every 3rd frame, 0.375 s
+    apart) are run again; those made with this code's stride (every 2nd frame) are current."""
+    from dataclasses import replace
+
+    from pipeline.cache import save_track
+    from pipeline.pose import POSE_VERSION
+    from pipeline.settings import load_settings
+    from tests.synthetic_tracks import Spec, make_track
+
+    settings = load_settings()
+    slow = replace(make_track(Spec(fps=8.0))[0], backend="hybrid")
+    stage = f"hybrid/v{POSE_VERSION}"
+    save_track(tmp_path / "before.npz", slow, "k", stage)
+    save_track(tmp_path / "now.npz", replace(slow, extra={"detect_every": 2}), "k", stage)
+    assert not current(tmp_path / "before.npz", settings) and current(tmp_path / "now.npz", settings)
+    fast = replace(make_track(Spec(fps=30.0))[0], backend="hybrid")
+    save_track(tmp_path / "fast.npz", fast, "k", stage)  # 30 fps: every 3rd frame, then and now
+    assert current(tmp_path / "fast.npz", settings)
 
 
 def test_a_clip_scored_with_its_upper_body_hidden_loses_the_trunk_but_not_the_reps(tmp_path: Path) -> None:

@@ -107,3 +107,27 @@ def test_keypoints_say_which_pose_stage_made_them(tmp_path: Path) -> None:
     assert track_pose(tmp_path / "new.npz") == "hybrid/v7"
     assert track_pose(tmp_path / "old.npz") == track_pose(tmp_path / "junk.npz") == track_pose(tmp_path / "no") == ""
     assert load_track(tmp_path / "new.npz", "k") is not None  # the record changes nothing else
+
+
+def test_a_cached_track_made_with_another_yolo_stride_for_its_frame_rate_is_made_again(tmp_path: Path) -> None:
+    """Keypoints of an 8 fps clip cached before YOLO's stride followed the frame rate carry the same key but not what
+    this code would make: the job must not reuse them (`pose.made_alike`)."""
+    from dataclasses import replace
+
+    from synthetic_tracks import Spec
+    from synthetic_tracks import make_track as synthetic
+
+    from pipeline.job import cached_track
+    from pipeline.settings import load_settings
+
+    settings = load_settings()
+    slow = replace(synthetic(Spec(fps=8.0))[0], backend="hybrid")
+    save_track(tmp_path / "before.npz", slow, "k")
+    save_track(tmp_path / "now.npz", replace(slow, extra={"detect_every": 2}), "k")
+    assert load_track(tmp_path / "before.npz", "k") is not None  # the key alone cannot tell
+    assert cached_track(tmp_path / "before.npz", "k", settings) is None
+    assert cached_track(tmp_path / "now.npz", "k", settings) is not None
+    assert cached_track(tmp_path / "now.npz", "other key", settings) is None
+    other = replace(slow, backend="mediapipe")  # no YOLO stride in it to go stale
+    save_track(tmp_path / "mp.npz", other, "k")
+    assert cached_track(tmp_path / "mp.npz", "k", settings) is not None

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline.keypoints import N_KP, FramePoses
-from pipeline.pose.detect import CALM_LOOKS, detect_adaptive, is_calm, sparse_every
+from pipeline.pose.detect import CALM_LOOKS, dense_every, detect_adaptive, is_calm, sparse_every
 
 
 def people(*boxes: tuple[float, float, float, float]) -> FramePoses:
@@ -28,6 +28,16 @@ CLIENT = (100.0, 100.0, 200.0, 400.0)  # 100 wide, 300 tall
 )
 def test_sparse_stride_is_a_multiple_of_the_dense_one_within_the_time(fps, dense, sparse_s, expected) -> None:
     assert sparse_every(fps, dense, sparse_s) == expected
+
+
+@pytest.mark.parametrize(
+    ("fps", "expected"),
+    # 0.3 s at most between looks: 30, 25 and 10 fps keep every 3rd frame; 8 fps every 2nd; a 2.9 fps GIF every one
+    [(30.0, 3), (25.0, 3), (10.0, 3), (8.0, 2), (20 / 7, 1), (0.0, 3)],
+)
+def test_yolo_dense_stride_never_spans_more_than_its_time(fps: float, expected: int) -> None:
+    assert dense_every(fps, 3) == expected
+    assert dense_every(fps, 1) == 1
 
 
 def test_one_person_in_place_is_calm() -> None:

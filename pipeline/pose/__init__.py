@@ -11,7 +11,7 @@ import functools
 import importlib.util
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -171,7 +171,7 @@ def estimate_track(
 
     `progress(n)` is called with the number of frames just processed (hybrid makes two passes: 2 per frame).
     """
-    from pipeline.pose.detect import sparse_every
+    from pipeline.pose.detect import dense_every, sparse_every
     from pipeline.track import build_track  # here, not at the top: it pulls in scipy.optimize (~0.4 s), and the
     # batch's parent process imports this package only to plan the backend
 
@@ -195,7 +195,7 @@ def estimate_track(
     # A fixed slower rate failed (measured on the 11 real clips): every 6th frame lost the client of the 10 fps
     # clip (0.6 s gaps break its track), and every 0.2 s turned the narrow-base lunge's 2 reps into 3. So the
     # dense rate stays, and `detect` slows to every `detect_sparse_s` only while the scene is calm.
-    every = max(1, s.detect_every) if plan.name == "hybrid" else kp_every
+    every = dense_every(float(info.fps), s.detect_every) if plan.name == "hybrid" else kp_every
     sparse = sparse_every(float(info.fps), every, s.detect_sparse_s) if plan.name == "hybrid" else 0
     poses, ran = _run_frames(info, yolo, long_side_height(info, YOLO_DECODE_LONG_SIDE), progress, every, sparse)
     track = build_track(poses, info.t_s[ran], wh, info.fps, settings.track, "yolo", yolo.model_id)
@@ -208,7 +208,20 @@ def estimate_track(
     others[ran] = seen_others
     track = expand_track(track, ran, info.t_s, every=every)
     height = long_side_height(info, CROP_DECODE_LONG_SIDE)
-    return refine_with_blazepose(info, track, s, height, progress, blazepose_threads(settings), kp_every, others)
+    track = refine_with_blazepose(info, track, s, height, progress, blazepose_threads(settings), kp_every, others)
+    return replace(track, extra={**track.extra, "detect_every": every})
+
+
+def made_alike(track: PoseTrack, settings: Settings) -> bool:
+    """Whether a cached track is what this code would make for its clip: a hybrid track records YOLO's dense stride
+    (`detect.dense_every`, which depends on the clip's frame rate); one from before it was recorded used
+    `detect_every` as set. The cache key does not hold the frame rate."""
+    if track.backend != "hybrid":
+        return True
+    from pipeline.pose.detect import dense_every
+
+    made = int(track.extra.get("detect_every", settings.pose.detect_every))
+    return made == dense_every(float(track.fps), settings.pose.detect_every)
 
 
 @functools.lru_cache(maxsize=1)

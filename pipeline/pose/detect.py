@@ -45,6 +45,18 @@ def is_calm(prev: FramePoses | None, cur: FramePoses) -> bool:
     return True
 
 
+# The longest time between two of YOLO's dense looks: the tracker links a look to the last by box overlap, and at
+# 0.6 s apart a real 10 fps clip's client was lost; 0.3 s (every 3rd frame at 10 fps) kept it.
+MAX_DENSE_GAP_S = 0.3
+
+
+def dense_every(fps: float, detect_every: int) -> int:
+    """YOLO's dense stride in frames: `detect_every`, but never spanning more than `MAX_DENSE_GAP_S`, and at least 1.
+    A 2.9 fps GIF looked at every 3rd frame, 1 s apart, made seven one-look tracks and no client."""
+    limit = int(MAX_DENSE_GAP_S * fps + 1e-9) if fps > 0 else detect_every
+    return max(1, min(detect_every, limit))
+
+
 def sparse_every(fps: float, dense_every: int, sparse_s: float) -> int:
     """The frame stride of a sparse look: a multiple of `dense_every` (so both rates sample the same frame grid)
     spanning at most `sparse_s` seconds, and never less than `dense_every`."""

@@ -14,9 +14,9 @@ import numpy as np
 import numpy.typing as npt
 
 from pipeline.analysis.geometry import nanmedian
-from pipeline.cache import file_sha256, load_track, save_track
+from pipeline.cache import file_sha256, save_track
 from pipeline.clean import clean_track
-from pipeline.job import pose_stage, run_key
+from pipeline.job import cached_track, pose_stage, run_key
 from pipeline.keypoints import PAIRS_BY_PART, Kp
 from pipeline.mirror import held, red_areas, unflipped
 from pipeline.pose import BackendPlan, estimate_track
@@ -267,7 +267,7 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
     # re-scores the whole sweep in seconds instead of re-running the pose models
     key = run_key(file_sha256(video), plan, settings)[0]
     cached = video.with_name(f"{video.stem}.{plan.name}.{key[:12]}.npz")
-    track = load_track(cached, key)
+    track = cached_track(cached, key, settings)
     if track is None:
         track = estimate_track(info, plan, settings)
         save_track(cached, track, key, pose_stage(plan))
@@ -275,7 +275,7 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
     result = evaluate_cleaned(cleaned, clean, settings, video.name)
     if settings.analysis.flip_check and red_areas(result):  # as the job: a red card's second look, flipped
         cached = cached.with_suffix(".flipped.npz")
-        flipped = load_track(cached, key)
+        flipped = cached_track(cached, key, settings)
         if flipped is None:
             flipped = unflipped(estimate_track(replace(info, mirrored=True), plan, settings))
             save_track(cached, flipped, key, pose_stage(plan))
