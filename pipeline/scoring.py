@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 
 import numpy as np
 
-from pipeline.analysis.analyse import Analysis, RepAnalysis, analyse
+from pipeline.analysis.analyse import LUNGE_MIDFOOT, REAR_LEG, Analysis, RepAnalysis, analyse
 from pipeline.analysis.geometry import held_values
 from pipeline.analysis.reps import MIN_FRAMES
 from pipeline.clean import CleanReport, clean_track
@@ -295,7 +295,7 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
             out.append(Verdict(area, label, "grey", _summary(area, "grey", exercise, context)))
             continue
         if not passed or not scored:
-            reason = gate_reason if not passed else next((m.reason for m in ms if m.reason), note)
+            reason = gate_reason if not passed else _grey_reason(ms, note)
             out.append(Verdict(area, label, "grey", "Not measurable from this video.", False, reason))
             continue
         colour: Colour = max((m.colour for m in scored), key=lambda c: SEVERITY[c])
@@ -304,6 +304,16 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
             continue
         out.append(Verdict(area, label, colour, _summary(area, colour, exercise, scored)))
     return out
+
+
+def _grey_reason(ms: list[MetricValue], default: str) -> str:
+    """Why an area could not be judged: the knees' travel angles' reasons first (the knee card's own reading), and not
+    one a lunge never reads (its rear knee, the middle of its front foot) while another says why the front knee was
+    not judged (a forward lunge's card said "rear leg in a lunge: only the front knee is judged", and not that the
+    front foot stepped away)."""
+    first = sorted(ms, key=lambda m: MetricId.from_key(m.key).metric != "knee_track")  # stable: legs stay in order
+    reasons = [m.reason for m in first if m.reason]
+    return next((r for r in reasons if r not in (REAR_LEG, LUNGE_MIDFOOT)), reasons[0] if reasons else default)
 
 
 def _summary(area: str, colour: Colour, exercise: str, scored: list[MetricValue]) -> str:

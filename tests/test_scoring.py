@@ -626,3 +626,38 @@ def test_a_cue_follows_what_was_flagged_and_is_said_once() -> None:
     ]
     assert [m.colour for m in base] == ["amber", "amber"]
     assert _cues(_verdicts(base, True, "", "", "lunge"), base) == [METRIC_CUES["stance_width"]]
+
+
+def test_a_lunges_knee_card_says_why_its_front_knee_was_not_judged() -> None:
+    """A forward lunge's knee card said "rear leg in a lunge: only the front knee is judged" (the left leg's reason
+    comes first) where the front knee's own reason, its foot stepping away, is what the client needs."""
+    from pipeline.analysis.analyse import LEAD_UNKNOWN, LUNGE_MIDFOOT, REAR_LEG
+    from pipeline.result import MetricValue
+    from pipeline.scoring import _grey_reason
+
+    def grey(key: str, reason: str) -> MetricValue:
+        return MetricValue(
+            key=key,
+            label=key,
+            value=None,
+            unit="°",
+            display="—",
+            colour="grey",
+            measurable=False,
+            reason=reason,
+            area="knee_tracking",
+        )
+
+    stepped = "the foot stepped away from where it stood: no reference"
+    card = [
+        grey("knee_drift_left", REAR_LEG),
+        grey("knee_track_left", REAR_LEG),
+        grey("knee_midfoot_left", LUNGE_MIDFOOT),
+        grey("fppa_left", "needs a front view"),
+        grey("knee_track_right", stepped),
+        grey("knee_midfoot_right", LUNGE_MIDFOOT),
+    ]
+    assert _grey_reason(card, "x") == stepped
+    assert _grey_reason(card[:3], "x") == REAR_LEG  # nothing else to say: the first reason
+    assert _grey_reason([grey("knee_track_left", LEAD_UNKNOWN), *card[2:4]], "x") == LEAD_UNKNOWN
+    assert _grey_reason([], "not measurable in this view") == "not measurable in this view"

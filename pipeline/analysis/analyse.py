@@ -679,6 +679,7 @@ class _Rep:
 
 
 REAR_LEG = "rear leg in a lunge: only the front knee is judged"
+LUNGE_MIDFOOT = "two-leg squats only: a lunge's front foot steps away"
 LEAD_UNKNOWN = "only the front knee is judged in a lunge, and we could not tell which leg was in front in this rep"
 
 
@@ -747,7 +748,7 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
         if not c.front_ok
         else FOOT_OUT_REASON
         if gone
-        else "two-leg squats only: a lunge's front foot steps away"
+        else LUNGE_MIDFOOT
         if c.exercise == "lunge"
         else "the pose model gave no toe points"
         if not c.feet
