@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -139,7 +139,9 @@ def run_job(
                 on_total(2 * total)  # the second look counts too
             flipped = unflipped(estimate_track(replace(info, mirrored=True), plan, settings, progress))
         clock.lap("flip")
-        cleaned, result = _scored(video, info, track, settings, flipped)
+        from pipeline.scoring import evaluate
+
+        cleaned, result = _scored(video, info, track, settings, held(result, evaluate(flipped, settings, video.name)))
         clock.lap("analysis")
 
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -185,26 +187,23 @@ def _probe_long_enough(video: Path) -> VideoInfo:
 
 
 def _scored(
-    video: Path, info: VideoInfo, track: PoseTrack, settings: Settings, flipped: PoseTrack | None = None
+    video: Path, info: VideoInfo, track: PoseTrack, settings: Settings, flip_check: Mapping[str, bool] | None = None
 ) -> tuple[PoseTrack, ClipResult]:
     """(cleaned track, result) with when it was filmed and any turn noted. The cleaned track is also the skeleton
     drawn on the annotated clip: the raw one is empty on the frames the keypoint model skipped (every 2nd at 30
-    fps), and drawn raw it flickered. With `flipped` (the pose model's look at the flipped video, `mirror`), each
-    red card it does not read red is amber.
+    fps), and drawn raw it flickered. `flip_check`: each red card checked on the flipped video -> whether it held
+    there (`mirror.held`); one that did not is amber.
 
     Raises:
         AnalysisError: nobody was found in the clip.
     """
     from pipeline.clean import clean_track
-    from pipeline.scoring import evaluate, evaluate_cleaned
+    from pipeline.scoring import evaluate_cleaned
 
     if not track.seen.any():
         raise AnalysisError(f"{video.name}: no person found in {info.n_frames} frames; is the client in view?")
     cleaned, clean = clean_track(track, settings.clean)
-    result: ClipResult = evaluate_cleaned(cleaned, clean, settings, video.name)
-    if flipped is not None:
-        flip_check = held(result, evaluate(flipped, settings, video.name))
-        result = evaluate_cleaned(cleaned, clean, settings, video.name, flip_check)
+    result: ClipResult = evaluate_cleaned(cleaned, clean, settings, video.name, flip_check)
     when, how = recorded_at(video, info)
     result = replace(result, recorded=when, recorded_from=how)
     if track.extra.get("looks_sideways"):
