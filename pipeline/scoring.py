@@ -238,12 +238,17 @@ def corroborated(
     return [MetricValue(**{**m.__dict__, "colour": "amber", "reason": why}) if (why := alone(m)) else m for m in out]
 
 
+def flip_held(colour: Colour, area: str, not_held: Collection[str]) -> Colour:
+    """`colour`, but amber for a red of an area in `not_held` (a red card the flipped look did not confirm): a red
+    reading or frame under an amber card would be a claim the card does not make."""
+    return "amber" if colour == "red" and area in not_held else colour
+
+
 def flip_capped(ms: list[MetricValue], not_held: Collection[str]) -> list[MetricValue]:
-    """`ms` with each red reading of the areas in `not_held` (red cards the flipped look did not confirm) made amber,
-    with `FLIP_NOT_HELD`: a red reading under an amber card would be a claim the card does not make."""
+    """`ms` coloured by `flip_held`; each reading it made amber says why (`FLIP_NOT_HELD`)."""
     return [
         MetricValue(**{**m.__dict__, "colour": "amber", "reason": FLIP_NOT_HELD})
-        if m.colour == "red" and m.area in not_held
+        if flip_held(m.colour, m.area, not_held) != m.colour
         else m
         for m in ms
     ]
@@ -414,7 +419,7 @@ def _frame_colours(
         for i in np.flatnonzero(np.isfinite(held)):
             # `corroborated`, frame by frame
             c = paired_colour(colours[i], float(held[i]), spec, other[2][i] if other else None)
-            c = "amber" if c == "red" and spec.area in not_held else c
+            c = flip_held(c, spec.area, not_held)
             out[i] = c if SEVERITY[c] > SEVERITY[out[i]] else out[i]
     return out
 
