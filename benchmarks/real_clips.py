@@ -47,10 +47,19 @@ def _this_stage(made: str) -> bool:
     return not made or made.endswith(f"/v{POSE_VERSION}")
 
 
+def current_track(cache: Path, settings: Settings) -> PoseTrack | None:
+    """The keypoints there when this code's pose stage made them as it runs for that clip (`pose.made_alike`); else
+    None. Files from before 0.7.5 do not say which stage made them: they are taken as they are (`run_batch` says how
+    many)."""
+    if not cache.exists() or not _this_stage(track_pose(cache)):
+        return None
+    track = read_track(cache)[0]
+    return track if made_alike(track, settings) else None
+
+
 def current(cache: Path, settings: Settings) -> bool:
-    """Keypoints there, made by this code's pose stage as it runs for that clip (`pose.made_alike`). Files from before
-    0.7.5 do not say which stage made them: they are taken as they are (`run_batch` says how many)."""
-    return cache.exists() and _this_stage(track_pose(cache)) and made_alike(read_track(cache)[0], settings)
+    """`current_track` finds keypoints there."""
+    return current_track(cache, settings) is not None
 
 
 def run_batch(clips: list[tuple[Clip, Path]], out: Path, force: bool = False) -> None:
@@ -119,14 +128,14 @@ def scored(
     """The clip's result from its cached keypoints (less the `hide` keypoints), and `score` of it; None when it has
     none from this pose stage. A red knee or hip card is checked against the flipped look beside them, as the job
     does (`pipeline.mirror`); without one it stands as read (`scored_all` has the batch make the missing ones)."""
-    if not current(cache, settings):
+    made = current_track(cache, settings)
+    if made is None:
         return None
-    track = _hidden(read_track(cache)[0], hide)
+    track = _hidden(made, hide)
     r = evaluate(track, settings, c.file)
-    flipped = cache.with_name(FLIP_CACHE_NAME)
-    if settings.analysis.flip_check and red_areas(r) and current(flipped, settings):
-        second = evaluate(_hidden(read_track(flipped)[0], hide), settings, c.file)
-        r = evaluate(track, settings, c.file, held(r, second))
+    flipped = current_track(cache.with_name(FLIP_CACHE_NAME), settings) if red_areas(r) else None
+    if settings.analysis.flip_check and flipped is not None:
+        r = evaluate(track, settings, c.file, held(r, evaluate(_hidden(flipped, hide), settings, c.file)))
     return (r, *score(c, r))
 
 
