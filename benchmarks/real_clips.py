@@ -135,7 +135,9 @@ def scored(
     r = evaluate(track, settings, c.file)
     flipped = current_track(cache.with_name(FLIP_CACHE_NAME), settings) if red_areas(r) else None
     if settings.analysis.flip_check and flipped is not None:
-        r = evaluate(track, settings, c.file, held(r, evaluate(_hidden(flipped, hide), settings, c.file)))
+        r = evaluate(
+            track, settings, c.file, held(r, evaluate(_hidden(flipped, hide), settings, c.file), settings.metrics)
+        )
     return (r, *score(c, r))
 
 

@@ -141,7 +141,9 @@ def run_job(
         clock.lap("flip")
         from pipeline.scoring import evaluate
 
-        cleaned, result = _scored(video, info, track, settings, held(result, evaluate(flipped, settings, video.name)))
+        cleaned, result = _scored(
+            video, info, track, settings, held(result, evaluate(flipped, settings, video.name), settings.metrics)
+        )
         clock.lap("analysis")
 
     final.parent.mkdir(parents=True, exist_ok=True)

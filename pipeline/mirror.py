@@ -3,11 +3,11 @@
 A pose model is not mirror-symmetric. On a real good squat BlazePose drew one leg straight at the bottom in the video
 and not in its mirror image, and on rendered squats the knee on one side of the image reads up to 10° further in than
 the other, whichever leg it is. A red knee or hip card tells a client "work on this", so it stands only where the
-flipped clip reads red too: else the card is amber ("watch") with the reason. A flip costs a second pose pass, so it
-is spent only on clips with a red card.
+flipped clip reads it red too, or reads one of its red readings past the red line: else the card is amber ("watch")
+with the reason. A flip costs a second pose pass, so it is spent only on clips with a red card.
 
 The flipped track is put back in the clip's own frame (`unflipped`), so both looks name the same legs and are scored
-alike; `held` compares their cards, and scoring makes each red that did not hold amber.
+alike; `held` compares their cards and readings, and scoring makes each red that did not hold amber.
 """
 
 from __future__ import annotations
@@ -17,7 +17,9 @@ from dataclasses import replace
 import numpy as np
 
 from pipeline.keypoints import MIRROR, PoseTrack
+from pipeline.metrics import MetricSpec
 from pipeline.result import ClipResult
+from pipeline.scoring import confirms
 
 # The cards read from where the knees sit against the feet: what a model's left/right whim can move.
 CHECKED_AREAS: tuple[str, ...] = ("knee_tracking", "hip_control")
@@ -41,7 +43,16 @@ def unflipped(track: PoseTrack) -> PoseTrack:
     return replace(track, xy=xy, conf=conf, boxes=boxes, extra={**track.extra, "flipped": True})
 
 
-def held(result: ClipResult, flipped: ClipResult) -> dict[str, bool]:
-    """Each red card of `result` (`red_areas`) -> whether the flipped look (`flipped`) reads it red too."""
-    theirs = {v.area: v.colour for v in flipped.verdicts}
-    return {area: theirs.get(area) == "red" for area in red_areas(result)}
+def held(result: ClipResult, flipped: ClipResult, specs: dict[str, MetricSpec]) -> dict[str, bool]:
+    """Each red card of `result` (`red_areas`) -> whether the flipped look (`flipped`) reads it red too, or confirms
+    one of its red readings (`pipeline.scoring.confirms`: the same reading past its red line there too). Both ways
+    count: a model that reads the knee on one side of the image further in moves a two-knee cave from one leg to the
+    other between the looks, and a reading red by a wide margin in one look may stay past the red line in the other
+    without that margin."""
+    cards = {v.area: v.colour for v in flipped.verdicts}
+    theirs = {m.key: m for m in flipped.clip_metrics}
+    return {
+        area: cards.get(area) == "red"
+        or any(m.area == area and m.colour == "red" and confirms(m, theirs, specs) for m in result.clip_metrics)
+        for area in red_areas(result)
+    }

@@ -238,6 +238,30 @@ def corroborated(
     return [MetricValue(**{**m.__dict__, "colour": "amber", "reason": why}) if (why := alone(m)) else m for m in out]
 
 
+def confirms(m: MetricValue, flipped: Mapping[str, MetricValue], specs: dict[str, MetricSpec]) -> bool:
+    """Whether the flipped look confirms the red reading `m`: it reads the same leg's reading past its red line, and
+    a reading that never stands red alone (`red_alone` infinite: knee_midfoot, which a wide turned-out stance reads
+    too) has its partner at amber or red there as well. A finite `red_alone` (the knee-over-foot angle's) is the
+    allowance for how far a mirror image moves the reading, which the flipped look measures instead: not asked again.
+    """
+    base, leg = MetricId.from_key(m.key)
+    theirs = flipped.get(m.key)
+    if theirs is None or theirs.value is None or base not in specs:
+        return False
+    spec = specs[base]
+    if spec.colour(theirs.value) != "red":
+        return False
+    if base not in PAIRED or spec.red_alone is None or np.isfinite(spec.red_alone):
+        return True
+    partner = flipped.get(MetricId(PAIRED[base][0], leg).key)
+    other = specs.get(PAIRED[base][0])
+    return (
+        partner is not None
+        and other is not None
+        and other.colour(np.nan if partner.value is None else partner.value) in ("amber", "red")
+    )
+
+
 def flip_held(colour: Colour, area: str, not_held: Collection[str]) -> Colour:
     """`colour`, but amber for a red of an area in `not_held` (a red card the flipped look did not confirm): a red
     reading or frame under an amber card would be a claim the card does not make."""
@@ -542,7 +566,7 @@ def evaluate(
         settings: loaded settings; uses `.clean`, `.analysis` and `.metrics`.
         video_name: file name shown in the report.
         flip_check: for a second scoring after the pose model's look at the flipped video (`pipeline.mirror`):
-            each red card checked -> whether the flipped look read it red too. One that did not is amber.
+            each red card checked -> whether the flipped look confirmed it (`confirms`). One it did not is amber.
 
     Returns:
         The clip's result. Never raises for an empty or useless track: its verdicts are grey with the reason

@@ -15,10 +15,11 @@ from synthetic_tracks import Spec, make_track
 from pipeline import job
 from pipeline.cache import FLIP_CACHE_NAME
 from pipeline.keypoints import MIRROR, Kp, PoseTrack
+from pipeline.metrics import MetricId
 from pipeline.mirror import held, red_areas, unflipped
 from pipeline.pose import BackendPlan
-from pipeline.result import ClipResult
-from pipeline.scoring import FLIP_NOT_HELD, evaluate
+from pipeline.result import ClipResult, MetricValue
+from pipeline.scoring import FLIP_NOT_HELD, confirms, evaluate, metric_value
 from pipeline.settings import Settings, load_settings
 from pipeline.video import VideoInfo, ffmpeg_exe
 
@@ -68,13 +69,13 @@ def test_a_red_card_stands_where_the_flipped_look_reads_red_too_and_is_amber_whe
     assert colours(first)["knee_tracking"] == "red" and red_areas(first) == ["knee_tracking"]
     assert red_areas(evaluate(good, SETTINGS, "x.mp4")) == []
 
-    confirmed = held(first, evaluate(cave, SETTINGS, "x.mp4"))
+    confirmed = held(first, evaluate(cave, SETTINGS, "x.mp4"), SETTINGS.metrics)
     assert confirmed == {"knee_tracking": True}
     kept = evaluate(cave, SETTINGS, "x.mp4", confirmed)
     assert colours(kept) == colours(first) and kept.flip_check == confirmed
     assert not any("flipped" in n for n in kept.notes)
 
-    not_held = held(first, evaluate(good, SETTINGS, "x.mp4"))
+    not_held = held(first, evaluate(good, SETTINGS, "x.mp4"), SETTINGS.metrics)
     assert not_held == {"knee_tracking": False}
     r = evaluate(cave, SETTINGS, "x.mp4", not_held)
     assert colours(r)["knee_tracking"] == "amber"
@@ -149,3 +150,42 @@ def test_the_job_looks_once_at_a_clip_with_no_red_card_or_with_the_check_off(
         assert not (out / FLIP_CACHE_NAME).exists()
         assert json.loads((out / "result.json").read_text())["flip_check"] == {}
     assert calls == [False, False]
+
+
+def readings(**values: float) -> dict[str, MetricValue]:
+    """Clip readings of a two-leg squat by key, coloured by the bands as they stand."""
+    return {k: metric_value(MetricId.from_key(k), v, "", "squat", SETTINGS.metrics) for k, v in values.items()}
+
+
+def test_the_flipped_look_confirms_a_red_reading_that_it_reads_past_the_red_line_too() -> None:
+    specs = SETTINGS.metrics
+    track, mid = specs["knee_track"], specs["knee_midfoot"]
+    assert track.red_alone is not None and np.isfinite(track.red_alone) and mid.red_alone == np.inf
+    # red alone in the first look, past the red line (not past red_alone) in the flipped one: the flipped look measures
+    # the mirror image's shift that red_alone allows for, so it is not asked for twice
+    first = readings(knee_track_left=track.red_alone - 3)["knee_track_left"]
+    assert first.colour == "red"
+    assert confirms(first, readings(knee_track_left=track.red - 1, knee_midfoot_left=0.0), specs)
+    assert not confirms(first, readings(knee_track_left=track.red + 1, knee_midfoot_left=mid.red + 5), specs)
+    assert not confirms(first, readings(knee_track_right=track.red - 10), specs)  # the other leg's is not this one
+    assert not confirms(first, {}, specs)
+    # inside the middle of the foot never stands red alone (a wide turned-out stance reads it too): the flipped look
+    # must read the knee-over-foot angle at amber or red beside it
+    inside = readings(knee_midfoot_right=mid.red + 5)["knee_midfoot_right"]
+    assert not confirms(inside, readings(knee_midfoot_right=mid.red + 5, knee_track_right=track.amber + 2), specs)
+    assert confirms(inside, readings(knee_midfoot_right=mid.red + 5, knee_track_right=track.amber - 1), specs)
+    assert not confirms(inside, readings(knee_midfoot_right=mid.amber + 1, knee_track_right=track.red - 5), specs)
+
+
+def test_a_red_card_holds_where_the_flipped_look_reads_the_card_red_on_the_other_leg() -> None:
+    # a model that reads one side of the image further in can move a cave from one knee to the other between looks
+    left, right = (make_track(replace(CAVE, cave_deg=c))[0] for c in ((15.0, 0.0), (0.0, 15.0)))
+    first = evaluate(left, SETTINGS, "x.mp4")
+    other = evaluate(right, SETTINGS, "x.mp4")
+    assert colours(other)["knee_tracking"] == "red"
+    assert not confirms(
+        next(m for m in first.clip_metrics if m.key == "knee_track_left"),
+        {m.key: m for m in other.clip_metrics},
+        SETTINGS.metrics,
+    )
+    assert held(first, other, SETTINGS.metrics) == {"knee_tracking": True}

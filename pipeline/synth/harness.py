@@ -279,7 +279,7 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
         if flipped is None:
             flipped = unflipped(estimate_track(replace(info, mirrored=True), plan, settings))
             save_track(cached, flipped, key, pose_stage(plan))
-        flip_check = held(result, evaluate(flipped, settings, video.name))
+        flip_check = held(result, evaluate(flipped, settings, video.name), settings.metrics)
         result = evaluate_cleaned(cleaned, clean, settings, video.name, flip_check)
     t = tr.load_truth(truth_path)
     true_xy = np.asarray(t["frames"]["keypoints_xy"], dtype=np.float64)
