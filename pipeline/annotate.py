@@ -34,7 +34,9 @@ KNEE_BGR: dict[str, BGR] = {  # the report's traffic-light colours, brightened t
 }
 # grey: hidden, or outside the loaded part of the rep (down and up) where knee tracking is read
 LEGEND = (("green", "on track"), ("amber", "drifting"), ("red", "caving in"), ("grey", "not judged"))
-LEGEND_KNEE_SHARE = 0.05  # of the frames with knees: more reaching into the legend's band at the foot moves it up
+STRIP_GREY = 32  # the legend's strip under a picture it would cover
+FEET = (Kp.L_ANKLE, Kp.R_ANKLE, Kp.L_HEEL, Kp.R_HEEL, Kp.L_TOE, Kp.R_TOE)
+LEGEND_SHARE = 0.05  # of the frames with knees or feet (head): more reaching into a band of the legend's moves it
 BONE, OUTLINE, INK = (245, 245, 245), (25, 25, 25), (255, 255, 255)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 # Knee-to-foot segments are drawn in the knee colour, so the white skeleton leaves them out.
@@ -55,6 +57,8 @@ class KeyFrames:
         worst_at_bottom: the worst rep's still is its bottom (no knee judged worse elsewhere in the rep).
         held: the clip pauses on that frame (`slow_bottom_s` above 0).
         thumbnail: small JPEG (about `thumbnail_width` wide) for the index and the video poster.
+        clip_wh: (width, height) px of the written clip: the picture, and the legend's strip under it where it has
+            one (`legend_place`); None when unknown.
     """
 
     worst_jpeg: bytes | None = None
@@ -65,6 +69,7 @@ class KeyFrames:
     held: bool = False
     thumbnail: bytes | None = None
     ranked: bool = True
+    clip_wh: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -224,22 +229,37 @@ def _legend_rows(w: int, h: int, st: _Style, at_top: bool) -> tuple[int, int, in
     return (below_pills if at_top else h - 2 * row - 8), row, col
 
 
-def legend_at_top(xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float], w: int, h: int) -> bool:
-    """Whether the legend goes at the head of the frame rather than its foot: when the knees reach into the foot's
-    band on more than `LEGEND_KNEE_SHARE` of the frames (a phone framing the client from the shins up, the rear
-    knee of a lunge) and the head and shoulders reach into the head's band less often. xy: (T, K, 2) track px."""
+def legend_place(xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float], w: int, h: int) -> str:
+    """Where the legend goes: "foot" (the frame's foot), "head" (below the rep counter) or "below" (a strip added
+    under the picture). It may cover neither the knees nor the feet (the knee is judged against the foot): the foot's
+    band is used unless they reach into it on more than `LEGEND_SHARE` of the frames (a phone framing the client from
+    the shins up, the rear knee of a lunge, feet near the frame's foot); then the head's band, unless the head and
+    shoulders reach into it that often too; else a strip under the picture (a small or tight frame, the client filling
+    it). xy: (T, K, 2) track px."""
     st = _Style.for_size(w, h)
     y = xy[..., 1].astype(np.float64) * scale_xy[1]
     knees, head = y[:, [int(Kp.L_KNEE), int(Kp.R_KNEE)]], y[:, : int(Kp.R_SHOULDER) + 1]
-    foot_top = _legend_rows(w, h, st, False)[0] - 4 - 7 * st.line  # room for a knee's dot and L/R label above it
+    feet = y[:, [int(k) for k in FEET if int(k) < y.shape[1]]]
+    legend_top = _legend_rows(w, h, st, False)[0] - 4
+    foot_top = legend_top - 7 * st.line  # room for a knee's dot and L/R label above it
     head_y0, row, _ = _legend_rows(w, h, st, True)
     head_bottom = head_y0 + 2 * row + 4
     with np.errstate(invalid="ignore"):
-        in_foot = (knees >= foot_top).any(axis=1)[np.isfinite(knees).any(axis=1)]
+        low = (knees >= foot_top).any(axis=1) | (feet >= legend_top).any(axis=1)
+        in_foot = low[np.isfinite(knees).any(axis=1) | np.isfinite(feet).any(axis=1)]
         in_head = (head <= head_bottom).any(axis=1)[np.isfinite(head).any(axis=1)]
     share_foot = float(in_foot.mean()) if in_foot.size else 0.0
     share_head = float(in_head.mean()) if in_head.size else 0.0
-    return share_foot > LEGEND_KNEE_SHARE and share_head < share_foot
+    if share_foot <= LEGEND_SHARE:
+        return "foot"
+    return "head" if share_head <= LEGEND_SHARE else "below"
+
+
+def legend_strip_height(w: int, h: int) -> int:
+    """The height, px (even, for the encoder), of the strip `legend_place` "below" adds under a (w, h) picture."""
+    st = _Style.for_size(w, h)
+    _, row, _ = _legend_rows(w, h, st, False)
+    return (2 * row + 12 + 1) // 2 * 2
 
 
 def legend_text_x(st: _Style) -> int:
@@ -414,19 +434,23 @@ def write_annotated_clip(
         thumb_i = int(np.nanargmax(depth)) if np.isfinite(depth).any() else len(track) // 2
     n_hold = max(0, round(s.slow_bottom_s * float(fps))) if worst_i is not None and ranked else 0
     stills: dict[str, U8] = {}
-    legend_top = legend_at_top(np.asarray(track.xy), scale, w, h)
+    place = legend_place(np.asarray(track.xy), scale, w, h)
+    strip = np.full((legend_strip_height(w, h) if place == "below" else 0, w, 3), STRIP_GREY, np.uint8)
 
-    with _open_writer(out_path, w, h, fps, s) as writer:
+    with _open_writer(out_path, w, h + len(strip), fps, s) as writer:
         for i, t, frame in frames:
             img = frame if frame.shape[:2] == (h, w) else cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
-            img = np.array(img, dtype=np.uint8, order="C")  # a copy: the decoder may reuse its buffer
+            # a copy (the decoder may reuse its buffer), with the legend's strip under it where it has one
+            img = (
+                np.ascontiguousarray(np.vstack((img, strip)), dtype=np.uint8) if len(strip) else np.array(img, np.uint8)
+            )
             if 0 <= i < len(track):
                 colours = (_at(ser.knee_colour_left, i, "grey"), _at(ser.knee_colour_right, i, "grey"))
                 draw_pose(img, track.xy[i], scale, colours, st)
             if n_reps:
                 rep = _at(ser.rep_of_frame, i, 0) or sum(r.end_s <= t for r in result.reps)
                 _pill(img, counter_text(rep, n_reps), _counter_org(st), st)
-            _legend(img, st, legend_top)
+            _legend(img, st, place == "head")
             writer.write(img)
             if i == thumb_i:
                 stills["thumb"] = img
@@ -443,7 +467,9 @@ def write_annotated_clip(
     thumb_jpeg = None
     if thumb is not None:
         tw = min(s.thumbnail_width, w)
-        thumb_jpeg = _jpeg(cv2.resize(thumb, (tw, max(1, round(h * tw / w))), interpolation=cv2.INTER_AREA), 80)
+        thumb_jpeg = _jpeg(
+            cv2.resize(thumb, (tw, max(1, round(thumb.shape[0] * tw / w))), interpolation=cv2.INTER_AREA), 80
+        )
     return KeyFrames(
         worst_jpeg=_jpeg(stills["worst"], s.jpeg_quality) if "worst" in stills else None,
         best_jpeg=_jpeg(stills["best"], s.jpeg_quality) if "best" in stills else None,
@@ -453,6 +479,7 @@ def write_annotated_clip(
         best_rep=best.index if best and "best" in stills else None,
         thumbnail=thumb_jpeg,
         ranked=ranked,
+        clip_wh=(w, h + len(strip)),
     )
 
 

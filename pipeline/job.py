@@ -221,7 +221,7 @@ def _scored(
 def _annotated_clip(
     stage: Path, info: VideoInfo, cleaned: PoseTrack, result: ClipResult, settings: Settings
 ) -> tuple[KeyFrames | None, tuple[int, int]]:
-    """Write `stage/annotated.mp4`; returns its key frames and (width, height)."""
+    """Write `stage/annotated.mp4`; returns its key frames and its (width, height), a legend's strip included."""
     from pipeline.annotate import write_annotated_clip
     from pipeline.video import frame_size, long_side_height, read_frames_cfr
 
@@ -233,7 +233,7 @@ def _annotated_clip(
     keyframes = write_annotated_clip(
         frames, cleaned, result, stage / "annotated.mp4", info.fps, size, settings.annotate
     )
-    return keyframes, size
+    return keyframes, keyframes.clip_wh or size
 
 
 def _meta(video: Path, client: str, track: PoseTrack, size: tuple[int, int], processing_s: float) -> ReportMeta:

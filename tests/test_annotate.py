@@ -72,7 +72,7 @@ class RecordingWriter:
         return None
 
     def write(self, frame: np.ndarray) -> None:
-        assert frame.dtype == np.uint8 and frame.shape == (OUT_WH[1], OUT_WH[0], 3)
+        assert frame.dtype == np.uint8 and frame.shape == (self.args[2], self.args[1], 3)
         self.frames.append(frame.copy())
 
 
@@ -195,9 +195,26 @@ def test_keyframes_are_jpegs_of_the_annotated_bottom(run) -> None:
     frames, kf = run()
     for raw in (kf.worst_jpeg, kf.best_jpeg):
         img = cv2.imdecode(np.frombuffer(raw, np.uint8), cv2.IMREAD_COLOR)
-        assert img.shape == (OUT_WH[1], OUT_WH[0], 3)
+        assert img.shape == frames[0].shape
     thumb = cv2.imdecode(np.frombuffer(kf.thumbnail, np.uint8), cv2.IMREAD_COLOR)
     assert thumb.shape[1] <= 320 and (kf.worst_rep, kf.best_rep) == (1, 1)
+
+
+def test_a_client_filling_the_frame_gets_the_legend_in_a_strip_under_the_picture(run) -> None:
+    # the test pose reaches from near the top (shoulders) to near the foot (toes) of the frame
+    w, h = OUT_WH
+    assert annotate.legend_place(make_track().xy, (w / SRC_WH[0], h / SRC_WH[1]), w, h) == "below"
+    frames, kf = run()
+    strip = annotate.legend_strip_height(w, h)
+    assert strip > 0 and strip % 2 == 0 and all(f.shape == (h + strip, w, 3) for f in frames)
+    plain = np.zeros((h + strip, w, 3), np.uint8)
+    annotate._legend(plain, annotate._Style.for_size(w, h))
+    legend_rows = np.flatnonzero(plain.any(axis=(1, 2)))
+    assert legend_rows.min() >= h  # the legend lies wholly in the strip
+    green = np.all(frames[0][h:] == KNEE_BGR["green"], axis=-1)
+    assert green.any() and not np.all(frames[0][:h] == KNEE_BGR["green"], axis=-1)[:, :40].any()
+    still = cv2.imdecode(np.frombuffer(kf.worst_jpeg or b"", np.uint8), cv2.IMREAD_COLOR)
+    assert still.shape == (h + strip, w, 3) and kf.clip_wh == (w, h + strip)
 
 
 def test_real_clip_writer_round_trip(tmp_path: Path) -> None:
@@ -251,26 +268,31 @@ def test_a_sprite_is_cut_off_at_the_frame_edge() -> None:
     sprite.paste(img, 40, 40)  # wholly outside: nothing happens
 
 
-def _standing_xy(head_y: float, knee_y: float, n: int = 20) -> np.ndarray:
-    """(n, 21, 2) px: head and shoulders at head_y, knees at knee_y, everything else missing."""
+def _standing_xy(head_y: float, knee_y: float, feet_y: float = float("nan"), n: int = 20) -> np.ndarray:
+    """(n, 21, 2) px: head and shoulders at head_y, knees at knee_y, ankles, heels and toes at feet_y (NaN:
+    missing), everything else missing."""
     xy = np.full((n, 21, 2), np.nan)
     xy[:, : int(Kp.R_SHOULDER) + 1] = [320.0, head_y]
     xy[:, [int(Kp.L_KNEE), int(Kp.R_KNEE)]] = [320.0, knee_y]
+    xy[:, [int(k) for k in annotate.FEET]] = [320.0, feet_y]
     return xy
 
 
 @pytest.mark.parametrize(
-    ("head_y", "knee_y", "top"),
+    ("head_y", "knee_y", "feet_y", "place"),
     [
-        (150.0, 250.0, False),  # the whole client clear of the foot's band: the legend stays at the foot
-        (150.0, 350.0, True),  # framed from the shins up, knees in the foot's band: it moves to the head
-        (40.0, 350.0, False),  # ... unless the head fills the head's band as often: the foot hides less there
+        (150.0, 250.0, float("nan"), "foot"),  # the whole client clear of the foot's band: the legend stays there
+        (150.0, 250.0, 300.0, "foot"),  # the feet too
+        (150.0, 350.0, float("nan"), "head"),  # framed from the shins up, knees in the foot's band: to the head
+        (150.0, 250.0, 345.0, "head"),  # the feet in the foot's band: the knee is judged against them, so it moves
+        (40.0, 350.0, float("nan"), "below"),  # the head in the head's band too: a strip under the picture
+        (40.0, 250.0, 345.0, "below"),
     ],
 )
-def test_the_legend_moves_to_the_head_only_when_the_knees_would_hide_under_it(
-    head_y: float, knee_y: float, top: bool
+def test_the_legend_covers_neither_the_knees_nor_the_feet(
+    head_y: float, knee_y: float, feet_y: float, place: str
 ) -> None:
-    assert annotate.legend_at_top(_standing_xy(head_y, knee_y), (1.0, 1.0), 640, 360) is top
+    assert annotate.legend_place(_standing_xy(head_y, knee_y, feet_y), (1.0, 1.0), 640, 360) == place
 
 
 def test_a_legend_at_the_head_sits_below_the_rep_counter() -> None:
