@@ -141,6 +141,18 @@ def test_a_squat_filmed_low_at_an_angle_is_not_a_lunge(view: str) -> None:
     assert abs(al[1] - ar[1]) / 100.0 >= 0.3
 
 
+@pytest.mark.parametrize("view", ["oblique", "side"])
+def test_a_flatter_shin_on_the_higher_knee_is_a_misdrawn_far_leg_not_a_lunge(view: str) -> None:
+    # near leg upright (knee a shank above its ankle); the far one drawn folded, its ankle pulled up 0.3 shank under
+    # a knee that sits 0.3 shank HIGHER on screen: shins 0.7 apart, but a lunge's rear knee drops below the front one
+    kl, kr, al, ar = _pts((900.0, 0.0), (870.0, 30.0), (1000.0, 5.0), (900.0, 35.0))
+    assert exercise.split_stance(kl, kr, al, ar, 100.0, view)[0] == pytest.approx(0.0)
+    # the same shins with that knee 0.3 shank LOWER on screen: the rear knee dropping, a lunge
+    kl, kr, al, ar = _pts((900.0, 0.0), (930.0, 30.0), (1000.0, 5.0), (960.0, 35.0))
+    score, lead = exercise.split_stance(kl, kr, al, ar, 100.0, view)
+    assert score == pytest.approx(0.7) and lead == "left" and score >= exercise.LUNGE_SPLIT
+
+
 def test_from_the_side_a_step_spreads_the_ankles_beyond_where_they_stood() -> None:
     # shins alike (a lunge where both knees read bent alike) but the ankles 2.4 shanks apart, 0.2 when standing
     kl, kr, al, ar = _pts((920.0, 0.0), (920.0, 200.0), (1000.0, -20.0), (1000.0, 220.0))

@@ -68,7 +68,12 @@ def split_stance(
         # a step spreads the ankles along the image beyond where they stood; a wide stance (a sumo squat at 45°
         # read 1.65 shanks apart standing and at the bottom) does not
         spread = (abs(ankle_l[0] - ankle_r[0]) - standing_spread_px) / shank_px
-        return float(np.nanmax([abs(shins), spread])), "left" if shins > 0 else "right"
+        # the rear knee, on the flatter shin, drops toward the floor below the front one (real side and 45° lunges:
+        # 0.06 shank lower or more); a flatter shin on the higher knee is a far leg the model drew folded (side
+        # squats' far ankle drawn up at the knee read 0.5-0.8 with that knee 0.3-1.3 shank higher)
+        rear_lower = shins * (knee_r[1] - knee_l[1]) / shank_px
+        split = abs(shins) if not np.isfinite(rear_lower) or rear_lower > 0 else 0.0
+        return float(np.nanmax([split, spread])), "left" if shins > 0 else "right"
     knee_gap = (knee_r[1] - knee_l[1]) / shank_px  # + when the left knee is higher: left leads
     ankle_gap = (ankle_l[1] - ankle_r[1]) / shank_px  # + when the left ankle is lower on screen: left in front
     parts = np.array([shins, knee_gap, ankle_gap], np.float64)
