@@ -453,7 +453,7 @@ def write_annotated_clip(
             _legend(img, st, place == "head")
             writer.write(img)
             if i == thumb_i:
-                stills["thumb"] = img
+                stills["thumb"] = img[:h]  # the picture alone: a legend strip squeezed into a thumbnail says nothing
             if i in (worst_i, best_i) and 0 <= i < len(track):
                 still = _circle_knees(img, track.xy[i], scale, st)
                 stills.update({k: still for k, j in (("worst", worst_i), ("best", best_i)) if j == i})

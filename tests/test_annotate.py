@@ -215,6 +215,8 @@ def test_a_client_filling_the_frame_gets_the_legend_in_a_strip_under_the_picture
     assert green.any() and not np.all(frames[0][:h] == KNEE_BGR["green"], axis=-1)[:, :40].any()
     still = cv2.imdecode(np.frombuffer(kf.worst_jpeg or b"", np.uint8), cv2.IMREAD_COLOR)
     assert still.shape == (h + strip, w, 3) and kf.clip_wh == (w, h + strip)
+    thumb = cv2.imdecode(np.frombuffer(kf.thumbnail or b"", np.uint8), cv2.IMREAD_COLOR)
+    assert thumb.shape == (h, w, 3)  # the picture alone
 
 
 def test_real_clip_writer_round_trip(tmp_path: Path) -> None:
