@@ -36,7 +36,7 @@ KNEE_BGR: dict[str, BGR] = {  # the report's traffic-light colours, brightened t
 LEGEND = (("green", "on track"), ("amber", "drifting"), ("red", "caving in"), ("grey", "not judged"))
 STRIP_GREY = 32  # the legend's strip under a picture it would cover
 FEET = (Kp.L_ANKLE, Kp.R_ANKLE, Kp.L_HEEL, Kp.R_HEEL, Kp.L_TOE, Kp.R_TOE)
-LEGEND_SHARE = 0.05  # of the frames with knees or feet (head): more reaching into a band of the legend's moves it
+LEGEND_SHARE = 0.05  # knees or feet (head) in a legend band on more than this share of their frames: the band is taken
 BONE, OUTLINE, INK = (245, 245, 245), (25, 25, 25), (255, 255, 255)
 FONT = cv2.FONT_HERSHEY_SIMPLEX
 # Knee-to-foot segments are drawn in the knee colour, so the white skeleton leaves them out.
