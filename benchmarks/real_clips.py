@@ -31,7 +31,7 @@ from corpus import MANIFEST, SHARED_MANIFEST, SHARED_VIDEOS, Clip, check, load
 
 from pipeline.cache import FLIP_CACHE_NAME, read_track, track_pose
 from pipeline.keypoints import Kp, PoseTrack
-from pipeline.mirror import held, red_areas
+from pipeline.mirror import checked, red_areas
 from pipeline.pose import POSE_VERSION, made_alike
 from pipeline.result import ClipResult
 from pipeline.scoring import evaluate
@@ -135,9 +135,7 @@ def scored(
     r = evaluate(track, settings, c.file)
     flipped = current_track(cache.with_name(FLIP_CACHE_NAME), settings) if red_areas(r) else None
     if settings.analysis.flip_check and flipped is not None:
-        r = evaluate(
-            track, settings, c.file, held(r, evaluate(_hidden(flipped, hide), settings, c.file), settings.metrics)
-        )
+        r = evaluate(track, settings, c.file, checked(r, _hidden(flipped, hide), settings, c.file))
     return (r, *score(c, r))
 
 

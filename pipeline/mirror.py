@@ -19,7 +19,8 @@ import numpy as np
 from pipeline.keypoints import MIRROR, PoseTrack
 from pipeline.metrics import MetricSpec
 from pipeline.result import ClipResult
-from pipeline.scoring import confirms
+from pipeline.scoring import confirms, evaluate
+from pipeline.settings import Settings
 
 # The cards read from where the knees sit against the feet: what a model's left/right whim can move.
 CHECKED_AREAS: tuple[str, ...] = ("knee_tracking", "hip_control")
@@ -56,3 +57,8 @@ def held(result: ClipResult, flipped: ClipResult, specs: dict[str, MetricSpec]) 
         or any(m.area == area and m.colour == "red" and confirms(m, theirs, specs) for m in result.clip_metrics)
         for area in red_areas(result)
     }
+
+
+def checked(result: ClipResult, flipped: PoseTrack, settings: Settings, video_name: str) -> dict[str, bool]:
+    """`held` for `result` against the flipped look's track (`unflipped`), scored as the clip's own is."""
+    return held(result, evaluate(flipped, settings, video_name), settings.metrics)

@@ -16,7 +16,7 @@ from pipeline import job
 from pipeline.cache import FLIP_CACHE_NAME
 from pipeline.keypoints import MIRROR, Kp, PoseTrack
 from pipeline.metrics import MetricId
-from pipeline.mirror import held, red_areas, unflipped
+from pipeline.mirror import checked, held, red_areas, unflipped
 from pipeline.pose import BackendPlan
 from pipeline.result import ClipResult, MetricValue
 from pipeline.scoring import FLIP_NOT_HELD, confirms, evaluate, metric_value
@@ -70,6 +70,7 @@ def test_a_red_card_stands_where_the_flipped_look_reads_red_too_and_is_amber_whe
     assert red_areas(evaluate(good, SETTINGS, "x.mp4")) == []
 
     confirmed = held(first, evaluate(cave, SETTINGS, "x.mp4"), SETTINGS.metrics)
+    assert checked(first, cave, SETTINGS, "x.mp4") == confirmed  # the same, from the flipped look's track
     assert confirmed == {"knee_tracking": True}
     kept = evaluate(cave, SETTINGS, "x.mp4", confirmed)
     assert colours(kept) == colours(first) and kept.flip_check == confirmed

@@ -18,9 +18,9 @@ from pipeline.cache import file_sha256, save_track
 from pipeline.clean import clean_track
 from pipeline.job import cached_track, pose_stage, run_key
 from pipeline.keypoints import PAIRS_BY_PART, Kp
-from pipeline.mirror import held, red_areas, unflipped
+from pipeline.mirror import checked, red_areas, unflipped
 from pipeline.pose import BackendPlan, estimate_track
-from pipeline.scoring import evaluate, evaluate_cleaned
+from pipeline.scoring import evaluate_cleaned
 from pipeline.settings import Settings
 from pipeline.synth import truth as tr
 from pipeline.synth.camera import Camera
@@ -279,7 +279,7 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
         if flipped is None:
             flipped = unflipped(estimate_track(replace(info, mirrored=True), plan, settings))
             save_track(cached, flipped, key, pose_stage(plan))
-        flip_check = held(result, evaluate(flipped, settings, video.name), settings.metrics)
+        flip_check = checked(result, flipped, settings, video.name)
         result = evaluate_cleaned(cleaned, clean, settings, video.name, flip_check)
     t = tr.load_truth(truth_path)
     true_xy = np.asarray(t["frames"]["keypoints_xy"], dtype=np.float64)
