@@ -26,7 +26,7 @@ from pipeline.files import open_to_umask, write_json_atomic
 from pipeline.inputs import safe_name
 from pipeline.keypoints import PoseTrack
 from pipeline.metrics import capitalised
-from pipeline.mirror import checked, red_areas, unflipped
+from pipeline.mirror import checked, red_areas, second_look
 from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track, made_alike
 from pipeline.result import ClipResult
 from pipeline.settings import Settings
@@ -137,7 +137,7 @@ def run_job(
         if flipped is None:
             if on_total:
                 on_total(2 * total)  # the second look counts too
-            flipped = unflipped(estimate_track(replace(info, mirrored=True), plan, settings, progress))
+            flipped = second_look(info, plan, settings, progress)
         clock.lap("flip")
         cleaned, result = _scored(video, info, track, settings, checked(result, flipped, settings, video.name))
         clock.lap("analysis")

@@ -18,9 +18,11 @@ import numpy as np
 
 from pipeline.keypoints import MIRROR, PoseTrack
 from pipeline.metrics import MetricSpec
+from pipeline.pose import BackendPlan, Progress, estimate_track
 from pipeline.result import ClipResult
 from pipeline.scoring import confirms, evaluate
 from pipeline.settings import Settings
+from pipeline.video import VideoInfo
 
 # The cards read from where the knees sit against the feet: what a model's left/right whim can move.
 CHECKED_AREAS: tuple[str, ...] = ("knee_tracking", "hip_control")
@@ -42,6 +44,12 @@ def unflipped(track: PoseTrack) -> PoseTrack:
     boxes[:, [0, 2]] = width - boxes[:, [2, 0]]
     conf = np.array(track.conf, dtype=np.float32)[:, MIRROR]
     return replace(track, xy=xy, conf=conf, boxes=boxes, extra={**track.extra, "flipped": True})
+
+
+def second_look(info: VideoInfo, plan: BackendPlan, settings: Settings, progress: Progress | None = None) -> PoseTrack:
+    """The pose model's look at the clip flipped left to right (`VideoInfo.mirrored`), put back in the clip's own
+    frame (`unflipped`)."""
+    return unflipped(estimate_track(replace(info, mirrored=True), plan, settings, progress))
 
 
 def held(result: ClipResult, flipped: ClipResult, specs: dict[str, MetricSpec]) -> dict[str, bool]:

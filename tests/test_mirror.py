@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from synthetic_tracks import Spec, make_track
 
-from pipeline import job
+from pipeline import job, mirror
 from pipeline.cache import FLIP_CACHE_NAME
 from pipeline.keypoints import MIRROR, Kp, PoseTrack
 from pipeline.metrics import MetricId
@@ -116,6 +116,7 @@ def test_the_job_looks_again_at_a_red_clip_flipped_and_keeps_that_look(
         return flipped_look if info.mirrored else cave
 
     monkeypatch.setattr(job, "estimate_track", fake_pose)
+    monkeypatch.setattr(mirror, "estimate_track", fake_pose)  # the second look (`mirror.second_look`)
     video = _video_for(cave, tmp_path / "client.mp4")
     plan = BackendPlan("hybrid", "model")
     out = tmp_path / "out" / "client"
@@ -145,7 +146,13 @@ def test_the_job_looks_once_at_a_clip_with_no_red_card_or_with_the_check_off(
     off = replace(SETTINGS, analysis=replace(SETTINGS.analysis, flip_check=False))
     for name, settings in (("good", SETTINGS), ("cave", off)):
         track = tracks[name]
-        monkeypatch.setattr(job, "estimate_track", lambda info, *_, t=track, **__: calls.append(info.mirrored) or t)
+
+        def fake(info: VideoInfo, *_: object, t: PoseTrack = track, **__: object) -> PoseTrack:
+            calls.append(info.mirrored)
+            return t
+
+        monkeypatch.setattr(job, "estimate_track", fake)
+        monkeypatch.setattr(mirror, "estimate_track", fake)  # a second look would be recorded, not run
         out = tmp_path / "out" / name
         job.run_job(_video_for(track, tmp_path / f"{name}.mp4"), out, settings, BackendPlan("hybrid", "model"))
         assert not (out / FLIP_CACHE_NAME).exists()

@@ -18,7 +18,7 @@ from pipeline.cache import file_sha256, save_track
 from pipeline.clean import clean_track
 from pipeline.job import cached_track, pose_stage, run_key
 from pipeline.keypoints import PAIRS_BY_PART, Kp
-from pipeline.mirror import checked, red_areas, unflipped
+from pipeline.mirror import checked, red_areas, second_look
 from pipeline.pose import BackendPlan, estimate_track
 from pipeline.scoring import evaluate_cleaned
 from pipeline.settings import Settings
@@ -277,7 +277,7 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
         cached = cached.with_suffix(".flipped.npz")
         flipped = cached_track(cached, key, settings)
         if flipped is None:
-            flipped = unflipped(estimate_track(replace(info, mirrored=True), plan, settings))
+            flipped = second_look(info, plan, settings)
             save_track(cached, flipped, key, pose_stage(plan))
         flip_check = checked(result, flipped, settings, video.name)
         result = evaluate_cleaned(cleaned, clean, settings, video.name, flip_check)
