@@ -15,7 +15,7 @@ to plain dicts. Schema (version 1), every number traceable to a band and a sourc
       worst_rep, best_rep         the hardest and best rep, 1-based; None when nothing measured tells the reps apart
       recorded, recorded_from     when the video was filmed (ISO 8601) and how we know ("metadata" | "file time")
       turned_deg                  the clockwise turn that stood up a clip filmed sideways (0, 90, 270)
-      flip_check                  each red knee or hip card checked on the video flipped left to right -> held
+      flip_check                  each red knee or hip card checked on the video flipped left to right -> confirmed
 """
 
 from __future__ import annotations
@@ -171,8 +171,8 @@ class ClipResult:
     recorded: str = ""  # set by the job from the video file, not by the analysis; "" in results from before 0.6
     recorded_from: str = ""
     turned_deg: int = 0
-    # each red card the pose model checked on the video flipped left to right -> whether it read red there too
-    # (`pipeline.mirror`); one that did not is amber
+    # each red card checked on the pose model's look at the video flipped left to right -> whether that look confirmed
+    # it (`pipeline.mirror.held`); one it did not is amber
     flip_check: dict[str, bool] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 

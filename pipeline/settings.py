@@ -101,8 +101,9 @@ class AnalysisSettings:
     trunk_foreshortening: float = _f(0.8, "Sideways trunk lean is read only while the trunk is this share of standing.")
     flip_check: bool = _f(
         True,
-        "A red knee or hip card stands only where the pose model reads it red on the video flipped left to right too "
-        "(a second pose pass, on those clips only); else it is amber.",
+        "A red knee or hip card stands only where the pose model, run again on the video flipped left to right, reads "
+        "it red too or reads the same reading past the red line (a second pose pass, on those clips only); else it is "
+        "amber.",
     )
 
 
