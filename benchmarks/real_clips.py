@@ -133,8 +133,9 @@ def scored(
         return None
     track = _hidden(made, hide)
     r = evaluate(track, settings, c.file)
-    flipped = current_track(cache.with_name(FLIP_CACHE_NAME), settings) if red_areas(r) else None
-    if settings.analysis.flip_check and flipped is not None:
+    checking = settings.analysis.flip_check and red_areas(r)
+    flipped = current_track(cache.with_name(FLIP_CACHE_NAME), settings) if checking else None
+    if flipped is not None:
         r = evaluate(track, settings, c.file, checked(r, _hidden(flipped, hide), settings, c.file))
     return (r, *score(c, r))
 

@@ -441,9 +441,7 @@ def write_annotated_clip(
         for i, t, frame in frames:
             img = frame if frame.shape[:2] == (h, w) else cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
             # a copy (the decoder may reuse its buffer), with the legend's strip under it where it has one
-            img = (
-                np.ascontiguousarray(np.vstack((img, strip)), dtype=np.uint8) if len(strip) else np.array(img, np.uint8)
-            )
+            img = np.vstack((img, strip), dtype=np.uint8) if len(strip) else np.array(img, np.uint8, order="C")
             if 0 <= i < len(track):
                 colours = (_at(ser.knee_colour_left, i, "grey"), _at(ser.knee_colour_right, i, "grey"))
                 draw_pose(img, track.xy[i], scale, colours, st)

@@ -253,13 +253,10 @@ def confirms(m: MetricValue, flipped: Mapping[str, MetricValue], specs: dict[str
         return False
     if base not in PAIRED or spec.red_alone is None or np.isfinite(spec.red_alone):
         return True
-    partner = flipped.get(MetricId(PAIRED[base][0], leg).key)
-    other = specs.get(PAIRED[base][0])
-    return (
-        partner is not None
-        and other is not None
-        and other.colour(np.nan if partner.value is None else partner.value) in ("amber", "red")
-    )
+    partner, other = flipped.get(MetricId(PAIRED[base][0], leg).key), specs.get(PAIRED[base][0])
+    if partner is None or partner.value is None or other is None:
+        return False
+    return other.colour(partner.value) in ("amber", "red")
 
 
 def flip_held(colour: Colour, area: str, not_held: Collection[str]) -> Colour:
