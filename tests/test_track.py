@@ -135,6 +135,23 @@ def test_one_frame_with_the_client_detected_twice_does_not_cut_the_track() -> No
     assert tr.seen.all() and np.allclose((tr.boxes[:, 0] + tr.boxes[:, 2]) / 2, 200)
 
 
+def test_the_client_boxed_twice_for_a_third_of_a_second_keeps_the_start_of_the_clip() -> None:
+    # real clips (a barbell squat with the head out of the picture, legs-only framing): YOLO boxed the client twice
+    # for 10 looks, the linker carried her on from the second box, and everything before went with the first track
+    def clip(second_dx: float, second_pose: bool) -> list[FramePoses]:
+        frames = []
+        for i in range(120):
+            me = person(300, 100, 300, squat_hips(i))
+            other = person(300 + second_dx, 100, 300, squat_hips(i) if second_pose else 0.0)
+            frames.append(frame(me) if i < 50 else frame(me, other) if i < 60 else frame(other))
+        return frames
+
+    assert run(clip(6.0, True)).seen.all()  # the same pose 2 % of her height apart: one person, all 120 frames
+    # two people: a second one 15 % of the height aside, not squatting, is never the client's duplicate
+    tr = run(clip(45.0, False))
+    assert tr.seen.sum() in (60, 70) and not tr.seen.all()
+
+
 def test_time_shares_are_equal_when_evenly_spaced_and_follow_the_gaps_otherwise() -> None:
     assert time_shares(np.arange(10) / 30.0) == pytest.approx(np.full(10, 0.1))
     # looks at 0, 0.1, 0.2, then 0.5, 0.8: the sparse looks stand for three times the time
