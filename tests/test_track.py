@@ -136,8 +136,8 @@ def test_one_frame_with_the_client_detected_twice_does_not_cut_the_track() -> No
 
 
 def test_the_client_boxed_twice_for_a_third_of_a_second_keeps_the_start_of_the_clip() -> None:
-    # real clips (a barbell squat with the head out of the picture, legs-only framing): YOLO boxed the client twice
-    # for 10 looks, the linker carried her on from the second box, and everything before went with the first track
+    # real side barbell squats: YOLO boxed the client twice for 4-12 looks, the linker carried them on from the
+    # second box, and everything before went with the first track
     def clip(second_dx: float, second_pose: bool) -> list[FramePoses]:
         frames = []
         for i in range(120):
