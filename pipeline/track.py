@@ -17,6 +17,7 @@ import numpy.typing as npt
 from scipy.optimize import linear_sum_assignment
 
 from pipeline.keypoints import N_KP, FramePoses, Kp, PoseTrack
+from pipeline.pose.hybrid import SURE
 from pipeline.settings import TrackSettings
 
 
@@ -146,7 +147,6 @@ DUPLICATE_FRAMES, DUPLICATE_IOU = 3, 0.5
 # one frame put their keypoints within 0.04 in 153 of 186 pairs and within 0.1 in all but two; the client boxed
 # twice for 4-12 looks (9 clips, side barbell squats mostly) read 0.01-0.04 as a median, people near a client 0.2-0.7.
 DUPLICATE_POSE = 0.08
-SURE_KP = 0.5
 
 
 def _height(tr: _Track) -> float:
@@ -157,17 +157,17 @@ def _height(tr: _Track) -> float:
 def _same_pose(poses: Sequence[FramePoses], f: int, d0: int, d1: int, height: float) -> bool:
     """Detections d0 and d1 of frame f put their sure keypoints within `DUPLICATE_POSE` × `height` of each other."""
     fp = poses[f]
-    both = (fp.conf[d0] >= SURE_KP) & (fp.conf[d1] >= SURE_KP)
+    both = (fp.conf[d0] >= SURE) & (fp.conf[d1] >= SURE)
     if both.sum() < 3 or height <= 0:
         return False
     gap = np.linalg.norm(fp.xy[d0][both].astype(np.float64) - fp.xy[d1][both], axis=1)
     return bool(np.median(gap) <= DUPLICATE_POSE * height)
 
 
-def _without_duplicates(tr: _Track, client: _Track, poses: Sequence[FramePoses] | None = None) -> _Track | None:
+def _without_duplicates(tr: _Track, client: _Track, poses: Sequence[FramePoses]) -> _Track | None:
     """`tr` less the frames where it only repeats the client (one person detected twice, boxes overlapping by
     `DUPLICATE_IOU`): at most `DUPLICATE_FRAMES` of them, or any number where the two detections' keypoints agree
-    on each (`_same_pose`, given `poses`); None when it shares frames with the client otherwise, or is nothing but
+    on each (`_same_pose`); None when it shares frames with the client otherwise, or is nothing but
     those: a second person.
 
     On a rendered side squat YOLO gave one frame two boxes of the same person; the linker carried the client on
@@ -184,18 +184,16 @@ def _without_duplicates(tr: _Track, client: _Track, poses: Sequence[FramePoses] 
         d0, b0 = at[f]
         if box_iou(b0[None], tr.boxes[k][None])[0, 0] <= DUPLICATE_IOU:
             return None
-        if len(common) > DUPLICATE_FRAMES and (
-            poses is None or not _same_pose(poses, f, d0, tr.dets[k], float(b0[3] - b0[1]))
-        ):
+        if len(common) > DUPLICATE_FRAMES and not _same_pose(poses, f, d0, tr.dets[k], float(b0[3] - b0[1])):
             return None
     dup = set(common)
     keep = [k for k in range(len(tr.frames)) if k not in dup]
     return _Track([tr.frames[k] for k in keep], [tr.dets[k] for k in keep], [tr.boxes[k] for k in keep])
 
 
-def _stitch(best: _Track, others: list[_Track], alone: bool, poses: Sequence[FramePoses] | None = None) -> _Track:
+def _stitch(best: _Track, others: list[_Track], alone: bool, poses: Sequence[FramePoses]) -> _Track:
     """Append fragments of the same person (lost for longer than max_gap) that do not overlap in time, beyond the
-    frames where the same person was detected twice (`_without_duplicates`; `poses` lets it compare keypoints).
+    frames where the same person was detected twice (`_without_duplicates`, which compares their keypoints in `poses`).
 
     A fragment joins when its box meets the client's where the gap ends (box IoU > 0.3); or, when nobody else was
     ever in frame with the client (`alone`), when it is about the client's size wherever it appears: a video edit
