@@ -334,6 +334,23 @@ def test_feet_out_of_the_picture_leave_the_knee_unjudged_and_the_reps_counted() 
     assert hip_cropped.colour == "grey" and "square-on" in hip_cropped.reason
 
 
+def test_a_leg_lost_at_the_bottom_leaves_the_knee_unjudged_not_coloured() -> None:
+    """A real squat in black trousers on a black floor: at the bottom the pose model drew the ankles up level with the
+    knees, and the knee read amber on them. A planted ankle cannot be there, so the leg is not judged in that rep, with
+    the reason; a leg whose ankles stay below its knees, even barely, is still read."""
+    track = make_track(Spec(reps=1, noise_px=0.5))[0]
+    xy = track.xy.copy()
+    hip_y = xy[:, [Kp.L_HIP, Kp.R_HIP], 1].mean(axis=1)
+    bottom = hip_y > hip_y.min() + 0.8 * (hip_y.max() - hip_y.min())
+    for knee, ankle in ((Kp.L_KNEE, Kp.L_ANKLE), (Kp.R_KNEE, Kp.R_ANKLE)):
+        xy[bottom, ankle, 1] = xy[bottom, knee, 1] - 2.0  # drawn 2 px above the knee
+    lost = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
+    knee = next(v for v in lost.verdicts if v.area == "knee_tracking")
+    assert knee.colour == "grey" and "could not be made out" in knee.reason
+    kept = evaluate(track, SETTINGS, "x.mp4")
+    assert next(v for v in kept.verdicts if v.area == "knee_tracking").colour == "green"
+
+
 def _cut(track: PoseTrack, lo: float, hi: float) -> PoseTrack:
     keep = (track.t_s >= lo) & (track.t_s <= hi)
     return replace(

@@ -171,6 +171,7 @@ EDGE_MARGIN = 0.01  # of the frame's width or height
 FOOT_OUT_SHARE = 0.5  # a foot out of the picture on more than this share of the standing or rep frames: not judged
 FOOT_OUT_REASON = "the foot was out of the picture, so the knee could not be compared with it"
 TRUNK_CUT_REASON = "the trunk was not all in the picture while standing, so there was nothing to compare it with"
+LEG_LOST_REASON = "the leg could not be made out in the deeper part of the rep, so it was not measured"
 OUTSIDE_FOOT_LINE_REASON = (
     "the knee moved out past the line of the foot, or hardly moved, so its place inside the foot comes from the "
     "stance, not a cave"
@@ -625,6 +626,20 @@ class _Rep:
         seg = np.arange(self.r.start, self.r.end + 1)
         return self.foot_out_standing(leg) or bool(self.foot_out[leg][seg].mean() > FOOT_OUT_SHARE)
 
+    def leg_lost(self, leg: str) -> bool:
+        """In a squat's loaded part (`knee_window_depth`) the pose model read this leg's ankle level with or above
+        its knee, where a planted foot cannot be: it lost the leg there, and what it read for that leg in this rep is
+        no evidence. (A lunge's rear knee does drop below its raised heel; its rear leg is not judged anyway.) A
+        real squat in black trousers on a black floor had both ankles drawn up at the hips at the bottom, and its
+        knee read amber on them; of the real squats filmed within 35° of the front (364 clips in all) no other has
+        such a frame, the lowest ankles sitting 0.25 shank below their knee (a cave) and 0.3 (good deep squats)."""
+        if self.exercise != "squat":
+            return False
+        _, k, a, _, _ = LEGS[leg]
+        win = _window(self.h, self.r, self.s.knee_window_depth)
+        with np.errstate(invalid="ignore"):
+            return bool((self.pf[a][win, 1] <= self.p[k][win, 1]).any())
+
     def thigh_in_view(self, leg: str, frames: npt.NDArray[np.intp]) -> npt.NDArray[np.bool_]:
         """Per frame, this thigh is at least `thigh_foreshortening` of its standing length on screen: not pointing at
         the camera (FPPA and the hip angles need it; a thigh pointing at the camera hides the hip behind it)."""
@@ -709,6 +724,8 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.
         out.put(track, np.nan, c.rear_why)
     elif c.foot_gone(leg):
         out.put(track, np.nan, FOOT_OUT_REASON)
+    elif c.leg_lost(leg):
+        out.put(track, np.nan, LEG_LOST_REASON)
     else:
         v, worst, raw, d, why, outward = _knee_track(
             c.pf, leg, c.lateral[leg], c.r, c.h, c.base, c.feet, c.exercise == "lunge", c.s
@@ -731,8 +748,15 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
     """knee_midfoot of one leg (square-ish front views of two-leg squats); returns its judged per-frame values.
     `outward`: per rep frame, the knee was not seen travelling inside its foot line (see `_knee_midfoot`)."""
     mid_ = MetricId("knee_midfoot", leg)
-    gone = c.foot_gone(leg)
-    if c.front_ok and c.view.yaw_deg <= c.s.frontal_max_yaw_deg and c.exercise != "lunge" and c.feet and not gone:
+    gone, lost = c.foot_gone(leg), c.leg_lost(leg)
+    if (
+        c.front_ok
+        and c.view.yaw_deg <= c.s.frontal_max_yaw_deg
+        and c.exercise != "lunge"
+        and c.feet
+        and not gone
+        and not lost
+    ):
         shown, worst, raw = _knee_midfoot(c.pf, leg, c.lateral[leg], c.r, c.h, c.base, c.s, outward)
         why = (
             ""
@@ -748,6 +772,8 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
         if not c.front_ok
         else FOOT_OUT_REASON
         if gone
+        else LEG_LOST_REASON
+        if lost
         else LUNGE_MIDFOOT
         if c.exercise == "lunge"
         else "the pose model gave no toe points"
@@ -767,7 +793,8 @@ def _frontal_angles(c: _Rep, leg: Leg, out: _Readings) -> None:
     f = knee.fppa_deg(hp[ecc], k[ecc], a[ecc], lat)
     usable = c.thigh_in_view(leg, ecc) & (hp[ecc, 1] < k[ecc, 1])
     f_base = float(nanmedian(knee.fppa_deg(hp[base], k[base], a[base], lat)))
-    judged = c.square and not c.rear(leg)
+    lost = c.leg_lost(leg)
+    judged = c.square and not c.rear(leg) and not lost
     # the worst angle held for persist_frames, like knee-over-foot: the single-frame maximum of a wobbly lunge
     # moved by 5° between two runs of the same clip whose keypoints differed only in BlazePose's sampling
     value = -rolling_persistent_min(-np.where(usable, f, np.nan), s.persist_frames)
@@ -782,6 +809,8 @@ def _frontal_angles(c: _Rep, leg: Leg, out: _Readings) -> None:
         if not c.square
         else c.rear_why
         if c.rear(leg)
+        else LEG_LOST_REASON
+        if lost
         else ""
         if np.isfinite(value)
         else FOOT_OUT_REASON
