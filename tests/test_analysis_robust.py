@@ -337,7 +337,7 @@ def test_feet_out_of_the_picture_leave_the_knee_unjudged_and_the_reps_counted() 
 def test_a_leg_lost_at_the_bottom_leaves_the_knee_unjudged_not_coloured() -> None:
     """A real squat in black trousers on a black floor: at the bottom the pose model drew the ankles up level with the
     knees, and the knee read amber on them. A planted ankle cannot be there, so the leg is not judged in that rep, with
-    the reason; a leg whose ankles stay below its knees, even barely, is still read."""
+    the reason; the same squat with its legs seen is still read."""
     track = make_track(Spec(reps=1, noise_px=0.5))[0]
     xy = track.xy.copy()
     hip_y = xy[:, [Kp.L_HIP, Kp.R_HIP], 1].mean(axis=1)
