@@ -42,6 +42,7 @@ FONT = cv2.FONT_HERSHEY_SIMPLEX
 # Knee-to-foot segments are drawn in the knee colour, so the white skeleton leaves them out.
 FOOT_EDGES = {(Kp.L_KNEE, Kp.L_ANKLE), (Kp.R_KNEE, Kp.R_ANKLE), (Kp.L_ANKLE, Kp.L_TOE), (Kp.R_ANKLE, Kp.R_TOE)}
 SIDES = (("L", Kp.L_KNEE, Kp.L_ANKLE, Kp.L_TOE), ("R", Kp.R_KNEE, Kp.R_ANKLE, Kp.R_TOE))
+LOWER_LEGS = ((Kp.L_KNEE, Kp.L_ANKLE, Kp.L_HEEL, Kp.L_TOE), (Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE))
 
 
 @dataclass(frozen=True)
@@ -86,15 +87,20 @@ class _Style:
         return cls(line=max(2, round(short / 180)), font=max(0.6, short / 480), text=max(1, round(short / 360)))
 
 
-def knee_marks(xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float]) -> list[tuple[str, float, float]]:
-    """Where to draw each knee and its label: [("L", x, y), ("R", x, y)] in output pixels, missing knees left out.
+def knee_marks(
+    xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float], lost: tuple[bool, bool] = (False, False)
+) -> list[tuple[str, float, float]]:
+    """Where to draw each knee and its label: [("L", x, y), ("R", x, y)] in output pixels, missing knees and knees
+    of a leg the pose model lost (`lost`, left and right) left out.
 
     "L" is always the client's own left knee (Kp.L_KNEE), wherever it falls in the image: in a front view it is
     on the image's right.
     """
     sx, sy = scale_xy
     out = []
-    for name, knee, _, _ in SIDES:
+    for (name, knee, _, _), gone in zip(SIDES, lost, strict=True):
+        if gone:
+            continue
         x, y = float(xy[knee, 0]) * sx, float(xy[knee, 1]) * sy
         if math.isfinite(x) and math.isfinite(y):
             out.append((name, x, y))
@@ -152,17 +158,27 @@ def _pill(img: U8, text: str, org: tuple[int, int], st: _Style, scale: float = 1
 
 
 def draw_pose(
-    img: U8, xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float], colours: tuple[str, str], st: _Style
+    img: U8,
+    xy: npt.NDArray[np.floating[Any]],
+    scale_xy: tuple[float, float],
+    colours: tuple[str, str],
+    st: _Style,
+    lost: tuple[bool, bool] = (False, False),
 ) -> None:
-    """Skeleton in white, knee→ankle→toe in each knee's colour, knees as filled dots labelled L and R."""
+    """Skeleton in white, knee→ankle→toe in each knee's colour, knees as filled dots labelled L and R. A leg the pose
+    model lost (`lost`, left and right) is left out below the hip: its points there are nowhere near the leg (a real
+    squat's ankles were drawn at chest height), and a drawn knee would claim it was seen."""
     p = xy.astype(np.float64) * np.asarray(scale_xy)
+    hidden = {k for pts, gone in zip(LOWER_LEGS, lost, strict=True) if gone for k in pts}
     for a, b in SKELETON_EDGES:
-        if (a, b) in FOOT_EDGES:
+        if (a, b) in FOOT_EDGES or a in hidden or b in hidden:
             continue
         pa, pb = _pt(p[a]), _pt(p[b])
         if pa and pb:
             _line(img, pa, pb, BONE, st.line)
-    for (_, knee, ankle, toe), colour in zip(SIDES, colours, strict=True):
+    for (_, knee, ankle, toe), colour, gone in zip(SIDES, colours, lost, strict=True):
+        if gone:
+            continue
         bgr = KNEE_BGR.get(colour, KNEE_BGR["grey"])
         pk, pa_, pt_ = _pt(p[knee]), _pt(p[ankle]), _pt(p[toe])
         if pk and pa_:
@@ -171,7 +187,7 @@ def draw_pose(
             _line(img, pa_, pt_, bgr, st.line + 1)
     hips = p[[Kp.L_HIP, Kp.R_HIP], 0]
     mid_x = float(np.nanmean(hips)) if np.isfinite(hips).any() else float("nan")
-    for name, x, y in knee_marks(xy, scale_xy):
+    for name, x, y in knee_marks(xy, scale_xy, lost):
         bgr = KNEE_BGR.get(colours[0 if name == "L" else 1], KNEE_BGR["grey"])
         r = 2 * st.line + 2
         cv2.circle(img, (round(x), round(y)), r + 2, OUTLINE, -1, cv2.LINE_AA)
@@ -366,9 +382,11 @@ def deepest_rep(reps: list[Rep], t_s: list[float], hip_depth: list[float]) -> Re
     return max(pool, key=depth)
 
 
-def _circle_knees(img: U8, xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float], st: _Style) -> U8:
+def _circle_knees(
+    img: U8, xy: npt.NDArray[np.floating[Any]], scale_xy: tuple[float, float], st: _Style, lost: tuple[bool, bool]
+) -> U8:
     out = img.copy()
-    for _, x, y in knee_marks(xy, scale_xy):
+    for _, x, y in knee_marks(xy, scale_xy, lost):
         cv2.circle(out, (round(x), round(y)), 7 * st.line + 6, OUTLINE, st.line + 4, cv2.LINE_AA)
         cv2.circle(out, (round(x), round(y)), 7 * st.line + 6, (0, 235, 255), st.line + 1, cv2.LINE_AA)
     return out
@@ -437,6 +455,9 @@ def write_annotated_clip(
     place = legend_place(np.asarray(track.xy), scale, w, h)
     strip = np.full((legend_strip_height(w, h) if place == "below" else 0, w, 3), STRIP_GREY, np.uint8)
 
+    def lost(i: int) -> tuple[bool, bool]:
+        return bool(_at(ser.leg_lost_left, i, False)), bool(_at(ser.leg_lost_right, i, False))
+
     with _open_writer(out_path, w, h + len(strip), fps, s) as writer:
         for i, t, frame in frames:
             img = frame if frame.shape[:2] == (h, w) else cv2.resize(frame, (w, h), interpolation=cv2.INTER_AREA)
@@ -444,7 +465,7 @@ def write_annotated_clip(
             img = np.vstack((img, strip), dtype=np.uint8) if len(strip) else np.array(img, np.uint8, order="C")
             if 0 <= i < len(track):
                 colours = (_at(ser.knee_colour_left, i, "grey"), _at(ser.knee_colour_right, i, "grey"))
-                draw_pose(img, track.xy[i], scale, colours, st)
+                draw_pose(img, track.xy[i], scale, colours, st, lost(i))
             if n_reps:
                 rep = _at(ser.rep_of_frame, i, 0) or sum(r.end_s <= t for r in result.reps)
                 _pill(img, counter_text(rep, n_reps), _counter_org(st), st)
@@ -453,7 +474,7 @@ def write_annotated_clip(
             if i == thumb_i:
                 stills["thumb"] = img[:h]  # the picture alone: a legend strip squeezed into a thumbnail says nothing
             if i in (worst_i, best_i) and 0 <= i < len(track):
-                still = _circle_knees(img, track.xy[i], scale, st)
+                still = _circle_knees(img, track.xy[i], scale, st, lost(i))
                 stills.update({k: still for k, j in (("worst", worst_i), ("best", best_i)) if j == i})
             if i == worst_i and n_hold and "held" not in stills:  # a VFR source may repeat the frame: hold once
                 held = stills["held"] = img.copy()

@@ -133,6 +133,8 @@ class Series:
         knee_metric: key of the metric plotted in knee_left/right; knee_band: (amber, red) thresholds for shading;
             knee_label: its name for people, without a leg ("Knee over foot").
         rep_of_frame: 1-based rep index per frame, 0 outside reps.
+        leg_lost_left / leg_lost_right: per frame, the pose model lost this leg there (a squat's ankle read level
+            with or above its knee in the loaded part of a rep): the annotated clip does not draw it. Empty: none.
     """
 
     t_s: list[float]
@@ -146,6 +148,8 @@ class Series:
     knee_unit: str = ""
     knee_band: tuple[float, float] | None = None
     knee_label: str = ""
+    leg_lost_left: list[bool] = field(default_factory=list)
+    leg_lost_right: list[bool] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

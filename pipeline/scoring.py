@@ -415,6 +415,8 @@ def _series(
         knee_unit=spec.unit,
         knee_band=(spec.amber, spec.red),
         knee_label=spec.label_for(None),
+        leg_lost_left=[bool(x) for x in a.leg_lost.get("left", ())],
+        leg_lost_right=[bool(x) for x in a.leg_lost.get("right", ())],
     )
 
 

@@ -347,8 +347,15 @@ def test_a_leg_lost_at_the_bottom_leaves_the_knee_unjudged_not_coloured() -> Non
     lost = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
     knee = next(v for v in lost.verdicts if v.area == "knee_tracking")
     assert knee.colour == "grey" and "could not be made out" in knee.reason
+    # the annotated clip leaves both legs undrawn over the loaded part of the rep, which holds the lost frames
+    frames = np.flatnonzero(bottom)
+    for flags in (lost.series.leg_lost_left, lost.series.leg_lost_right):
+        drawn_out = np.flatnonzero(flags)
+        assert drawn_out.size and drawn_out.min() <= frames.min() and drawn_out.max() >= frames.max()
+        assert not flags[0] and not flags[-1]  # standing is drawn
     kept = evaluate(track, SETTINGS, "x.mp4")
     assert next(v for v in kept.verdicts if v.area == "knee_tracking").colour == "green"
+    assert not any(kept.series.leg_lost_left) and not any(kept.series.leg_lost_right)
 
 
 def _cut(track: PoseTrack, lo: float, hi: float) -> PoseTrack:

@@ -173,6 +173,33 @@ def test_knee_marks_sit_on_the_track_knees_with_each_knees_own_colour(run) -> No
     assert _close(frames[5][ly, lx], KNEE_BGR["amber"]) and _close(frames[5][ry, rx], KNEE_BGR["grey"])
 
 
+def test_a_leg_the_pose_model_lost_is_not_drawn_there_nor_circled(run) -> None:
+    """Frames 20-39 have the left leg lost (`Series.leg_lost_left`): no knee dot, no knee-to-ankle or hip-to-knee
+    line and no circle on it there; the right leg and the left leg's other frames are drawn as before."""
+    from dataclasses import replace
+
+    res = make_result(left="grey", right="green")
+    lost = [20 <= i < 40 for i in range(T)]
+    res = replace(res, series=replace(res.series, leg_lost_left=lost, leg_lost_right=[False] * T))
+    frames, kf = run(res)
+    lx, ly = _scaled(Kp.L_KNEE)
+    rx, ry = _scaled(Kp.R_KNEE)
+    (ax, ay), (hx, hy) = _scaled(Kp.L_ANKLE), _scaled(Kp.L_HIP)
+    shin, thigh = ((lx + ax) // 2, (ly + ay) // 2), ((lx + hx) // 2, (ly + hy) // 2)
+    assert _close(frames[5][ly, lx], KNEE_BGR["grey"]) and _close(frames[5][shin[1], shin[0]], KNEE_BGR["grey"])
+    assert frames[5][thigh[1], thigh[0]].min() > 200  # the white thigh bone
+    f = frames[25]  # lost: the black background shows through where the leg was drawn
+    for x, y in ((lx, ly), shin, thigh):
+        assert frames[25][y, x].max() < 30
+    assert _close(f[ry, rx], KNEE_BGR["green"])
+    # the still of the rep's bottom (frame 30) circles the right knee alone
+    still = cv2.imdecode(np.frombuffer(kf.worst_jpeg or b"", np.uint8), cv2.IMREAD_COLOR).astype(int)
+    ring = np.abs(still - np.array((0, 235, 255))).max(axis=2) < 60
+    r = 7 * annotate._Style.for_size(*OUT_WH).line + 6
+    assert ring[ry - r - 3 : ry + r + 4, rx - r - 3 : rx + r + 4].any()
+    assert not ring[ly - r - 3 : ly + r + 4, lx - r - 3 : lx + r + 4].any()
+
+
 def test_left_label_belongs_to_the_clients_left_knee_on_the_image_right() -> None:
     xy = make_track().xy[0]
     marks = {name: (x, y) for name, x, y in knee_marks(xy, (0.5, 0.5))}

@@ -77,6 +77,9 @@ class Analysis:
     feet: bool  # heel and toe points present
     notes: list[str] = field(default_factory=list)
     knee_midfoot: dict[str, F64] = field(default_factory=dict)  # judged knee inside the midfoot, % shank, likewise
+    # "left"/"right": (T,) bool, the loaded part of a squat rep where the pose model lost this leg (`_Rep.leg_lost`):
+    # its points there are no evidence, so the annotated clip does not draw them
+    leg_lost: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
 
 
 def _pt(xy: F64, k: Kp) -> F64:
@@ -248,6 +251,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     lateral = {"left": lat_l, "right": -lat_l}
     drift = {leg: np.full(n, np.nan) for leg in LEGS}
     inside = {leg: np.full(n, np.nan) for leg in LEGS}
+    lost = {leg: np.zeros(n, bool) for leg in LEGS}
     reps: list[RepAnalysis] = []
     top = standing_level(h)
     for i, r in enumerate(events):
@@ -263,13 +267,15 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, stood)
         out, rep_drift, rep_inside = _rep_metrics(c)
         for leg in LEG_NAMES:
+            if c.leg_lost(leg):
+                lost[leg][_window(h, r, s.knee_window_depth)] = True
             for clip_frames, rep_frames in ((drift[leg], rep_drift[leg]), (inside[leg], rep_inside[leg])):
                 if rep_frames is not None and feet:
                     clip_frames[r.start : r.end + 1] = rep_frames
         reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), out.vals, out.why, out.raw))
     if not feet:
         notes.append(NO_FEET)
-    return Analysis(t_s, view, exercise, reps, _depth(h, top), drift, rep_of, legs_frac, feet, notes, inside)
+    return Analysis(t_s, view, exercise, reps, _depth(h, top), drift, rep_of, legs_frac, feet, notes, inside, lost)
 
 
 def _foot_outside(p: dict[Kp, F64], leg: str, feet: bool, frame_wh: tuple[int, int]) -> npt.NDArray[np.bool_]:
