@@ -5,6 +5,7 @@
     python benchmarks/accuracy.py --model ... --variations --backends hybrid     # + stance/toe-out/depth/look grid
     python benchmarks/accuracy.py --model ... --lunges --backends hybrid         # + 15 lunges, front to side
     python benchmarks/accuracy.py --model ... --phases --backends hybrid         # + 29 caves on one phase of the rep
+    python benchmarks/accuracy.py --model ... --angles --backends hybrid         # + 12 squats filmed 38° and 42° off
 
 Rendered clips are kept in --folder (default /tmp/formreview-accuracy) and reused by later runs.
 """
@@ -31,9 +32,12 @@ def main() -> None:
     ap.add_argument("--variations", action="store_true", help="add 16 clips varying stance, toe-out, depth, look")
     ap.add_argument("--lunges", action="store_true", help="add 15 lunges, front to side (reps, exercise, front leg)")
     ap.add_argument("--phases", action="store_true", help="add 29 clips caving only going down, at the bottom or up")
+    ap.add_argument("--angles", action="store_true", help="add 12 squats filmed 38° and 42° off (knees only flagged)")
     ap.add_argument("--folder", type=Path, default=Path("/tmp/formreview-accuracy"))
     args = ap.parse_args()
-    cases = sweep(quick=args.quick, variations=args.variations, lunges=args.lunges, phases=args.phases)
+    cases = sweep(
+        quick=args.quick, variations=args.variations, lunges=args.lunges, phases=args.phases, angles=args.angles
+    )
     t0 = time.monotonic()
     rendered = render_cases(cases, args.folder)
     print(f"rendered/reused {len(rendered)} clips in {time.monotonic() - t0:.0f} s → {args.folder}", flush=True)

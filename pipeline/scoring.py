@@ -87,6 +87,14 @@ UNSURE_METRIC = (
     "we cannot tell for sure"
 )
 UNSURE_SUMMARY = "Check this in the video."
+# a squat filmed past `max_yaw_knee_deg` (`Analysis.knee_flag_only`): a knee read inside its foot even so
+ANGLED_FLAG = (
+    "filmed at an angle, where a knee caving in looks about half as far in as it is, this knee still read clearly "
+    "inside the line of its foot; a video from the front would show how far"
+)
+ANGLED_SUMMARY = (
+    "Your knees looked to move inside the line of your feet. Filmed at an angle: check this from the front."
+)
 # a red card the pose model's second look, on the video flipped left to right, did not read red (`pipeline.mirror`)
 FLIP_NOT_HELD = (
     "read again on the video flipped left to right, this was not clearly past the red line, so it is marked to "
@@ -275,6 +283,31 @@ def flip_capped(ms: list[MetricValue], not_held: Collection[str]) -> list[Metric
     ]
 
 
+def flag_only(ms: list[MetricValue], why: str) -> list[MetricValue]:
+    """`ms` for a squat filmed in the flag-only views (`why`: `Analysis.knee_flag_only`; "" leaves `ms` as they are):
+    a knee over foot reading that flags is amber (`ANGLED_FLAG`), never red, since the angle hides how far; one that
+    would pass, or is unsure (red only without its noise allowance), is grey with `why`, since from there rendered
+    15° and 25° caves read in line: only a reading that flags is evidence."""
+    if not why:
+        return ms
+    out = []
+    for m in ms:
+        if MetricId.from_key(m.key).metric == "knee_track" and m.value is not None:
+            if m.colour in ("amber", "red"):
+                m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": ANGLED_FLAG})
+            elif m.colour == "green" or m.unsure:
+                m = MetricValue(**{**m.__dict__, "colour": "grey", "reason": why, "unsure": False})
+        out.append(m)
+    return out
+
+
+def flag_only_frame(colour: Colour, why: str) -> Colour:
+    """`flag_only` for one frame's knee over foot colour."""
+    if not why:
+        return colour
+    return "amber" if colour in ("amber", "red") else "grey"
+
+
 def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, MetricSpec]) -> list[MetricValue]:
     """The level a third of the reps reach (`_third`; complete reps when there are any); worst_rep names the worst."""
     use = counted_reps([r.events.complete for r in reps])
@@ -346,6 +379,8 @@ def _summary(area: str, colour: Colour, exercise: str, scored: list[MetricValue]
     """The area's sentence: lunges speak of the front knee; depth says what was measured unless it is judged."""
     if area == "knee_tracking" and exercise == "lunge":
         return LUNGE_KNEE_SUMMARY[colour]
+    if area == "knee_tracking" and any(m.reason == ANGLED_FLAG for m in scored):
+        return ANGLED_SUMMARY
     if area == "depth" and any(m.band != REPORTED for m in scored):
         return DEPTH_JUDGED[colour]
     thigh = next((m for m in scored if m.key == "depth_thigh_deg"), None)
@@ -443,6 +478,7 @@ def _frame_colours(
             # `corroborated`, frame by frame
             c = paired_colour(colours[i], float(held[i]), spec, other[2][i] if other else None)
             c = flip_held(c, spec.area, not_held)
+            c = flag_only_frame(c, a.knee_flag_only) if key == "knee_track" else c
             out[i] = c if SEVERITY[c] > SEVERITY[out[i]] else out[i]
     return out
 
@@ -451,14 +487,17 @@ def _reps(a: Analysis, specs: dict[str, MetricSpec], not_held: Collection[str] =
     out: list[Rep] = []
     for i, r in enumerate(a.reps):
         ex = a.exercise.exercise
-        ms = corroborated(
-            [
-                metric_value(m, r.values[m], r.reasons.get(m, ""), ex, specs, r.raw.get(m, np.nan))
-                for m in metric_ids()
-                if m in r.values
-            ],
-            specs,
-            not_held,
+        ms = flag_only(
+            corroborated(
+                [
+                    metric_value(m, r.values[m], r.reasons.get(m, ""), ex, specs, r.raw.get(m, np.nan))
+                    for m in metric_ids()
+                    if m in r.values
+                ],
+                specs,
+                not_held,
+            ),
+            a.knee_flag_only,
         )
         scored = [m.colour for m in ms if m.colour != "grey"]
         colour: Colour = max(scored, key=lambda c: SEVERITY[c]) if scored else "grey"
@@ -591,7 +630,9 @@ def evaluate_cleaned(
     quality, gate = _quality(clean, a, settings.analysis.min_quality)
     exercise = a.exercise.exercise if a else "unknown"
     reps = _reps(a, specs, not_held) if a else []
-    clip = corroborated(_clip_metrics(a.reps, exercise, specs), specs, not_held) if a else []
+    clip = (
+        flag_only(corroborated(_clip_metrics(a.reps, exercise, specs), specs, not_held), a.knee_flag_only) if a else []
+    )
     note = "" if a is None else "not measurable in this view"
     verdicts = _verdicts(clip, quality.passed, gate, note, exercise)
     worst, best = _worst_best(a, reps) if a else (None, None)

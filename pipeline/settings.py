@@ -86,6 +86,9 @@ class AnalysisSettings:
     )
     min_foot_cos: float = _f(0.65, "Knee tracking is not judged when a foot points over ~49 deg across the camera.")
     max_yaw_knee_deg: float = _f(35.0, "Knee tracking is judged up to this camera yaw from square-on, degrees.")
+    max_yaw_knee_flag_deg: float = _f(
+        45.0, "From max_yaw_knee_deg up to this yaw, a squat's knee is only flagged (amber), never passed or red."
+    )
     knee_window_depth: float = _f(
         0.4, "Knee tracking is read where the hip has dropped this share of the rep, down and up."
     )

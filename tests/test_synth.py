@@ -12,7 +12,7 @@ from pipeline.keypoints import Kp
 from pipeline.synth import truth as tr
 from pipeline.synth.camera import Camera
 from pipeline.synth.clips import ClipPlan, render_clip
-from pipeline.synth.harness import phase_cases, sweep
+from pipeline.synth.harness import angle_cases, phase_cases, sweep
 from pipeline.synth.kinematics import EXERCISES, VALGUS_PHASES, J, MotionSpec, simulate, timeline
 from pipeline.synth.render import BACKGROUNDS, Look, render
 from pipeline.video import probe
@@ -145,6 +145,16 @@ def test_phase_cases_cover_each_phase_good_and_caved() -> None:
     assert all(c.plan.motion.valgus_phase == "all" for c in old)
     assert not any("amber" in (c.expect_knee or "") for c in old)  # the old cases still want red for ≥ 15°
     assert [c.plan.name for c in sweep(phases=True)] == [c.plan.name for c in old + cases]
+
+
+def test_angle_cases_sit_where_knees_are_only_flagged_and_never_pass_a_cave() -> None:
+    cases = angle_cases()
+    assert len(cases) == 12 and len({c.plan.name for c in cases}) == 12
+    assert all(35 < c.plan.camera.yaw_deg < 45 for c in cases)
+    for c in cases:
+        cave = max(c.plan.motion.valgus_deg)
+        assert c.expect_knee == ("green|grey" if cave <= 5 else "amber|red|grey")  # a good knee never flagged
+    assert [c.plan.name for c in sweep(angles=True)] == [c.plan.name for c in sweep() + cases]
 
 
 @pytest.mark.parametrize("exercise", ["forward_lunge", "reverse_lunge", "walking_lunge"])

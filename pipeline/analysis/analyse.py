@@ -5,7 +5,8 @@ Reads a cleaned `PoseTrack` and `AnalysisSettings`; returns an `Analysis`. Pure:
 Which view each metric needs, by the camera's |yaw| from square-on (`ViewEstimate.yaw_deg`; the view's name, front
 below `view.FRONT_MAX_DEG` = 20° and side from 60°, is for the report's words):
 - knee over foot (knee_track, knee_drift): yaw < `max_yaw_knee_deg` (35°), and the hips' own yaw within 10° more
-  (`HIP_YAW_SLACK_DEG`); its travel model removes mild yaw;
+  (`HIP_YAW_SLACK_DEG`); its travel model removes mild yaw; a squat's up to `max_yaw_knee_flag_deg` (45°), shown
+  only where it flags (`_Rep.knee_flag_only`);
 - knee inside the midfoot: yaw ≤ `frontal_max_yaw_deg` (15°): beyond it the knee's forward travel reads as sideways;
 - frontal angles (FPPA, its change, medial displacement, thigh angle, KASR, pelvic tilt, trunk lean, lunge stance):
   a front view with yaw ≤ `frontal_max_yaw_deg`, or `frontal_max_yaw_lunge_deg` (6°) in lunges, whose front leg
@@ -80,6 +81,9 @@ class Analysis:
     # "left"/"right": (T,) bool, the loaded part of a squat rep where the pose model lost this leg (`_Rep.leg_lost`):
     # its points there are no evidence, so the annotated clip does not draw them
     leg_lost: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
+    # a squat filmed in `_Rep.knee_flag_only` views: why its knee over foot is not passed (scoring shows a reading
+    # only as amber, when it flags); "" when the knees are judged as usual or not at all
+    knee_flag_only: str = ""
 
 
 def _pt(xy: F64, k: Kp) -> F64:
@@ -252,6 +256,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     drift = {leg: np.full(n, np.nan) for leg in LEGS}
     inside = {leg: np.full(n, np.nan) for leg in LEGS}
     lost = {leg: np.zeros(n, bool) for leg in LEGS}
+    flag_only = ""
     reps: list[RepAnalysis] = []
     top = standing_level(h)
     for i, r in enumerate(events):
@@ -266,6 +271,11 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
                 base, stood = after, True
         c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, stood)
         out, rep_drift, rep_inside = _rep_metrics(c)
+        flag_only = (
+            f"{c.off_angle}, so here a knee is only flagged when it clearly goes inside its foot"
+            if (c.knee_flag_only)
+            else flag_only
+        )
         for leg in LEG_NAMES:
             if c.leg_lost(leg):
                 lost[leg][_window(h, r, s.knee_window_depth)] = True
@@ -275,7 +285,9 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), out.vals, out.why, out.raw))
     if not feet:
         notes.append(NO_FEET)
-    return Analysis(t_s, view, exercise, reps, _depth(h, top), drift, rep_of, legs_frac, feet, notes, inside, lost)
+    return Analysis(
+        t_s, view, exercise, reps, _depth(h, top), drift, rep_of, legs_frac, feet, notes, inside, lost, flag_only
+    )
 
 
 def _foot_outside(p: dict[Kp, F64], leg: str, feet: bool, frame_wh: tuple[int, int]) -> npt.NDArray[np.bool_]:
@@ -666,6 +678,38 @@ class _Rep:
         return v.view in ("front", "oblique") and v.yaw_deg < self.s.max_yaw_knee_deg and not self.hips_round
 
     @property
+    def knee_flag_only(self) -> bool:
+        """A squat filmed past `max_yaw_knee_deg`, up to `max_yaw_knee_flag_deg`, hips agreeing: its knee over foot
+        is read, and scoring shows it only when it flags (`Analysis.knee_flag_only`). From there BlazePose read
+        rendered 15° and 25° caves in line with the foot, so a reading inside the band proves nothing; the knee
+        travel model itself reads true-joint caves in full at 40°, so a knee read well inside its foot is inside."""
+        v = self.view
+        return (
+            self.exercise == "squat"
+            and v.view in ("front", "oblique")
+            and self.s.max_yaw_knee_deg <= v.yaw_deg < self.s.max_yaw_knee_flag_deg
+            and not self.hips_round
+        )
+
+    @property
+    def off_angle(self) -> str:
+        """Why knee over foot is not judged (or, in `knee_flag_only` views, not passed) from this camera angle."""
+        limit = self.s.max_yaw_knee_deg
+        if self.view.view not in ("front", "oblique"):
+            return "needs a front or near-front view"
+        # the page's headline gives the camera's angle from the feet: quote that one when it is past the limit, and
+        # name the hips when they are what turned the verdict away (a rear 41° squat's card said "52° off")
+        off = (
+            f"this one is about {self.view.yaw_deg:.0f}° off"
+            if self.view.yaw_deg > limit or not self.hips_round
+            else f"your hips were turned about {self.view.hip_yaw_deg:.0f}° from it"
+        )
+        return (
+            f"needs the camera within {limit:.0f}° of the front ({off}); from 45° a knee caving in looks about half "
+            "as far in as it is"
+        )
+
+    @property
     def square(self) -> bool:
         """Frontal angles' view: square-on front, tighter for lunges (their front leg points at the camera)."""
         limit = self.s.frontal_max_yaw_lunge_deg if self.exercise == "lunge" else self.s.frontal_max_yaw_deg
@@ -710,22 +754,8 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.
     track, drift = MetricId("knee_track", leg), MetricId("knee_drift", leg)
     frames: F64 | None = None
     outward = np.zeros(0, bool)
-    if not c.front_ok:
-        limit = c.s.max_yaw_knee_deg
-        # the page's headline gives the camera's angle from the feet: quote that one when it is past the limit, and
-        # name the hips when they are what turned the verdict away (a rear 41° squat's card said "52° off")
-        off = (
-            f"this one is about {c.view.yaw_deg:.0f}° off"
-            if c.view.yaw_deg > limit or not c.hips_round
-            else f"your hips were turned about {c.view.hip_yaw_deg:.0f}° from it"
-        )
-        why = (
-            "needs a front or near-front view"
-            if c.view.view not in ("front", "oblique")
-            else f"needs the camera within {limit:.0f}° of the front ({off}); from 45° a knee caving in looks about "
-            "half as far in as it is"
-        )
-        out.put(track, np.nan, why, None)
+    if not c.front_ok and not c.knee_flag_only:
+        out.put(track, np.nan, c.off_angle, None)
     elif c.rear(leg):
         out.put(track, np.nan, c.rear_why)
     elif c.foot_gone(leg):
@@ -899,12 +929,15 @@ def _stance_width(c: _Rep, out: _Readings) -> None:
     out.put(MetricId("stance_width"), float(nanmedian(width)) if seen else np.nan, "" if seen else no_width)
 
 
-def _knee_asymmetry(out: _Readings) -> None:
-    """The difference in how far each knee went INSIDE its foot line: a knee pushed out is not a fault."""
+def _knee_asymmetry(c: _Rep, out: _Readings) -> None:
+    """The difference in how far each knee went INSIDE its foot line: a knee pushed out is not a fault. Not read in
+    `knee_flag_only` views: there the two knees stand at different distances from the camera, and each one's angle
+    is only good for flagging."""
     left, right = out.vals[MetricId("knee_track", "left")], out.vals[MetricId("knee_track", "right")]
-    both = np.isfinite(left) and np.isfinite(right)
+    both = np.isfinite(left) and np.isfinite(right) and not c.knee_flag_only
     value = abs(min(left, 0.0) - min(right, 0.0)) if both else np.nan
-    out.put(MetricId("knee_asymmetry"), value, "" if both else "needs both knees measured")
+    why = c.off_angle if c.knee_flag_only else "" if both else "needs both knees measured"
+    out.put(MetricId("knee_asymmetry"), value, why)
 
 
 def _side_metrics(c: _Rep, out: _Readings) -> None:
@@ -937,7 +970,8 @@ def _rep_metrics(c: _Rep) -> tuple[_Readings, dict[str, F64 | None], dict[str, F
         _frontal_angles(c, leg, out)
     _knee_separation(c, out)
     _pelvis_and_trunk(c, out)
-    if not c.feet and c.front_ok:  # a COCO-17 model (yolo alone): its knee points missed every rendered cave
+    # a COCO-17 model (yolo alone): its knee points missed every rendered cave
+    if not c.feet and (c.front_ok or c.knee_flag_only):
         for mid_ in [m for m in out.vals if m.metric in FROM_KNEE_AND_FOOT]:
             out.drop(mid_, NO_FEET_REASON)
     if not c.stood:
@@ -946,6 +980,6 @@ def _rep_metrics(c: _Rep) -> tuple[_Readings, dict[str, F64 | None], dict[str, F
         drift = dict.fromkeys(LEG_NAMES)  # nor coloured in the annotated clip
         inside = dict.fromkeys(LEG_NAMES)
     _stance_width(c, out)
-    _knee_asymmetry(out)
+    _knee_asymmetry(c, out)
     _side_metrics(c, out)
     return out, drift, inside

@@ -100,10 +100,11 @@ def sweep(
     variations: bool = False,
     lunges: bool = False,
     phases: bool = False,
+    angles: bool = False,
 ) -> list[Case]:
     """The validation grid: knee cave × camera yaw × depth, plus one-leg caves and stance/toe-out variations;
     `variations` adds `VARIATIONS` (16 more clips), `lunges` adds `lunge_cases` (11 more), `phases` adds
-    `phase_cases` (29 more)."""
+    `phase_cases` (29 more), `angles` adds `angle_cases` (12 more)."""
     valgus = (0.0, 20.0) if quick else (0.0, 5.0, 15.0, 25.0)
     yaws = (0.0, 45.0) if quick else (0.0, 45.0, 90.0)
     depths = (1.0,) if quick else (0.6, 1.0)
@@ -124,7 +125,8 @@ def sweep(
             cases.append(Case(ClipPlan(f"good_wide_toeout30_yaw{yaw:g}", spec, cam), expected_knee((0, 0), yaw)))
     cases += variation_cases(size, reps) if variations else []
     cases += lunge_cases(size, reps) if lunges else []
-    return cases + (phase_cases(size, reps) if phases else [])
+    cases += phase_cases(size, reps) if phases else []
+    return cases + (angle_cases(size, reps) if angles else [])
 
 
 # Stance, toe-out, depth, yaw, look and camera varied independently of the cave (issue 3's grid): (cave L, R),
@@ -225,6 +227,33 @@ def phase_cases(size: tuple[int, int] = (360, 640), reps: int = 2) -> list[Case]
         wide = f"_wide_toe{toe}" if st != base.stance_width or toe != base.toe_out_deg else ""
         name = f"{ph}_v{cave}_yaw{yaw}_d{d:g}{wide}"  # the phase first: the table's case column shows it
         out.append(Case(ClipPlan(name, spec, cam), expected_phase_knee(v, float(yaw))))
+    return out
+
+
+# Cameras 35-45° off square-on, where a squat's knee is only flagged (`max_yaw_knee_flag_deg`)
+ANGLES = (38.0, 42.0)
+
+
+def expected_angled_knee(valgus: tuple[float, float]) -> str:
+    """Between 35° and 45° a good squat must not be flagged and a cave of 15° or more must not pass; "not judged" is
+    right for both (and a camera estimated inside 35° is judged as usual)."""
+    return "green|grey" if max(valgus) <= 5 else "amber|red|grey"
+
+
+def angle_cases(size: tuple[int, int] = (360, 640), reps: int = 2) -> list[Case]:
+    """At each of `ANGLES`: caves of 0, 5, 15 and 25°, an 18° one-knee cave and a good squat in a wide, 25-30°
+    toes-out stance (`sweep(angles=True)` adds them)."""
+    base = MotionSpec(reps=reps, rep_s=2.0, pause_s=0.2, lead_in_s=0.8, arms="hips", stance_width=0.30, fps=30.0)
+    out = []
+    for yaw in ANGLES:
+        cam = Camera(yaw_deg=yaw, W=size[0], H=size[1])
+        for v in (0.0, 5.0, 15.0, 25.0):
+            spec = replace(base, valgus_deg=(v, v), depth=1.0)
+            out.append(Case(ClipPlan(f"v{v:g}_yaw{yaw:g}_d1", spec, cam), expected_angled_knee((v, v))))
+        spec = replace(base, valgus_deg=(18.0, 0.0), stance_width=0.40, toe_out_deg=25.0)
+        out.append(Case(ClipPlan(f"left18_wide_toeout25_yaw{yaw:g}", spec, cam), expected_angled_knee((18, 0))))
+        spec = replace(base, stance_width=0.40, toe_out_deg=30.0)
+        out.append(Case(ClipPlan(f"good_wide_toeout30_yaw{yaw:g}", spec, cam), expected_angled_knee((0, 0))))
     return out
 
 
