@@ -271,11 +271,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
                 base, stood = after, True
         c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, stood)
         out, rep_drift, rep_inside = _rep_metrics(c)
-        flag_only = (
-            f"{c.off_angle}, so here a knee is only flagged when it clearly goes inside its foot"
-            if (c.knee_flag_only)
-            else flag_only
-        )
+        if c.knee_flag_only:  # the clip's view: the same for every rep
+            flag_only = f"{c.off_angle}, so here a knee is only flagged when it clearly goes inside its foot"
         for leg in LEG_NAMES:
             if c.leg_lost(leg):
                 lost[leg][_window(h, r, s.knee_window_depth)] = True
