@@ -450,9 +450,15 @@ def _series(
         knee_unit=spec.unit,
         knee_band=(spec.amber, spec.red),
         knee_label=spec.label_for(None),
-        leg_lost_left=[bool(x) for x in a.leg_lost.get("left", ())],
-        leg_lost_right=[bool(x) for x in a.leg_lost.get("right", ())],
+        leg_lost_left=_flags(a.leg_lost.get("left")),
+        leg_lost_right=_flags(a.leg_lost.get("right")),
     )
+
+
+def _flags(x: np.ndarray | None) -> list[bool]:
+    """Per-frame flags for the result file; none set: empty (a leg lost is rare, and a clip runs to thousands of
+    frames)."""
+    return [bool(v) for v in x] if x is not None and x.any() else []
 
 
 def _frame_colours(
