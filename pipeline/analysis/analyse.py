@@ -272,7 +272,11 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, stood)
         out, rep_drift, rep_inside = _rep_metrics(c)
         if c.knee_flag_only:  # the clip's view: the same for every rep
-            flag_only = f"{c.off_angle}, so here a knee is only flagged when it clearly goes inside its foot"
+            flag_only = (
+                f"knees are fully checked only within {s.max_yaw_knee_deg:.0f}° of the front (this one is about "
+                f"{view.yaw_deg:.0f}° off): from here a knee caving in looks about half as far in as it is, so a knee "
+                "is flagged only when it clearly goes inside its foot, and none did"
+            )
         for leg in LEG_NAMES:
             if c.leg_lost(leg):
                 lost[leg][_window(h, r, s.knee_window_depth)] = True
