@@ -421,3 +421,29 @@ def test_a_trunk_squeezed_while_standing_gives_no_hip_line_or_lean_reading() -> 
         assert np.isnan(rep.values[MetricId(name)]) and rep.reasons[MetricId(name)] == TRUNK_CUT_REASON
     good = analyse(clean_track(track, SETTINGS.clean)[0], SETTINGS.analysis).reps[0]
     assert np.isfinite(good.values[MetricId("pelvic_drop")])
+
+
+def test_a_rep_whose_own_standing_reads_the_camera_turned_has_no_square_on_angles() -> None:
+    """A stock camera orbited a real client from square-on to about 45° by his last rep: the clip read square-on from
+    the first reps, and the last rep's turn read as a trunk leaning to one side (hip control red on a good squat).
+    A rep's square-on angles need its own standing to read square-on too; the other reps are read as before."""
+    from pipeline.analysis.analyse import analyse
+    from pipeline.clean import clean_track
+    from pipeline.metrics import MetricId
+
+    spec = Spec(reps=3, mirror=False, noise_px=0.5)
+    square, truth = make_track(spec)
+    turned = make_track(replace(spec, yaw_deg=45.0))[0]
+    split = (truth["bottoms_s"][1] + truth["bottoms_s"][2]) / 2  # standing between reps 2 and 3
+    late = square.t_s >= split
+    xy = square.xy.copy()
+    xy[late] = turned.xy[late]
+    moved = replace(square, xy=xy)
+    lean = MetricId("trunk_lateral_lean")
+    for track, third in ((square, True), (moved, False)):
+        a = analyse(clean_track(track, SETTINGS.clean)[0], SETTINGS.analysis)
+        assert a.view.view == "front" and len(a.reps) == 3
+        read = [bool(np.isfinite(r.values[lean])) for r in a.reps]
+        assert read == [True, True, third]
+        if not third:
+            assert "square-on front view" in a.reps[2].reasons[lean]

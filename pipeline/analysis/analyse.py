@@ -269,7 +269,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
             after = _standing_after(h, events, i, t_s)
             if after.size and _stood(h, top, r, after):
                 base, stood = after, True
-        c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, stood)
+        own = _standing_view(xy, base, lat_l, s.foot_to_shank)  # a camera may move during the set
+        c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, stood, own)
         out, rep_drift, rep_inside = _rep_metrics(c)
         if c.knee_flag_only:  # the clip's view: the same for every rep
             flag_only = (
@@ -634,6 +635,8 @@ class _Rep:
     pf: dict[Kp, F64]  # `p` without feet outside the picture: what knee-to-foot readings use
     foot_out: dict[str, npt.NDArray[np.bool_]]  # per leg (T,): the foot was placed outside the picture
     stood: bool = True  # `base` is standing (`_stood`); False: nothing to compare with (the clip opens inside the rep)
+    # the view read from this rep's own standing (`_standing_view`), beside the clip's (`view`): see `turned`
+    own_view: vw.ViewEstimate | None = None
 
     def foot_out_standing(self, leg: str) -> bool:
         """This foot was outside the picture on most of the standing frames before the rep."""
@@ -714,7 +717,17 @@ class _Rep:
     def square(self) -> bool:
         """Frontal angles' view: square-on front, tighter for lunges (their front leg points at the camera)."""
         limit = self.s.frontal_max_yaw_lunge_deg if self.exercise == "lunge" else self.s.frontal_max_yaw_deg
-        return self.view.view == "front" and self.view.yaw_deg <= limit and not self.yaw_guessed
+        return self.view.view == "front" and self.view.yaw_deg <= limit and not self.yaw_guessed and not self.turned
+
+    @property
+    def turned(self) -> bool:
+        """This rep's own standing reads the camera past the square-on limit while the clip's view is square-on: a
+        stock camera orbiting a real client from square-on to about 45° by his last rep read the clip square from
+        the first reps, and that rep's turn as a trunk leaning to one side (hip control red on a good squat). Of the
+        385 real clips it also greys one other rep: a webcam clip's first, read 33° from the shoulders (feet unseen)."""
+        limit = self.s.frontal_max_yaw_lunge_deg if self.exercise == "lunge" else self.s.frontal_max_yaw_deg
+        own = self.own_view
+        return own is not None and bool(np.isfinite(own.yaw_deg)) and own.yaw_deg > limit
 
     @property
     def yaw_guessed(self) -> bool:
@@ -729,7 +742,7 @@ class _Rep:
             return "needs a front view"
         if self.yaw_guessed:
             return "needs the feet in the picture to tell whether the camera was square-on"
-        yaw = self.view.yaw_deg
+        yaw = self.own_view.yaw_deg if self.turned and self.own_view is not None else self.view.yaw_deg
         return f"needs a square-on front view (this camera is about {yaw:.0f}° off, so turning would look like caving)"
 
     def rear(self, leg: str) -> bool:
