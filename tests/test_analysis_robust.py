@@ -447,3 +447,22 @@ def test_a_rep_whose_own_standing_reads_the_camera_turned_has_no_square_on_angle
         assert read == [True, True, third]
         if not third:
             assert "square-on front view" in a.reps[2].reasons[lean]
+
+
+def test_a_lunge_bottom_whose_rear_leg_hides_behind_the_front_one_is_still_a_rep() -> None:
+    """Real forward lunges toward a phone on the floor, and lunges in profile, hid the rear leg straight behind the
+    front one at some bottoms: the pose model drew it on the front leg, the bottom read no split, and the rep was set
+    aside as "not like your other lunges". A lunge set keeps it; its front leg is not named, so its knee is not
+    judged."""
+    spec = Spec(exercise="lunge", reps=3, lunge_leads=("left", "right"), mirror=False, noise_px=0.5)
+    track, truth = make_track(spec)
+    xy = track.xy.copy()
+    b = truth["bottoms_s"][1]  # the second rep leads with the right leg: the left one is behind
+    near = np.abs(track.t_s - b) < 0.35
+    for front, rear in ((Kp.R_KNEE, Kp.L_KNEE), (Kp.R_ANKLE, Kp.L_ANKLE), (Kp.R_HEEL, Kp.L_HEEL), (Kp.R_TOE, Kp.L_TOE)):
+        xy[near, rear] = xy[near, front]
+    r = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
+    assert (r.exercise, len(r.reps)) == ("lunge", 3)
+    assert not any("not counted" in n for n in r.notes)
+    knee = [m for m in r.reps[1].metrics if m.key.startswith("knee_track")]
+    assert knee and all(m.colour == "grey" for m in knee)

@@ -15,8 +15,9 @@ F64 = npt.NDArray[np.float64]
 # split-stance score at the bottom (shank lengths). On the real clips (front, 45° and side) squats' shins differed
 # by 0.22 at most and lunges' by 1.16 or more; from the front the screen heights also read squats ≈ 0, lunges 0.5–2
 LUNGE_SPLIT = 0.45
-# a single dip is dropped from a set only when it is clearly the other exercise (a bottle picked up in a squat set
-# read 0.72; a rendered forward lunge's bottom with the rear ankle hidden read 0.45)
+# a single dip leaves a squat set only when it is clearly a lunge (a bottle picked up in a squat set read 0.72); a
+# lunge's front leg is named only past CLEARLY_SQUAT (a rendered forward lunge's bottom with the rear ankle hidden read
+# 0.45; a rear leg hidden straight behind the front one reads about 0, and that rep stays in the set unnamed)
 CLEARLY_SQUAT, CLEARLY_LUNGE = 0.3, 0.6
 
 
