@@ -148,3 +148,20 @@ def test_corpus_restore_takes_files_at_their_commit_and_cuts_converted_ones(tmp_
         [ffmpeg_exe(), "-i", str(copy / "cut.mp4"), "-map", "0:v", "-f", "null", "-"], capture_output=True, text=True
     )
     assert decoded.returncode == 0 and "frame=10" in decoded.stderr.replace(" ", "")  # 1 s of a 10 fps source
+
+
+def test_no_clip_is_in_the_corpus_twice() -> None:
+    """The two manifests are scored together: a clip fetched again from another repository (nine of rounds 20-21
+    were byte-identical to clips in ../shared/videos) would count twice. No sha256, of a clip or of the source it was
+    cut from, may appear in two entries."""
+    from collections import Counter
+
+    from corpus import MANIFEST, SHARED_MANIFEST, load
+
+    clips = load(SHARED_MANIFEST) + load(MANIFEST)
+    assert len(clips) > 300
+    seen = Counter(c.sha256 for c in clips)
+    assert [c.file for c in clips if seen[c.sha256] > 1] == []
+    # a clip cut from a source: the source itself must not be an entry too (two panels of one reel may share one)
+    whole = {c.sha256 for c in clips}
+    assert [c.file for c in clips if c.source_sha256 in whole] == []

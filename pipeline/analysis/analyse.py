@@ -724,7 +724,7 @@ class _Rep:
         """This rep's own standing reads the camera past the square-on limit, whatever the clip's view says: a
         stock camera orbiting a real client from square-on to about 45° by his last rep read the clip square from
         the first reps, and that rep's turn as a trunk leaning to one side (hip control red on a good squat). On the
-        385 real clips it was checked on it greys one other rep: a webcam clip's first, read 33° from the shoulders."""
+        376 distinct real clips it was checked on it greys one other rep: a webcam clip's first, read 33°."""
         limit = self.s.frontal_max_yaw_lunge_deg if self.exercise == "lunge" else self.s.frontal_max_yaw_deg
         own = self.own_view
         return own is not None and bool(np.isfinite(own.yaw_deg)) and own.yaw_deg > limit
