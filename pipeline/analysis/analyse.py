@@ -715,9 +715,18 @@ class _Rep:
 
     @property
     def square(self) -> bool:
-        """Frontal angles' view: square-on front, tighter for lunges (their front leg points at the camera)."""
-        limit = self.s.frontal_max_yaw_lunge_deg if self.exercise == "lunge" else self.s.frontal_max_yaw_deg
-        return self.view.view == "front" and self.view.yaw_deg <= limit and not self.yaw_guessed and not self.turned
+        """Frontal angles' view: square-on front, within `square_limit`."""
+        return (
+            self.view.view == "front"
+            and self.view.yaw_deg <= self.square_limit
+            and not self.yaw_guessed
+            and not self.turned
+        )
+
+    @property
+    def square_limit(self) -> float:
+        """The yaw up to which a camera counts as square-on: tighter for lunges (their front leg points at it)."""
+        return self.s.frontal_max_yaw_lunge_deg if self.exercise == "lunge" else self.s.frontal_max_yaw_deg
 
     @property
     def turned(self) -> bool:
@@ -725,9 +734,8 @@ class _Rep:
         stock camera orbiting a real client from square-on to about 45° by his last rep read the clip square from
         the first reps, and that rep's turn as a trunk leaning to one side (hip control red on a good squat). On the
         376 distinct real clips it was checked on it greys one other rep: a webcam clip's first, read 33°."""
-        limit = self.s.frontal_max_yaw_lunge_deg if self.exercise == "lunge" else self.s.frontal_max_yaw_deg
         own = self.own_view
-        return own is not None and bool(np.isfinite(own.yaw_deg)) and own.yaw_deg > limit
+        return own is not None and bool(np.isfinite(own.yaw_deg)) and own.yaw_deg > self.square_limit
 
     @property
     def yaw_guessed(self) -> bool:

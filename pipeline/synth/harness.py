@@ -7,7 +7,9 @@ Used by `benchmarks/accuracy.py` (the full sweep) and by a small test. Reads cli
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -93,6 +95,27 @@ def expected_phase_knee(valgus: tuple[float, float], yaw_deg: float) -> str | No
     return colour.replace("red", "amber|red") if colour else colour
 
 
+def _expected_at(yaw_deg: float, valgus: tuple[float, float]) -> str | None:
+    return expected_knee(valgus, yaw_deg)
+
+
+def _squat_motion(reps: int) -> MotionSpec:
+    """The grid's squat: 2 s reps with a 0.2 s pause at the bottom, hands on the hips, feet 0.3 m apart, 30 fps."""
+    return MotionSpec(reps=reps, rep_s=2.0, pause_s=0.2, lead_in_s=0.8, arms="hips", stance_width=0.30, fps=30.0)
+
+
+def _wide_pair(base: MotionSpec, cam: Camera, expect: Callable[[tuple[float, float]], str | None]) -> list[Case]:
+    """One knee caving 18° in a wide stance with the toes 25° out, and a good squat with the toes 30° out: the cases
+    textbook KASR/FPPA bands miss. `expect`: the expected knee colours for a (left, right) cave."""
+    yaw = cam.yaw_deg
+    one = replace(base, valgus_deg=(18.0, 0.0), stance_width=0.40, toe_out_deg=25.0)
+    good = replace(base, stance_width=0.40, toe_out_deg=30.0)
+    return [
+        Case(ClipPlan(f"left18_wide_toeout25_yaw{yaw:g}", one, cam), expect((18.0, 0.0))),
+        Case(ClipPlan(f"good_wide_toeout30_yaw{yaw:g}", good, cam), expect((0.0, 0.0))),
+    ]
+
+
 def sweep(
     quick: bool = False,
     size: tuple[int, int] = (360, 640),
@@ -108,7 +131,7 @@ def sweep(
     valgus = (0.0, 20.0) if quick else (0.0, 5.0, 15.0, 25.0)
     yaws = (0.0, 45.0) if quick else (0.0, 45.0, 90.0)
     depths = (1.0,) if quick else (0.6, 1.0)
-    base = MotionSpec(reps=reps, rep_s=2.0, pause_s=0.2, lead_in_s=0.8, arms="hips", stance_width=0.30, fps=30.0)
+    base = _squat_motion(reps)
     cases = []
     for v in valgus:
         for yaw in yaws:
@@ -116,13 +139,10 @@ def sweep(
                 spec = replace(base, valgus_deg=(v, v), depth=d)
                 cam = Camera(yaw_deg=yaw, W=size[0], H=size[1])
                 cases.append(Case(ClipPlan(f"v{v:g}_yaw{yaw:g}_d{d:g}", spec, cam), expected_knee((v, v), yaw)))
-    if not quick:  # one knee caving, wide toes-out stance: the case textbook KASR/FPPA bands miss
+    if not quick:
         for yaw in (0.0, 45.0):
-            spec = replace(base, valgus_deg=(18.0, 0.0), stance_width=0.40, toe_out_deg=25.0)
             cam = Camera(yaw_deg=yaw, W=size[0], H=size[1])
-            cases.append(Case(ClipPlan(f"left18_wide_toeout25_yaw{yaw:g}", spec, cam), expected_knee((18, 0), yaw)))
-            spec = replace(base, stance_width=0.40, toe_out_deg=30.0)
-            cases.append(Case(ClipPlan(f"good_wide_toeout30_yaw{yaw:g}", spec, cam), expected_knee((0, 0), yaw)))
+            cases += _wide_pair(base, cam, partial(_expected_at, yaw))
     cases += variation_cases(size, reps) if variations else []
     cases += lunge_cases(size, reps) if lunges else []
     cases += phase_cases(size, reps) if phases else []
@@ -218,7 +238,7 @@ PHASES = (
 
 def phase_cases(size: tuple[int, int] = (360, 640), reps: int = 2) -> list[Case]:
     """`PHASES` as cases, expected verdicts from `expected_phase_knee` (`sweep(phases=True)` adds them)."""
-    base = MotionSpec(reps=reps, rep_s=2.0, pause_s=0.2, lead_in_s=0.8, arms="hips", stance_width=0.30, fps=30.0)
+    base = _squat_motion(reps)
     out = []
     for ph, cave, yaw, d, st, toe in PHASES:
         v = (float(cave), float(cave))
@@ -243,17 +263,14 @@ def expected_angled_knee(valgus: tuple[float, float]) -> str:
 def angle_cases(size: tuple[int, int] = (360, 640), reps: int = 2) -> list[Case]:
     """At each of `ANGLES`: caves of 0, 5, 15 and 25°, an 18° one-knee cave and a good squat in a wide, 25-30°
     toes-out stance (`sweep(angles=True)` adds them)."""
-    base = MotionSpec(reps=reps, rep_s=2.0, pause_s=0.2, lead_in_s=0.8, arms="hips", stance_width=0.30, fps=30.0)
+    base = _squat_motion(reps)
     out = []
     for yaw in ANGLES:
         cam = Camera(yaw_deg=yaw, W=size[0], H=size[1])
         for v in (0.0, 5.0, 15.0, 25.0):
             spec = replace(base, valgus_deg=(v, v), depth=1.0)
             out.append(Case(ClipPlan(f"v{v:g}_yaw{yaw:g}_d1", spec, cam), expected_angled_knee((v, v))))
-        spec = replace(base, valgus_deg=(18.0, 0.0), stance_width=0.40, toe_out_deg=25.0)
-        out.append(Case(ClipPlan(f"left18_wide_toeout25_yaw{yaw:g}", spec, cam), expected_angled_knee((18, 0))))
-        spec = replace(base, stance_width=0.40, toe_out_deg=30.0)
-        out.append(Case(ClipPlan(f"good_wide_toeout30_yaw{yaw:g}", spec, cam), expected_angled_knee((0, 0))))
+        out += _wide_pair(base, cam, expected_angled_knee)
     return out
 
 
