@@ -7,6 +7,8 @@ import pytest
 
 from pipeline.analysis import knee
 from pipeline.analysis.analyse import (
+    FOOT_ACROSS_MIDFOOT,
+    FOOT_ACROSS_REASON,
     OUTSIDE_FOOT_LINE_REASON,
     _knee_midfoot,
     _knee_over_foot,
@@ -127,10 +129,13 @@ def test_in_picture_drops_points_past_or_pressed_against_the_frame_edge() -> Non
     assert in_picture(pts, (100, 100), 0.01).tolist() == [True, False, False, False, False, True]
 
 
-def _wide_stance_rep(knee_out_deg: float) -> tuple[dict[Kp, np.ndarray], RepEvents, np.ndarray, np.ndarray]:
+def _wide_stance_rep(
+    knee_out_deg: float, toe_dx: float = 25.0
+) -> tuple[dict[Kp, np.ndarray], RepEvents, np.ndarray, np.ndarray]:
     """One right-leg rep by hand (shank 100 px, lateral = +x): a wide stance whose shin slants in while standing
     (knee 30 px medial of the ankle), foot turned out 30° (toe 25 px lateral). The knee travels 60 px over the rep
-    in a direction `knee_out_deg` outside the foot line, its vertical drop giving the travel (L² = h² + s²)."""
+    in a direction `knee_out_deg` outside the foot line, its vertical drop giving the travel (L² = h² + s²).
+    `toe_dx` moves the toe tip sideways (px) to turn the foot as the keypoints show it."""
     n, ank = 41, np.array([300.0, 500.0])
     t = np.sin(np.linspace(0.0, np.pi, n))  # 0 standing → 1 bottom → 0
     travel = 60.0 * t
@@ -142,7 +147,7 @@ def _wide_stance_rep(knee_out_deg: float) -> tuple[dict[Kp, np.ndarray], RepEven
     p = {k: np.full((n, 2), np.nan) for k in Kp}
     p[Kp.R_KNEE] = np.stack([knee_x, knee_y], 1)
     p[Kp.R_ANKLE] = np.tile(ank, (n, 1))
-    p[Kp.R_TOE] = np.tile(ank + [25.0, 10.0], (n, 1))
+    p[Kp.R_TOE] = np.tile(ank + [toe_dx, 10.0], (n, 1))
     p[Kp.R_HEEL] = np.tile(ank + [-5.0, 5.0], (n, 1))
     h = 1.0 - 0.5 * t  # hip height, leg lengths
     return p, RepEvents(0, n // 2, n - 1, True, 0.5), h, np.array([0, 1, 2])
@@ -193,6 +198,31 @@ def test_midfoot_does_not_read_a_wide_stance_knee_that_travels_outside_its_foot_
     _midfoot(c, "right", out, outward)
     assert np.isnan(out.vals[MetricId("knee_midfoot", "right")])
     assert out.why[MetricId("knee_midfoot", "right")] == OUTSIDE_FOOT_LINE_REASON
+
+
+def _front_squat_rep(p: dict[Kp, np.ndarray], r: RepEvents, h: np.ndarray, base: np.ndarray) -> _Rep:
+    n = len(h)
+    s = load_settings().analysis
+    out = {"right": np.zeros(n, bool), "left": np.zeros(n, bool)}
+    return _Rep(p, h, r, base, {"right": 1.0, "left": -1.0}, classify_view(0.0, "feet"), "squat", None, True, s, p, out)
+
+
+def test_a_foot_turned_too_far_across_reads_neither_knee_reading() -> None:
+    """The toe 41 px out on a 50 px foot is a foot turned 55°, past `min_foot_cos` (49°): the knee's direction is not
+    read. Its midfoot then sits far out to the side, so the knee's place inside it is the stance's, not a cave's (a
+    real good sumo squat's foot turned 51° read amber from it alone): not read either, with that reason. Turned
+    30°, the same knee caving 25° inside its foot line reads both."""
+    track, mid_ = MetricId("knee_track", "right"), MetricId("knee_midfoot", "right")
+    for toe_dx, read in ((41.0, False), (25.0, True)):
+        c = _front_squat_rep(*_wide_stance_rep(-25.0, toe_dx))
+        out = _Readings()
+        _, outward = _knee_over_foot(c, "right", out)
+        _midfoot(c, "right", out, outward)
+        assert np.isfinite(out.vals[track]) == read and np.isfinite(out.vals[mid_]) == read
+        if read:
+            assert out.vals[mid_] > 6.0
+        else:
+            assert out.why[track] == FOOT_ACROSS_REASON and out.why[mid_] == FOOT_ACROSS_MIDFOOT
 
 
 def test_foot_direction_error_by_hand() -> None:

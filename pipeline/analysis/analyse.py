@@ -292,6 +292,11 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     )
 
 
+FOOT_ACROSS_REASON = "this foot points too far across the camera to see the knee move in"
+# the midfoot sits far out to the side of a foot turned that far, so the knee's place inside it comes from the stance
+FOOT_ACROSS_MIDFOOT = "this foot was turned too far out to compare the knee with the middle of it"
+
+
 def _foot_outside(p: dict[Kp, F64], leg: str, feet: bool, frame_wh: tuple[int, int]) -> npt.NDArray[np.bool_]:
     """(T,) True where this leg's ankle, or its toe when the model gives feet, was placed outside the picture."""
     _, _, a, _, to = LEGS[leg]
@@ -533,7 +538,7 @@ def _knee_track(
         # the knee sits about halfway between the floor and a camera at hip height: half the floor's slope
         persp = s.knee_perspective * knee.ground_slope(heel, toe, s.foot_to_shank * shank, sin_az)
     if np.sqrt(1.0 - sin_az**2) < s.min_foot_cos:
-        return _knee_unread("this foot points too far across the camera to see the knee move in")
+        return _knee_unread(FOOT_ACROSS_REASON)
     base_dx = float(nanmedian(lat * (p[k][base, 0] - p[a][base, 0])))
     seg = np.arange(r.start, r.end + 1)
     v, along = knee.knee_travel_across_foot(p[k][seg], p[a][seg], base_dx, shank, sin_az, lat, persp)
@@ -807,8 +812,10 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
     `outward`: per rep frame, the knee was not seen travelling inside its foot line (see `_knee_midfoot`)."""
     mid_ = MetricId("knee_midfoot", leg)
     gone, lost = c.foot_gone(leg), c.leg_lost(leg)
+    across = out.why.get(MetricId("knee_track", leg)) == FOOT_ACROSS_REASON
     if (
         c.front_ok
+        and not across
         and c.view.yaw_deg <= c.s.frontal_max_yaw_deg
         and c.exercise != "lunge"
         and c.feet
@@ -832,6 +839,8 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
         if gone
         else LEG_LOST_REASON
         if lost
+        else FOOT_ACROSS_MIDFOOT
+        if across
         else LUNGE_MIDFOOT
         if c.exercise == "lunge"
         else "the pose model gave no toe points"
