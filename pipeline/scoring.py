@@ -95,6 +95,17 @@ ANGLED_FLAG = (
 ANGLED_SUMMARY = (
     "Your knees looked to move inside the line of your feet. Filmed at an angle: check this from the front."
 )
+# a squat knee read against a foot assumed to point straight ahead, the toes being out of the picture
+# (`RepAnalysis.toes_assumed`): only a knee moving inside even that line is evidence, and it says nothing of how far
+TOES_FLAG = (
+    "your toes were out of the picture, but this knee moved inside the line of even a foot pointing straight ahead; "
+    "a video with your feet in it would show how far"
+)
+TOES_OUT = (
+    "your toes were out of the picture, so a knee is flagged only when it moves inside even a foot pointing straight "
+    "ahead, and none did; with your feet in the video the knees can be fully checked"
+)
+TOES_SUMMARY = "Your knees looked to move inward. Your feet were cut off: check this with your feet in the video."
 # a red card the pose model's second look, on the video flipped left to right, did not read red (`pipeline.mirror`)
 FLIP_NOT_HELD = (
     "read again on the video flipped left to right, this was not clearly past the red line, so it is marked to "
@@ -283,22 +294,34 @@ def flip_capped(ms: list[MetricValue], not_held: Collection[str]) -> list[Metric
     ]
 
 
-def flag_only(ms: list[MetricValue], why: str) -> list[MetricValue]:
+def flag_only(
+    ms: list[MetricValue], why: str, legs: Collection[str] | None = None, flag: str = ANGLED_FLAG
+) -> list[MetricValue]:
     """`ms` for a squat filmed in the flag-only views (`why`: `Analysis.knee_flag_only`; "" leaves `ms` as they are):
-    a knee over foot reading that flags is amber (`ANGLED_FLAG`), never red, since the angle hides how far; one that
-    would pass, or is unsure (red only without its noise allowance), is grey with `why`, since from there rendered
-    15° and 25° caves read in line: only a reading that flags is evidence."""
+    a knee over foot reading that flags is amber (`flag`), never red, since the angle hides how far; one that would
+    pass, or is unsure (red only without its noise allowance), is grey with `why`, since from there rendered 15° and
+    25° caves read in line: only a reading that flags is evidence. With `legs`, only those legs' readings (a knee read
+    against an assumed foot: `toes_only`)."""
     if not why:
         return ms
     out = []
     for m in ms:
-        if MetricId.from_key(m.key).metric == "knee_track" and m.value is not None:
+        mid = MetricId.from_key(m.key)
+        if mid.metric == "knee_track" and m.value is not None and (legs is None or mid.leg in legs):
             if m.colour in ("amber", "red"):
-                m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": ANGLED_FLAG})
+                m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": flag})
             elif m.colour == "green" or m.unsure:
                 m = MetricValue(**{**m.__dict__, "colour": "grey", "reason": why, "unsure": False})
         out.append(m)
     return out
+
+
+def toes_only(ms: list[MetricValue], legs: Collection[str]) -> list[MetricValue]:
+    """`flag_only` for the knees read against a foot assumed to point straight ahead, the toes being out of the picture
+    (`RepAnalysis.toes_assumed`): the most lenient direction for a foot that turns out, so a knee moving inside even
+    that line moved at least as far inside its own (amber, `TOES_FLAG`: how far is not known), and one that did not
+    may still have moved inside a turned-out foot (grey, `TOES_OUT`)."""
+    return flag_only(ms, TOES_OUT, legs, TOES_FLAG) if legs else ms
 
 
 def flag_only_frame(colour: Colour, why: str) -> Colour:
@@ -381,6 +404,8 @@ def _summary(area: str, colour: Colour, exercise: str, scored: list[MetricValue]
         return LUNGE_KNEE_SUMMARY[colour]
     if area == "knee_tracking" and any(m.reason == ANGLED_FLAG for m in scored):
         return ANGLED_SUMMARY
+    if area == "knee_tracking" and any(m.reason == TOES_FLAG for m in scored):
+        return TOES_SUMMARY
     if area == "depth" and any(m.band != REPORTED for m in scored):
         return DEPTH_JUDGED[colour]
     thigh = next((m for m in scored if m.key == "depth_thigh_deg"), None)
@@ -478,6 +503,7 @@ def _frame_colours(
         held = held_values(np.asarray(x, np.float64), persist, spec.direction == "low_bad")
         read[key] = spec, held, [spec.colour(float(v)) for v in held]
     out: list[str] = ["grey"] * n
+    toes = a.toes_assumed.get(leg)
     for key, (spec, held, colours) in read.items():
         other = read.get(PAIRED[key][0])
         for i in np.flatnonzero(np.isfinite(held)):
@@ -485,6 +511,7 @@ def _frame_colours(
             c = paired_colour(colours[i], float(held[i]), spec, other[2][i] if other else None)
             c = flip_held(c, spec.area, not_held)
             c = flag_only_frame(c, a.knee_flag_only) if key == "knee_track" else c
+            c = flag_only_frame(c, TOES_OUT) if key == "knee_track" and toes is not None and toes[i] else c
             out[i] = c if SEVERITY[c] > SEVERITY[out[i]] else out[i]
     return out
 
@@ -505,6 +532,7 @@ def _reps(a: Analysis, specs: dict[str, MetricSpec], not_held: Collection[str] =
             ),
             a.knee_flag_only,
         )
+        ms = toes_only(ms, r.toes_assumed)
         scored = [m.colour for m in ms if m.colour != "grey"]
         colour: Colour = max(scored, key=lambda c: SEVERITY[c]) if scored else "grey"
         e = r.events
@@ -637,7 +665,12 @@ def evaluate_cleaned(
     exercise = a.exercise.exercise if a else "unknown"
     reps = _reps(a, specs, not_held) if a else []
     clip = (
-        flag_only(corroborated(_clip_metrics(a.reps, exercise, specs), specs, not_held), a.knee_flag_only) if a else []
+        toes_only(
+            flag_only(corroborated(_clip_metrics(a.reps, exercise, specs), specs, not_held), a.knee_flag_only),
+            {leg for r in a.reps for leg in r.toes_assumed},
+        )
+        if a
+        else []
     )
     note = "" if a is None else "not measurable in this view"
     verdicts = _verdicts(clip, quality.passed, gate, note, exercise)

@@ -705,3 +705,43 @@ def test_a_lunges_knee_card_says_why_its_front_knee_was_not_judged() -> None:
     assert _grey_reason(card[:3], "x") == REAR_LEG  # nothing else to say: the first reason
     assert _grey_reason([grey("knee_track_left", LEAD_UNKNOWN), *card[2:4]], "x") == LEAD_UNKNOWN
     assert _grey_reason([], "not measurable in this view") == "not measurable in this view"
+
+
+def _toes_cut(spec: Spec) -> tuple[ClipResult, ClipResult]:
+    """The clip scored as filmed, and with the picture's bottom edge between the ankles and the toe tips (a phone
+    framing the client from the ankles up)."""
+    track = make_track(spec)[0]
+    xy = np.asarray(track.xy)
+    ankle = float(np.nanmax(xy[:, [int(Kp.L_ANKLE), int(Kp.R_ANKLE)], 1]))
+    toe = float(np.nanmin(xy[:, [int(Kp.L_TOE), int(Kp.R_TOE)], 1]))
+    assert toe - ankle > 25  # room for the edge and its margin between them
+    cut = replace(track, frame_wh=(track.frame_wh[0], int((ankle + toe) / 2) + 6))
+    return evaluate(track, SETTINGS, "full.mp4"), evaluate(cut, SETTINGS, "cut.mp4")
+
+
+@pytest.mark.parametrize(("cave", "full", "cut"), [(0.0, "green", "grey"), (20.0, "red", "amber")])
+def test_toes_out_of_picture_flag_a_knee_only_inside_a_straight_ahead_foot(cave: float, full: str, cut: str) -> None:
+    """With the toes cut off, the knee is read from the ankle against a foot pointing straight ahead: the most lenient
+    direction for a foot turned out (here 10°), so a 20° cave still moves inside it and is flagged, amber (how far is
+    not known), and a good squat is no pass (grey, the knee may have gone inside a foot turned further out). The
+    annotated clip's frames follow: never green, never red."""
+    whole, toeless = _toes_cut(Spec(toe_out_deg=10.0, cave_deg=(cave, cave), reps=2))
+    knee = {v.area: v for v in toeless.verdicts}["knee_tracking"]
+    assert {v.area: v.colour for v in whole.verdicts}["knee_tracking"] == full
+    assert knee.colour == cut
+    assert ("toes were out of the picture" in knee.reason) == (cut == "grey")
+    assert ("feet were cut off" in knee.summary) == (cut == "amber")
+    frames = set(toeless.series.knee_colour_left) | set(toeless.series.knee_colour_right)
+    assert "green" not in frames and "red" not in frames and (cut in frames or cut == "grey")
+    asym = {m.key: m for m in toeless.clip_metrics}["knee_asymmetry"]
+    assert asym.value is None  # two assumed feet: their difference is not read
+
+
+def test_ankles_out_of_the_picture_leave_the_knee_unread() -> None:
+    """With the ankles cut off too there is nothing to read the knee's travel from: grey, the foot out of the
+    picture, even for a 20° cave."""
+    track = make_track(Spec(toe_out_deg=10.0, cave_deg=(20.0, 20.0), reps=2))[0]
+    ankle = float(np.nanmin(np.asarray(track.xy)[:, [int(Kp.L_ANKLE), int(Kp.R_ANKLE)], 1]))
+    r = evaluate(replace(track, frame_wh=(track.frame_wh[0], int(ankle) - 20)), SETTINGS, "cut.mp4")
+    knee = {v.area: v for v in r.verdicts}["knee_tracking"]
+    assert knee.colour == "grey" and "foot was out of the picture" in knee.reason

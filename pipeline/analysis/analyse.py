@@ -61,6 +61,8 @@ class RepAnalysis:
     # for metrics read with a noise bound (knee over foot): the worst reading without the error allowance. `values`
     # holds the least-bad reading the keypoint error allows, which is what is judged (scoring calls the gap unsure)
     raw: dict[MetricId, float] = field(default_factory=dict)
+    # legs whose knee over foot was read against a foot assumed to point straight ahead (`_Rep.toes_only_out`)
+    toes_assumed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class Analysis:
     # a squat filmed in `_Rep.knee_flag_only` views: why its knee over foot is not passed (scoring shows a reading
     # only as amber, when it flags); "" when the knees are judged as usual or not at all
     knee_flag_only: str = ""
+    # "left"/"right": (T,) bool, the reps where that knee was read against an assumed straight-ahead foot, the toes
+    # being out of the picture (`_Rep.toes_only_out`): a reading that flags is shown amber, one that passes grey
+    toes_assumed: dict[str, npt.NDArray[np.bool_]] = field(default_factory=dict)
 
 
 def _pt(xy: F64, k: Kp) -> F64:
@@ -235,6 +240,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     # view read without them fell back on the shoulders, which a barbell skews); knee-to-foot readings need more
     foot_out = {leg: _foot_outside(p, leg, feet, track.frame_wh) for leg in LEGS}
     pf = _without_feet_outside(p, foot_out)
+    ankle_out = {leg: _foot_outside(p, leg, False, track.frame_wh) for leg in LEGS}
+    pa = _without_feet_outside(p, ankle_out)
     seen = np.flatnonzero(np.isfinite(h))
     bases = [_baseline_frames(h, events, i, t_s) for i in range(len(events))]  # standing before each rep found
     first = bases[0] if events else seen[: max(1, int(BASELINE_S / dt))]
@@ -256,6 +263,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     drift = {leg: np.full(n, np.nan) for leg in LEGS}
     inside = {leg: np.full(n, np.nan) for leg in LEGS}
     lost = {leg: np.zeros(n, bool) for leg in LEGS}
+    toes = {leg: np.zeros(n, bool) for leg in LEGS}
     flag_only = ""
     reps: list[RepAnalysis] = []
     top = standing_level(h)
@@ -270,7 +278,9 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
             if after.size and _stood(h, top, r, after):
                 base, stood = after, True
         own = _standing_view(xy, base, lat_l, s.foot_to_shank)  # a camera may move during the set
-        c = _Rep(p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, stood, own)
+        c = _Rep(
+            p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, stood, own, pa, ankle_out
+        )
         out, rep_drift, rep_inside = _rep_metrics(c)
         if c.knee_flag_only:  # the clip's view: the same for every rep
             flag_only = (
@@ -281,14 +291,16 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         for leg in LEG_NAMES:
             if c.leg_lost(leg):
                 lost[leg][_window(h, r, s.knee_window_depth)] = True
+            if leg in out.toes:
+                toes[leg][r.start : r.end + 1] = True
             for clip_frames, rep_frames in ((drift[leg], rep_drift[leg]), (inside[leg], rep_inside[leg])):
                 if rep_frames is not None and feet:
                     clip_frames[r.start : r.end + 1] = rep_frames
-        reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), out.vals, out.why, out.raw))
+        reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), out.vals, out.why, out.raw, frozenset(out.toes)))
     if not feet:
         notes.append(NO_FEET)
     return Analysis(
-        t_s, view, exercise, reps, _depth(h, top), drift, rep_of, legs_frac, feet, notes, inside, lost, flag_only
+        t_s, view, exercise, reps, _depth(h, top), drift, rep_of, legs_frac, feet, notes, inside, lost, flag_only, toes
     )
 
 
@@ -611,6 +623,7 @@ class _Readings:
     vals: dict[MetricId, float] = field(default_factory=dict)
     why: dict[MetricId, str] = field(default_factory=dict)
     raw: dict[MetricId, float] = field(default_factory=dict)
+    toes: set[str] = field(default_factory=set)  # legs read against an assumed straight-ahead foot
 
     def put(self, mid: MetricId, value: float, why: str = "", raw: float | None = None) -> None:
         self.vals[mid], self.why[mid] = float(value), why
@@ -642,6 +655,9 @@ class _Rep:
     stood: bool = True  # `base` is standing (`_stood`); False: nothing to compare with (the clip opens inside the rep)
     # the view read from this rep's own standing (`_standing_view`), beside the clip's (`view`): see `turned`
     own_view: vw.ViewEstimate | None = None
+    # `p` without only the ankles outside the picture, and per leg (T,) where the ankle was: see `toes_only_out`
+    pa: dict[Kp, F64] | None = None
+    ankle_out: dict[str, npt.NDArray[np.bool_]] | None = None
 
     def foot_out_standing(self, leg: str) -> bool:
         """This foot was outside the picture on most of the standing frames before the rep."""
@@ -652,6 +668,17 @@ class _Rep:
         reference (a phone framing the client from the shins up)."""
         seg = np.arange(self.r.start, self.r.end + 1)
         return self.foot_out_standing(leg) or bool(self.foot_out[leg][seg].mean() > FOOT_OUT_SHARE)
+
+    def toes_only_out(self, leg: str) -> bool:
+        """In a squat this foot is `foot_gone` but its ankle stayed in the picture: only the toes were cut off (a phone
+        framing the client from the ankles up). Its knee is then read against a foot pointing straight ahead, the
+        most lenient direction for a foot that turns out: a knee seen moving inside even that line moved at least as
+        far inside its own (`_knee_over_foot`)."""
+        if self.exercise != "squat" or not self.feet or self.ankle_out is None or not self.foot_gone(leg):
+            return False
+        seg = np.arange(self.r.start, self.r.end + 1)
+        out = self.ankle_out[leg]
+        return bool(out[self.base].mean() <= FOOT_OUT_SHARE and out[seg].mean() <= FOOT_OUT_SHARE)
 
     def leg_lost(self, leg: str) -> bool:
         """In a squat's loaded part (`knee_window_depth`) the pose model read this leg's ankle level with or above
@@ -785,14 +812,20 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.
         out.put(track, np.nan, c.off_angle, None)
     elif c.rear(leg):
         out.put(track, np.nan, c.rear_why)
-    elif c.foot_gone(leg):
+    elif c.foot_gone(leg) and not c.toes_only_out(leg):
         out.put(track, np.nan, FOOT_OUT_REASON)
     elif c.leg_lost(leg):
         out.put(track, np.nan, LEG_LOST_REASON)
     else:
+        # a foot gone here is `toes_only_out`: read from the ankle, the foot taken as pointing straight ahead
+        toes = c.foot_gone(leg) and c.pa is not None
+        pts = c.pa if toes and c.pa is not None else c.pf
+        lunge = c.exercise == "lunge"
         v, worst, raw, d, why, outward = _knee_track(
-            c.pf, leg, c.lateral[leg], c.r, c.h, c.base, c.feet, c.exercise == "lunge", c.s
+            pts, leg, c.lateral[leg], c.r, c.h, c.base, c.feet and not toes, lunge, c.s
         )
+        if toes:
+            out.toes.add(leg)
         if raw < -MAX_KNEE_TRAVEL_DEG:  # no knee caves that far across its foot (outward is never a flag)
             worst = raw = d = np.nan
             why = "the foot points toward the camera here, so the knee's direction cannot be read"
@@ -963,11 +996,20 @@ def _stance_width(c: _Rep, out: _Readings) -> None:
 def _knee_asymmetry(c: _Rep, out: _Readings) -> None:
     """The difference in how far each knee went INSIDE its foot line: a knee pushed out is not a fault. Not read in
     `knee_flag_only` views: there the two knees stand at different distances from the camera, and each one's angle
-    is only good for flagging."""
+    is only good for flagging. Nor beside a knee read against an assumed foot (`_Rep.toes_only_out`): each toe-out
+    it leaves out is its own."""
     left, right = out.vals[MetricId("knee_track", "left")], out.vals[MetricId("knee_track", "right")]
-    both = np.isfinite(left) and np.isfinite(right) and not c.knee_flag_only
+    both = np.isfinite(left) and np.isfinite(right) and not c.knee_flag_only and not out.toes
     value = abs(min(left, 0.0) - min(right, 0.0)) if both else np.nan
-    why = c.off_angle if c.knee_flag_only else "" if both else "needs both knees measured"
+    why = (
+        c.off_angle
+        if c.knee_flag_only
+        else FOOT_OUT_REASON
+        if out.toes
+        else ""
+        if both
+        else "needs both knees measured"
+    )
     out.put(MetricId("knee_asymmetry"), value, why)
 
 
