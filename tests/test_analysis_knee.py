@@ -9,6 +9,8 @@ from pipeline.analysis import knee
 from pipeline.analysis.analyse import (
     FOOT_ACROSS_MIDFOOT,
     FOOT_ACROSS_REASON,
+    FOOT_TOWARD_MIDFOOT,
+    FOOT_TOWARD_REASON,
     OUTSIDE_FOOT_LINE_REASON,
     _knee_midfoot,
     _knee_over_foot,
@@ -223,6 +225,21 @@ def test_a_foot_turned_too_far_across_reads_neither_knee_reading() -> None:
             assert out.vals[mid_] > 6.0
         else:
             assert out.why[track] == FOOT_ACROSS_REASON and out.why[mid_] == FOOT_ACROSS_MIDFOOT
+
+
+def test_a_knee_read_too_far_inside_to_be_a_cave_reads_no_midfoot_either() -> None:
+    """A knee read travelling 70° inside its foot line is geometry, not a cave (`MAX_KNEE_TRAVEL_DEG`): no knee caves
+    that far across its foot. Its place inside the middle of that foot comes from the same frames, so it is not read
+    either (a real good shallow squat with the toes 34° out read +24 % and +28 % there, amber)."""
+    track, mid_ = MetricId("knee_track", "right"), MetricId("knee_midfoot", "right")
+    for inside, read in ((70.0, False), (25.0, True)):
+        c = _front_squat_rep(*_wide_stance_rep(-inside))
+        out = _Readings()
+        _, outward = _knee_over_foot(c, "right", out)
+        _midfoot(c, "right", out, outward)
+        assert np.isfinite(out.vals[track]) == read and np.isfinite(out.vals[mid_]) == read
+        if not read:
+            assert out.why[track] == FOOT_TOWARD_REASON and out.why[mid_] == FOOT_TOWARD_MIDFOOT
 
 
 def test_foot_direction_error_by_hand() -> None:

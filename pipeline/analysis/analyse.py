@@ -307,6 +307,9 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
 FOOT_ACROSS_REASON = "this foot points too far across the camera to see the knee move in"
 # the midfoot sits far out to the side of a foot turned that far, so the knee's place inside it comes from the stance
 FOOT_ACROSS_MIDFOOT = "this foot was turned too far out to compare the knee with the middle of it"
+# a knee read travelling further inside its foot line than `MAX_KNEE_TRAVEL_DEG`: geometry, not movement
+FOOT_TOWARD_REASON = "the foot points toward the camera here, so the knee's direction cannot be read"
+FOOT_TOWARD_MIDFOOT = "the knee's direction could not be read against this foot, so neither can its place inside it"
 
 
 def _foot_outside(p: dict[Kp, F64], leg: str, feet: bool, frame_wh: tuple[int, int]) -> npt.NDArray[np.bool_]:
@@ -828,7 +831,7 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.
             out.toes.add(leg)
         if raw < -MAX_KNEE_TRAVEL_DEG:  # no knee caves that far across its foot (outward is never a flag)
             worst = raw = d = np.nan
-            why = "the foot points toward the camera here, so the knee's direction cannot be read"
+            why = FOOT_TOWARD_REASON
         elif v.size:
             frames = v
         # straight out sideways (90°) means the shin hardly shortened on screen (low camera, upright shin): the
@@ -845,7 +848,8 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
     `outward`: per rep frame, the knee was not seen travelling inside its foot line (see `_knee_midfoot`)."""
     mid_ = MetricId("knee_midfoot", leg)
     gone, lost = c.foot_gone(leg), c.leg_lost(leg)
-    across = out.why.get(MetricId("knee_track", leg)) == FOOT_ACROSS_REASON
+    unread = {FOOT_ACROSS_REASON: FOOT_ACROSS_MIDFOOT, FOOT_TOWARD_REASON: FOOT_TOWARD_MIDFOOT}
+    across = unread.get(out.why.get(MetricId("knee_track", leg), ""), "")
     if (
         c.front_ok
         and not across
@@ -872,7 +876,7 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
         if gone
         else LEG_LOST_REASON
         if lost
-        else FOOT_ACROSS_MIDFOOT
+        else across
         if across
         else LUNGE_MIDFOOT
         if c.exercise == "lunge"
