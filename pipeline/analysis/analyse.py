@@ -848,11 +848,13 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
     `outward`: per rep frame, the knee was not seen travelling inside its foot line (see `_knee_midfoot`)."""
     mid_ = MetricId("knee_midfoot", leg)
     gone, lost = c.foot_gone(leg), c.leg_lost(leg)
-    unread = {FOOT_ACROSS_REASON: FOOT_ACROSS_MIDFOOT, FOOT_TOWARD_REASON: FOOT_TOWARD_MIDFOOT}
-    across = unread.get(out.why.get(MetricId("knee_track", leg), ""), "")
+    # the knee's direction unread for its foot's sake: the midfoot is no better placed (`FOOT_*_MIDFOOT`)
+    no_direction = {FOOT_ACROSS_REASON: FOOT_ACROSS_MIDFOOT, FOOT_TOWARD_REASON: FOOT_TOWARD_MIDFOOT}.get(
+        out.why.get(MetricId("knee_track", leg), ""), ""
+    )
     if (
         c.front_ok
-        and not across
+        and not no_direction
         and c.view.yaw_deg <= c.s.frontal_max_yaw_deg
         and c.exercise != "lunge"
         and c.feet
@@ -876,8 +878,8 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
         if gone
         else LEG_LOST_REASON
         if lost
-        else across
-        if across
+        else no_direction
+        if no_direction
         else LUNGE_MIDFOOT
         if c.exercise == "lunge"
         else "the pose model gave no toe points"
