@@ -252,3 +252,28 @@ def test_the_stance_is_read_over_the_bottom_not_at_one_frame() -> None:
     xy[b, far, 0] += 2.0 * shank
     misplaced = analyse(replace(cleaned, xy=xy), s.analysis)
     assert (misplaced.exercise.exercise, len(misplaced.reps)) == ("squat", 3)
+
+
+@pytest.mark.parametrize(("squeeze", "reps"), [(1.0, 4), (0.4, 4), (0.25, 3)])
+def test_a_dip_over_in_a_fraction_of_the_sets_rep_time_is_not_a_rep(squeeze: float, reps: int) -> None:
+    """Four squats of 2.4 s, the third played `squeeze` times as long (its frames' times pressed together): a rep at
+    0.4 of the others' time is a fast rep and counts; at a quarter (0.6 s, as a real reverse lunge's step back up
+    read between lunges of 2.3 s) it is a stumble or a step, not a rep."""
+    from dataclasses import replace
+
+    from synthetic_tracks import Spec, make_track
+
+    from pipeline.analysis.analyse import analyse
+    from pipeline.clean import clean_track
+    from pipeline.settings import load_settings
+
+    s = load_settings(None)
+    spec = Spec(reps=4)
+    track, _ = make_track(spec)
+    t = np.asarray(track.t_s, np.float64)
+    start = spec.lead_s + 2 * spec.period_s
+    dt = np.diff(t, prepend=0.0)
+    inside = (t > start) & (t <= start + spec.period_s)
+    t = np.cumsum(np.where(inside, dt * squeeze, dt))
+    a = analyse(clean_track(replace(track, t_s=t), s.clean)[0], s.analysis)
+    assert (a.exercise.exercise, len(a.reps)) == ("squat", reps)
