@@ -170,9 +170,9 @@ MIN_HIP_HEIGHT = 0.1  # leg lengths: even a full squat's hips stay ~0.3 above th
 # a rep drops the hip at least this share of the set's typical rep depth, read at the dips' upper quartile: a short
 # clip can hold as many non-reps as reps (stepping into place, walking off), which pull a median down to their level
 MIN_REP_SHARE = 0.5
-# A dip over in under a third of the set's median rep time (three dips or more) is a stumble or a step, not a rep: a
-# real side reverse lunge's step back up read as a 0.6 s dip between lunges of 2.3 s. No other real set (435 clips)
-# has a dip that short, at any share up to 0.4 (jump squats and paused squats keep an even tempo).
+# A whole dip over in under a third of the set's median rep time (three dips or more) is a stumble or a step, not a
+# rep: a real side reverse lunge's step back up read as a 0.6 s dip between lunges of 2.3 s. No other real set (435
+# clips) has a dip that short, at any share up to 0.4 (jump squats and paused squats keep an even tempo).
 MIN_REP_TIME_SHARE = 1.0 / 3.0
 MIN_REPS_FOR_TEMPO = 3
 STANCE_WINDOW_DEPTH = 0.7  # a lunge's base is read where the hip has dropped this share of the rep (held there)
@@ -417,9 +417,10 @@ def _exercise_and_reps(
         keep = [i for i in keep if not walks[i]]
     depths = np.array([events[i].depth for i in keep])
     keep = [i for i in keep if events[i].depth >= MIN_REP_SHARE * float(np.percentile(depths, 75))] if keep else keep
-    if len(keep) >= MIN_REPS_FOR_TEMPO:
+    if len(keep) >= MIN_REPS_FOR_TEMPO:  # a rep the video cuts is short by nature: it stays (`RepEvents.complete`)
         took = np.array([t_s[events[i].end] - t_s[events[i].start] for i in keep])
-        keep = [i for i, d in zip(keep, took, strict=True) if d >= MIN_REP_TIME_SHARE * float(np.median(took))]
+        short = MIN_REP_TIME_SHARE * float(np.median(took))
+        keep = [i for i, d in zip(keep, took, strict=True) if d >= short or not events[i].complete]
     if 0 < len(keep) < len(events):
         dropped = len(events) - len(keep)
         what = "dips that did not look like your other" if dropped > 1 else "dip that did not look like your other"
