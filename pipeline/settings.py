@@ -95,6 +95,9 @@ class AnalysisSettings:
     keypoint_error: float = _f(
         0.02, "Knee and ankle keypoint error as a share of the shank: each knee angle's noise bound comes from it."
     )
+    keypoint_error_min_px: float = _f(
+        1.5, "The least keypoint error in pixels, however small the client: small people's knee angles scatter more."
+    )
     persist_frames: int = _f(3, "A knee value counts only when held this many consecutive frames.")
     knee_perspective: float = _f(0.5, "Knee height as a share of the camera's, for the perspective fix of knee travel.")
     frontal_max_yaw_deg: float = _f(15.0, "FPPA, KASR, hip and trunk angles need the camera within this of square-on.")

@@ -263,5 +263,24 @@ def test_an_over_read_toe_out_does_not_make_a_good_knee_red() -> None:
     allowance = knee.foot_azimuth_err_deg(sin_az, s.keypoint_error, s.toe_to_shank, s.toe_to_shank_spread)
     assert allowance > 6.0
     assert worst >= raw + allowance - 1e-6  # at least the foot's error, in quadrature with the knee's own
-    no_spread = load_settings(analysis__toe_to_shank_spread=0.0, analysis__keypoint_error=0.0).analysis
+    no_spread = load_settings(
+        analysis__toe_to_shank_spread=0.0, analysis__keypoint_error=0.0, analysis__keypoint_error_min_px=0.0
+    ).analysis
     assert _knee_track(p, "right", 1.0, r, h, base, True, False, no_spread)[1] == pytest.approx(raw, abs=0.5)
+
+
+def test_a_small_clients_keypoint_error_has_a_floor_in_pixels() -> None:
+    """The keypoint error is 2 % of the shank, but never under 1.5 px: a 200 px shank keeps 2 %, a 30 px one 5 %.
+    So the same rep filmed four times smaller reads with a wider allowance (the same knee judged less sure), where a
+    share of the shank alone would scale the allowance down with the picture and read it as sure as ever."""
+    from pipeline.analysis.analyse import _keypoint_error
+
+    s = load_settings().analysis
+    assert _keypoint_error(s, 200.0) == pytest.approx(0.02)
+    assert _keypoint_error(s, 30.0) == pytest.approx(0.05)
+    worst = {}
+    for scale in (1.0, 0.25):
+        p, r, h, base = _wide_stance_rep(-20.0)
+        q = {k: v * scale for k, v in p.items()}
+        worst[scale] = _knee_track(q, "right", 1.0, r, h, base, True, False, s)[1]
+    assert worst[0.25] > worst[1.0] + 2.0  # judged reading nearer "in line" when small
