@@ -12,6 +12,7 @@ from pipeline.analysis.analyse import (
     FOOT_TOWARD_MIDFOOT,
     FOOT_TOWARD_REASON,
     OUTSIDE_FOOT_LINE_REASON,
+    _keypoint_error,
     _knee_midfoot,
     _knee_over_foot,
     _knee_track,
@@ -131,6 +132,22 @@ def test_in_picture_drops_points_past_or_pressed_against_the_frame_edge() -> Non
     assert in_picture(pts, (100, 100), 0.01).tolist() == [True, False, False, False, False, True]
 
 
+def _front_squat_rep(p: dict[Kp, np.ndarray], r: RepEvents, h: np.ndarray, base: np.ndarray) -> _Rep:
+    """A two-leg squat rep filmed square-on from the front, no foot outside the picture."""
+    n = len(h)
+    s = load_settings().analysis
+    out = {"right": np.zeros(n, bool), "left": np.zeros(n, bool)}
+    return _Rep(p, h, r, base, {"right": 1.0, "left": -1.0}, classify_view(0.0, "feet"), "squat", None, True, s, p, out)
+
+
+def _both_knee_readings(c: _Rep) -> _Readings:
+    """The right knee's two readings, as `_rep_metrics` takes them: over its foot, then inside its midfoot."""
+    out = _Readings()
+    _, outward = _knee_over_foot(c, "right", out)
+    _midfoot(c, "right", out, outward)
+    return out
+
+
 def _wide_stance_rep(
     knee_out_deg: float, toe_dx: float = 25.0
 ) -> tuple[dict[Kp, np.ndarray], RepEvents, np.ndarray, np.ndarray]:
@@ -180,33 +197,9 @@ def test_midfoot_does_not_read_a_wide_stance_knee_that_travels_outside_its_foot_
     assert _knee_midfoot(p, "right", 1.0, r, h, base, s, np.zeros(0, bool))[1] > 6.0
     assert not (_knee_midfoot(p, "right", 1.0, r, h, base, s, outward)[1] > 6.0)
     # the whole rep outside the foot line: the metric says why it has no reading
-    p, r, h, base = _wide_stance_rep(40.0)
-    c = _Rep(
-        p,
-        h,
-        r,
-        base,
-        {"right": 1.0, "left": -1.0},
-        classify_view(0.0, "feet"),
-        "squat",
-        None,
-        True,
-        s,
-        p,
-        {"right": np.zeros(len(h), bool), "left": np.zeros(len(h), bool)},
-    )
-    out = _Readings()
-    _, outward = _knee_over_foot(c, "right", out)
-    _midfoot(c, "right", out, outward)
+    out = _both_knee_readings(_front_squat_rep(*_wide_stance_rep(40.0)))
     assert np.isnan(out.vals[MetricId("knee_midfoot", "right")])
     assert out.why[MetricId("knee_midfoot", "right")] == OUTSIDE_FOOT_LINE_REASON
-
-
-def _front_squat_rep(p: dict[Kp, np.ndarray], r: RepEvents, h: np.ndarray, base: np.ndarray) -> _Rep:
-    n = len(h)
-    s = load_settings().analysis
-    out = {"right": np.zeros(n, bool), "left": np.zeros(n, bool)}
-    return _Rep(p, h, r, base, {"right": 1.0, "left": -1.0}, classify_view(0.0, "feet"), "squat", None, True, s, p, out)
 
 
 def test_a_foot_turned_too_far_across_reads_neither_knee_reading() -> None:
@@ -216,10 +209,7 @@ def test_a_foot_turned_too_far_across_reads_neither_knee_reading() -> None:
     30°, the same knee caving 25° inside its foot line reads both."""
     track, mid_ = MetricId("knee_track", "right"), MetricId("knee_midfoot", "right")
     for toe_dx, read in ((41.0, False), (25.0, True)):
-        c = _front_squat_rep(*_wide_stance_rep(-25.0, toe_dx))
-        out = _Readings()
-        _, outward = _knee_over_foot(c, "right", out)
-        _midfoot(c, "right", out, outward)
+        out = _both_knee_readings(_front_squat_rep(*_wide_stance_rep(-25.0, toe_dx)))
         assert np.isfinite(out.vals[track]) == read and np.isfinite(out.vals[mid_]) == read
         if read:
             assert out.vals[mid_] > 6.0
@@ -233,10 +223,7 @@ def test_a_knee_read_too_far_inside_to_be_a_cave_reads_no_midfoot_either() -> No
     either (a real good shallow squat with the toes 34° out read +24 % and +28 % there, amber)."""
     track, mid_ = MetricId("knee_track", "right"), MetricId("knee_midfoot", "right")
     for inside, read in ((70.0, False), (25.0, True)):
-        c = _front_squat_rep(*_wide_stance_rep(-inside))
-        out = _Readings()
-        _, outward = _knee_over_foot(c, "right", out)
-        _midfoot(c, "right", out, outward)
+        out = _both_knee_readings(_front_squat_rep(*_wide_stance_rep(-inside)))
         assert np.isfinite(out.vals[track]) == read and np.isfinite(out.vals[mid_]) == read
         if not read:
             assert out.why[track] == FOOT_TOWARD_REASON and out.why[mid_] == FOOT_TOWARD_MIDFOOT
@@ -273,8 +260,6 @@ def test_a_small_clients_keypoint_error_has_a_floor_in_pixels() -> None:
     """The keypoint error is 2 % of the shank, but never under 1.5 px: a 200 px shank keeps 2 %, a 30 px one 5 %.
     So the same rep filmed four times smaller reads with a wider allowance (the same knee judged less sure), where a
     share of the shank alone would scale the allowance down with the picture and read it as sure as ever."""
-    from pipeline.analysis.analyse import _keypoint_error
-
     s = load_settings().analysis
     assert _keypoint_error(s, 200.0) == pytest.approx(0.02)
     assert _keypoint_error(s, 30.0) == pytest.approx(0.05)

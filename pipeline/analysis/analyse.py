@@ -269,7 +269,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     inside = {leg: np.full(n, np.nan) for leg in LEGS}
     lost = {leg: np.zeros(n, bool) for leg in LEGS}
     toes = {leg: np.zeros(n, bool) for leg in LEGS}
-    flag_only = ""
+    angled = False
     reps: list[RepAnalysis] = []
     top = standing_level(h)
     for i, r in enumerate(events):
@@ -287,12 +287,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
             p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, stood, own, pa, ankle_out
         )
         out, rep_drift, rep_inside = _rep_metrics(c)
-        if c.knee_flag_only:  # the clip's view: the same for every rep
-            flag_only = (
-                f"knees are fully checked only within {s.max_yaw_knee_deg:.0f}° of the front (this one is about "
-                f"{view.yaw_deg:.0f}° off): from here a knee caving in looks about half as far in as it is, so a knee "
-                "is flagged only when it clearly goes inside its foot, and none did"
-            )
+        angled = angled or c.knee_flag_only
         for leg in LEG_NAMES:
             if c.leg_lost(leg):
                 lost[leg][_window(h, r, s.knee_window_depth)] = True
@@ -304,6 +299,13 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         reps.append(RepAnalysis(r, lead, tempo_s(h, t_s, r), out.vals, out.why, out.raw, frozenset(out.toes)))
     if not feet:
         notes.append(NO_FEET)
+    flag_only = (  # the clip's view decides `knee_flag_only`: the same words for every rep
+        f"knees are fully checked only within {s.max_yaw_knee_deg:.0f}° of the front (this one is about "
+        f"{view.yaw_deg:.0f}° off): from here a knee caving in looks about half as far in as it is, so a knee "
+        "is flagged only when it clearly goes inside its foot, and none did"
+        if angled
+        else ""
+    )
     return Analysis(
         t_s, view, exercise, reps, _depth(h, top), drift, rep_of, legs_frac, feet, notes, inside, lost, flag_only, toes
     )
@@ -315,6 +317,8 @@ FOOT_ACROSS_MIDFOOT = "this foot was turned too far out to compare the knee with
 # a knee read travelling further inside its foot line than `MAX_KNEE_TRAVEL_DEG`: geometry, not movement
 FOOT_TOWARD_REASON = "the foot points toward the camera here, so the knee's direction cannot be read"
 FOOT_TOWARD_MIDFOOT = "the knee's direction could not be read against this foot, so neither can its place inside it"
+# the knee's direction unread for its foot's sake: the midfoot is no better placed there, and why
+NO_DIRECTION_MIDFOOT = {FOOT_ACROSS_REASON: FOOT_ACROSS_MIDFOOT, FOOT_TOWARD_REASON: FOOT_TOWARD_MIDFOOT}
 
 
 def _foot_outside(p: dict[Kp, F64], leg: str, feet: bool, frame_wh: tuple[int, int]) -> npt.NDArray[np.bool_]:
@@ -576,14 +580,10 @@ def _knee_track(
     seg = np.arange(r.start, r.end + 1)
     v, along = knee.knee_travel_across_foot(p[k][seg], p[a][seg], base_dx, shank, sin_az, lat, persp)
     ang = knee.knee_travel_angle_deg(v, along)
-    bound = knee.knee_travel_bound_deg(
-        p[k][seg], p[a][seg], base_dx, shank, sin_az, lat, persp, _keypoint_error(s, shank) * shank
-    )
+    err = _keypoint_error(s, shank)
+    bound = knee.knee_travel_bound_deg(p[k][seg], p[a][seg], base_dx, shank, sin_az, lat, persp, err * shank)
     if feet:  # the foot's direction is the reference: its own error moves the angle as much
-        bound = np.hypot(
-            bound,
-            knee.foot_azimuth_err_deg(sin_az, _keypoint_error(s, shank), s.toe_to_shank, s.toe_to_shank_spread),
-        )
+        bound = np.hypot(bound, knee.foot_azimuth_err_deg(sin_az, err, s.toe_to_shank, s.toe_to_shank_spread))
     judged = ang + bound
     win = _window(h, r, s.knee_window_depth) - r.start
     worst = rolling_persistent_min(judged[win], s.persist_frames)
@@ -685,11 +685,15 @@ class _Rep:
         """This foot was outside the picture on most of the standing frames before the rep."""
         return bool(self.foot_out[leg][self.base].mean() > FOOT_OUT_SHARE)
 
+    def _mostly_out(self, out: npt.NDArray[np.bool_]) -> bool:
+        """`out` ((T,) bool: a point outside the picture) holds on most of the standing frames or of the rep's."""
+        seg = np.arange(self.r.start, self.r.end + 1)
+        return bool(out[self.base].mean() > FOOT_OUT_SHARE or out[seg].mean() > FOOT_OUT_SHARE)
+
     def foot_gone(self, leg: str) -> bool:
         """This foot was outside the picture on most of the standing frames or of the rep: the knee has no
         reference (a phone framing the client from the shins up)."""
-        seg = np.arange(self.r.start, self.r.end + 1)
-        return self.foot_out_standing(leg) or bool(self.foot_out[leg][seg].mean() > FOOT_OUT_SHARE)
+        return self._mostly_out(self.foot_out[leg])
 
     def toes_only_out(self, leg: str) -> bool:
         """In a squat this foot is `foot_gone` but its ankle stayed in the picture: only the toes were cut off (a phone
@@ -698,9 +702,7 @@ class _Rep:
         far inside its own (`_knee_over_foot`)."""
         if self.exercise != "squat" or not self.feet or self.ankle_out is None or not self.foot_gone(leg):
             return False
-        seg = np.arange(self.r.start, self.r.end + 1)
-        out = self.ankle_out[leg]
-        return bool(out[self.base].mean() <= FOOT_OUT_SHARE and out[seg].mean() <= FOOT_OUT_SHARE)
+        return not self._mostly_out(self.ankle_out[leg])
 
     def leg_lost(self, leg: str) -> bool:
         """In a squat's loaded part (`knee_window_depth`) the pose model read this leg's ankle level with or above
@@ -830,17 +832,16 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.
     track, drift = MetricId("knee_track", leg), MetricId("knee_drift", leg)
     frames: F64 | None = None
     outward = np.zeros(0, bool)
+    toes = c.toes_only_out(leg)  # read from the ankle, the foot taken as pointing straight ahead
     if not c.front_ok and not c.knee_flag_only:
         out.put(track, np.nan, c.off_angle, None)
     elif c.rear(leg):
         out.put(track, np.nan, c.rear_why)
-    elif c.foot_gone(leg) and not c.toes_only_out(leg):
+    elif c.foot_gone(leg) and not toes:
         out.put(track, np.nan, FOOT_OUT_REASON)
     elif c.leg_lost(leg):
         out.put(track, np.nan, LEG_LOST_REASON)
     else:
-        # a foot gone here is `toes_only_out`: read from the ankle, the foot taken as pointing straight ahead
-        toes = c.foot_gone(leg) and c.pa is not None
         pts = c.pa if toes and c.pa is not None else c.pf
         lunge = c.exercise == "lunge"
         v, worst, raw, d, why, outward = _knee_track(
@@ -867,10 +868,7 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
     `outward`: per rep frame, the knee was not seen travelling inside its foot line (see `_knee_midfoot`)."""
     mid_ = MetricId("knee_midfoot", leg)
     gone, lost = c.foot_gone(leg), c.leg_lost(leg)
-    # the knee's direction unread for its foot's sake: the midfoot is no better placed (`FOOT_*_MIDFOOT`)
-    no_direction = {FOOT_ACROSS_REASON: FOOT_ACROSS_MIDFOOT, FOOT_TOWARD_REASON: FOOT_TOWARD_MIDFOOT}.get(
-        out.why.get(MetricId("knee_track", leg), ""), ""
-    )
+    no_direction = NO_DIRECTION_MIDFOOT.get(out.why.get(MetricId("knee_track", leg), ""), "")
     if (
         c.front_ok
         and not no_direction

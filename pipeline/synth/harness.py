@@ -95,10 +95,6 @@ def expected_phase_knee(valgus: tuple[float, float], yaw_deg: float) -> str | No
     return colour.replace("red", "amber|red") if colour else colour
 
 
-def _expected_at(yaw_deg: float, valgus: tuple[float, float]) -> str | None:
-    return expected_knee(valgus, yaw_deg)
-
-
 def _squat_motion(reps: int) -> MotionSpec:
     """The grid's squat: 2 s reps with a 0.2 s pause at the bottom, hands on the hips, feet 0.3 m apart, 30 fps."""
     return MotionSpec(reps=reps, rep_s=2.0, pause_s=0.2, lead_in_s=0.8, arms="hips", stance_width=0.30, fps=30.0)
@@ -142,7 +138,7 @@ def sweep(
     if not quick:
         for yaw in (0.0, 45.0):
             cam = Camera(yaw_deg=yaw, W=size[0], H=size[1])
-            cases += _wide_pair(base, cam, partial(_expected_at, yaw))
+            cases += _wide_pair(base, cam, partial(expected_knee, yaw_deg=yaw))
     cases += variation_cases(size, reps) if variations else []
     cases += lunge_cases(size, reps) if lunges else []
     cases += phase_cases(size, reps) if phases else []
