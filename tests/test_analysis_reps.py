@@ -227,6 +227,24 @@ def test_a_walk_out_of_the_picture_is_read_from_the_dips_last_seen_frames(grow: 
     assert walked(leg, ankle_l, ankle_r, 50.0, rep, np.arange(0, 10), 10) is walk
 
 
+@pytest.mark.parametrize(("step_px", "walk"), [(40.0, True), (0.0, False)])
+def test_a_walk_in_from_out_of_the_picture_is_read_from_the_dips_first_seen_feet(step_px: float, walk: bool) -> None:
+    """A real client set the phone down and backed away into place: at first his feet were below the picture, so
+    nothing before the dip gave the stance, and the shrinking size and the stepping made a rep. The dip's first seen
+    feet stand in for the stance; a squat whose feet were only late to be seen does not move them."""
+    n = 50
+    leg = np.full(n, 100.0)
+    leg[:10] = 150.0  # nearer the camera before he stepped back
+    leg[15:26] = 80.0
+    ankle_l = np.tile([300.0, 900.0], (n, 1))
+    ankle_r = np.tile([360.0, 900.0], (n, 1))
+    ankle_l[:12] = np.nan  # below the picture
+    ankle_r[:12] = np.nan
+    ankle_r[14:27, 1] += step_px
+    rep = RepEvents(start=10, bottom=20, end=30, complete=True, depth=0.4)
+    assert walked(leg, ankle_l, ankle_r, 50.0, rep, np.arange(0, 10), 10) is walk
+
+
 def test_the_stance_is_read_over_the_bottom_not_at_one_frame() -> None:
     """A side squat's far ankle, misplaced by the model on the one deepest frame of a rep, split that rep's stance
     by two shanks: read there, the dip "did not look like" the set's squats and went uncounted. Read over the frames

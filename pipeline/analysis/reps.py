@@ -255,7 +255,8 @@ def walked(
     Returns:
         True when the size changed by `WALK_SCALE` or more either way and the feet moved against each other by
         `WALK_FEET_SHANKS` (the 90th percentile over the dip, so one misplaced ankle does not count); False when
-        either is unknown. With the legs out of the picture after the dip, its last seen frames give the size after.
+        either is unknown. With the legs out of the picture after the dip, its last seen frames give the size after;
+        with the feet out of it before the dip, its first seen feet give the stance before.
     """
     size0 = nanmedian(leg_px[before])
     size1 = nanmedian(leg_px[rep.end : rep.end + after_n + 1])
@@ -264,7 +265,12 @@ def walked(
         dip = np.asarray(leg_px[rep.start : rep.end + 1], np.float64)
         size1 = nanmedian(dip[np.isfinite(dip)][-(after_n + 1) :]) if np.isfinite(dip).any() else float("nan")
     feet = np.asarray(ankle_r, np.float64) - np.asarray(ankle_l, np.float64)
-    moved = np.linalg.norm(feet[rep.start : rep.end + 1] - nanmedian(feet[before], axis=0), axis=1)
+    stance = nanmedian(feet[before], axis=0)
+    seen = np.flatnonzero(np.isfinite(feet[rep.start : rep.end + 1]).all(axis=1))
+    if not np.isfinite(stance).all() and seen.size:  # feet out of the picture before the dip (a client backing away
+        # from the phone into place): the dip's first seen feet stand in for the stance before it
+        stance = feet[rep.start + seen[0]]
+    moved = np.linalg.norm(feet[rep.start : rep.end + 1] - stance, axis=1)
     moved = moved[np.isfinite(moved)]
     if not (size0 > 0 and size1 > 0 and moved.size and shank_px > 0):
         return False
