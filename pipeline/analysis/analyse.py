@@ -206,7 +206,7 @@ def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_rat
     hip_yaw = vw.yaw_from_hips(hip_w, torso)
     if vw.side_from_hips(hip_w, torso):
         return replace(vw.classify_view(max(hip_yaw, HIPS_OVERLAP_YAW_DEG), "hips"), hip_yaw_deg=hip_yaw)
-    shank = np.nanmean(
+    shank = nanmedian(  # of two: their mean, and NaN without a warning when neither leg was seen
         [dist(med[int(Kp.L_KNEE)], med[int(Kp.L_ANKLE)]), dist(med[int(Kp.R_KNEE)], med[int(Kp.R_ANKLE)])]
     )
     feet = [med[int(k)] for k in (Kp.L_HEEL, Kp.L_TOE, Kp.R_HEEL, Kp.R_TOE)]
@@ -387,10 +387,8 @@ def _exercise_and_reps(
     profile, the rear leg hides straight behind the front one (every such dip in the real lunge sets, five clips, was
     one of the set's lunges by the labels, 0.86-1.06 of their depth); its front leg stays unnamed, so its knee is not
     judged."""
-    shank0 = float(
-        np.nanmean(
-            [nanmedian(dist(p[Kp.L_KNEE], p[Kp.L_ANKLE])[first]), nanmedian(dist(p[Kp.R_KNEE], p[Kp.R_ANKLE])[first])]
-        )
+    shank0 = nanmedian(  # of two: their mean, and NaN without a warning when neither leg was seen
+        [nanmedian(dist(p[Kp.L_KNEE], p[Kp.L_ANKLE])[first]), nanmedian(dist(p[Kp.R_KNEE], p[Kp.R_ANKLE])[first])]
     )
     splits = [
         _split_at_bottom(p, h, r, shank0, view.view, spread) for r, spread in zip(events, standing_spreads, strict=True)
