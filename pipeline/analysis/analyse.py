@@ -314,8 +314,12 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
 FOOT_ACROSS_REASON = "this foot points too far across the camera to see the knee move in"
 # the midfoot sits far out to the side of a foot turned that far, so the knee's place inside it comes from the stance
 FOOT_ACROSS_MIDFOOT = "this foot was turned too far out to compare the knee with the middle of it"
-# a knee read travelling further inside its foot line than `MAX_KNEE_TRAVEL_DEG`: geometry, not movement
-FOOT_TOWARD_REASON = "the foot points toward the camera here, so the knee's direction cannot be read"
+# a knee read travelling further inside its foot line than `MAX_KNEE_TRAVEL_DEG`: mostly geometry (good squats 35-45°
+# off read -90°), but real reps read -45...-65° from caves and good squats alike, so neither is named
+FOOT_TOWARD_REASON = (
+    "the knee read as moving far inside the line of the foot; a foot turned toward the camera reads like this, and so "
+    "can a knee caving in, so check this in the video"
+)
 FOOT_TOWARD_MIDFOOT = "the knee's direction could not be read against this foot, so neither can its place inside it"
 # the knee's direction unread for its foot's sake: the midfoot is no better placed there, and why
 NO_DIRECTION_MIDFOOT = {FOOT_ACROSS_REASON: FOOT_ACROSS_MIDFOOT, FOOT_TOWARD_REASON: FOOT_TOWARD_MIDFOOT}
@@ -847,7 +851,7 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.
         )
         if toes:
             out.toes.add(leg)
-        if raw < -MAX_KNEE_TRAVEL_DEG:  # no knee caves that far across its foot (outward is never a flag)
+        if raw < -MAX_KNEE_TRAVEL_DEG:  # past what the angle can tell apart (outward is never a flag)
             worst = raw = d = np.nan
             why = FOOT_TOWARD_REASON
         elif v.size:
