@@ -737,6 +737,33 @@ def test_toes_out_of_picture_flag_a_knee_only_inside_a_straight_ahead_foot(cave:
     assert asym.value is None  # two assumed feet: their difference is not read
 
 
+@pytest.mark.parametrize(("yaw", "view", "left"), [(0.0, "front", "amber"), (25.0, "oblique", "grey")])
+def test_toes_leaving_the_picture_in_the_rep_of_a_square_camera_flag_a_knee_far_inside_a_straight_foot(
+    yaw: float, view: str, left: str
+) -> None:
+    """The toes seen while standing (the camera checked square-on from them) and out of the picture through the rep (a
+    camera zooming in): the knee is read against a foot pointing straight ahead, and from a square camera no foot
+    points further toward it than that, so a knee read past 45° inside that line is not a foot turned toward the
+    camera: it is flagged, amber, as any knee inside that line is (a real caved squat filmed so read −71° and was
+    grey). With the toes in the picture the same knee, 60° inside a foot 10° out, is still past what the angle can
+    tell apart: grey. From 25° off the left foot can point further toward the camera than straight ahead: that
+    knee's reading past 45° stays unread there."""
+    track = make_track(Spec(toe_out_deg=10.0, cave_deg=(60.0, 60.0), reps=2, yaw_deg=yaw))[0]
+    xy = np.array(track.xy, copy=True)
+    hip_y = np.nanmean(xy[:, [int(Kp.L_HIP), int(Kp.R_HIP)], 1], axis=1)
+    top, bottom = float(np.nanmin(hip_y)), float(np.nanmax(hip_y))
+    bent = hip_y > top + 0.1 * (bottom - top)
+    for k in (Kp.L_TOE, Kp.R_TOE):
+        xy[bent, int(k), 1] = track.frame_wh[1] + 40.0
+    whole = evaluate(track, SETTINGS, "full.mp4")
+    zoomed = evaluate(track.with_xy(xy), SETTINGS, "zoom.mp4")
+    assert {v.area: v.colour for v in whole.verdicts}["knee_tracking"] == "grey"
+    knee = {v.area: v for v in zoomed.verdicts}["knee_tracking"]
+    assert zoomed.view == view and knee.colour == "amber" and "feet were cut off" in knee.summary
+    track_left = {m.key: m for m in zoomed.clip_metrics}["knee_track_left"]
+    assert track_left.colour == left and ("far inside the line of the foot" in track_left.reason) == (left == "grey")
+
+
 def test_ankles_out_of_the_picture_leave_the_knee_unread() -> None:
     """With the ankles cut off too there is nothing to read the knee's travel from: grey, the foot out of the
     picture, even for a 20° cave."""
