@@ -854,7 +854,7 @@ def _knee_over_foot(c: _Rep, leg: Leg, out: _Readings) -> tuple[F64 | None, npt.
         # past what the angle can tell apart (outward is never a flag): a foot turned toward the camera reads so. Not
         # so against the straight-ahead foot assumed for cut-off toes once the standing feet put the camera within
         # 15° of square-on: a turned-out foot then points at most 15° further toward it, so the knee moved at least
-        # 30° inside its own foot line (a real cave, toes cut off by a zoom, read -71° and went unread)
+        # 30° inside its own foot line (a real cave whose toes a zoom cut off reads -71° there)
         if raw < -MAX_KNEE_TRAVEL_DEG and not (toes and c.square):
             worst = raw = d = np.nan
             why = FOOT_TOWARD_REASON
