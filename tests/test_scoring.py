@@ -745,9 +745,9 @@ def test_toes_leaving_the_picture_in_the_rep_of_a_square_camera_flag_a_knee_far_
     camera zooming in): the knee is read against a foot pointing straight ahead, and from a square camera no foot
     points further toward it than that, so a knee read past 45° inside that line is not a foot turned toward the
     camera: it is flagged, amber, as any knee inside that line is (a real caved squat filmed so reads −71°). With
-    the toes in the picture the same knee, 60° inside a foot 10° out, is still past what the angle can
-    tell apart: grey. From 25° off the left foot can point further toward the camera than straight ahead: that
-    knee's reading past 45° stays unread there."""
+    the toes in the picture the same knee, 60° inside a foot 10° out, is still past what the angle can tell apart:
+    grey. From 25° off the left foot can point further toward the camera than straight ahead: that knee's reading
+    past 45° stays unread there."""
     track = make_track(Spec(toe_out_deg=10.0, cave_deg=(60.0, 60.0), reps=2, yaw_deg=yaw))[0]
     xy = np.array(track.xy, copy=True)
     hip_y = np.nanmean(xy[:, [int(Kp.L_HIP), int(Kp.R_HIP)], 1], axis=1)
