@@ -295,3 +295,37 @@ def test_a_dip_over_in_a_fraction_of_the_sets_rep_time_is_not_a_rep(squeeze: flo
     t = np.cumsum(np.where(inside, dt * squeeze, dt))
     a = analyse(clean_track(replace(track, t_s=t), s.clean)[0], s.analysis)
     assert (a.exercise.exercise, len(a.reps)) == ("squat", reps)
+
+
+def test_yaw_from_stance_reads_the_ankles_depth_gap_through_the_floors_slope() -> None:
+    """Ankles 100 px apart across the body, camera turned 30°: x gap 100·cos 30°, and the nearer ankle lower on
+    screen by the floor's slope (0.3) times their depth gap, 100·sin 30°."""
+    far = np.array([100 * np.cos(np.radians(30)), 0.3 * 100 * np.sin(np.radians(30))])
+    assert view.yaw_from_stance(np.zeros(2), far, 0.3) == pytest.approx(30.0)
+    assert view.yaw_from_stance(np.zeros(2), np.array([100.0, 0.0]), 0.3) == pytest.approx(0.0)
+    assert np.isnan(view.yaw_from_stance(np.zeros(2), far, 0.02))  # a camera at floor level sees no depth gap
+
+
+def test_yaw_from_thighs_reads_the_knees_sideways_shift_at_the_bottom() -> None:
+    """A 100 px thigh 60 px tall on screen is 80 px long across the floor; its knees' midpoint moved 80·sin 25°
+    sideways reads 25°. A thigh 95 px tall points down, not forward: unread."""
+    assert view.yaw_from_thighs(80 * np.sin(np.radians(25)), 60.0, 100.0) == pytest.approx(25.0)
+    assert view.yaw_from_thighs(0.0, 60.0, 100.0) == pytest.approx(0.0)
+    assert np.isnan(view.yaw_from_thighs(10.0, 95.0, 100.0))
+
+
+@pytest.mark.parametrize(
+    ("feet", "thighs", "stance", "want"),
+    [
+        (29.0, 15.0, 11.0, 15.0),  # both other cues square-on: the feet's toe-out was uneven
+        (46.6, 12.5, 39.9, 46.6),  # the thighs alone (a deep oblique squat's read 13°) do not overrule the feet
+        (41.0, 27.0, 2.5, 41.0),  # nor the stance alone (a staggered one reads square-on)
+        (30.0, np.nan, 5.0, 30.0),  # a cue unread: the feet decide
+        (25.0, 22.0, 21.0, 25.0),  # agreeing, but not on the front
+    ],
+    ids=["uneven-toe-out", "thighs-alone", "stance-alone", "unread", "oblique"],
+)
+def test_the_feets_yaw_is_overruled_only_when_thighs_and_stance_agree_on_the_front(
+    feet: float, thighs: float, stance: float, want: float
+) -> None:
+    assert view.front_by_agreement(feet, thighs, stance) == pytest.approx(want)

@@ -466,3 +466,43 @@ def test_a_lunge_bottom_whose_rear_leg_hides_behind_the_front_one_is_still_a_rep
     assert not any("not counted" in n for n in r.notes)
     knee = [m for m in r.reps[1].metrics if m.key.startswith("knee_track")]
     assert knee and all(m.colour == "grey" for m in knee)
+
+
+def _feet_turned(spec: Spec, left_deg: float) -> PoseTrack:
+    """`spec`'s clip with the left foot (heel and toe) turned a further `left_deg` out about its ankle."""
+    track, truth = make_track(spec)
+    xyz = np.array(truth["xyz"], np.float64)
+    a = np.radians(left_deg)  # about the vertical axis, toward the client's left (+x): out for the left foot
+    rot = np.array([[np.cos(a), 0.0, np.sin(a)], [0.0, 1.0, 0.0], [-np.sin(a), 0.0, np.cos(a)]])
+    ankle = xyz[:, [int(Kp.L_ANKLE)]]
+    for k in (Kp.L_HEEL, Kp.L_TOE):
+        xyz[:, int(k)] = (xyz[:, [int(k)]] - ankle)[:, 0] @ rot.T + ankle[:, 0]
+    xy = project(xyz, spec.yaw_deg)
+    return replace(track, xy=xy.astype(np.float32))
+
+
+@pytest.mark.parametrize(
+    ("yaw", "left_deg", "view"), [(0.0, 0.0, "front"), (0.0, 45.0, "front"), (30.0, 0.0, "oblique")]
+)
+def test_a_squat_whose_feet_turn_out_unevenly_is_still_filmed_from_the_front(
+    yaw: float, left_deg: float, view: str
+) -> None:
+    """One foot turned out 45° more than the other reads 22° of yaw from the feet (which assume even toe-out): real
+    front squats read 20–40° so and were called oblique. The thighs at the bottom and the stance do not see the
+    toe-out; when both put the camera in front the view is front, but not square-on (nothing shows the camera's
+    angle closely), so the angles that need square-on stay unread. A camera truly 30° off stays oblique."""
+    from pipeline.analysis.analyse import analyse
+    from pipeline.clean import clean_track
+    from pipeline.metrics import MetricId
+
+    spec = Spec(reps=3, mirror=False, noise_px=0.5, yaw_deg=yaw)
+    a = analyse(clean_track(_feet_turned(spec, left_deg), SETTINGS.clean)[0], SETTINGS.analysis)
+    assert (a.view.view, a.exercise.exercise, len(a.reps)) == (view, "squat", 3)
+    uneven = bool(np.isfinite(a.view.feet_yaw_deg))
+    assert uneven == (left_deg > 0)
+    if uneven:
+        assert a.view.feet_yaw_deg > 20.0 and a.view.yaw_deg < 10.0
+        lean, mid = MetricId("trunk_lateral_lean"), MetricId("knee_midfoot", "right")
+        assert all(np.isnan(r.values[lean]) and "unevenly" in r.reasons[lean] for r in a.reps)
+        assert all(np.isnan(r.values[mid]) and "unevenly" in r.reasons[mid] for r in a.reps)
+        assert all(np.isfinite(r.values[MetricId("knee_track", "right")]) for r in a.reps)

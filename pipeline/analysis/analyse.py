@@ -13,7 +13,8 @@ below `view.FRONT_MAX_DEG` = 20° and side from 60°, is for the report's words)
   points at the camera;
 - depth, knee bend and forward trunk lean: a side view.
 Knee-to-foot readings also need the foot inside the picture (a foot placed past the frame's edge is a guess), and
-the frontal angles need the standing feet in it too: only they show that the camera is square-on.
+the frontal angles and the midfoot need the standing feet in it too: only they show that the camera is square-on,
+which feet turned out unevenly cannot (`_Rep.toe_out_uneven`).
 """
 
 from __future__ import annotations
@@ -189,6 +190,11 @@ FOOT_OUT_SHARE = 0.5  # a foot out of the picture on more than this share of the
 FOOT_OUT_REASON = "the foot was out of the picture, so the knee could not be compared with it"
 TRUNK_CUT_REASON = "the trunk was not all in the picture while standing, so there was nothing to compare it with"
 LEG_LOST_REASON = "the leg could not be made out in the deeper part of the rep, so it was not measured"
+# `_Rep.toe_out_uneven`: why the square-on readings are not taken
+UNEVEN_FEET_REASON = (
+    "needs a square-on front view: the feet, turned out unevenly, read this camera about {yaw:.0f}° off, so the "
+    "camera's angle is not known closely enough"
+)
 OUTSIDE_FOOT_LINE_REASON = (
     "the knee moved out past the line of the foot, or hardly moved, so its place inside the foot comes from the "
     "stance, not a cave"
@@ -215,6 +221,44 @@ def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_rat
         return replace(vw.classify_view(vw.side_checked_by_hips(yaw, hip_yaw), "feet", toe), hip_yaw_deg=hip_yaw)
     sh_w = abs(med[int(Kp.L_SHOULDER), 0] - med[int(Kp.R_SHOULDER), 0])
     return replace(vw.classify_view(vw.yaw_from_shoulders(sh_w, torso), "shoulders"), hip_yaw_deg=hip_yaw)
+
+
+def _front_by_agreement(
+    p: dict[Kp, F64], h: F64, t_s: F64, events: list[RepEvents], view: vw.ViewEstimate, foot_ratio: float
+) -> vw.ViewEstimate:
+    """The squat's view, brought to the front where its thighs and stance agree that the feet's oblique reading came
+    from uneven toe-out (`view.front_by_agreement`); each cue is the median over the reps.
+
+    Args:
+        p: (T, 2) px per keypoint; h: (T,) hip height; t_s: (T,) s; events: the squat's reps.
+        view: the clip's view from the feet; foot_ratio: heel→toe length ÷ standing shank.
+    """
+    hips, knees = mid(p[Kp.L_HIP], p[Kp.R_HIP]), mid(p[Kp.L_KNEE], p[Kp.R_KNEE])
+    thigh = nanmedian([dist(p[hp], p[k]) for hp, k, _, _, _ in LEGS.values()], axis=0)
+    thighs, stances = [], []
+    for i, r in enumerate(events):
+        base = _baseline_frames(h, events, i, t_s)
+        bottom = np.arange(max(r.start, r.bottom - 2), min(r.end, r.bottom + 2) + 1)
+        thighs.append(
+            vw.yaw_from_thighs(
+                nanmedian(knees[bottom, 0] - hips[bottom, 0]),
+                nanmedian(knees[bottom, 1] - hips[bottom, 1]),
+                nanmedian(thigh[base]),
+            )
+        )
+        med = {k: nanmedian(p[k][base], 0) for k in Kp}
+        slopes = []
+        for _, k, a, he, to in LEGS.values():
+            foot = foot_ratio * float(dist(med[k], med[a]))
+            sin_az = abs(float(med[to][0] - med[he][0])) / foot if foot > 0 else float("nan")
+            if np.isfinite(med[he]).all() and np.isfinite(med[to]).all() and np.isfinite(sin_az):
+                slopes.append(knee.ground_slope(med[he], med[to], foot, min(sin_az, 0.95)))
+        stances.append(vw.yaw_from_stance(med[Kp.L_ANKLE], med[Kp.R_ANKLE], nanmedian(slopes)))
+    yaw = vw.front_by_agreement(view.yaw_deg, nanmedian(thighs), nanmedian(stances))
+    if yaw == view.yaw_deg:
+        return view
+    est = vw.classify_view(yaw, view.source, view.toe_out_deg)
+    return replace(view, view=est.view, confidence=est.confidence, yaw_deg=yaw, feet_yaw_deg=view.yaw_deg)
 
 
 def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
@@ -255,6 +299,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     spreads = [float(nanmedian(np.abs(p[Kp.L_ANKLE][b, 0] - p[Kp.R_ANKLE][b, 0]))) for b in bases]
     walks = [_walked(p, r, b, int(BASELINE_S / dt)) for r, b in zip(events, bases, strict=True)]
     exercise, events, notes = _exercise_and_reps(p, h, t_s, events, view, first, spreads, walks)
+    if exercise.exercise == "squat" and view.view == "oblique" and view.source == "feet" and feet:
+        view = _front_by_agreement(p, h, t_s, events, view, s.foot_to_shank)
     rep_of = np.zeros(n, np.int64)
     for i, r in enumerate(events):
         rep_of[r.start : r.end + 1] = i + 1
@@ -779,7 +825,14 @@ class _Rep:
             and self.view.yaw_deg <= self.square_limit
             and not self.yaw_guessed
             and not self.turned
+            and not self.toe_out_uneven
         )
+
+    @property
+    def toe_out_uneven(self) -> bool:
+        """The thighs and stance put the camera in front where the feet read it oblique (`_front_by_agreement`):
+        front-on, but nothing shows it square-on, which the frontal angles and the midfoot need."""
+        return bool(np.isfinite(self.view.feet_yaw_deg))
 
     @property
     def square_limit(self) -> float:
@@ -808,6 +861,8 @@ class _Rep:
             return "needs a front view"
         if self.yaw_guessed:
             return "needs the feet in the picture to tell whether the camera was square-on"
+        if self.toe_out_uneven:
+            return UNEVEN_FEET_REASON.format(yaw=self.view.feet_yaw_deg)
         yaw = self.own_view.yaw_deg if self.turned and self.own_view is not None else self.view.yaw_deg
         return f"needs a square-on front view (this camera is about {yaw:.0f}° off, so turning would look like caving)"
 
@@ -879,6 +934,7 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
         c.front_ok
         and not no_direction
         and c.view.yaw_deg <= c.s.frontal_max_yaw_deg
+        and not c.toe_out_uneven
         and c.exercise != "lunge"
         and c.feet
         and not gone
@@ -907,6 +963,8 @@ def _midfoot(c: _Rep, leg: Leg, out: _Readings, outward: npt.NDArray[np.bool_]) 
         if c.exercise == "lunge"
         else "the pose model gave no toe points"
         if not c.feet
+        else UNEVEN_FEET_REASON.format(yaw=c.view.feet_yaw_deg)
+        if c.toe_out_uneven
         else f"needs the camera within {c.s.frontal_max_yaw_deg:.0f}° of square-on (this one is about "
         f"{c.view.yaw_deg:.0f}° off: the knee's forward travel would read as sideways)"
     )

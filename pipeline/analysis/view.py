@@ -1,7 +1,8 @@
 """Camera view (front / oblique / side) from standing frames, with a confidence and a yaw estimate.
 
 Uses the feet when the pose model gives heel and toe points (their mean heel→toe direction reveals the yaw),
-otherwise the shoulder width against the torso height. Pure numpy.
+otherwise the shoulder width against the torso height; in squats the thighs and the stance check the feet's
+reading. Pure numpy.
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ SHOULDER_TO_TORSO_FRONT = 0.8  # shoulder width ÷ shoulder-to-hip height of an 
 # points are unreliable in profile, and barbell plates can hide the shoulders, but the hips stay visible).
 SIDE_HIP_TO_TORSO = 0.2
 HIP_TO_TORSO_FRONT = 0.43  # hip-joint width ÷ torso height seen square-on
+# A floor seen flatter than this (image-y px per px of depth: a camera near floor level) shows no depth gap
+MIN_FLOOR_SLOPE = 0.05
+MIN_THIGH_LEVEL = 0.5  # a thigh's horizontal length ÷ its length, at least, for `yaw_from_thighs`
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,9 @@ class ViewEstimate:
     source: str  # "feet" | "shoulders" | "none"
     # |yaw| from the hip width alone (`yaw_from_hips`): coarse, but it does not depend on the feet points
     hip_yaw_deg: float = float("nan")
+    # the feet's |yaw| where a squat's thighs and stance overruled it (`front_by_agreement`): the toe-out was uneven,
+    # so the camera is front-on but not known to be square-on; NaN when the feet decided
+    feet_yaw_deg: float = float("nan")
 
 
 def yaw_from_feet(
@@ -73,6 +80,71 @@ def yaw_from_hips(hip_w: float, torso_h: float) -> float:
     if not (np.isfinite(hip_w) and np.isfinite(torso_h)) or torso_h <= 0:
         return float("nan")
     return float(np.degrees(np.arccos(np.clip(hip_w / torso_h / HIP_TO_TORSO_FRONT, 0.0, 1.0))))
+
+
+def yaw_from_stance(ankle_l: F64, ankle_r: F64, floor_slope: float) -> float:
+    """|yaw| degrees from where the two standing ankles sit, blind to toe-out.
+
+    Ankles W apart across the body, seen by a camera turned ψ, are W·sin ψ apart in depth, which a camera above
+    the floor shows as a height gap of floor_slope·W·sin ψ, while their x gap is W·cos ψ: so
+    tan ψ = y gap ÷ (floor_slope · x gap). A staggered stance reads as a turn, so it is only a check on other cues.
+
+    Args:
+        ankle_l, ankle_r: (2,) px, standing medians.
+        floor_slope: image-y px per px of depth on the floor (`knee.ground_slope`).
+
+    Returns:
+        |yaw| degrees; NaN when a point is missing or the floor is seen too flat (`MIN_FLOOR_SLOPE`) to read.
+    """
+    gap = np.abs(np.asarray(ankle_l, np.float64) - np.asarray(ankle_r, np.float64))
+    if not (np.isfinite(gap).all() and np.isfinite(floor_slope)) or floor_slope < MIN_FLOOR_SLOPE:
+        return float("nan")
+    return float(np.degrees(np.arctan2(gap[1], floor_slope * gap[0])))
+
+
+def yaw_from_thighs(knee_dx: float, thigh_dy: float, thigh_px: float) -> float:
+    """|yaw| degrees from a squat's thighs at the bottom, blind to toe-out.
+
+    Square-on the thighs point at the camera, so the knees' midpoint stays over the hips' (thighs turned out
+    spread the knees evenly to both sides); a camera turned ψ sees that midpoint moved sideways by the thighs'
+    horizontal length H times sin ψ, and H² = thigh² − (its height on screen)², which the yaw does not change.
+
+    Args:
+        knee_dx: |knees' mean x − hips' mean x| at the bottom, px.
+        thigh_dy: the knees' height below the hips there, px.
+        thigh_px: the standing thigh length (hip to knee), px.
+
+    Returns:
+        |yaw| degrees; NaN unless the thighs are at least half level (H ≥ thigh ÷ 2): a shallow squat's
+        thighs point down, not forward.
+    """
+    h2 = thigh_px**2 - thigh_dy**2
+    if not (np.isfinite(knee_dx) and np.isfinite(h2)) or h2 < (MIN_THIGH_LEVEL * thigh_px) ** 2:
+        return float("nan")
+    return float(np.degrees(np.arcsin(np.clip(abs(knee_dx) / np.sqrt(h2), 0.0, 1.0))))
+
+
+def front_by_agreement(feet_yaw: float, thigh_yaw: float, stance_yaw: float) -> float:
+    """A squat's |yaw|: the median of the feet's, the thighs' and the stance's when that is under `FRONT_MAX_DEG`,
+    else the feet's.
+
+    The feet read the yaw from the two feet's directions, assuming they turn out alike: toe-out uneven by 2δ
+    reads δ of yaw, and real front squats read 20–40° so. The thighs (`yaw_from_thighs`) and the stance
+    (`yaw_from_stance`) do not see the toe-out, and each fails its own way (a deep oblique squat's thighs read 13°;
+    a staggered stance reads square-on from 41°), so one of them alone does not overrule the feet, and two that
+    agree only ever bring the view to the front: their spread near profile is too wide to name the side.
+
+    Args:
+        feet_yaw, thigh_yaw, stance_yaw: |yaw| degrees from each cue (NaN: unread).
+
+    Returns:
+        |yaw| degrees.
+    """
+    cues = np.array([feet_yaw, thigh_yaw, stance_yaw], np.float64)
+    if not np.isfinite(cues).all():
+        return feet_yaw
+    m = float(np.median(cues))
+    return m if m < FRONT_MAX_DEG else feet_yaw
 
 
 def side_from_hips(hip_w: float, torso_h: float) -> bool:
