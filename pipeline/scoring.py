@@ -58,6 +58,8 @@ SUMMARY = {
     ("trunk", "red"): "You leaned forward a lot.",
     ("depth", "green"): "Depth is shown for information.",
 }
+# hip control read from the knees alone (the hips and trunk need a square-on camera): a green says no more than that
+HIP_KNEES_ONLY = "Your two knees moved alike. Your hips and trunk could not be checked from this camera angle."
 # hip control's card says what was flagged, not one sentence for all five readings: a card that said "hips tipped to
 # one side" above a flag for the thighs turning in told the client the wrong fault (amber, red)
 HIP_SUMMARY = {
@@ -411,6 +413,8 @@ def _summary(area: str, colour: Colour, exercise: str, scored: list[MetricValue]
     thigh = next((m for m in scored if m.key == "depth_thigh_deg"), None)
     if area == "depth" and thigh is not None:
         return f"Thigh angle at the bottom: {thigh.display} (0° = parallel, below it negative). Not judged."
+    if area == "hip_control" and colour == "green" and all(m.key == "knee_asymmetry" for m in scored):
+        return HIP_KNEES_ONLY
     if area == "hip_control" and colour in ("amber", "red"):
         flagged = {MetricId.from_key(m.key).metric for m in scored if m.colour == colour}
         said = [HIP_SUMMARY[k][colour == "red"] for k in HIP_SUMMARY if k in flagged]

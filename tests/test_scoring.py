@@ -772,3 +772,17 @@ def test_ankles_out_of_the_picture_leave_the_knee_unread() -> None:
     r = evaluate(replace(track, frame_wh=(track.frame_wh[0], int(ankle) - 20)), SETTINGS, "cut.mp4")
     knee = {v.area: v for v in r.verdicts}["knee_tracking"]
     assert knee.colour == "grey" and "foot was out of the picture" in knee.reason
+
+
+def test_hip_control_read_from_the_knees_alone_does_not_claim_the_hips_and_trunk_were_steady() -> None:
+    """25° off, the hips' and trunk's angles need a square-on camera, and hip control's only reading is the two
+    knees' difference: a green card that said "your hips and trunk stayed level and steady" told the client what
+    nobody measured. Square-on, where they are read, it still says so."""
+    spec = Spec(reps=3, mirror=False, noise_px=0.5)
+    for yaw, knees_only in ((25.0, True), (0.0, False)):
+        r = evaluate(make_track(replace(spec, yaw_deg=yaw))[0], SETTINGS, "x.mp4")
+        hip = next(v for v in r.verdicts if v.area == "hip_control")
+        read = {m.key for m in r.clip_metrics if m.area == "hip_control" and m.measurable}
+        assert hip.colour == "green" and (read == {"knee_asymmetry"}) == knees_only
+        assert ("could not be checked" in hip.summary) == knees_only
+        assert ("stayed level and steady" in hip.summary) != knees_only
