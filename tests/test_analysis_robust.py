@@ -303,6 +303,20 @@ def test_a_far_leg_hidden_at_most_bottoms_outvotes_one_half_seen_bottom() -> Non
     assert (r.exercise, len(r.reps)) == ("squat", 3)
 
 
+def test_a_rear_leg_hidden_at_most_lunge_bottoms_does_not_outvote_a_clear_split() -> None:
+    """Near profile a lunge's rear leg can hide behind the front one too: a real 42° forward lunge set hid it at one
+    of two bottoms and split clearly (0.82) at the other, and the hidden bottom's squat vote tied the set into a
+    one-rep squat. A hidden leg says "squat" only where no bottom of the set shows a clear split."""
+    track = make_track(Spec(exercise="lunge", reps=3, yaw_deg=40.0, noise_px=0.5))[0]
+    xy = track.xy.copy()
+    hip_y = xy[:, [Kp.L_HIP, Kp.R_HIP], 1].mean(axis=1)
+    low = hip_y > hip_y.min() + 0.4 * (hip_y.max() - hip_y.min())
+    first_two = track.t_s < 2 * track.t_s[-1] / 3
+    xy[np.ix_(low & first_two, [Kp.R_KNEE, Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE])] = np.nan  # the rear leg, behind
+    r = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
+    assert (r.exercise, len(r.reps)) == ("lunge", 3)
+
+
 def test_a_wide_squat_filmed_at_45_degrees_is_not_a_lunge() -> None:
     # a real sumo squat at 45° read 1.65 shanks between the ankles on screen, standing and at the bottom alike: the old
     # rule (spread beyond 1 shank = a stride) called it a lunge. A step changes the spread; a stance does not

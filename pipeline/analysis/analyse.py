@@ -448,11 +448,14 @@ def _exercise_and_reps(
     profile = view.view == "side" or (view.view == "oblique" and view.yaw_deg >= NEAR_PROFILE_DEG)
     votes = np.array([x[0] for x in splits])
     if profile and np.isfinite(votes).any():
-        # in profile the far leg hides behind the near one only when the legs are together: a bottom with one leg
-        # hidden is a squat's (a rear 41° barbell squat hid its far knee at two of three bottoms, and the third,
-        # half seen, read as a lunge); those reps still count in either set
+        # in profile the far leg hides behind the near one when the legs are together: a bottom with one leg hidden
+        # is a squat's (a rear 41° barbell squat hid its far knee at two of three bottoms, and the third, half seen,
+        # read as a lunge); those reps still count in either set. A lunge's rear leg can hide behind the front one
+        # too, so where another bottom splits clearly the hidden ones cast no vote (a real 42° forward lunge set,
+        # hidden at one bottom and split 0.82 at the other, read a one-rep squat; no real squat set changes)
         hidden = np.array([_one_leg_hidden(p, r.bottom) for r in events])
-        votes = np.where(~np.isfinite(votes) & hidden, 0.0, votes)
+        if not (np.nan_to_num(votes, nan=0.0) >= ex.CLEARLY_LUNGE).any():
+            votes = np.where(~np.isfinite(votes) & hidden, 0.0, votes)
     exercise = ex.classify_exercise(votes, [x[1] for x in splits], travel)
     notes: list[str] = []
     if exercise.exercise == "unknown" and profile and events:
