@@ -250,9 +250,9 @@ def _front_by_agreement(
         slopes = []
         for _, k, a, he, to in LEGS.values():
             foot = foot_ratio * float(dist(med[k], med[a]))
-            sin_az = abs(float(med[to][0] - med[he][0])) / foot if foot > 0 else float("nan")
+            sin_az = knee.foot_azimuth_sin(med[he], med[to], 1.0, foot)  # the slope needs only its size
             if np.isfinite(med[he]).all() and np.isfinite(med[to]).all() and np.isfinite(sin_az):
-                slopes.append(knee.ground_slope(med[he], med[to], foot, min(sin_az, 0.95)))
+                slopes.append(knee.ground_slope(med[he], med[to], foot, sin_az))
         stances.append(vw.yaw_from_stance(med[Kp.L_ANKLE], med[Kp.R_ANKLE], nanmedian(slopes)))
     yaw = vw.front_by_agreement(view.yaw_deg, nanmedian(thighs), nanmedian(stances))
     if yaw == view.yaw_deg:
@@ -454,7 +454,7 @@ def _exercise_and_reps(
         # too, so where another bottom splits clearly the hidden ones cast no vote (a real 42° forward lunge set,
         # hidden at one bottom and split 0.82 at the other, read a one-rep squat; no real squat set changes)
         hidden = np.array([_one_leg_hidden(p, r.bottom) for r in events])
-        if not (np.nan_to_num(votes, nan=0.0) >= ex.CLEARLY_LUNGE).any():
+        if np.nanmax(votes) < ex.CLEARLY_LUNGE:
             votes = np.where(~np.isfinite(votes) & hidden, 0.0, votes)
     exercise = ex.classify_exercise(votes, [x[1] for x in splits], travel)
     notes: list[str] = []
