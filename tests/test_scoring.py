@@ -383,6 +383,37 @@ def test_a_reading_red_only_without_its_error_allowance_is_unsure_not_green() ->
     assert amber_raw.colour == "green" and not amber_raw.unsure  # between green and amber there is no harm in green
 
 
+def test_a_green_set_with_a_rep_read_past_the_readable_range_asks_for_a_check() -> None:
+    """A knee read in line on four reps, and on the fifth as moving far inside the line of its foot (past what can be
+    read: a foot turned toward the camera, or a knee caving in), is not green: the set says "check this in the
+    video" and names the rep. A leg unread for that reason on every rep asks the same; one unread for any other
+    reason leaves the other leg's green standing."""
+    from pipeline.analysis.analyse import FOOT_TOWARD_REASON, RepAnalysis
+    from pipeline.analysis.reps import RepEvents
+    from pipeline.scoring import _clip_metrics, _verdicts
+
+    def rep(left: float, right: float, why_left: str = "") -> RepAnalysis:
+        vals = {MetricId("knee_track", "left"): left, MetricId("knee_track", "right"): right}
+        whys = {MetricId("knee_track", "left"): why_left} if why_left else {}
+        return RepAnalysis(RepEvents(0, 5, 10, True, 0.5), None, (1.0, 0.0, 1.0), vals, whys)
+
+    def knees(reps: list[RepAnalysis]) -> tuple[str, str, str]:
+        clip = _clip_metrics(reps, "squat", SETTINGS.metrics)
+        (v,) = [v for v in _verdicts(clip, True, "", "", "squat") if v.area == "knee_tracking"]
+        return v.colour, v.state, v.reason
+
+    good = [rep(2.0, 3.0) for _ in range(4)]
+    assert knees(good)[:2] == ("green", "green")
+    colour, state, reason = knees([*good, rep(np.nan, 3.0, FOOT_TOWARD_REASON)])
+    assert (colour, state) == ("grey", "check") and reason.startswith("in rep 5 the left knee over foot read as moving")
+    every = [rep(np.nan, 3.0, FOOT_TOWARD_REASON) for _ in range(3)]
+    assert knees(every)[1] == "check" and "in rep 1" in knees(every)[2]
+    hidden = [rep(np.nan, 3.0, "too few knee points in the loaded part of the rep") for _ in range(3)]
+    assert knees(hidden)[:2] == ("green", "green")
+    caved = [*good, rep(-30.0, 3.0), rep(-30.0, 3.0), rep(np.nan, 3.0, FOOT_TOWARD_REASON)]
+    assert knees(caved)[1] in ("amber", "red")  # a fault that is read still shows
+
+
 def test_a_depth_that_is_not_judged_gets_a_neutral_light_not_a_green_one(tmp_path: Path) -> None:
     """From the side, depth is measured and shown but never judged: its light says "For context", the summary table
     says "context", and the clip's colour comes from what is judged (here the trunk)."""
