@@ -93,8 +93,8 @@ UNSURE_SUMMARY = "Check this in the video."
 # squats read so on 4 of 21 caves and 2 of about 120 good sets, so the set's green would hide the rep that may have
 # caved
 TOWARD_UNSURE = (
-    "in rep {rep} the {label} read as moving far inside the line of the foot; a foot turned toward the camera reads "
-    "like this, and so can a knee caving in, so check that rep in the video"
+    "in rep {rep} the {leg} knee read as moving far inside the line of its foot; a foot turned toward the camera "
+    "reads like this, and so can a knee caving in, so check that rep in the video"
 )
 # a squat filmed past `max_yaw_knee_deg` (`Analysis.knee_flag_only`): a knee read inside its foot even so
 ANGLED_FLAG = (
@@ -353,7 +353,7 @@ def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, Metri
         mv = metric_value(mid, _third(vals, spec.direction), reason, exercise, specs, _third(raws, spec.direction))
         toward = [i for i in use if reps[i].reasons.get(mid) == FOOT_TOWARD_REASON]
         if mid.metric == "knee_track" and toward and (mv.colour == "green" or not fin.any()):
-            why = TOWARD_UNSURE.format(rep=toward[0] + 1, label=mv.label.lower())
+            why = TOWARD_UNSURE.format(rep=toward[0] + 1, leg=mid.leg)
             mv = MetricValue(**{**mv.__dict__, "colour": "grey", "reason": why, "unsure": True})
         if fin.any() and spec.direction != "report":
             finite = [i for i, f in zip(use, fin, strict=True) if f]
