@@ -89,9 +89,9 @@ UNSURE_METRIC = (
     "we cannot tell for sure"
 )
 UNSURE_SUMMARY = "Check this in the video."
-# a knee read green on the set's other reps, but past the readable range on one (`FOOT_TOWARD_REASON`): real front
-# squats read so on 4 of 21 caves and 2 of about 120 good sets, so the set's green would hide the rep that may have
-# caved
+# a knee read green on the set's other reps, but past the readable range on one (`FOOT_TOWARD_REASON`): of the real
+# front-view squat sets, 4 of the 19 caves have such a rep and 2 of the 162 good ones, so the set's green would hide
+# the rep that may have caved
 TOWARD_UNSURE = (
     "in rep {rep} the {leg} knee read as moving far inside the line of its foot; a foot turned toward the camera "
     "reads like this, and so can a knee caving in, so check that rep in the video"
