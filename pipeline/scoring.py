@@ -93,7 +93,7 @@ UNSURE_SUMMARY = "Check this in the video."
 # front-view squat sets, 4 of the 19 caves have such a rep and 2 of the 162 good ones, so the set's green would hide
 # the rep that may have caved
 TOWARD_UNSURE = (
-    "in rep {rep} the {leg} knee read as moving far inside the line of its foot; a foot turned toward the camera "
+    "in rep {rep} the {leg} knee read as moving far inside the line of the foot; a foot turned toward the camera "
     "reads like this, and so can a knee caving in, so check that rep in the video"
 )
 # a squat filmed past `max_yaw_knee_deg` (`Analysis.knee_flag_only`): a knee read inside its foot even so
