@@ -257,6 +257,9 @@ def build_track(
     extra: dict[str, Any] = {"people_seen": len(tracks), "max_people_in_frame": max((len(p) for p in poses), default=0)}
     if not scored or scored[0][0].presence < s.min_present_frac:
         note = "No person was found in enough of the clip to analyse." if scored else "No person was found."
+        if scored:  # seen, but only in stretches too short to be the client: the error line says how short
+            extra["best_presence"] = round(scored[0][0].presence, 3)
+            extra["min_presence"] = s.min_present_frac
         return PoseTrack(t_s, xy, conf, boxes, frame_wh, fps, backend, model_id, note, extra)
     best_score, _, best = scored[0]
     client = _stitch(best, [tr for _, _, tr in scored[1:]], extra["max_people_in_frame"] <= 1, poses)

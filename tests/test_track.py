@@ -91,6 +91,23 @@ def test_no_person_gives_empty_track_with_reason() -> None:
     assert "No person" in tr.note
 
 
+def test_a_person_seen_only_in_short_stretches_is_told_apart_from_nobody() -> None:
+    """Someone detected in 15 % of the clip, in one stretch, is too little to be the client: the track stays empty,
+    and the error line says a person was followed through only that much, not that nobody was found."""
+    from pipeline.job import no_person_line
+
+    frames = [frame(person(320, 100, 300, squat_hips(i))) if i < 18 else FramePoses.empty() for i in range(120)]
+    tr = run(frames)
+    assert not tr.seen.any() and tr.extra["best_presence"] == pytest.approx(0.15, abs=0.01)
+    line = no_person_line("side squat.mp4", 120, tr.extra)
+    assert line.startswith("side squat.mp4: a person was followed through only 15% of the clip at most")
+    assert "at least 20% is needed" in line
+    nobody = run([FramePoses.empty()] * 20)
+    assert no_person_line("empty.mp4", 20, nobody.extra) == (
+        "empty.mp4: no person found in 20 frames; is the client in view?"
+    )
+
+
 def test_equal_people_choice_is_deterministic() -> None:
     frames = [frame(person(200, 100, 250, squat_hips(i)), person(440, 100, 250, squat_hips(i))) for i in range(60)]
     a, b = run(frames), run(frames)
