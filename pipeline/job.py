@@ -176,7 +176,7 @@ def run_job(
 def no_person_line(name: str, n_frames: int, extra: Mapping[str, Any]) -> str:
     """The error line for a clip whose track is empty: nobody detected at all, or people detected only in stretches
     too short to be the client (`TrackSettings.min_present_frac`; a side squat whose plates hid the head was found in
-    16 % of its frames at most, mirrored: "no person found" told the coach nobody was there)."""
+    17 % of the clip at most, mirrored: "no person found" told the coach nobody was there)."""
     best, need = extra.get("best_presence"), extra.get("min_presence")
     if best is None or need is None:
         return f"{name}: no person found in {n_frames} frames; is the client in view?"
