@@ -341,7 +341,9 @@ def flag_only_frame(colour: Colour, why: str) -> Colour:
 
 
 def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, MetricSpec]) -> list[MetricValue]:
-    """The level a third of the reps reach (`_third`; complete reps when there are any); worst_rep names the worst."""
+    """The level a third of the reps reach (`_third`; complete reps when there are any); worst_rep names the worst. A
+    knee over foot reading that is green, or unread, while a counted rep read it past the readable range is unsure
+    (`TOWARD_UNSURE`)."""
     use = counted_reps([r.events.complete for r in reps])
     out: list[MetricValue] = []
     for mid in [m for m in metric_ids() if m in reps[0].values] if reps else []:
