@@ -97,7 +97,9 @@ class IndexContext:
 # ---------------------------------------------------------------------------------------------------- helpers
 
 
-RANK = {"error": 0, "red": 1, "amber": 2, "grey": 3, "green": 4}
+# "check": a card the evidence could not decide asks the coach to look at the video, so it sorts with what needs
+# attention, after the flags and before what was not measured
+RANK = {"error": 0, "red": 1, "amber": 2, "check": 3, "grey": 4, "green": 5}
 
 
 def _areas(entries: list[IndexEntry]) -> list[str]:
@@ -134,14 +136,16 @@ def _index_row(e: IndexEntry, areas: list[str], s: ReportSettings) -> IndexRow:
     worst, n = worst_verdict(r.verdicts), len(r.reps)
     what = f"{r.exercise} · {VIEW_WORDS.get(r.view, UNKNOWN_VIEW)} · {n} rep{'s' * (n != 1)}"
     rank = RANK[worst.colour if worst else "grey"]
+    if any(v.unsure for v in r.verdicts):
+        rank = min(rank, RANK["check"])
     d = video_date(r)
     date = f"{d.day} {d:%b %Y}" if d else ""
     return IndexRow(e.video_name, e.report_href, True, "Reviewed", "", thumb, what, lights, rank, date, *_share(e, s))
 
 
 def build_index_context(entries: list[IndexEntry], s: ReportSettings | None = None) -> IndexContext:
-    """Rows for every video grouped by client, worst first (errors, then red, amber, not measured, green), then by
-    name."""
+    """Rows for every video grouped by client, worst first (errors, then red, amber, "check the video", not
+    measured, green), then by name."""
     s = s or ReportSettings()
     areas = _areas(entries)
     labels = {v.area: v.label for e in entries if e.result for v in e.result.verdicts}
@@ -153,7 +157,7 @@ def build_index_context(entries: list[IndexEntry], s: ReportSettings | None = No
         rows = sorted(
             (_index_row(e, areas, s) for e in by_client[client]), key=lambda row: (row.rank, row.name.lower())
         )
-        n, flagged = len(rows), sum(row.rank <= RANK["amber"] for row in rows)
+        n, flagged = len(rows), sum(row.rank <= RANK["check"] for row in rows)
         title = client or ("" if len(by_client) == 1 else "Not in a client folder")
         href = f"{client_dir(client)}/index.html" if client else ""
         summary = f"{n} video{'s' * (n != 1)}" + (

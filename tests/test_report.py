@@ -14,7 +14,7 @@ import jinja2.nodes
 import pytest
 from bs4 import BeautifulSoup
 
-from pipeline.index import IndexContext, IndexEntry, write_index
+from pipeline.index import IndexContext, IndexEntry, build_index_context, write_index
 from pipeline.progress import ClientContext
 from pipeline.report import (
     ReportContext,
@@ -394,12 +394,19 @@ def test_a_verdict_the_evidence_cannot_decide_says_check_the_video(tmp_path: Pat
     calm = replace(r, verdicts=[unsure, *(replace(v, colour="green", measurable=True) for v in r.verdicts[1:])])
     soup = BeautifulSoup(write_report(calm, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
     assert soup.select_one("#verdict").get_text() == "Good squats: check your knee tracking in the video"
-    entries = [IndexEntry("unsure.mp4", "ok", "", "unsure.mp4/report.html", r, None, 1.0)]
+    # on the index a set that asks for a check sorts with what needs attention, ahead of a green one named before it
+    good = make_result("a good.mp4")
+    good = replace(good, verdicts=[replace(v, colour="green", measurable=True) for v in good.verdicts])
+    entries = [
+        IndexEntry("a good.mp4", "ok", "", "a good.mp4/report.html", good, None, 1.0),
+        IndexEntry("unsure.mp4", "ok", "", "unsure.mp4/report.html", calm, None, 1.0),
+    ]
     write_index(entries, tmp_path)
     index = BeautifulSoup((tmp_path / "index.html").read_text(encoding="utf-8"), "html.parser")
     assert "Check video" in index.select_one("tr.video").get_text()
+    assert build_index_context(entries).groups[0].summary == "2 videos · 1 needs attention"
     rows = list(csv.DictReader(io.StringIO((tmp_path / "summary.csv").read_text(encoding="utf-8"))))
-    assert rows[0]["verdict_knee_tracking"] == "check"
+    assert {row["video"]: row["verdict_knee_tracking"] for row in rows}["unsure.mp4"] == "check"
 
 
 def test_a_green_card_names_the_reps_that_drew_a_flag_in_its_area(tmp_path: Path) -> None:
