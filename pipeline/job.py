@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pipeline import __version__
 from pipeline.analysis.reps import MIN_FRAMES, MIN_SECONDS
@@ -173,16 +173,16 @@ def run_job(
     )
 
 
-def no_person_line(name: str, n_frames: int, extra: Mapping[str, Any]) -> str:
-    """The error line for a clip whose track is empty: nobody detected at all, or people detected only in stretches
-    too short to be the client (`TrackSettings.min_present_frac`; a side squat whose plates hid the head was found in
-    17 % of the clip at most, mirrored: "no person found" told the coach nobody was there)."""
-    best, need = extra.get("best_presence"), extra.get("min_presence")
-    if best is None or need is None:
+def no_person_line(name: str, n_frames: int, best: float | None, need: float) -> str:
+    """The error line for a clip whose track is empty: nobody detected at all (`best` None), or people detected only
+    in stretches too short to be the client (`best`, the longest's share of the clip, under `need`:
+    `TrackSettings.min_present_frac`; a side squat whose plates hid the head was found in 17 % of the clip at most,
+    mirrored: "no person found" told the coach nobody was there)."""
+    if best is None:
         return f"{name}: no person found in {n_frames} frames; is the client in view?"
     return (
-        f"{name}: a person was followed through only {100 * float(best):.0f}% of the clip at most, and at least "
-        f"{100 * float(need):.0f}% is needed; is the client in view, head to feet, for the whole set?"
+        f"{name}: a person was followed through only {100 * best:.0f}% of the clip at most, and at least "
+        f"{100 * need:.0f}% is needed; is the client in view, head to feet, for the whole set?"
     )
 
 
@@ -212,7 +212,9 @@ def _scored(
     from pipeline.scoring import evaluate_cleaned
 
     if not track.seen.any():
-        raise AnalysisError(no_person_line(video.name, info.n_frames, track.extra))
+        best = track.extra.get("best_presence")
+        need = settings.track.min_present_frac
+        raise AnalysisError(no_person_line(video.name, info.n_frames, best, need))
     cleaned, clean = clean_track(track, settings.clean)
     result: ClipResult = evaluate_cleaned(cleaned, clean, settings, video.name, flip_check)
     when, how = recorded_at(video, info)

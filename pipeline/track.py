@@ -259,7 +259,6 @@ def build_track(
         note = "No person was found in enough of the clip to analyse." if scored else "No person was found."
         if scored:  # seen, but only in stretches too short to be the client: the error line says how short
             extra["best_presence"] = round(scored[0][0].presence, 3)
-            extra["min_presence"] = s.min_present_frac
         return PoseTrack(t_s, xy, conf, boxes, frame_wh, fps, backend, model_id, note, extra)
     best_score, _, best = scored[0]
     client = _stitch(best, [tr for _, _, tr in scored[1:]], extra["max_people_in_frame"] <= 1, poses)

@@ -99,11 +99,12 @@ def test_a_person_seen_only_in_short_stretches_is_told_apart_from_nobody() -> No
     frames = [frame(person(320, 100, 300, squat_hips(i))) if i < 18 else FramePoses.empty() for i in range(120)]
     tr = run(frames)
     assert not tr.seen.any() and tr.extra["best_presence"] == pytest.approx(0.15, abs=0.01)
-    line = no_person_line("side squat.mp4", 120, tr.extra)
+    line = no_person_line("side squat.mp4", 120, tr.extra["best_presence"], TrackSettings().min_present_frac)
     assert line.startswith("side squat.mp4: a person was followed through only 15% of the clip at most")
     assert "at least 20% is needed" in line
     nobody = run([FramePoses.empty()] * 20)
-    assert no_person_line("empty.mp4", 20, nobody.extra) == (
+    assert "best_presence" not in nobody.extra
+    assert no_person_line("empty.mp4", 20, None, TrackSettings().min_present_frac) == (
         "empty.mp4: no person found in 20 frames; is the client in view?"
     )
 
