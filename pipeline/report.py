@@ -24,7 +24,7 @@ from pipeline.files import write_atomic
 from pipeline.metrics import SEVERITY, capitalised, whole_reps
 from pipeline.plots import depth_plot_svg, knee_plot_svg
 from pipeline.resources import data_dir
-from pipeline.result import ANGLED_NOTE, UNKNOWN_VIEW, VIEW_WORDS, ClipResult, MetricValue, Verdict
+from pipeline.result import ANGLED_NOTE, UNKNOWN_VIEW, VIEW_WORDS, ClipResult, MetricValue, Verdict, check_rep
 from pipeline.settings import ReportSettings
 
 if TYPE_CHECKING:
@@ -358,7 +358,8 @@ def _unmeasured(result: ClipResult, never: set[str]) -> list[str]:
 
 
 def _rep_view(r: Any, result: ClipResult, never: set[str]) -> RepView:
-    tags = [t for t, on in (("hardest", r.index == result.worst_rep), ("best", r.index == result.best_rep)) if on]
+    hardest = "to check" if r.index == check_rep(result.verdicts, result.clip_metrics) else "hardest"
+    tags = [t for t, on in ((hardest, r.index == result.worst_rep), ("best", r.index == result.best_rep)) if on]
     tags = [] if len(result.reps) == 1 else tags  # a single rep is neither hardest nor best
     # a phase under 0.05 s was not seen (a video that opens at the bottom): "down 0.0 s" would be a reading
     tempo = (("down", r.eccentric_s), ("up", r.concentric_s))
@@ -479,7 +480,8 @@ def build_context(
     q = result.quality
     warn = "" if q.passed else "The video was hard to read, so take these results with care. " + " ".join(q.notes)
     footer = "Generated " + (f"{meta.generated_at} " if meta.generated_at else "") + f"by formreview {meta.version}"
-    pictures = _pictures(keyframes, len(result.reps))
+    check = check_rep(result.verdicts, result.clip_metrics)
+    pictures = _pictures(keyframes, len(result.reps), check)
     return ReportContext(
         page=page_chrome(f"{noun} review{who}", s, footer),
         heading=f"{noun} review{who}",
@@ -491,12 +493,12 @@ def build_context(
         lights=_lights(result),
         cues=list(result.cues[:2]),
         clip_href=meta.clip_href,
-        clip_caption=_clip_caption(keyframes, len(result.reps)),
+        clip_caption=_clip_caption(keyframes, len(result.reps), check),
         poster_uri=data_uri(keyframes.thumbnail) if keyframes is not None and keyframes.thumbnail else "",
         clip_size=meta.clip_size,
         pictures=pictures,
         pictures_heading=(
-            "Hardest rep next to your best" if len(pictures) > 1 else pictures[0].title if pictures else ""
+            f"{pictures[0].title} next to your best" if len(pictures) > 1 else pictures[0].title if pictures else ""
         ),
         clip_rows=[_metric_row(m) for m in result.clip_metrics if m.key not in never],
         reps=[_rep_view(r, result, never) for r in result.reps],
@@ -534,22 +536,25 @@ CLIP_LEGEND = (
 )
 
 
-def _clip_caption(keyframes: KeyFrames | None, n_reps: int) -> str:
+def _clip_caption(keyframes: KeyFrames | None, n_reps: int, check: int | None = None) -> str:
     """The legend, then where the clip pauses: at the worst rep's worst knee frame, else its bottom (a side view or a
-    lunge judges no knee), if it pauses at all."""
+    lunge judges no knee), if it pauses at all. The worst rep may be the one the knee card asks to check (`check`)."""
     if keyframes is None or not keyframes.held:
         return CLIP_LEGEND
-    which = "Your rep" if n_reps == 1 else "The hardest rep"
+    which = "Your rep" if n_reps == 1 else "The rep to check" if keyframes.worst_rep == check else "The hardest rep"
     where = "at the bottom" if keyframes.worst_at_bottom else "where its knees were worst"
     return f"{CLIP_LEGEND} {which} pauses {where}."
 
 
-def _pictures(keyframes: KeyFrames | None, n_reps: int) -> list[Picture]:
+def _pictures(keyframes: KeyFrames | None, n_reps: int, check: int | None = None) -> list[Picture]:
+    """The hardest rep's still and the best rep's; the hardest is "Rep to check" where it is the rep the knee card asks
+    the coach to look at (`check`)."""
     pictures: list[Picture] = []
     if keyframes is not None:
         where = "at the bottom" if keyframes.worst_at_bottom else "where the knees were worst"
         # no rep stood out (the same colours, no knee read): one still of the deepest, named for that alone
-        first = "Hardest rep" if keyframes.ranked else "Your deepest rep"
+        hardest = "Rep to check" if keyframes.worst_rep == check else "Hardest rep"
+        first = hardest if keyframes.ranked else "Your deepest rep"
         pairs = [(first, keyframes.worst_jpeg, keyframes.worst_rep, where)]
         if keyframes.best_rep != keyframes.worst_rep:
             pairs.append(("Best rep", keyframes.best_jpeg, keyframes.best_rep, "at the bottom"))

@@ -217,3 +217,14 @@ def _none_to_nan(x: Any) -> Any:
     if isinstance(x, list):
         return [float("nan") if v is None else v for v in x]
     return x
+
+
+def check_rep(verdicts: list[Verdict], clip_metrics: list[MetricValue]) -> int | None:
+    """The rep a knee card that asks for a check ("check this in the video") names: the `worst_rep` of the reading
+    its reason comes from; None when the knee card does not ask."""
+    knee = next((v for v in verdicts if v.area == "knee_tracking" and v.unsure), None)
+    if knee is None:
+        return None
+    return next(
+        (m.worst_rep for m in clip_metrics if m.unsure and m.area == "knee_tracking" and m.reason == knee.reason), None
+    )

@@ -19,7 +19,7 @@ from pipeline.clean import CleanReport, clean_track
 from pipeline.errors import SettingsError
 from pipeline.keypoints import PoseTrack
 from pipeline.metrics import AREAS, SEVERITY, MetricId, MetricSpec, capitalised, counted_reps, metric_ids
-from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict
+from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict, check_rep
 from pipeline.settings import Settings
 
 CUES = {
@@ -343,7 +343,7 @@ def flag_only_frame(colour: Colour, why: str) -> Colour:
 def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, MetricSpec]) -> list[MetricValue]:
     """The level a third of the reps reach (`_third`; complete reps when there are any); worst_rep names the worst. A
     knee over foot reading that is green, or unread, while a counted rep read it past the readable range is unsure
-    (`TOWARD_UNSURE`)."""
+    (`TOWARD_UNSURE`), and its worst_rep names that rep."""
     use = counted_reps([r.events.complete for r in reps])
     out: list[MetricValue] = []
     for mid in [m for m in metric_ids() if m in reps[0].values] if reps else []:
@@ -353,14 +353,17 @@ def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, Metri
         fin = np.isfinite(vals)
         reason = next((reps[i].reasons.get(mid, "") for i in use if reps[i].reasons.get(mid)), "")
         mv = metric_value(mid, _third(vals, spec.direction), reason, exercise, specs, _third(raws, spec.direction))
-        toward = [i for i in use if reps[i].reasons.get(mid) == FOOT_TOWARD_REASON]
-        if mid.metric == "knee_track" and toward and (mv.colour == "green" or not fin.any()):
-            why = TOWARD_UNSURE.format(rep=toward[0] + 1, leg=mid.leg)
-            mv = MetricValue(**{**mv.__dict__, "colour": "grey", "reason": why, "unsure": True})
         if fin.any() and spec.direction != "report":
             finite = [i for i, f in zip(use, fin, strict=True) if f]
             worst = max(finite, key=lambda i: spec.badness(reps[i].values[mid]))
             mv = MetricValue(**{**mv.__dict__, "worst_rep": worst + 1})
+        toward = [i for i in use if reps[i].reasons.get(mid) == FOOT_TOWARD_REASON]
+        if mid.metric == "knee_track" and toward and (mv.colour == "green" or not fin.any()):
+            # the rep to check is the one the report holds up (`_worst_best`), so worst_rep names it
+            why = TOWARD_UNSURE.format(rep=toward[0] + 1, leg=mid.leg)
+            mv = MetricValue(
+                **{**mv.__dict__, "colour": "grey", "reason": why, "unsure": True, "worst_rep": toward[0] + 1}
+            )
         out.append(mv)
     return out
 
@@ -570,13 +573,16 @@ def _reps(a: Analysis, specs: dict[str, MetricSpec], not_held: Collection[str] =
     return out
 
 
-def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
+def _worst_best(a: Analysis, reps: list[Rep], check: int | None = None) -> tuple[int | None, int | None]:
     """Hardest and best reps, 1-based: by each rep's worst colour, then how many reds and ambers it drew, then by
-    the more inward knee of the two. Picked among the reps the clip's verdict reads (complete ones when there are
-    any, as `_clip_metrics`): a rep cut off by the video's end, or left for something else (a real clip's last dip
-    went on into push-ups and read red), is listed but is not the one the report holds up. None for both when
-    nothing measured tells them apart (every rep the same colours and no knee read): naming the first rep "best"
-    and the last "hardest" would be a claim without evidence; and no best when every rep is amber, or every rep red."""
+    the more inward knee of the two; but while no rep is amber or red, the hardest is the rep `check` names (the one
+    a "check this in the video" card asks the coach to look at). Picked among the reps the clip's verdict reads
+    (complete ones when there are any, as `_clip_metrics`): a rep cut off by the video's end, or left for something
+    else (a real clip's last dip went on into push-ups and read red), is listed but is not the one the report holds
+    up. None for both when nothing measured tells them apart (every rep the same colours and no knee read): naming
+    the first rep "best" and the last "hardest" would be a claim without evidence. For the same reason the best is
+    never a rep nothing measured or one with a knee to check, and there is no best when every rep is amber, or every
+    rep red."""
     if not reps:
         return None, None
     counted = counted_reps([r.complete for r in reps])
@@ -589,14 +595,25 @@ def _worst_best(a: Analysis, reps: list[Rep]) -> tuple[int | None, int | None]:
         # grey (unmeasured) ranks below green
         return SEVERITY[reps[i].colour], colours.count("red"), colours.count("amber"), knee_in
 
+    def to_check(i: int) -> bool:
+        return i + 1 == check or any(
+            a.reps[i].reasons.get(MetricId("knee_track", leg)) == FOOT_TOWARD_REASON for leg in ("left", "right")
+        )
+
     order = sorted(counted, key=key)
-    if len(order) > 1 and key(order[-1]) == key(order[0]):
+    if check is not None and check - 1 in order and SEVERITY[reps[order[-1]].colour] <= SEVERITY["green"]:
+        order = [i for i in order if i != check - 1] + [check - 1]
+    elif len(order) > 1 and key(order[-1]) == key(order[0]):
         return None, None
-    worst, best = reps[order[-1]], reps[order[0]]
+    worst = reps[order[-1]]
+    shown = [i for i in order if reps[i].colour != "grey" and not to_check(i)]
+    if not shown:
+        return order[-1] + 1, None
+    best = reps[shown[0]]
     if best.colour in ("amber", "red") and best.colour == worst.colour:
         # every rep flagged alike: the least flagged is no "best" (a real set's red rep was, for a knee not seen)
         return order[-1] + 1, None
-    return order[-1] + 1, order[0] + 1
+    return order[-1] + 1, shown[0] + 1
 
 
 def _cues(verdicts: list[Verdict], clip: list[MetricValue]) -> list[str]:
@@ -691,7 +708,7 @@ def evaluate_cleaned(
     )
     note = "" if a is None else "not measurable in this view"
     verdicts = _verdicts(clip, quality.passed, gate, note, exercise)
-    worst, best = _worst_best(a, reps) if a else (None, None)
+    worst, best = _worst_best(a, reps, check_rep(verdicts, clip)) if a else (None, None)
     t_s = np.asarray(cleaned.t_s, float)
     return ClipResult(
         video=video_name,

@@ -523,6 +523,35 @@ def test_reps_nothing_told_apart_are_shown_by_the_deepest_without_hardest_or_bes
     assert "pauses" not in soup.get_text()
 
 
+def test_the_rep_a_knee_card_asks_to_check_is_the_one_held_up_and_named_so(tmp_path: Path) -> None:
+    """A real set of four good squats and one that caved past the readable range asks "check this in the video" about
+    rep 5: the still, the pause and the rep list name it as the rep to check, not as the hardest."""
+    from pipeline.annotate import KeyFrames
+
+    jpeg = b"\xff\xd8\xff\xd9"
+    why = "in rep 2 the left knee read as moving far inside the line of the foot"
+    unsure = Verdict("knee_tracking", "Knee tracking", "grey", "Check this in the video.", False, why, unsure=True)
+    m = _metric("knee_track_left", "Left knee over foot", float("nan"), "grey", why)
+    m = replace(m, unsure=True, worst_rep=2, area="knee_tracking")
+    r = make_result("check.mp4")
+    r = replace(r, verdicts=[unsure, *r.verdicts[1:]], clip_metrics=[m, *r.clip_metrics[1:]], worst_rep=2, best_rep=1)
+    kf = KeyFrames(thumbnail=jpeg, worst_jpeg=jpeg, best_jpeg=jpeg, worst_rep=2, best_rep=1, held=True)
+    soup = BeautifulSoup(write_report(r, tmp_path, meta(), kf, ReportSettings()).read_text(), "html.parser")
+    assert soup.select_one("#pics-h").get_text() == "Rep to check next to your best"
+    captions = [f.get_text() for f in soup.select("figure.keyframe figcaption")]
+    assert captions == ["Rep to check · Rep 2 at the bottom", "Best rep · Rep 1 at the bottom"]
+    assert soup.select_one("#clip ~ p.sub").get_text().endswith("The rep to check pauses at the bottom.")
+    names = [li.strong.get_text() for li in soup.select("ol.rep-lights li.rep-light")]
+    assert names == ["Rep 1 (best)", "Rep 2 (to check)", "Rep 3"]
+    elsewhere = replace(r, worst_rep=3)  # a flag on another rep comes first: that one is the hardest
+    soup = BeautifulSoup(
+        write_report(elsewhere, tmp_path, meta(), replace(kf, worst_rep=3), ReportSettings()).read_text(),
+        "html.parser",
+    )
+    assert soup.select_one("#pics-h").get_text() == "Hardest rep next to your best"
+    assert [li.strong.get_text() for li in soup.select("ol.rep-lights li.rep-light")][2] == "Rep 3 (hardest)"
+
+
 def test_the_clip_caption_says_where_the_clip_pauses(tmp_path: Path) -> None:
     """A side view or a lunge judges no knee, so its hardest rep pauses at the bottom, not 'where its knees were
     worst'; one rep is 'your rep'; a clip that does not pause says nothing about a pause."""

@@ -180,7 +180,7 @@ def test_hardest_rep_is_the_one_with_more_flags_when_both_are_red() -> None:
         return Rep(i, 0.0, 1.0, 2.0, metrics=ms, colour="red")
 
     class _A:
-        reps = [type("R", (), {"values": {"knee_track_right": 90.0}})() for _ in range(2)]
+        reps = [type("R", (), {"values": {"knee_track_right": 90.0}, "reasons": {}})() for _ in range(2)]
 
     reps = [rep(1, ["red", "red", "red", "amber", "amber", "amber"]), rep(2, ["red", "amber", "amber", "amber"])]
     assert scoring._worst_best(_A(), reps) == (1, None)  # type: ignore[arg-type]  # both red: neither is "best"
@@ -197,7 +197,7 @@ def test_a_rep_cut_off_or_left_for_something_else_is_not_held_up_as_the_hardest(
         return Rep(i, 0.0, 1.0, 2.0, complete=complete, metrics=ms, colour=colour)  # type: ignore[arg-type]
 
     class _A:
-        reps = [type("R", (), {"values": {}})() for _ in range(3)]
+        reps = [type("R", (), {"values": {}, "reasons": {}})() for _ in range(3)]
 
     reps = [rep(1, "amber", True), rep(2, "green", True), rep(3, "red", False)]
     assert scoring._worst_best(_A(), reps) == (1, 2)  # type: ignore[arg-type]
@@ -217,7 +217,7 @@ def test_no_rep_is_named_hardest_or_best_when_nothing_measured_tells_them_apart(
         return Rep(i, 0.0, 1.0, 2.0, metrics=ms, colour=colour)  # type: ignore[arg-type]
 
     def analysis(knees: list[dict[str, float]]) -> object:
-        return type("A", (), {"reps": [type("R", (), {"values": v})() for v in knees]})()
+        return type("A", (), {"reps": [type("R", (), {"values": v, "reasons": {}})() for v in knees]})()
 
     same = [rep(i, "green") for i in (1, 2, 3)]
     assert scoring._worst_best(analysis([{}, {}, {}]), same) == (None, None)  # type: ignore[arg-type]
@@ -229,6 +229,33 @@ def test_no_rep_is_named_hardest_or_best_when_nothing_measured_tells_them_apart(
     assert scoring._worst_best(analysis(knees), all_amber) == (2, None)  # type: ignore[arg-type]
     one_whole = [rep(1, "green"), Rep(2, 0.0, 1.0, 2.0, complete=False, colour="green")]
     assert scoring._worst_best(analysis([{}, {}]), one_whole) == (1, 1)  # type: ignore[arg-type]
+
+
+def test_the_best_rep_is_one_the_readings_call_good_and_the_rep_to_check_is_held_up() -> None:
+    """16 real sets showed a rep nothing measured as their "best"; a set whose knee card asks for a check on rep 3
+    held up another rep as the hardest. By hand: knees -2°, -9°, +4° (rep 2 the most inward)."""
+    from pipeline import scoring
+    from pipeline.analysis.analyse import FOOT_TOWARD_REASON
+    from pipeline.metrics import MetricId
+    from pipeline.result import MetricValue, Rep
+
+    def rep(i: int, colour: str) -> Rep:
+        ms = [MetricValue("depth", "", 1.0, "", "1", colour, True)]  # type: ignore[arg-type]
+        return Rep(i, 0.0, 1.0, 2.0, metrics=ms, colour=colour)  # type: ignore[arg-type]
+
+    def analysis(knees: list[dict[MetricId, float]], toward: int = 0) -> object:
+        why = {MetricId("knee_track", "right"): FOOT_TOWARD_REASON}
+        rs = [type("R", (), {"values": v, "reasons": why if i + 1 == toward else {}})() for i, v in enumerate(knees)]
+        return type("A", (), {"reps": rs})()
+
+    knees = [{MetricId("knee_track", "left"): x} for x in (-2.0, -9.0, 4.0)]
+    grey_between = [rep(1, "green"), rep(2, "grey"), rep(3, "green")]
+    assert scoring._worst_best(analysis(knees), grey_between) == (1, 3)  # type: ignore[arg-type]  # not rep 2
+    same = [rep(i, "green") for i in (1, 2, 3)]
+    assert scoring._worst_best(analysis(knees), same, check=3) == (3, 1)  # type: ignore[arg-type]
+    assert scoring._worst_best(analysis(knees, toward=1), same) == (2, 3)  # type: ignore[arg-type]  # 1 is no best
+    coloured = [rep(1, "green"), rep(2, "amber"), rep(3, "green")]
+    assert scoring._worst_best(analysis(knees), coloured, check=3) == (2, 1)  # type: ignore[arg-type]  # a flag first
 
 
 def test_the_lunge_pattern_is_told_in_words() -> None:
