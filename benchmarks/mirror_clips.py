@@ -2,6 +2,10 @@
 
     python benchmarks/real_clips.py REAL_OUT --corpus FOLDER                   # the originals first
     python benchmarks/mirror_clips.py MIRROR_OUT --real REAL_OUT --corpus FOLDER
+    python benchmarks/mirror_clips.py SENT_OUT --real REAL_OUT --corpus FOLDER --look sent
+
+`--look sent` checks the clips as a client's phone would send them through a messaging app instead: the short side
+cut to 480 px and compressed hard (x264 CRF 30). The same reasoning holds: nothing but the pixels changes.
 
 A mirror image holds the same person, motion and camera angle, so view, exercise, reps and every verdict colour
 should stay the same (a left knee's reading becomes the right knee's). What changes is only what the pose model sees,
@@ -24,12 +28,23 @@ from pipeline.settings import load_settings
 from pipeline.video import ffmpeg_exe
 
 
-def mirror(src: Path, dst: Path) -> None:
-    """Write `src` flipped left to right to `dst` (rotation flags applied first, sound dropped), atomically."""
+# each look: the ffmpeg filter and the x264 quality; "sent" keeps a clip already under 480 px as it is (even sizes)
+LOOKS = {
+    "mirror": ("hflip", "17"),
+    "sent": (
+        "scale='if(gt(iw,ih),-2,trunc(min(480,iw)/2)*2)':'if(gt(iw,ih),trunc(min(480,ih)/2)*2,-2)'",
+        "30",
+    ),
+}
+
+
+def mirror(src: Path, dst: Path, look: str = "mirror") -> None:
+    """Write `src` in `look` (`LOOKS`; rotation flags applied first, sound dropped) to `dst`, atomically."""
     dst.parent.mkdir(parents=True, exist_ok=True)
     tmp = dst.with_name(".part-" + dst.name)
-    cmd = [ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(src), "-vf", "hflip", "-an"]
-    cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", "17", "-pix_fmt", "yuv420p", "-f", "mp4", str(tmp)]
+    vf, crf = LOOKS[look]
+    cmd = [ffmpeg_exe(), "-loglevel", "error", "-y", "-i", str(src), "-vf", vf, "-an"]
+    cmd += ["-c:v", "libx264", "-preset", "veryfast", "-crf", crf, "-pix_fmt", "yuv420p", "-f", "mp4", str(tmp)]
     subprocess.run(cmd, check=True)
     tmp.replace(dst)
 
@@ -46,14 +61,15 @@ def main() -> int:
     ap.add_argument("--real", type=Path, required=True, help="the originals' output folder from real_clips.py")
     ap.add_argument("--corpus", type=Path, help="folder holding the clips of benchmarks/corpus.toml")
     ap.add_argument("-c", "--config", type=Path, help="settings overrides, as for formreview batch")
+    ap.add_argument("--look", choices=sorted(LOOKS), default="mirror", help="mirrored (default), or as a phone sends it")
     args = ap.parse_args()
     found = found_clips(args.corpus)
     flipped = []
     for c, f in found:
         dst = args.out / "clips" / c.file
         if not dst.exists():
-            print(f"mirroring {c.file}", flush=True)
-            mirror(f, dst)
+            print(f"{args.look}: {c.file}", flush=True)
+            mirror(f, dst, args.look)
         flipped.append((c, dst))
     run_batch(flipped, args.out / "runs")
     settings = load_settings(args.config)
@@ -72,9 +88,9 @@ def main() -> int:
             changed += 1
             truth = f"{c.view}/{c.exercise}/{c.reps} knee {c.knee}"
             print(f"{c.stem:46} {truth:32} {'/'.join(map(str, reading(a[0])))} -> {'/'.join(map(str, reading(b[0])))}")
-    print(f"\nclips whose reading changed when mirrored: {changed}/{n}")
-    print(f"view, exercise and reps right: {vex}/{n} original, {vex_m}/{n} mirrored")
-    print(f"knee verdicts right: {knee_ok}/{knee} original, {knee_ok_m}/{knee} mirrored")
+    print(f"\nclips whose reading changed ({args.look}): {changed}/{n}")
+    print(f"view, exercise and reps right: {vex}/{n} original, {vex_m}/{n} {args.look}")
+    print(f"knee verdicts right: {knee_ok}/{knee} original, {knee_ok_m}/{knee} {args.look}")
     return 0
 
 
