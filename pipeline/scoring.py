@@ -355,7 +355,9 @@ def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, Metri
         mv = metric_value(mid, _third(vals, spec.direction), reason, exercise, specs, _third(raws, spec.direction))
         if fin.any() and spec.direction != "report":
             finite = [i for i, f in zip(use, fin, strict=True) if f]
-            worst = max(finite, key=lambda i: spec.badness(reps[i].values[mid]))
+            # unsure from a raw reading past red: the rep to check is the one whose raw reading was worst
+            read = {i: reps[i].raw.get(mid, np.nan) if mv.unsure else reps[i].values[mid] for i in finite}
+            worst = max(finite, key=lambda i: spec.badness(read[i]) if np.isfinite(read[i]) else -np.inf)
             mv = MetricValue(**{**mv.__dict__, "worst_rep": worst + 1})
         toward = [i for i in use if reps[i].reasons.get(mid) == FOOT_TOWARD_REASON]
         if mid.metric == "knee_track" and toward and (mv.colour == "green" or not fin.any()):

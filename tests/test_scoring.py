@@ -441,6 +441,32 @@ def test_a_green_set_with_a_rep_read_past_the_readable_range_asks_for_a_check() 
     assert knees(caved)[1] in ("amber", "red")  # a fault that is read still shows
 
 
+def test_a_knee_card_that_asks_for_a_check_names_the_rep_to_look_at() -> None:
+    """The rep the report holds up for a check (`check_rep`): the rep read past the readable range, or, where the
+    set is unsure because a raw reading was past red, the rep whose raw reading was worst, not the rep whose judged
+    reading was (by hand: judged -2°, -1°, -3°, raw -10°, -30°, -12°: rep 2)."""
+    from pipeline.analysis.analyse import FOOT_TOWARD_REASON, RepAnalysis
+    from pipeline.analysis.reps import RepEvents
+    from pipeline.result import check_rep
+    from pipeline.scoring import _clip_metrics, _verdicts
+
+    left, right = MetricId("knee_track", "left"), MetricId("knee_track", "right")
+
+    def rep(judged: float, raw: float, why: str = "") -> RepAnalysis:
+        vals, raws = {left: judged, right: 3.0}, {left: raw, right: 3.0}
+        return RepAnalysis(
+            RepEvents(0, 5, 10, True, 0.5), None, (1.0, 0.0, 1.0), vals, {left: why} if why else {}, raws
+        )
+
+    def named(reps: list[RepAnalysis]) -> int | None:
+        clip = _clip_metrics(reps, "squat", SETTINGS.metrics)
+        return check_rep(_verdicts(clip, True, "", "", "squat"), clip)
+
+    assert named([rep(-2.0, -10.0), rep(-1.0, -30.0), rep(-3.0, -12.0)]) == 2
+    assert named([rep(2.0, 0.0), rep(np.nan, np.nan, FOOT_TOWARD_REASON), rep(1.0, 0.0)]) == 2
+    assert named([rep(2.0, 0.0), rep(1.0, 0.0)]) is None  # a green set asks nothing
+
+
 def test_a_depth_that_is_not_judged_gets_a_neutral_light_not_a_green_one(tmp_path: Path) -> None:
     """From the side, depth is measured and shown but never judged: its light says "For context", the summary table
     says "context", and the clip's colour comes from what is judged (here the trunk)."""
