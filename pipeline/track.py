@@ -255,13 +255,17 @@ def build_track(
         key=lambda x: (-x[0].score, x[1]),  # ties → the earlier-born track, so the choice is deterministic
     )
     extra: dict[str, Any] = {"people_seen": len(tracks), "max_people_in_frame": max((len(p) for p in poses), default=0)}
-    if not scored or scored[0][0].presence < s.min_present_frac:
+    client = None
+    if scored:
+        # the share needed is the person's, not one stretch's: plates hiding a side squatter's head broke a real
+        # client into 12 stretches, the longest 17 % of the clip, which the stitching joins
+        client = _stitch(scored[0][2], [tr for _, _, tr in scored[1:]], extra["max_people_in_frame"] <= 1, poses)
+    if client is None or shares[client.frames].sum() < s.min_present_frac:
         note = "No person was found in enough of the clip to analyse." if scored else "No person was found."
-        if scored:  # seen, but only in stretches too short to be the client: the error line says how short
-            extra["best_presence"] = round(scored[0][0].presence, 3)
+        if client is not None:  # seen, but only in stretches too short to be the client: the error line says how short
+            extra["best_presence"] = round(float(shares[client.frames].sum()), 3)
         return PoseTrack(t_s, xy, conf, boxes, frame_wh, fps, backend, model_id, note, extra)
-    best_score, _, best = scored[0]
-    client = _stitch(best, [tr for _, _, tr in scored[1:]], extra["max_people_in_frame"] <= 1, poses)
+    best_score = scored[0][0]
     for f, d in zip(client.frames, client.dets, strict=True):
         xy[f], conf[f], boxes[f] = poses[f].xy[d], poses[f].conf[d], poses[f].boxes[d]
     joined = set(zip(client.frames, client.dets, strict=True))
