@@ -21,7 +21,7 @@ import numpy.typing as npt
 
 from pipeline.keypoints import SKELETON_EDGES, Kp, PoseTrack
 from pipeline.metrics import SEVERITY, MetricId, whole_reps
-from pipeline.result import ClipResult, Rep
+from pipeline.result import ClipResult, Rep, check_rep
 from pipeline.settings import AnnotateSettings
 
 U8 = npt.NDArray[np.uint8]
@@ -131,9 +131,12 @@ def counter_text(rep: int, n_reps: int) -> str:
     return f"Rep {rep}/{n_reps}" if rep else f"{n_reps} rep" + ("" if n_reps == 1 else "s")
 
 
-def held_text(rep: int, n_reps: int) -> str:
-    """The label on the paused frame: "Rep 2: hardest rep, paused"; a clip's only rep is not its hardest."""
-    return f"Rep {rep}: paused" if n_reps == 1 else f"Rep {rep}: hardest rep, paused"
+def held_text(rep: int, n_reps: int, to_check: bool = False) -> str:
+    """The label on the paused frame: "Rep 2: hardest rep, paused"; a clip's only rep is not its hardest, and the rep
+    a knee card asks to check (`result.check_rep`) is named so, as in the report."""
+    if n_reps == 1:
+        return f"Rep {rep}: paused"
+    return f"Rep {rep}: {'rep to check' if to_check else 'hardest rep'}, paused"
 
 
 def _counter_org(st: _Style) -> tuple[int, int]:
@@ -478,7 +481,9 @@ def write_annotated_clip(
                 stills.update({k: still for k, j in (("worst", worst_i), ("best", best_i)) if j == i})
             if i == worst_i and n_hold and "held" not in stills:  # a VFR source may repeat the frame: hold once
                 held = stills["held"] = img.copy()
-                _pill(held, held_text(worst.index if worst else 0, n_reps), _held_org(st), st, 0.7)
+                rep_i = worst.index if worst else 0
+                to_check = rep_i == check_rep(result.verdicts, result.clip_metrics)
+                _pill(held, held_text(rep_i, n_reps, to_check), _held_org(st), st, 0.7)
                 for _ in range(n_hold):
                     writer.write(held)
 

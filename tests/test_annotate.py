@@ -346,6 +346,7 @@ def test_the_paused_frame_calls_only_one_of_several_reps_the_hardest() -> None:
     from pipeline.annotate import held_text
 
     assert [held_text(1, 1), held_text(2, 5)] == ["Rep 1: paused", "Rep 2: hardest rep, paused"]
+    assert held_text(2, 5, to_check=True) == "Rep 2: rep to check, paused"  # as the report names it
 
 
 def test_the_hardest_rep_is_held_where_its_knees_were_worst_not_only_at_its_bottom() -> None:
