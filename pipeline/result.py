@@ -12,7 +12,8 @@ to plain dicts. Schema (version 1), every number traceable to a band and a sourc
       cues: [str]                 at most two coaching cues, most important first
       series: Series              per-frame curves for plots and the live colours of the annotated clip
       notes: [str]                caveats in plain words (view, data quality, what 2D cannot see)
-      worst_rep, best_rep         the hardest and best rep, 1-based; None when nothing measured tells the reps apart
+      worst_rep, best_rep         the hardest (or the one to check: `check_rep`) and best rep, 1-based; None when
+                                  nothing measured tells the reps apart
       recorded, recorded_from     when the video was filmed (ISO 8601) and how we know ("metadata" | "file time")
       turned_deg                  the clockwise turn that stood up a clip filmed sideways (0, 90, 270)
       flip_check                  each red knee or hip card checked on the video flipped left to right -> confirmed
