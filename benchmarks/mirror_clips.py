@@ -27,7 +27,6 @@ from pipeline.result import ClipResult
 from pipeline.settings import load_settings
 from pipeline.video import ffmpeg_exe
 
-
 # each look: the ffmpeg filter and the x264 quality; "sent" keeps a clip already under 480 px as it is (even sizes)
 LOOKS = {
     "mirror": ("hflip", "17"),
@@ -61,7 +60,9 @@ def main() -> int:
     ap.add_argument("--real", type=Path, required=True, help="the originals' output folder from real_clips.py")
     ap.add_argument("--corpus", type=Path, help="folder holding the clips of benchmarks/corpus.toml")
     ap.add_argument("-c", "--config", type=Path, help="settings overrides, as for formreview batch")
-    ap.add_argument("--look", choices=sorted(LOOKS), default="mirror", help="mirrored (default), or as a phone sends it")
+    ap.add_argument(
+        "--look", choices=sorted(LOOKS), default="mirror", help="mirrored (default), or as a phone sends it"
+    )
     args = ap.parse_args()
     found = found_clips(args.corpus)
     flipped = []
