@@ -10,8 +10,8 @@ cut to 480 px and compressed hard (x264 CRF 30). The same reasoning holds: nothi
 A mirror image holds the same person, motion and camera angle, so view, exercise, reps and every verdict colour
 should stay the same (a left knee's reading becomes the right knee's). What changes is only what the pose model sees,
 so a clip that reads differently mirrored shows how near its reading sits to a model's whim: a check that needs no
-new labels. The mirrored copies (MIRROR_OUT/clips, re-encoded with the project's ffmpeg) and their
-keypoints (MIRROR_OUT/runs) are kept for the next run. Printed: each clip whose reading changed, then the labelled
+new labels. The copies (OUT/clips, re-encoded with the project's ffmpeg; give each look its own OUT) and their
+keypoints (OUT/runs) are kept for the next run. Printed: each clip whose reading changed, then the labelled
 scores (as `real_clips.py`) of the originals and of the mirror images.
 """
 
@@ -31,7 +31,7 @@ from pipeline.video import ffmpeg_exe
 LOOKS = {
     "mirror": ("hflip", "17"),
     "sent": (
-        "scale='if(gt(iw,ih),-2,trunc(min(480,iw)/2)*2)':'if(gt(iw,ih),trunc(min(480,ih)/2)*2,-2)'",
+        "scale='if(gt(iw,ih),-2,trunc(min(480,iw)/2)*2)':'if(gt(iw,ih),trunc(min(480,ih)/2)*2,-2)',setsar=1",
         "30",
     ),
 }
@@ -56,7 +56,7 @@ def reading(r: ClipResult) -> tuple[str, str, int, str, str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("out", type=Path, help="folder for the mirrored clips and their batch output")
+    ap.add_argument("out", type=Path, help="folder for the copies (mirrored or sent) and their batch output")
     ap.add_argument("--real", type=Path, required=True, help="the originals' output folder from real_clips.py")
     ap.add_argument("--corpus", type=Path, help="folder holding the clips of benchmarks/corpus.toml")
     ap.add_argument("-c", "--config", type=Path, help="settings overrides, as for formreview batch")
@@ -79,7 +79,7 @@ def main() -> int:
     for c, _ in found:
         a, b = originals[c.file], mirrored[c.file]
         if a is None or b is None:
-            print(f"{c.stem:46} (no keypoints{' for the original' if a is None else ' mirrored'})")
+            print(f"{c.stem:46} (no keypoints{' for the original' if a is None else f' {args.look}'})")
             continue
         n += 1
         vex, vex_m = vex + a[1], vex_m + b[1]

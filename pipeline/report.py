@@ -541,7 +541,8 @@ def _clip_caption(keyframes: KeyFrames | None, n_reps: int, check: int | None = 
     lunge judges no knee), if it pauses at all. The worst rep may be the one the knee card asks to check (`check`)."""
     if keyframes is None or not keyframes.held:
         return CLIP_LEGEND
-    which = "Your rep" if n_reps == 1 else "The rep to check" if keyframes.worst_rep == check else "The hardest rep"
+    to_check = check is not None and keyframes.worst_rep == check
+    which = "Your rep" if n_reps == 1 else "The rep to check" if to_check else "The hardest rep"
     where = "at the bottom" if keyframes.worst_at_bottom else "where its knees were worst"
     return f"{CLIP_LEGEND} {which} pauses {where}."
 
@@ -553,7 +554,7 @@ def _pictures(keyframes: KeyFrames | None, n_reps: int, check: int | None = None
     if keyframes is not None:
         where = "at the bottom" if keyframes.worst_at_bottom else "where the knees were worst"
         # no rep stood out (the same colours, no knee read): one still of the deepest, named for that alone
-        hardest = "Rep to check" if keyframes.worst_rep == check else "Hardest rep"
+        hardest = "Rep to check" if check is not None and keyframes.worst_rep == check else "Hardest rep"
         first = hardest if keyframes.ranked else "Your deepest rep"
         pairs = [(first, keyframes.worst_jpeg, keyframes.worst_rep, where)]
         if keyframes.best_rep != keyframes.worst_rep:

@@ -49,7 +49,8 @@ class MetricValue:
         reason: why not measurable, or what the colour means, in plain words.
         band: the band in words, e.g. "green < 10° · amber 10–16° · red ≥ 16°".
         source: literature source of the band (from configs/bands.toml).
-        worst_rep: for clip metrics, the 1-based rep with the worst value; None otherwise.
+        worst_rep: for clip metrics, the 1-based rep with the worst value (for an `unsure` one, the rep to check: the
+            worst raw reading, or the rep read past the readable range); None otherwise.
         unsure: the raw reading reached amber or red but, once the keypoint error is allowed for, it does not: the
             evidence cannot support a colour (grey, "check this in the video").
         area: the verdict it counts toward: "knee_tracking" | "hip_control" | "depth" | "trunk".

@@ -582,9 +582,10 @@ def _worst_best(a: Analysis, reps: list[Rep], check: int | None = None) -> tuple
     (complete ones when there are any, as `_clip_metrics`): a rep cut off by the video's end, or left for something
     else (a real clip's last dip went on into push-ups and read red), is listed but is not the one the report holds
     up. None for both when nothing measured tells them apart (every rep the same colours and no knee read): naming
-    the first rep "best" and the last "hardest" would be a claim without evidence. For the same reason the best is
-    never a rep nothing measured or one with a knee to check, and there is no best when every rep is amber, or every
-    rep red."""
+    the first rep "best" and the last "hardest" would be a claim without evidence (reps nothing measured, all grey,
+    are left out of that comparison). For the same reason the best is never a rep nothing measured, nor the rep to
+    check or one whose knee was read past the readable range, nor the hardest rep itself; and there is no best when
+    every rep is amber, or every rep red."""
     if not reps:
         return None, None
     counted = counted_reps([r.complete for r in reps])
@@ -603,13 +604,14 @@ def _worst_best(a: Analysis, reps: list[Rep], check: int | None = None) -> tuple
         )
 
     order = sorted(counted, key=key)
+    measured = [i for i in order if reps[i].colour != "grey"] or order  # a grey rep tells nothing apart
     if check is not None and check - 1 in order and SEVERITY[reps[order[-1]].colour] <= SEVERITY["green"]:
         order = [i for i in order if i != check - 1] + [check - 1]
-    elif len(order) > 1 and key(order[-1]) == key(order[0]):
+    elif len(measured) > 1 and key(measured[-1]) == key(measured[0]):
         return None, None
     worst = reps[order[-1]]
     shown = [i for i in order if reps[i].colour != "grey" and not to_check(i)]
-    if not shown:
+    if not shown or shown[0] == order[-1]:  # the one rep the readings show is no better than itself
         return order[-1] + 1, None
     best = reps[shown[0]]
     if best.colour in ("amber", "red") and best.colour == worst.colour:

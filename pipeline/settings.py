@@ -55,7 +55,7 @@ class PoseSettings:
 class TrackSettings:
     iou_link: float = _f(0.3, "Minimum box IoU to link a detection to a track in the next frame.")
     max_gap_s: float = _f(0.5, "A track survives this long without a matching detection.")
-    min_present_frac: float = _f(0.2, "Tracks seen in less of the clip than this are never the client.")
+    min_present_frac: float = _f(0.2, "A person seen in less of the clip than this (tracks joined) is not the client.")
 
 
 @dataclass(frozen=True)

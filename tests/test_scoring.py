@@ -228,7 +228,7 @@ def test_no_rep_is_named_hardest_or_best_when_nothing_measured_tells_them_apart(
     all_amber = [rep(1, "amber"), rep(2, "amber"), rep(3, "amber")]
     assert scoring._worst_best(analysis(knees), all_amber) == (2, None)  # type: ignore[arg-type]
     one_whole = [rep(1, "green"), Rep(2, 0.0, 1.0, 2.0, complete=False, colour="green")]
-    assert scoring._worst_best(analysis([{}, {}]), one_whole) == (1, 1)  # type: ignore[arg-type]
+    assert scoring._worst_best(analysis([{}, {}]), one_whole) == (1, None)  # type: ignore[arg-type]  # not its own best
 
 
 def test_the_best_rep_is_one_the_readings_call_good_and_the_rep_to_check_is_held_up() -> None:
@@ -256,6 +256,12 @@ def test_the_best_rep_is_one_the_readings_call_good_and_the_rep_to_check_is_held
     assert scoring._worst_best(analysis(knees, toward=1), same) == (2, 3)  # type: ignore[arg-type]  # 1 is no best
     coloured = [rep(1, "green"), rep(2, "amber"), rep(3, "green")]
     assert scoring._worst_best(analysis(knees), coloured, check=3) == (2, 1)  # type: ignore[arg-type]  # a flag first
+    # one rep measured is no better than itself, and greens nothing tells apart stay unnamed beside a grey rep
+    none = [{}, {}, {}]
+    assert scoring._worst_best(analysis(none[:2]), [rep(1, "green"), rep(2, "grey")]) == (1, None)  # type: ignore[arg-type]
+    grey_first = [rep(1, "grey"), rep(2, "grey"), rep(3, "green")]
+    assert scoring._worst_best(analysis(none), grey_first) == (3, None)  # type: ignore[arg-type]
+    assert scoring._worst_best(analysis(none), grey_between) == (None, None)  # type: ignore[arg-type]
 
 
 def test_the_lunge_pattern_is_told_in_words() -> None:
