@@ -209,9 +209,12 @@ def summary_csv(entries: list[IndexEntry]) -> str:
             w.writerow(row + [""] * (len(head) - len(row)))
             continue
         worst = worst_verdict(r.verdicts)
+        overall: str = worst.colour if worst else "grey"
+        if overall in ("green", "grey") and any(v.unsure for v in r.verdicts):
+            overall = "check"  # as the index ranks it: a set that asks for a look is not filed with the good ones
         by_area = {v.area: v.state for v in r.verdicts}
         metrics = {m.key: m for m in r.clip_metrics}
-        row += [r.view, r.exercise, len(r.reps), worst.colour if worst else "grey", f"{e.processing_s:.1f}"]
+        row += [r.view, r.exercise, len(r.reps), overall, f"{e.processing_s:.1f}"]
         row += [by_area.get(a, "") for a in areas]
         for k in keys:
             m = metrics.get(k)

@@ -380,14 +380,16 @@ WATCH_WORDS = {"knee_tracking": "knees", "hip_control": "hip control", "depth": 
 def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
     one = len(whole_reps(result.reps)) == 1
     noun = {"squat": "squat", "lunge": "lunge"}.get(result.exercise, "rep") + ("" if one else "s")
+    unsure = [v.label.lower() for v in result.verdicts if v.unsure]
     if worst is None:  # an angled camera is the one thing the coach can change: say how to film, before the rest
         angled = [n for n in result.notes if n.startswith(ANGLED_NOTE)]
-        reasons = angled + [v.reason for v in result.verdicts if v.reason] + result.quality.notes
+        reasons = [*angled, *(v.reason for v in result.verdicts if v.reason and not v.unsure), *result.quality.notes]
+        reasons += [v.reason for v in result.verdicts if v.unsure]  # the card says it; the headline's last resort
         first = reasons[0].rstrip(".") if reasons else ""
-        return "We could not check your form in this video", (
-            f"{capitalised(first)}." if first else "See the notes below."
-        )
-    unsure = [v.label.lower() for v in result.verdicts if v.unsure]
+        # nothing judged, but a card asks the coach to look (a real angled lunge said "we could not check your form"
+        # above a knee card that names the rep to check)
+        title = f"Check your {unsure[0]} in the video" if unsure else "We could not check your form in this video"
+        return title, (f"{capitalised(first)}." if first else "See the notes below.")
     # amber names what to watch: "one thing to watch" over knees that drifted in on 5 of 8 reps said too little
     watch = " and ".join(WATCH_WORDS[v.area] for v in result.verdicts if v.measurable and v.colour == "amber")
     headline = {
@@ -486,7 +488,7 @@ def build_context(
         page=page_chrome(f"{noun} review{who}", s, footer),
         heading=f"{noun} review{who}",
         subtitle=_subtitle(result, meta),
-        verdict=badge(worst.colour if worst else "grey"),
+        verdict=badge(worst.colour) if worst else CHECK if any(v.unsure for v in result.verdicts) else badge("grey"),
         headline=headline,
         detail=detail,
         quality_warning=warn.strip(),

@@ -394,6 +394,19 @@ def test_a_verdict_the_evidence_cannot_decide_says_check_the_video(tmp_path: Pat
     calm = replace(r, verdicts=[unsure, *(replace(v, colour="green", measurable=True) for v in r.verdicts[1:])])
     soup = BeautifulSoup(write_report(calm, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
     assert soup.select_one("#verdict").get_text() == "Good squats: check your knee tracking in the video"
+    # nothing else judged: the page does not open with "we could not check your form" above a card asking for a look
+    why_not = "needs a front view"
+    alone = replace(
+        r,
+        verdicts=[
+            unsure,
+            *(replace(v, colour="grey", measurable=False, reason=why_not, unsure=False) for v in r.verdicts[1:]),
+        ],
+    )
+    soup = BeautifulSoup(write_report(alone, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    assert soup.select_one("#verdict").get_text() == "Check your knee tracking in the video"
+    assert "Check video" in soup.select_one(".hero").get_text()
+    assert soup.select_one(".hero .detail").get_text().startswith("Needs a front view.")
     # on the index a set that asks for a check sorts with what needs attention, ahead of a green one named before it
     good = make_result("a good.mp4")
     good = replace(good, verdicts=[replace(v, colour="green", measurable=True) for v in good.verdicts])
@@ -407,6 +420,7 @@ def test_a_verdict_the_evidence_cannot_decide_says_check_the_video(tmp_path: Pat
     assert build_index_context(entries).groups[0].summary == "2 videos · 1 needs attention"
     rows = list(csv.DictReader(io.StringIO((tmp_path / "summary.csv").read_text(encoding="utf-8"))))
     assert {row["video"]: row["verdict_knee_tracking"] for row in rows}["unsure.mp4"] == "check"
+    assert {row["video"]: row["verdict"] for row in rows} == {"a good.mp4": "green", "unsure.mp4": "check"}
 
 
 def test_a_green_card_names_the_reps_that_drew_a_flag_in_its_area(tmp_path: Path) -> None:
