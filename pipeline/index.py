@@ -29,7 +29,7 @@ from pipeline.report import (
     verdict_badge,
     worst_verdict,
 )
-from pipeline.result import UNKNOWN_VIEW, VIEW_WORDS, ClipResult
+from pipeline.result import UNKNOWN_VIEW, VIEW_WORDS, ClipResult, Verdict
 from pipeline.settings import ReportSettings
 
 if TYPE_CHECKING:
@@ -102,6 +102,15 @@ class IndexContext:
 RANK = {"error": 0, "red": 1, "amber": 2, "check": 3, "grey": 4, "green": 5}
 
 
+def overall_state(verdicts: list[Verdict]) -> str:
+    """A video's overall state for the index's order and summary.csv: its worst judged colour, but "check" where a
+    card asks for a look and nothing is amber or red (a set that asks is not filed with the good ones)."""
+    worst = worst_verdict(verdicts)
+    if (worst is None or worst.colour == "green") and any(v.unsure for v in verdicts):
+        return "check"
+    return worst.colour if worst else "grey"
+
+
 def _areas(entries: list[IndexEntry]) -> list[str]:
     seen = {v.area: v.label for e in entries if e.result for v in e.result.verdicts if v.measurable or v.unsure}
     return [a for a in AREA_ORDER if a in seen] + [a for a in seen if a not in AREA_ORDER]
@@ -133,11 +142,9 @@ def _index_row(e: IndexEntry, areas: list[str], s: ReportSettings) -> IndexRow:
         return IndexRow(e.video_name, e.report_href, ok, status, cause, thumb, "", [], rank, "", *_share(e, s))
     by_area = {v.area: v for v in r.verdicts}
     lights = [verdict_badge(by_area[a]) if a in by_area else badge("grey") for a in areas]
-    worst, n = worst_verdict(r.verdicts), len(r.reps)
+    n = len(r.reps)
     what = f"{r.exercise} · {VIEW_WORDS.get(r.view, UNKNOWN_VIEW)} · {n} rep{'s' * (n != 1)}"
-    rank = RANK[worst.colour if worst else "grey"]
-    if any(v.unsure for v in r.verdicts):
-        rank = min(rank, RANK["check"])
+    rank = RANK[overall_state(r.verdicts)]
     d = video_date(r)
     date = f"{d.day} {d:%b %Y}" if d else ""
     return IndexRow(e.video_name, e.report_href, True, "Reviewed", "", thumb, what, lights, rank, date, *_share(e, s))
@@ -208,13 +215,9 @@ def summary_csv(entries: list[IndexEntry]) -> str:
         if r is None:
             w.writerow(row + [""] * (len(head) - len(row)))
             continue
-        worst = worst_verdict(r.verdicts)
-        overall: str = worst.colour if worst else "grey"
-        if overall in ("green", "grey") and any(v.unsure for v in r.verdicts):
-            overall = "check"  # as the index ranks it: a set that asks for a look is not filed with the good ones
         by_area = {v.area: v.state for v in r.verdicts}
         metrics = {m.key: m for m in r.clip_metrics}
-        row += [r.view, r.exercise, len(r.reps), overall, f"{e.processing_s:.1f}"]
+        row += [r.view, r.exercise, len(r.reps), overall_state(r.verdicts), f"{e.processing_s:.1f}"]
         row += [by_area.get(a, "") for a in areas]
         for k in keys:
             m = metrics.get(k)

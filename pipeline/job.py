@@ -175,7 +175,7 @@ def run_job(
 
 def no_person_line(name: str, n_frames: int, best: float | None, need: float) -> str:
     """The error line for a clip whose track is empty: nobody detected at all (`best` None), or people detected only
-    in stretches too short to be the client (`best`, the longest's share of the clip, under `need`:
+    in stretches too short to be the client (`best`, their share of the clip once joined, under `need`:
     `TrackSettings.min_present_frac`; a side squat whose plates hid the head was found in 17 % of the clip at most,
     mirrored: "no person found" told the coach nobody was there)."""
     if best is None:

@@ -357,8 +357,9 @@ def _unmeasured(result: ClipResult, never: set[str]) -> list[str]:
     return [f"{why}: {', '.join(labels)}." for why, labels in by_reason.items()]
 
 
-def _rep_view(r: Any, result: ClipResult, never: set[str]) -> RepView:
-    hardest = "to check" if r.index == check_rep(result.verdicts, result.clip_metrics) else "hardest"
+def _rep_view(r: Any, result: ClipResult, never: set[str], check: int | None = None) -> RepView:
+    """`check`: the rep the knee card asks to check (`check_rep`), tagged so where it is the one held up."""
+    hardest = "to check" if r.index == check else "hardest"
     tags = [t for t, on in ((hardest, r.index == result.worst_rep), ("best", r.index == result.best_rep)) if on]
     tags = [] if len(result.reps) == 1 else tags  # a single rep is neither hardest nor best
     # a phase under 0.05 s was not seen (a video that opens at the bottom): "down 0.0 s" would be a reading
@@ -503,7 +504,7 @@ def build_context(
             f"{pictures[0].title} next to your best" if len(pictures) > 1 else pictures[0].title if pictures else ""
         ),
         clip_rows=[_metric_row(m) for m in result.clip_metrics if m.key not in never],
-        reps=[_rep_view(r, result, never) for r in result.reps],
+        reps=[_rep_view(r, result, never, check) for r in result.reps],
         unmeasured=_unmeasured(result, never),
         plots=_plots(result),
         facts=_facts(result, meta),

@@ -260,10 +260,11 @@ def build_track(
         # the share needed is the person's, not one stretch's: plates hiding a side squatter's head broke a real
         # client into 12 stretches, the longest 17 % of the clip, which the stitching joins
         client = _stitch(scored[0][2], [tr for _, _, tr in scored[1:]], extra["max_people_in_frame"] <= 1, poses)
-    if client is None or shares[client.frames].sum() < s.min_present_frac:
+    presence = float(shares[client.frames].sum()) if client is not None else 0.0
+    if client is None or presence < s.min_present_frac:
         note = "No person was found in enough of the clip to analyse." if scored else "No person was found."
         if client is not None:  # seen, but only in stretches too short to be the client: the error line says how short
-            extra["best_presence"] = round(float(shares[client.frames].sum()), 3)
+            extra["best_presence"] = round(presence, 3)
         return PoseTrack(t_s, xy, conf, boxes, frame_wh, fps, backend, model_id, note, extra)
     best_score = scored[0][0]
     for f, d in zip(client.frames, client.dets, strict=True):
@@ -273,7 +274,7 @@ def build_track(
         1 for sc, _, tr in scored[1:] if sc.presence >= 0.05 and not joined & set(zip(tr.frames, tr.dets, strict=True))
     )
     note = (
-        f"Analysed the person seen in {100 * shares[client.frames].sum():.0f}% of frames "
+        f"Analysed the person seen in {100 * presence:.0f}% of frames "
         f"({100 * best_score.size:.0f}% of the frame height, moving vertically {100 * best_score.motion:.0f}% of "
         f"their height)."
     )
