@@ -9,6 +9,7 @@ configs/bands.toml by `pipeline.metrics.load_specs`).
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -74,6 +75,19 @@ HIP_SUMMARY = {
         "Your feet were a little close to one line (a narrow base).",
         "Your feet were almost in one line (a narrow base).",
     ),
+}
+# Hip control is the thighs turned out from the hip so the knees track over the feet, and METRICS.md counts the knee
+# over the foot among its proxies: a hip card green beside knees flagged inside the feet told a client both "good"
+# and "caved" (5 of the 21 real caves). Its own readings (pelvis, trunk, thigh angle) stay as they are; the card is
+# amber, never red: a knee can come in from the foot and ankle too, which one camera cannot tell apart.
+HIPS_BESIDE_KNEES = {
+    ("squat", "amber"): "Your knees drifted a little inside your feet, so your thighs did not quite stay turned out "
+    "from your hips.",
+    ("squat", "red"): "Your knees came inside your feet, so your thighs did not stay turned out from your hips.",
+    ("lunge", "amber"): "Your front knee drifted a little inside your front foot, so your front thigh did not quite "
+    "stay turned out from your hip.",
+    ("lunge", "red"): "Your front knee came inside your front foot, so your front thigh did not stay turned out from "
+    "your hip.",
 }
 # depth is reported, not judged, unless the coach gives its band a direction (README, Configuration)
 DEPTH_JUDGED = {
@@ -405,7 +419,18 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
             out.append(Verdict(area, label, "grey", "Not measurable from this video.", False, LUNGE_KNEE_REASON))
             continue
         out.append(Verdict(area, label, colour, _summary(area, colour, exercise, scored)))
-    return out
+    return hips_follow_knees(out, exercise)
+
+
+def hips_follow_knees(verdicts: list[Verdict], exercise: str) -> list[Verdict]:
+    """A green hip control card turned amber, with `HIPS_BESIDE_KNEES`' sentence, where the knee card is amber or red.
+    Any other card, and any set whose knees are not flagged, is returned as it is."""
+    knee = next((v for v in verdicts if v.area == "knee_tracking"), None)
+    if knee is None or not knee.measurable or knee.colour not in ("amber", "red"):
+        return verdicts
+    said = HIPS_BESIDE_KNEES[("lunge" if exercise == "lunge" else "squat", knee.colour)]
+    turned = [v.area == "hip_control" and v.measurable and v.colour == "green" for v in verdicts]
+    return [replace(v, colour="amber", summary=said) if t else v for v, t in zip(verdicts, turned, strict=True)]
 
 
 def _grey_reason(ms: list[MetricValue], default: str) -> str:
@@ -632,6 +657,8 @@ def _cues(verdicts: list[Verdict], clip: list[MetricValue]) -> list[str]:
     def cue(v: Verdict) -> str:
         here = (m for m in clip if m.area == v.area and m.colour == v.colour)
         worst = [MetricId.from_key(m.key).metric for m in here]
+        if v.area == "hip_control" and not worst:  # amber for the knees alone (`hips_follow_knees`)
+            return CUES["knee_tracking"]
         return next((c for k, c in METRIC_CUES.items() if k in worst), CUES[v.area])  # in METRIC_CUES' order
 
     return list(dict.fromkeys(cue(v) for v in flagged))[:2]

@@ -876,3 +876,37 @@ def test_hip_control_read_from_the_knees_alone_does_not_claim_the_hips_and_trunk
         assert hip.colour == "green" and (read == {"knee_asymmetry"}) == knees_only
         assert ("could not be checked" in hip.summary) == knees_only
         assert ("stayed level and steady" in hip.summary) != knees_only
+
+
+@pytest.mark.parametrize(
+    ("knee_deg", "exercise", "hip", "said"),
+    [
+        (0.0, "squat", "green", "Your hips and trunk stayed level and steady."),
+        (-14.0, "squat", "amber", "Your knees drifted a little inside your feet"),
+        (-30.0, "squat", "amber", "Your knees came inside your feet"),
+        (-30.0, "lunge", "amber", "Your front knee came inside your front foot"),
+    ],
+    ids=["knees-in-line", "knees-drift", "knees-cave", "lunge-front-knee-caves"],
+)
+def test_hip_control_is_never_green_beside_knees_flagged_inside_the_feet(
+    knee_deg: float, exercise: str, hip: str, said: str
+) -> None:
+    """Hip control is the thighs turned out so the knees track over the feet: 5 of the 21 real caves showed a green
+    hip card ("your hips and trunk stayed level and steady") beside a red or amber knee card. The pelvis, the trunk
+    and the thighs read level here (1°, 1°, 2°, all under amber's 5°), so only the knees can make it amber; it is
+    never red from the knees alone, and its cue is the knees'."""
+    from pipeline.scoring import CUES, _cues, _verdicts, metric_value
+
+    specs = SETTINGS.metrics
+    clip = [
+        metric_value(MetricId("pelvic_drop"), 1.0, "", exercise, specs),
+        metric_value(MetricId("trunk_lateral_lean"), 1.0, "", exercise, specs),
+        metric_value(MetricId("hip_adduction", "right"), 2.0, "", exercise, specs),
+        metric_value(MetricId("knee_track", "right"), knee_deg, "", exercise, specs),
+    ]
+    assert "green" in {m.colour for m in clip[:3]} <= {"green", "grey"}  # a lunge's pelvis is context only
+    cards = {v.area: v for v in _verdicts(clip, True, "", "", exercise)}
+    assert (cards["hip_control"].colour, cards["hip_control"].summary.startswith(said)) == (hip, True)
+    assert cards["knee_tracking"].colour == {0.0: "green", -14.0: "amber", -30.0: "red"}[knee_deg]
+    cues = _cues(list(cards.values()), clip)
+    assert CUES["hip_control"] not in cues and (cues == [CUES["knee_tracking"]]) == (hip == "amber")
