@@ -19,7 +19,7 @@ from pipeline.analysis.reps import MIN_FRAMES
 from pipeline.clean import CleanReport, clean_track
 from pipeline.errors import SettingsError
 from pipeline.keypoints import PoseTrack
-from pipeline.metrics import AREAS, SEVERITY, MetricId, MetricSpec, capitalised, counted_reps, metric_ids
+from pipeline.metrics import AREAS, SEVERITY, Leg, MetricId, MetricSpec, capitalised, counted_reps, metric_ids
 from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict, check_rep
 from pipeline.settings import Settings
 
@@ -129,6 +129,11 @@ TOES_OUT = (
     "ahead, and none did; with your feet in the video the knees can be fully checked"
 )
 TOES_SUMMARY = "Your knees looked to move inward. Your feet were cut off: check this with your feet in the video."
+# a knee card amber because the pair moved to one side together (`SHIFTED`)
+SHIFTED_SUMMARY = (
+    "One knee moved inside the line of its foot while the other moved outside: your knees, and maybe your hips, "
+    "shifted to one side. Check this in the video."
+)
 # a red card the pose model's second look, on the video flipped left to right, did not read red (`pipeline.mirror`)
 FLIP_NOT_HELD = (
     "read again on the video flipped left to right, this was not clearly past the red line, so it is marked to "
@@ -238,6 +243,47 @@ ASYMMETRY_ALONE = "one knee went further inside the line of its foot than the ot
 # the thigh's angle in from the hip is drawn to the same knee point as the knee readings: real good squats and real
 # caves overlap from its red line up (bands.toml), so it stands red only beside that leg's red knee reading
 THIGH_ALONE = "the thigh turned in from the hip, but that knee did not clearly go inside the line of its foot"
+# Both knees moving to one side together (the hips shifting over one foot) read as one knee inside its foot line and
+# the other outside: one camera cannot tell that knee's cave from the shift. Where the other knee went at least as
+# far outside its line as this one went inside, the shift alone explains the reading, so it is amber, never red.
+# Real front squats: 6 reps of 4 good sets read so with the inside knee past -13° (#811, #812, #1203, #1237; the
+# outside knee 1.5-3 times as far out), against no cave (the caves nearest: #974 0.95 times, #120 0.87; mirrored,
+# #120 reads so too, and stays flagged: amber).
+SHIFTED = (
+    "both knees moved to one side together: the other knee went at least as far outside the line of its foot as this "
+    "one went inside, and a shift of the hips to one side reads like this too"
+)
+
+
+def shifted_legs(track: Mapping[str, float]) -> frozenset[Leg]:
+    """Legs whose knee over foot angle (`track`: "left"/"right" -> degrees, − inward; NaN unread) is inward while the
+    other knee's is outward by at least as much: a pair moving to one side (`SHIFTED`)."""
+    legs: tuple[Leg, Leg] = ("left", "right")
+    both = {leg: float(track.get(leg, np.nan)) for leg in legs}
+    if not all(np.isfinite(v) for v in both.values()):
+        return frozenset()
+    other = {"left": both["right"], "right": both["left"]}
+    return frozenset(leg for leg in legs if both[leg] < 0 and other[leg] >= -both[leg])
+
+
+def _rep_shifted(r: RepAnalysis) -> frozenset[Leg]:
+    """`shifted_legs` of one rep's judged knee over foot angles."""
+    return shifted_legs({leg: r.values.get(MetricId("knee_track", leg), np.nan) for leg in ("left", "right")})
+
+
+def clip_shifted(reps: list[RepAnalysis], scored: list[Rep]) -> frozenset[str]:
+    """The knee readings (keys) whose clip-level red would rest on shifted reps (`shifted_legs`): where a counted rep
+    read that leg shifted, the reading stays red only where a third of the counted reps that read it (the share a
+    clip's level reaches, `_third`) read it red themselves (`scored`: the same reps, scored)."""
+    use = counted_reps([r.events.complete for r in reps])
+    out = set()
+    for leg in {leg for i in use for leg in _rep_shifted(reps[i])}:
+        for base in PAIRED:
+            mid = MetricId(base, leg)
+            read = [m.colour for i in use for m in scored[i].metrics if m.key == mid.key and m.value is not None]
+            if read and read.count("red") < int(np.ceil(len(read) / 3)):
+                out.add(mid.key)
+    return frozenset(out)
 
 
 def paired_colour(colour: Colour, value: float, spec: MetricSpec, other: Colour | None) -> Colour:
@@ -249,12 +295,16 @@ def paired_colour(colour: Colour, value: float, spec: MetricSpec, other: Colour 
 
 
 def corroborated(
-    ms: list[MetricValue], specs: dict[str, MetricSpec], not_held: Collection[str] = ()
+    ms: list[MetricValue],
+    specs: dict[str, MetricSpec],
+    not_held: Collection[str] = (),
+    shifted: Collection[str] = (),
 ) -> list[MetricValue]:
-    """`ms` with each knee reading coloured by `paired_colour`; where that made it amber, its `PAIRED` reason; then
-    `flip_capped` by `not_held`. Two readings come from the knee points too, so they stand red only where a knee
-    reading stays red: the left/right knee difference, read from the two travel angles (else amber, with
-    `ASYMMETRY_ALONE`), and each thigh's angle in from the hip, beside its own leg's (else amber, `THIGH_ALONE`)."""
+    """`ms` with each knee reading coloured by `paired_colour`; where that made it amber, its `PAIRED` reason; a red
+    knee reading whose key is in `shifted` amber (`SHIFTED`); then `flip_capped` by `not_held`. Two readings come
+    from the knee points too, so they stand red only where a knee reading stays red: the left/right knee difference,
+    read from the two travel angles (else amber, with `ASYMMETRY_ALONE`), and each thigh's angle in from the hip,
+    beside its own leg's (else amber, `THIGH_ALONE`)."""
     colour = {m.key: m.colour for m in ms}
     out = []
     for m in ms:
@@ -263,6 +313,8 @@ def corroborated(
             other, why = PAIRED[base]
             if paired_colour(m.colour, m.value, specs[base], colour.get(MetricId(other, leg).key)) != m.colour:
                 m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": why})
+            elif m.colour == "red" and m.key in shifted:
+                m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": SHIFTED})
         out.append(m)
     out = flip_capped(out, not_held)
     red = [MetricId.from_key(m.key) for m in out if m.colour == "red"]
@@ -451,6 +503,8 @@ def _summary(area: str, colour: Colour, exercise: str, scored: list[MetricValue]
         return ANGLED_SUMMARY
     if area == "knee_tracking" and any(m.reason == TOES_FLAG for m in scored):
         return TOES_SUMMARY
+    if area == "knee_tracking" and any(m.reason == SHIFTED and m.colour == colour for m in scored):
+        return SHIFTED_SUMMARY
     if area == "depth" and any(m.band != REPORTED for m in scored):
         return DEPTH_JUDGED[colour]
     thigh = next((m for m in scored if m.key == "depth_thigh_deg"), None)
@@ -551,11 +605,13 @@ def _frame_colours(
         read[key] = spec, held, [spec.colour(float(v)) for v in held]
     out: list[str] = ["grey"] * n
     toes = a.toes_assumed.get(leg)
+    shifted = np.array([False] + [leg in _rep_shifted(r) for r in a.reps])[np.asarray(a.rep_of_frame, np.intp)]
     for key, (spec, held, colours) in read.items():
         other = read.get(PAIRED[key][0])
         for i in np.flatnonzero(np.isfinite(held)):
             # `corroborated`, frame by frame
             c = paired_colour(colours[i], float(held[i]), spec, other[2][i] if other else None)
+            c = "amber" if c == "red" and shifted[i] else c  # `SHIFTED`, frame by frame
             c = flip_held(c, spec.area, not_held)
             c = flag_only_frame(c, a.knee_flag_only) if key == "knee_track" else c
             c = flag_only_frame(c, TOES_OUT) if key == "knee_track" and toes is not None and toes[i] else c
@@ -576,6 +632,7 @@ def _reps(a: Analysis, specs: dict[str, MetricSpec], not_held: Collection[str] =
                 ],
                 specs,
                 not_held,
+                {MetricId(base, leg).key for base in PAIRED for leg in _rep_shifted(r)},
             ),
             a.knee_flag_only,
         )
@@ -731,7 +788,10 @@ def evaluate_cleaned(
     reps = _reps(a, specs, not_held) if a else []
     clip = (
         toes_only(
-            flag_only(corroborated(_clip_metrics(a.reps, exercise, specs), specs, not_held), a.knee_flag_only),
+            flag_only(
+                corroborated(_clip_metrics(a.reps, exercise, specs), specs, not_held, clip_shifted(a.reps, reps)),
+                a.knee_flag_only,
+            ),
             {leg for r in a.reps for leg in r.toes_assumed},
         )
         if a

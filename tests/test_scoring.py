@@ -15,7 +15,7 @@ from synthetic_tracks import Spec, make_track
 
 from pipeline.keypoints import Kp
 from pipeline.metrics import MetricId
-from pipeline.result import ANGLED_NOTE, ClipResult
+from pipeline.result import ANGLED_NOTE, ClipResult, MetricValue
 from pipeline.scoring import evaluate
 from pipeline.settings import Settings, load_settings
 
@@ -910,3 +910,59 @@ def test_hip_control_is_never_green_beside_knees_flagged_inside_the_feet(
     assert cards["knee_tracking"].colour == {0.0: "green", -14.0: "amber", -30.0: "red"}[knee_deg]
     cues = _cues(list(cards.values()), clip)
     assert CUES["hip_control"] not in cues and (cues == [CUES["knee_tracking"]]) == (hip == "amber")
+
+
+@pytest.mark.parametrize(
+    ("left", "right", "want"),
+    [
+        (-19.0, 40.0, {"left"}),  # #812's second rep read -19° and +40°
+        (40.0, -19.0, {"right"}),
+        (-20.0, 20.0, {"left"}),  # as far out as in: the shift alone explains it
+        (-20.0, 19.0, set()),  # the other knee went out less far than this one came in
+        (-20.0, -25.0, set()),  # both knees in: a cave, never a shift
+        (5.0, 30.0, set()),  # both out
+        (-20.0, float("nan"), set()),  # the other knee not read
+    ],
+)
+def test_a_knee_is_shifted_where_the_other_went_at_least_as_far_out(left: float, right: float, want: set) -> None:
+    from pipeline.scoring import shifted_legs
+
+    assert shifted_legs({"left": left, "right": right}) == want
+
+
+def test_knees_moving_to_one_side_together_read_amber_never_red() -> None:
+    """Real good squats whose hips shifted read one knee inside its foot line and the other outside it (#812: -19°
+    and +40°, red). A cave of 22° on the left knee is red while the right knee tracks its foot; the same cave with
+    the right knee moved outward by half a shank at the bottom is a shift to one side (amber, said so, no red frame);
+    with the right knee moved inward as far it is a two-knee cave and stays red."""
+    from pipeline.scoring import SHIFTED, SHIFTED_SUMMARY
+
+    track = make_track(Spec(reps=3, cave_deg=(22.0, 0.0), mirror=False, noise_px=0.5))[0]
+    xy = np.array(track.xy, dtype=np.float32)
+    hip_y = xy[:, [int(Kp.L_HIP), int(Kp.R_HIP)], 1].mean(axis=1)
+    drop = (hip_y - np.nanmin(hip_y)) / (np.nanmax(hip_y) - np.nanmin(hip_y))  # 0 standing, 1 at the bottom
+    shank = float(np.nanmedian(np.abs(xy[:, int(Kp.R_KNEE), 1] - xy[:, int(Kp.R_ANKLE), 1])))
+    # the right knee sits image-left of the left one here, so moving it outward is moving it left on screen
+    assert np.nanmedian(xy[:, int(Kp.L_KNEE), 0] - xy[:, int(Kp.R_KNEE), 0]) > 0
+
+    def scored(dx: float) -> ClipResult:
+        moved = xy.copy()
+        moved[:, int(Kp.R_KNEE), 0] += dx * shank * drop
+        return evaluate(replace(track, xy=moved), SETTINGS, "x.mp4")
+
+    def reading(r: ClipResult, key: str) -> MetricValue:
+        return next(m for m in r.clip_metrics if m.key == key)
+
+    alone, shifted, both = scored(0.0), scored(-0.5), scored(0.5)
+    card = [next(v for v in r.verdicts if v.area == "knee_tracking") for r in (alone, shifted, both)]
+    assert reading(alone, "knee_track_left").colour == "red" and card[0].colour == "red"
+    assert reading(alone, "knee_track_right").value > -5  # the right knee tracks its foot
+    assert reading(shifted, "knee_track_right").value >= -reading(shifted, "knee_track_left").value
+    assert (reading(shifted, "knee_track_left").colour, reading(shifted, "knee_track_left").reason) == (
+        "amber",
+        SHIFTED,
+    )
+    assert (card[1].colour, card[1].summary) == ("amber", SHIFTED_SUMMARY)
+    assert "red" not in shifted.series.knee_colour_left and "amber" in shifted.series.knee_colour_left
+    assert all(m.colour != "red" for rep in shifted.reps for m in rep.metrics if m.area == "knee_tracking")
+    assert reading(both, "knee_track_right").value < 0 and card[2].colour == "red"
