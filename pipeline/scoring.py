@@ -81,13 +81,14 @@ HIP_SUMMARY = {
 # and "caved" (5 of the 21 real caves). Its own readings (pelvis, trunk, thigh angle) stay as they are; the card is
 # amber, never red: a knee can come in from the foot and ankle too, which one camera cannot tell apart.
 HIPS_BESIDE_KNEES = {
-    ("squat", "amber"): "Your knees drifted a little inside your feet, so your thighs did not quite stay turned out "
-    "from your hips.",
-    ("squat", "red"): "Your knees came inside your feet, so your thighs did not stay turned out from your hips.",
-    ("lunge", "amber"): "Your front knee drifted a little inside your front foot, so your front thigh did not quite "
-    "stay turned out from your hip.",
-    ("lunge", "red"): "Your front knee came inside your front foot, so your front thigh did not stay turned out from "
-    "your hip.",
+    ("squat", "amber"): "Your knees drifted a little inside your feet: turning your thighs out from the hips keeps "
+    "them over your feet.",
+    ("squat", "red"): "Your knees came inside your feet: turning your thighs out from the hips keeps them over your "
+    "feet.",
+    ("lunge", "amber"): "Your front knee drifted a little inside your front foot: turning your front thigh out from "
+    "the hip keeps it over the foot.",
+    ("lunge", "red"): "Your front knee came inside your front foot: turning your front thigh out from the hip keeps it "
+    "over the foot.",
 }
 # depth is reported, not judged, unless the coach gives its band a direction (README, Configuration)
 DEPTH_JUDGED = {
@@ -247,8 +248,8 @@ THIGH_ALONE = "the thigh turned in from the hip, but that knee did not clearly g
 # the other outside: one camera cannot tell that knee's cave from the shift. Where the other knee went at least as
 # far outside its line as this one went inside, the shift alone explains the reading, so it is amber, never red.
 # Real front squats: 6 reps of 4 good sets read so with the inside knee past -13° (#811, #812, #1203, #1237; the
-# outside knee 1.5-3 times as far out), against no cave (the caves nearest: #974 0.95 times, #120 0.87; mirrored,
-# #120 reads so too, and stays flagged: amber).
+# outside knee 1.5-3 times as far out), against no cave (the caves nearest: #974 0.95 times, #120 0.87; its flipped
+# look reads so, which confirms no red: amber, still flagged).
 SHIFTED = (
     "both knees moved to one side together: the other knee went at least as far outside the line of its foot as this "
     "one went inside, and a shift of the hips to one side reads like this too"
@@ -267,8 +268,14 @@ def shifted_legs(track: Mapping[str, float]) -> frozenset[Leg]:
 
 
 def _rep_shifted(r: RepAnalysis) -> frozenset[Leg]:
-    """`shifted_legs` of one rep's judged knee over foot angles."""
-    return shifted_legs({leg: r.values.get(MetricId("knee_track", leg), np.nan) for leg in ("left", "right")})
+    """`shifted_legs` of one rep's judged knee over foot angles. A knee read against a foot assumed to point straight
+    ahead (`RepAnalysis.toes_assumed`) is left out: following its turned-out foot, it reads outward by the toe-out."""
+    return shifted_legs(
+        {
+            leg: np.nan if leg in r.toes_assumed else r.values.get(MetricId("knee_track", leg), np.nan)
+            for leg in ("left", "right")
+        }
+    )
 
 
 def clip_shifted(reps: list[RepAnalysis], scored: list[Rep]) -> frozenset[str]:
@@ -343,7 +350,7 @@ def confirms(m: MetricValue, flipped: Mapping[str, MetricValue], specs: dict[str
     if theirs is None or theirs.value is None or base not in specs:
         return False
     spec = specs[base]
-    if spec.colour(theirs.value) != "red":
+    if spec.colour(theirs.value) != "red" or theirs.reason == SHIFTED:  # a shift there explains the reading too
         return False
     if base not in PAIRED or spec.red_alone is None or np.isfinite(spec.red_alone):
         return True
@@ -476,9 +483,13 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
 
 def hips_follow_knees(verdicts: list[Verdict], exercise: str) -> list[Verdict]:
     """A green hip control card turned amber, with `HIPS_BESIDE_KNEES`' sentence, where the knee card is amber or red.
-    Any other card, and any set whose knees are not flagged, is returned as it is."""
+    Any other card, any set whose knees are not flagged, and any whose knee card only asks for a look (a camera at an
+    angle, the feet cut off, the knees shifting to one side together) is returned as it is: the hip card must not
+    state the fault the knee card says it cannot tell."""
     knee = next((v for v in verdicts if v.area == "knee_tracking"), None)
     if knee is None or not knee.measurable or knee.colour not in ("amber", "red"):
+        return verdicts
+    if knee.summary in (ANGLED_SUMMARY, TOES_SUMMARY, SHIFTED_SUMMARY):
         return verdicts
     said = HIPS_BESIDE_KNEES[("lunge" if exercise == "lunge" else "squat", knee.colour)]
     turned = [v.area == "hip_control" and v.measurable and v.colour == "green" for v in verdicts]
@@ -594,7 +605,8 @@ def _frame_colours(
     and how far inside the midfoot it sits); grey where neither is read. The annotated clip colours what is judged:
     like the rep's reading, a frame takes a colour only inside a run of `persist` frames that all reach it (a
     one-frame flash past red beside a held amber showed a red knee on a clip whose verdict was "watch"). With
-    knee tracking in `not_held` (its red card not confirmed by the flipped look) no frame is red."""
+    knee tracking in `not_held` (its red card not confirmed by the flipped look) no frame is red, nor in a rep where
+    this leg is shifted (`shifted_legs`)."""
     n = a.t_s.size
     read: dict[str, tuple[MetricSpec, np.ndarray, list[Colour]]] = {}
     for key, series in (("knee_track", a.knee_angle), ("knee_midfoot", a.knee_midfoot)):

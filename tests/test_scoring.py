@@ -935,7 +935,7 @@ def test_knees_moving_to_one_side_together_read_amber_never_red() -> None:
     and +40°, red). A cave of 22° on the left knee is red while the right knee tracks its foot; the same cave with
     the right knee moved outward by half a shank at the bottom is a shift to one side (amber, said so, no red frame);
     with the right knee moved inward as far it is a two-knee cave and stays red."""
-    from pipeline.scoring import SHIFTED, SHIFTED_SUMMARY
+    from pipeline.scoring import HIPS_BESIDE_KNEES, SHIFTED, SHIFTED_SUMMARY
 
     track = make_track(Spec(reps=3, cave_deg=(22.0, 0.0), mirror=False, noise_px=0.5))[0]
     xy = np.array(track.xy, dtype=np.float32)
@@ -956,6 +956,7 @@ def test_knees_moving_to_one_side_together_read_amber_never_red() -> None:
     alone, shifted, both = scored(0.0), scored(-0.5), scored(0.5)
     card = [next(v for v in r.verdicts if v.area == "knee_tracking") for r in (alone, shifted, both)]
     assert reading(alone, "knee_track_left").colour == "red" and card[0].colour == "red"
+    assert "red" in alone.series.knee_colour_left and any(m.colour == "red" for m in alone.reps[0].metrics)
     assert reading(alone, "knee_track_right").value > -5  # the right knee tracks its foot
     assert reading(shifted, "knee_track_right").value >= -reading(shifted, "knee_track_left").value
     assert (reading(shifted, "knee_track_left").colour, reading(shifted, "knee_track_left").reason) == (
@@ -966,3 +967,21 @@ def test_knees_moving_to_one_side_together_read_amber_never_red() -> None:
     assert "red" not in shifted.series.knee_colour_left and "amber" in shifted.series.knee_colour_left
     assert all(m.colour != "red" for rep in shifted.reps for m in rep.metrics if m.area == "knee_tracking")
     assert reading(both, "knee_track_right").value < 0 and card[2].colour == "red"
+    # the hip card does not state the fault the knee card says it cannot tell from a shift
+    hips = next(v for v in shifted.verdicts if v.area == "hip_control")
+    assert hips.summary not in HIPS_BESIDE_KNEES.values()
+
+
+def test_a_flipped_look_that_reads_a_shift_does_not_confirm_a_red_knee() -> None:
+    """The flipped look confirms a red knee by reading it past red too; where it reads the pair shifted to one side
+    (`SHIFTED`, amber) the shift explains its reading as well, so it confirms nothing (a real cave, #120, reads so
+    mirrored)."""
+    from pipeline.scoring import SHIFTED, confirms, metric_value
+
+    specs = SETTINGS.metrics
+    ours = metric_value(MetricId("knee_track", "left"), -30.0, "", "squat", specs)
+    theirs = metric_value(MetricId("knee_track", "left"), -28.0, "", "squat", specs)
+    assert ours.colour == theirs.colour == "red"
+    assert confirms(ours, {theirs.key: theirs}, specs)
+    shifted = replace(theirs, colour="amber", reason=SHIFTED)
+    assert not confirms(ours, {theirs.key: shifted}, specs)
