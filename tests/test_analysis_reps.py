@@ -179,6 +179,32 @@ def test_only_the_feet_calling_it_a_profile_is_checked_against_the_hips(feet: fl
     assert view.classify_view(view.side_checked_by_hips(feet, hips), "feet").view == name
 
 
+# #1281 by hand (a side split squat, standing): the front foot flat, heel (229, 296) → toe (195, 298), pitch 2/34;
+# the rear foot on its toes, heel (393, 268) → toe (369, 292), pitch 24/34 = 0.71; the feet formula read it 46° off
+@pytest.mark.parametrize(
+    ("rear_toe", "gap_shanks", "front_toe", "split"),
+    [
+        ((369.0, 292.0), 2.3, (195.0, 298.0), True),
+        ((369.0, 292.0), 0.8, (195.0, 298.0), False),  # ankles a hip width apart on screen: not a split from the side
+        ((363.0, 282.0), 2.3, (195.0, 298.0), False),  # rear foot pitch 14/33 = 0.42: its heel barely up
+        ((360.0, 271.0), 2.3, (195.0, 298.0), False),  # both feet flat (a profile squat)
+        (
+            (369.0, 292.0),
+            2.3,
+            (200.0, 320.0),
+            False,
+        ),  # both feet steep alike (a camera above the floor, from the front)
+    ],
+    ids=["side-split-heel-up", "hip-width-apart", "heel-half-up", "both-flat", "both-steep"],
+)
+def test_a_split_stance_with_the_rear_heel_up_is_not_read_from_the_feet(
+    rear_toe: tuple[float, float], gap_shanks: float, front_toe: tuple[float, float], split: bool
+) -> None:
+    heel_rear, heel_front = np.array([393.0, 268.0]), np.array([229.0, 296.0])
+    got = view.heel_up_in_split(heel_rear, np.array(rear_toe), heel_front, np.array(front_toe), gap_shanks * 70.0, 70.0)
+    assert got == split
+
+
 def _walk_case(grow: float, step_px: float) -> bool:
     """One dip (frames 10-30) of a client 100 px of leg and 50 px of shank, ankles 60 px apart: after it the client
     is `grow` times the size, and during it the right ankle moves `step_px` (a step) and comes back."""
@@ -329,3 +355,34 @@ def test_the_feets_yaw_is_overruled_only_when_thighs_and_stance_agree_on_the_fro
     feet: float, thighs: float, stance: float, want: float
 ) -> None:
     assert view.front_by_agreement(feet, thighs, stance) == pytest.approx(want)
+
+
+@pytest.mark.parametrize(("heel_up", "source"), [(True, "shoulders"), (False, "feet")])
+def test_the_standing_view_of_a_side_split_stance_with_the_heel_up_comes_from_the_shoulders(
+    heel_up: bool, source: str
+) -> None:
+    """#1281's standing frame by hand (a side split squat): the feet read it 46° off; its shoulders, 20 px apart
+    over a 90 px torso, read 76°: a side view. With the rear foot flat the feet decide, as before."""
+    from pipeline.analysis.analyse import _standing_view
+    from pipeline.keypoints import Kp
+
+    pts = {
+        Kp.L_SHOULDER: (300.0, 66.0),
+        Kp.R_SHOULDER: (280.0, 66.0),
+        Kp.L_HIP: (304.0, 156.0),  # 26 px apart: the hips' width does not call it a profile
+        Kp.R_HIP: (278.0, 156.0),
+        Kp.L_KNEE: (350.0, 215.0),
+        Kp.R_KNEE: (250.0, 225.0),
+        Kp.L_ANKLE: (395.0, 262.0),
+        Kp.R_ANKLE: (235.0, 290.0),
+        Kp.L_HEEL: (393.0, 268.0),
+        Kp.L_TOE: (369.0, 292.0) if heel_up else (360.0, 271.0),
+        Kp.R_HEEL: (229.0, 296.0),
+        Kp.R_TOE: (195.0, 298.0),
+    }
+    xy = np.full((1, len(Kp), 2), np.nan)
+    for k, v in pts.items():
+        xy[0, int(k)] = v
+    got = _standing_view(xy, np.array([0]), 1.0, 0.55)
+    assert got.source == source
+    assert (got.view == "side") == heel_up

@@ -216,7 +216,12 @@ def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_rat
         [dist(med[int(Kp.L_KNEE)], med[int(Kp.L_ANKLE)]), dist(med[int(Kp.R_KNEE)], med[int(Kp.R_ANKLE)])]
     )
     feet = [med[int(k)] for k in (Kp.L_HEEL, Kp.L_TOE, Kp.R_HEEL, Kp.R_TOE)]
-    if np.isfinite(np.array(feet)).all() and np.isfinite(shank):
+    gap = abs(med[int(Kp.L_ANKLE), 0] - med[int(Kp.R_ANKLE), 0])
+    if (
+        np.isfinite(np.array(feet)).all()
+        and np.isfinite(shank)
+        and not vw.heel_up_in_split(feet[0], feet[1], feet[2], feet[3], gap, float(shank))
+    ):
         yaw, toe = vw.yaw_from_feet(feet[0], feet[1], feet[2], feet[3], lat_l, foot_ratio * float(shank))
         return replace(vw.classify_view(vw.side_checked_by_hips(yaw, hip_yaw), "feet", toe), hip_yaw_deg=hip_yaw)
     sh_w = abs(med[int(Kp.L_SHOULDER), 0] - med[int(Kp.R_SHOULDER), 0])

@@ -25,6 +25,13 @@ HIP_TO_TORSO_FRONT = 0.43  # hip-joint width ÷ torso height seen square-on
 # A floor seen flatter than this (image-y px per px of depth: a camera near floor level) shows no depth gap
 MIN_FLOOR_SLOPE = 0.05
 MIN_THIGH_LEVEL = 0.5  # a thigh's horizontal length ÷ its length, at least, for `yaw_from_thighs`
+# `heel_up_in_split`: a foot whose heel→toe line drops at least this share of its length on screen stands on its toes
+# (a split stance's rear foot); one under `FLAT_FOOT_PITCH` lies flat; ankles `SPLIT_ANKLES_SHANKS` shanks apart
+# across the picture are a split stance seen from well off the front (a front view shows it as a hip-width stance).
+# Real side split squats read 0.56-0.99 and 0.03-0.13, 2.2-2.6 shanks apart (#655, #1088, #1281).
+RAISED_HEEL_PITCH = 0.5
+FLAT_FOOT_PITCH = 0.2
+SPLIT_ANKLES_SHANKS = 1.5
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,30 @@ def yaw_from_feet(
     b = np.clip(-lateral_l * (toe_r[0] - heel_r[0]) / foot_px, -1, 1)  # sin(θ − ψ') for the right foot
     aa, bb = np.degrees(np.arcsin(a)), np.degrees(np.arcsin(b))
     return float(abs(aa - bb) / 2.0), float((aa + bb) / 2.0)
+
+
+def heel_up_in_split(heel_l: F64, toe_l: F64, heel_r: F64, toe_r: F64, ankle_gap_px: float, shank_px: float) -> bool:
+    """A split stance seen from off the front with the rear heel up: `yaw_from_feet` assumes both feet flat and turned
+    out alike, and a steep rear foot's short line on screen halves the yaw it reads (real side split squats read
+    43-47°), so its reading is not used.
+
+    Args:
+        heel_l, toe_l, heel_r, toe_r: (2,) px, standing medians (y down).
+        ankle_gap_px: |the two ankles' x difference|, px; shank_px: the standing shank, px.
+
+    Returns:
+        True when one foot's heel is up (`RAISED_HEEL_PITCH`), the other lies flat (`FLAT_FOOT_PITCH`) and the ankles
+        are at least `SPLIT_ANKLES_SHANKS` shanks apart across the picture.
+    """
+    pitch = []
+    for heel, toe in ((heel_l, toe_l), (heel_r, toe_r)):
+        d = np.asarray(toe, np.float64) - np.asarray(heel, np.float64)
+        n = float(np.hypot(d[0], d[1]))
+        pitch.append(float(d[1]) / n if np.isfinite(n) and n > 0 else float("nan"))
+    if not (np.isfinite(pitch).all() and np.isfinite(ankle_gap_px) and np.isfinite(shank_px) and shank_px > 0):
+        return False
+    raised, flat = max(pitch), min(abs(x) for x in pitch)
+    return raised >= RAISED_HEEL_PITCH and flat <= FLAT_FOOT_PITCH and ankle_gap_px >= SPLIT_ANKLES_SHANKS * shank_px
 
 
 def yaw_from_shoulders(shoulder_w: float, torso_h: float) -> float:
