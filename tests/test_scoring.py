@@ -985,3 +985,38 @@ def test_a_flipped_look_that_reads_a_shift_does_not_confirm_a_red_knee() -> None
     assert confirms(ours, {theirs.key: theirs}, specs)
     shifted = replace(theirs, colour="amber", reason=SHIFTED)
     assert not confirms(ours, {theirs.key: shifted}, specs)
+
+
+@pytest.mark.parametrize("leads", [("left", "right"), ("right", "right")], ids=["alternating", "right-leg"])
+def test_a_side_lunges_depth_is_read_from_its_front_thigh(leads: tuple[str, str]) -> None:
+    """From the side the better-seen leg was read, often the rear one, whose thigh points down at the bottom: real
+    alternating side lunges read 0-10° and 80-90° rep by rep. The front thigh is read where it is named and seen."""
+    r = evaluate(
+        make_track(Spec(exercise="lunge", reps=2, yaw_deg=90.0, lunge_leads=leads, mirror=False))[0], SETTINGS, "x.mp4"
+    )
+    assert (r.view, r.exercise, [rep.lead_leg for rep in r.reps]) == ("side", "lunge", list(leads))
+    depth = [next(m.value for m in rep.metrics if m.key == "depth_thigh_deg") for rep in r.reps]
+    assert all(v is not None and abs(v) < 30 for v in depth)  # the rendered front thigh ends near level
+
+
+def test_a_trunk_past_horizontal_is_a_misplaced_point_not_a_lean() -> None:
+    """A real side lunge read its trunk 180° from vertical on one rep (the model put a shoulder below the hip) and the
+    trunk card was red. Shoulders below the hips for five frames leave the reading as it was without them; on every
+    frame of the set, the trunk is not measured and says why."""
+    from pipeline.analysis.analyse import TRUNK_MISPLACED_REASON
+
+    track = make_track(Spec(reps=2, yaw_deg=90.0, mirror=False, noise_px=0.5))[0]
+    xy = np.array(track.xy, dtype=np.float32)
+    hips_y = xy[:, [int(Kp.L_HIP), int(Kp.R_HIP)], 1].mean(axis=1)
+
+    def trunk(frames: slice) -> MetricValue:
+        moved = xy.copy()
+        for s in (Kp.L_SHOULDER, Kp.R_SHOULDER):
+            moved[frames, int(s), 1] = hips_y[frames] + 100.0
+        r = evaluate(replace(track, xy=moved), SETTINGS, "x.mp4")
+        return next(m for m in r.clip_metrics if m.key == "trunk_incline_deg")
+
+    as_is, glitch, everywhere = trunk(slice(0, 0)), trunk(slice(60, 65)), trunk(slice(None))
+    assert as_is.value is not None and as_is.value < 45
+    assert glitch.value == pytest.approx(as_is.value, abs=1.0)
+    assert everywhere.value is None and everywhere.reason == TRUNK_MISPLACED_REASON

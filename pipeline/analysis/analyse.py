@@ -28,7 +28,7 @@ import numpy.typing as npt
 from pipeline.analysis import exercise as ex
 from pipeline.analysis import hip, knee, side
 from pipeline.analysis import view as vw
-from pipeline.analysis.geometry import dist, in_picture, mid, nanmedian, rolling_persistent_min
+from pipeline.analysis.geometry import dist, held_values, in_picture, mid, nanmedian, rolling_persistent_min
 from pipeline.analysis.reps import (
     MIN_FRAMES,
     STOOD_SHARE,
@@ -183,6 +183,13 @@ MAX_FPPA_DEG = 45.0
 # front a forward lunge's rear ankle hides behind the front leg).
 NEAR_PROFILE_DEG = 35.0
 MAX_HIP_ADDUCTION_DEG = 30.0
+# A trunk past horizontal has the shoulders below the hips: in a squat or a lunge that is a misplaced point, not a
+# lean (real side clips read 134-180° where the model put a shoulder below the hip or the shoulders were out of the
+# picture, and their trunk card was red); those frames are not read
+MAX_TRUNK_INCLINE_DEG = 90.0
+TRUNK_MISPLACED_REASON = (
+    "the shoulders were placed below the hips, which a squat or a lunge cannot do, so the trunk was not measured"
+)
 # A joint past the frame's edge, or pressed against it, is the pose model's guess: a real front barbell squat framed
 # from mid-shin up read its unseen feet 1.09 frame heights down and its knee red
 EDGE_MARGIN = 0.01  # of the frame's width or height
@@ -1109,20 +1116,32 @@ def _knee_asymmetry(c: _Rep, out: _Readings) -> None:
 
 
 def _side_metrics(c: _Rep, out: _Readings) -> None:
-    """Depth, knee flexion and trunk inclination from the better-seen leg (side view only)."""
+    """Depth, knee flexion and trunk inclination from the better-seen leg (side view only); a lunge's from its front
+    leg where that is named and seen at the bottom (the rear thigh points down there: real side lunges read 60-90°
+    from it beside 0-30° from the front one, so an alternating set's depth swung rep by rep)."""
     p, r, seg = c.p, c.r, np.arange(c.r.start, c.r.end + 1)
     legs = list(LEGS.values())
     seen = [int(np.isfinite(p[g[1]][seg, 0]).sum() + np.isfinite(p[g[0]][seg, 0]).sum()) for g in legs]
     best = legs[int(np.argmax(seen))]
+    front = LEGS.get(c.lead or "") if c.exercise == "lunge" else None
+    if front is not None and all(np.isfinite(p[x][r.bottom]).all() for x in front[:3]):
+        best = front
     hp, k, a = (p[x] for x in best[:3])
     sh = p[Kp.L_SHOULDER] if best[0] == Kp.L_HIP else p[Kp.R_SHOULDER]
     ok = c.view.view == "side"
     why = "" if ok else "needs a side view"
     inc = side.trunk_incline_deg(hp[seg], sh[seg])
+    with np.errstate(invalid="ignore"):
+        placed = inc <= MAX_TRUNK_INCLINE_DEG
+    inc = np.where(placed, inc, np.nan)
     thigh = float(side.thigh_to_horizontal_deg(hp[r.bottom], k[r.bottom])) if ok else np.nan
     out.put(MetricId("depth_thigh_deg"), thigh, why)
     flex = float(side.knee_flexion_deg(hp[r.bottom], k[r.bottom], a[r.bottom])) if ok else np.nan
     out.put(MetricId("knee_flexion_bottom_deg"), flex, why)
+    if ok and not np.isfinite(inc).any() and placed.size:
+        why = TRUNK_MISPLACED_REASON
+    # the worst lean held `persist_frames` frames, as a knee's: one frame's misplaced shoulder is not a lean
+    inc = held_values(inc, c.s.persist_frames, False)
     out.put(MetricId("trunk_incline_deg"), float(np.nanmax(inc)) if ok and np.isfinite(inc).any() else np.nan, why)
 
 
