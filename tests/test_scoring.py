@@ -1020,3 +1020,9 @@ def test_a_trunk_past_horizontal_is_a_misplaced_point_not_a_lean() -> None:
     assert as_is.value is not None and as_is.value < 45
     assert glitch.value == pytest.approx(as_is.value, abs=1.0)
     assert everywhere.value is None and everywhere.reason == TRUNK_MISPLACED_REASON
+    # shoulders not seen at all: unread, and not for that reason
+    unseen = xy.copy()
+    unseen[:, [int(Kp.L_SHOULDER), int(Kp.R_SHOULDER)]] = np.nan
+    r = evaluate(replace(track, xy=unseen), SETTINGS, "x.mp4")
+    gone = next(m for m in r.clip_metrics if m.key == "trunk_incline_deg")
+    assert gone.value is None and gone.reason != TRUNK_MISPLACED_REASON

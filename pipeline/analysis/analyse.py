@@ -1130,18 +1130,17 @@ def _side_metrics(c: _Rep, out: _Readings) -> None:
     sh = p[Kp.L_SHOULDER] if best[0] == Kp.L_HIP else p[Kp.R_SHOULDER]
     ok = c.view.view == "side"
     why = "" if ok else "needs a side view"
-    inc = side.trunk_incline_deg(hp[seg], sh[seg])
+    raw = side.trunk_incline_deg(hp[seg], sh[seg])
     with np.errstate(invalid="ignore"):
-        placed = inc <= MAX_TRUNK_INCLINE_DEG
-    inc = np.where(placed, inc, np.nan)
+        past = raw > MAX_TRUNK_INCLINE_DEG
+    # the worst lean held `persist_frames` frames, as a knee's: one frame's misplaced shoulder is not a lean
+    inc = held_values(np.where(past, np.nan, raw), c.s.persist_frames, False)
     thigh = float(side.thigh_to_horizontal_deg(hp[r.bottom], k[r.bottom])) if ok else np.nan
     out.put(MetricId("depth_thigh_deg"), thigh, why)
     flex = float(side.knee_flexion_deg(hp[r.bottom], k[r.bottom], a[r.bottom])) if ok else np.nan
     out.put(MetricId("knee_flexion_bottom_deg"), flex, why)
-    if ok and not np.isfinite(inc).any() and placed.size:
+    if ok and not np.isfinite(inc).any() and past.any():
         why = TRUNK_MISPLACED_REASON
-    # the worst lean held `persist_frames` frames, as a knee's: one frame's misplaced shoulder is not a lean
-    inc = held_values(inc, c.s.persist_frames, False)
     out.put(MetricId("trunk_incline_deg"), float(np.nanmax(inc)) if ok and np.isfinite(inc).any() else np.nan, why)
 
 
