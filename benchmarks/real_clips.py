@@ -11,8 +11,9 @@ second); others go through `formreview batch` first. Scored per clip:
 - view, exercise and rep count against the labels (`view_also` / `reps_also` accept a partial rep or a boundary view);
 - knee: a clip labelled "cave" must read amber or red; "good" must not read red; "unsure" is listed, not scored;
 - the hip verdict and the data-quality gate are printed beside them.
-A red knee or hip card is checked as the job checks it, against the pose model's look at the clip flipped left to
-right (OUT/<clip>/keypoints_flipped.npz; a red clip without one goes through the batch again to make it).
+A red knee or hip card, and a knee reading that asks for a check, is checked as the job checks it, against the pose
+model's look at the clip flipped left to right (OUT/<clip>/keypoints_flipped.npz; a clip without one goes through the
+batch again to make it).
 `--hide upper` scores every clip with its head and shoulders taken out (NaN): the same people and reps as a camera
 framing the hips down would show them, a framing that real clips use and that the labels need not change for.
 """
@@ -31,7 +32,7 @@ from corpus import MANIFEST, SHARED_MANIFEST, SHARED_VIDEOS, Clip, check, load
 
 from pipeline.cache import FLIP_CACHE_NAME, read_track, track_pose
 from pipeline.keypoints import Kp, PoseTrack
-from pipeline.mirror import checked, red_areas
+from pipeline.mirror import checked, second_look_for
 from pipeline.pose import POSE_VERSION, made_alike
 from pipeline.result import ClipResult
 from pipeline.scoring import evaluate
@@ -65,7 +66,8 @@ def current(cache: Path, settings: Settings) -> bool:
 def run_batch(clips: list[tuple[Clip, Path]], out: Path, force: bool = False) -> None:
     """`formreview batch` over the clips that have no keypoints in `out` yet, or keypoints from an older pose stage
     (the batch's own cache key then redoes their pose), linked into one input folder. With `force`, over all of
-    `clips` (the batch then reuses their keypoints and makes what is missing: the flipped look of a red card)."""
+    `clips` (the batch then reuses their keypoints and makes what is missing: the flipped look of a red card or of a
+    knee reading to check)."""
     caches = [(c, f, out / c.file / "keypoints.npz") for c, f in clips]
     made = {k: track_pose(k) for _, _, k in caches if k.exists()}  # each file's record, read once
     old = [k for k, m in made.items() if not _this_stage(m) or not made_alike(read_track(k)[0], DEFAULTS)]
@@ -126,14 +128,15 @@ def scored(
     c: Clip, cache: Path, settings: Settings, hide: list[int] | None = None
 ) -> tuple[ClipResult, bool, bool | None] | None:
     """The clip's result from its cached keypoints (less the `hide` keypoints), and `score` of it; None when it has
-    none from this pose stage. A red knee or hip card is checked against the flipped look beside them, as the job
-    does (`pipeline.mirror`); without one it stands as read (`scored_all` has the batch make the missing ones)."""
+    none from this pose stage. A red knee or hip card, or a knee reading to check, is checked against the flipped look
+    beside them, as the job does (`pipeline.mirror`); without one it stands as read (`scored_all` has the batch make
+    the missing ones)."""
     made = current_track(cache, settings)
     if made is None:
         return None
     track = _hidden(made, hide)
     r = evaluate(track, settings, c.file)
-    checking = settings.analysis.flip_check and red_areas(r)
+    checking = settings.analysis.flip_check and second_look_for(r)
     flipped = current_track(cache.with_name(FLIP_CACHE_NAME), settings) if checking else None
     if flipped is not None:
         r = evaluate(track, settings, c.file, checked(r, _hidden(flipped, hide), settings, c.file))
@@ -143,20 +146,21 @@ def scored(
 def scored_all(
     found: list[tuple[Clip, Path]], out: Path, settings: Settings, hide: list[int] | None = None
 ) -> dict[str, tuple[ClipResult, bool, bool | None] | None]:
-    """`scored` of each clip from its keypoints in `out`, by file name. A clip reading red with no flipped look yet
-    (made before the flip check, or by a batch with other settings) goes through the batch again first: the job
-    makes it. Not with `hide`: the job looks again for the whole track's red, not a hidden one's."""
+    """`scored` of each clip from its keypoints in `out`, by file name. A clip that needs a flipped look
+    (`pipeline.mirror.second_look_for`) with none yet (made before the flip check, or by a batch with other settings)
+    goes through the batch again first: the job makes it. Not with `hide`: the job looks again for the whole track's
+    readings, not a hidden one's."""
     got = {c.file: scored(c, out / c.file / "keypoints.npz", settings, hide) for c, _ in found}
     pending = [
         (c, f)
         for c, f in found
         if (r := got[c.file])
         and settings.analysis.flip_check
-        and red_areas(r[0])
+        and second_look_for(r[0])
         and not current(out / c.file / FLIP_CACHE_NAME, settings)
     ]
     if pending and not hide:
-        print(f"{len(pending)} clips read red with no flipped look yet: running them again", flush=True)
+        print(f"{len(pending)} clips need a flipped look not made yet: running them again", flush=True)
         run_batch(pending, out, force=True)
         got.update({c.file: scored(c, out / c.file / "keypoints.npz", settings) for c, _ in pending})
     return got

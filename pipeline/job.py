@@ -26,7 +26,7 @@ from pipeline.files import open_to_umask, write_json_atomic
 from pipeline.inputs import safe_name
 from pipeline.keypoints import PoseTrack
 from pipeline.metrics import capitalised
-from pipeline.mirror import checked, red_areas, second_look
+from pipeline.mirror import checked, second_look, second_look_for
 from pipeline.pose import POSE_VERSION, BackendPlan, estimate_track, made_alike
 from pipeline.result import ClipResult
 from pipeline.settings import Settings
@@ -132,7 +132,7 @@ def run_job(
     cleaned, result = _scored(video, info, track, settings)  # 3. pure analysis + scoring
     clock.lap("analysis")
     flipped = None
-    if settings.analysis.flip_check and red_areas(result):  # 3b. a red card is checked on the flipped video
+    if settings.analysis.flip_check and second_look_for(result):  # 3b. a red card, or a knee to check: flipped
         flipped = cached_track(final / FLIP_CACHE_NAME, pose_key, settings)
         if flipped is None:
             if on_total:
@@ -202,8 +202,8 @@ def _scored(
 ) -> tuple[PoseTrack, ClipResult]:
     """(cleaned track, result) with when it was filmed and any turn noted. The cleaned track is also the skeleton
     drawn on the annotated clip: the raw one is empty on the frames the keypoint model skipped (every 2nd at 30
-    fps), and drawn raw it flickered. `flip_check`: each red card checked on the flipped video -> whether it held
-    there (`mirror.held`); one that did not is amber.
+    fps), and drawn raw it flickered. `flip_check`: each red card, or knee reading to check, looked at again on the
+    flipped video -> whether it held there (`mirror.held`); a red that did not is amber, a check that did not green.
 
     Raises:
         AnalysisError: nobody was found in the clip.

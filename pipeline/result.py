@@ -16,7 +16,9 @@ to plain dicts. Schema (version 1), every number traceable to a band and a sourc
                                   nothing measured tells the reps apart
       recorded, recorded_from     when the video was filmed (ISO 8601) and how we know ("metadata" | "file time")
       turned_deg                  the clockwise turn that stood up a clip filmed sideways (0, 90, 270)
-      flip_check                  each red knee or hip card checked on the video flipped left to right -> confirmed
+      flip_check                  each red knee or hip card (by area), and each knee reading that asked for a check
+                                  (by metric key), looked at again on the video flipped left to right -> whether it
+                                  held there
 """
 
 from __future__ import annotations

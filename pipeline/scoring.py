@@ -144,6 +144,11 @@ FLIP_NOTE = (
     "{areas} read red, so we measured the video a second time, flipped left to right. The second reading was milder, "
     "so {it_is} marked amber (watch), not red."
 )
+# a knee reading to check that the flipped look read green (`pipeline.mirror.held`)
+FLIP_CLEARED_NOTE = (
+    "One knee reading was unclear, so we measured the video a second time, flipped left to right. The second reading "
+    "was clearly fine, so that reading is marked green."
+)
 # a lunge judges the front knee only (the rear one is not scored)
 LUNGE_KNEE_SUMMARY = {
     "amber": "Your front knee drifted a little inside the line of your foot.",
@@ -180,11 +185,13 @@ def metric_value(
     exercise: str,
     specs: dict[str, MetricSpec],
     raw: float = float("nan"),
+    cleared: bool = False,
 ) -> MetricValue:
     """One MetricValue: coloured by its band when measurable and scored for this exercise, else grey + reason.
 
     `value` is what is judged; `raw`, for metrics read with a noise bound, the reading without the error allowance.
-    When the raw reading is red and the judged one green, the colour is grey and the metric `unsure`."""
+    When the raw reading is red and the judged one green, the colour is grey and the metric `unsure`, unless
+    `cleared` (the flipped look read this knee green: `pipeline.mirror.held`)."""
     spec = _spec(mid, specs)
     label = spec.label_for(mid.leg)
     ok = bool(np.isfinite(value))
@@ -202,7 +209,7 @@ def metric_value(
     scored = spec.scored(exercise)
     # green once the error is allowed for, red without it: the evidence cannot tell (between green and amber it can
     # wait: amber already says "watch")
-    unsure = scored and colour == "green" and spec.colour(raw) == "red"
+    unsure = scored and colour == "green" and spec.colour(raw) == "red" and not cleared
     if ok and spec.direction == "report":
         reason = CONTEXT_ONLY
     elif ok and not scored:
@@ -413,10 +420,12 @@ def flag_only_frame(colour: Colour, why: str) -> Colour:
     return "amber" if colour in ("amber", "red") else "grey"
 
 
-def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, MetricSpec]) -> list[MetricValue]:
+def _clip_metrics(
+    reps: list[RepAnalysis], exercise: str, specs: dict[str, MetricSpec], cleared: Collection[str] = ()
+) -> list[MetricValue]:
     """The level a third of the reps reach (`_third`; complete reps when there are any); worst_rep names the worst. A
     knee over foot reading that is green, or unread, while a counted rep read it past the readable range is unsure
-    (`TOWARD_UNSURE`), and its worst_rep names that rep."""
+    (`TOWARD_UNSURE`), and its worst_rep names that rep. Readings in `cleared` are never unsure (`metric_value`)."""
     use = counted_reps([r.events.complete for r in reps])
     out: list[MetricValue] = []
     for mid in [m for m in metric_ids() if m in reps[0].values] if reps else []:
@@ -425,7 +434,8 @@ def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, Metri
         raws = np.array([reps[i].raw.get(mid, np.nan) for i in use], float)
         fin = np.isfinite(vals)
         reason = next((reps[i].reasons.get(mid, "") for i in use if reps[i].reasons.get(mid)), "")
-        mv = metric_value(mid, _third(vals, spec.direction), reason, exercise, specs, _third(raws, spec.direction))
+        raw = _third(raws, spec.direction)
+        mv = metric_value(mid, _third(vals, spec.direction), reason, exercise, specs, raw, mid.key in cleared)
         if fin.any() and spec.direction != "report":
             finite = [i for i, f in zip(use, fin, strict=True) if f]
             # unsure from a raw reading past red: the rep to check is the one whose raw reading was worst
@@ -433,7 +443,7 @@ def _clip_metrics(reps: list[RepAnalysis], exercise: str, specs: dict[str, Metri
             worst = max(finite, key=lambda i: spec.badness(read[i]) if np.isfinite(read[i]) else -np.inf)
             mv = MetricValue(**{**mv.__dict__, "worst_rep": worst + 1})
         toward = [i for i in use if reps[i].reasons.get(mid) == FOOT_TOWARD_REASON]
-        if mid.metric == "knee_track" and toward and (mv.colour == "green" or not fin.any()):
+        if mid.metric == "knee_track" and toward and (mv.colour == "green" or not fin.any()) and mid.key not in cleared:
             # the rep to check is the one the report holds up (`_worst_best`), so worst_rep names it
             why = TOWARD_UNSURE.format(rep=toward[0] + 1, leg=mid.leg)
             mv = MetricValue(
@@ -631,14 +641,18 @@ def _frame_colours(
     return out
 
 
-def _reps(a: Analysis, specs: dict[str, MetricSpec], not_held: Collection[str] = ()) -> list[Rep]:
+def _reps(
+    a: Analysis, specs: dict[str, MetricSpec], not_held: Collection[str] = (), cleared: Collection[str] = ()
+) -> list[Rep]:
     out: list[Rep] = []
     for i, r in enumerate(a.reps):
         ex = a.exercise.exercise
         ms = flag_only(
             corroborated(
                 [
-                    metric_value(m, r.values[m], r.reasons.get(m, ""), ex, specs, r.raw.get(m, np.nan))
+                    metric_value(
+                        m, r.values[m], r.reasons.get(m, ""), ex, specs, r.raw.get(m, np.nan), m.key in cleared
+                    )
                     for m in metric_ids()
                     if m in r.values
                 ],
@@ -740,13 +754,15 @@ PATTERN_NOTE = {
 }
 
 
-def _notes(a: Analysis | None, not_held: Collection[str] = ()) -> list[str]:
+def _notes(a: Analysis | None, not_held: Collection[str] = (), cleared: Collection[str] = ()) -> list[str]:
     if a is None:
         return []
     notes = list(a.notes)
     if not_held:
         areas = capitalised(" and ".join(AREAS[x].lower() for x in not_held))
         notes.append(FLIP_NOTE.format(areas=areas, it_is="they are" if len(not_held) > 1 else "it is"))
+    if cleared:
+        notes.append(FLIP_CLEARED_NOTE)
     v = a.view
     if v.view == "oblique":
         notes.append(
@@ -793,15 +809,18 @@ def evaluate_cleaned(
     """`evaluate` for a track already through `clean_track` (the job also draws the cleaned track: clean once)."""
     specs = settings.metrics
     flip_check = dict(flip_check or {})
-    not_held = [area for area, held in flip_check.items() if not held]
+    not_held = [area for area, held in flip_check.items() if not held and area in AREAS]
+    cleared = [key for key, held in flip_check.items() if not held and key not in AREAS]
     a = analyse(cleaned, settings.analysis) if clean.frames >= MIN_FRAMES and clean.seen_frac > 0 else None
     quality, gate = _quality(clean, a, settings.analysis.min_quality)
     exercise = a.exercise.exercise if a else "unknown"
-    reps = _reps(a, specs, not_held) if a else []
+    reps = _reps(a, specs, not_held, cleared) if a else []
     clip = (
         toes_only(
             flag_only(
-                corroborated(_clip_metrics(a.reps, exercise, specs), specs, not_held, clip_shifted(a.reps, reps)),
+                corroborated(
+                    _clip_metrics(a.reps, exercise, specs, cleared), specs, not_held, clip_shifted(a.reps, reps)
+                ),
                 a.knee_flag_only,
             ),
             {leg for r in a.reps for leg in r.toes_assumed},
@@ -829,7 +848,7 @@ def evaluate_cleaned(
         verdicts=verdicts,
         cues=_cues(verdicts, clip) if quality.passed else [],
         series=_series(a, t_s, specs, settings.analysis.persist_frames, not_held),
-        notes=_notes(a, not_held),
+        notes=_notes(a, not_held, cleared),
         worst_rep=worst if reps else None,
         best_rep=best if reps else None,
         flip_check=flip_check,

@@ -109,7 +109,8 @@ class AnalysisSettings:
         True,
         "A red knee or hip card stands only where the pose model, run again on the video flipped left to right, reads "
         "it red too or reads the same reading past the red line (a second pose pass, on those clips only); else it is "
-        "amber.",
+        "amber. A knee reading that asks for a check is looked at again the same way, and is green where the flipped "
+        "look reads that knee green.",
     )
 
 

@@ -16,16 +16,20 @@ from pipeline import job, mirror
 from pipeline.cache import FLIP_CACHE_NAME
 from pipeline.keypoints import MIRROR, Kp, PoseTrack
 from pipeline.metrics import MetricId
-from pipeline.mirror import checked, held, red_areas, unflipped
+from pipeline.mirror import checked, held, red_areas, second_look_for, unflipped, unsure_readings
 from pipeline.pose import BackendPlan
 from pipeline.result import ClipResult, MetricValue
-from pipeline.scoring import FLIP_NOT_HELD, confirms, evaluate, metric_value
+from pipeline.scoring import FLIP_CLEARED_NOTE, FLIP_NOT_HELD, confirms, evaluate, metric_value
 from pipeline.settings import Settings, load_settings
 from pipeline.video import VideoInfo, ffmpeg_exe
 
 SETTINGS: Settings = load_settings()
 CAVE = Spec(reps=2, cave_deg=(15.0, 15.0), noise_px=1.0, seed=1)
 GOOD = replace(CAVE, cave_deg=(0.0, 0.0))
+# a 15° left-knee cave, wide toes-out stance, half depth: red before the foot direction's error allowance, green after
+UNSURE = Spec(
+    stance_half_m=0.29, toe_out_deg=30.0, depth=0.5, cave_deg=(15.0, 0.0), noise_px=1.0, dropout_frac=0.05, seed=7
+)
 
 
 def as_the_flipped_video_shows_it(track: PoseTrack) -> PoseTrack:
@@ -197,3 +201,64 @@ def test_a_red_card_holds_where_the_flipped_look_reads_the_card_red_on_the_other
         SETTINGS.metrics,
     )
     assert held(first, other, SETTINGS.metrics) == {"knee_tracking": True}
+
+
+def test_a_knee_reading_to_check_is_cleared_only_where_the_flipped_look_reads_that_knee_green() -> None:
+    """A knee reading red before its error allowance and green after it asks for a check ("check this in the video").
+    The flipped look is asked about that reading: where it reads the knee green (the first look's red was the
+    model's), the reading is green; where it reads the same (true joints: the same cave) or flags it, the check
+    stands. Nothing else moves."""
+    track, good = make_track(UNSURE)[0], make_track(replace(UNSURE, cave_deg=(0.0, 0.0)))[0]
+    first = evaluate(track, SETTINGS, "x.mp4")
+    assert colours(first)["knee_tracking"] == "grey" and unsure_readings(first) == ["knee_track_left"]
+    assert red_areas(first) == [] and second_look_for(first) == ["knee_track_left"]
+    assert second_look_for(evaluate(good, SETTINGS, "x.mp4")) == []  # a clear clip is not looked at twice
+
+    same = checked(first, track, SETTINGS, "x.mp4")
+    assert same == {"knee_track_left": True}
+    stands = evaluate(track, SETTINGS, "x.mp4", same)
+    assert colours(stands) == colours(first) and unsure_readings(stands) == ["knee_track_left"]
+    assert FLIP_CLEARED_NOTE not in stands.notes
+
+    cleared = checked(first, good, SETTINGS, "x.mp4")
+    assert cleared == {"knee_track_left": False}
+    r = evaluate(track, SETTINGS, "x.mp4", cleared)
+    before = next(m for m in first.clip_metrics if m.key == "knee_track_left")
+    left = next(m for m in r.clip_metrics if m.key == "knee_track_left")
+    assert left.colour == "green" and not left.unsure and left.value == before.value
+    assert colours(r)["knee_tracking"] == "green"
+    assert {k: v for k, v in colours(r).items() if k != "knee_tracking"} == {
+        k: v for k, v in colours(first).items() if k != "knee_tracking"
+    }
+    assert not any(m.unsure for rep in r.reps for m in rep.metrics)
+    assert FLIP_CLEARED_NOTE in r.notes and not any(n.startswith("Knee tracking read red") for n in r.notes)
+    assert ClipResult.from_dict(json.loads(json.dumps(r.to_dict()))).flip_check == cleared
+
+    # the flipped look flags that knee (amber): a reading to check there too, so the check stands
+    theirs = evaluate(good, SETTINGS, "x.mp4")
+    flagged = replace(
+        theirs,
+        clip_metrics=[replace(m, colour="amber") if m.key == "knee_track_left" else m for m in theirs.clip_metrics],
+    )
+    assert held(first, flagged, SETTINGS.metrics) == {"knee_track_left": True}
+
+
+def test_the_job_looks_again_at_a_clip_whose_knee_reading_asks_for_a_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    track = make_track(UNSURE)[0]
+    flipped_look = as_the_flipped_video_shows_it(make_track(replace(UNSURE, cave_deg=(0.0, 0.0)))[0])
+    calls: list[bool] = []
+
+    def fake_pose(info: VideoInfo, *_: object, **__: object) -> PoseTrack:
+        calls.append(info.mirrored)
+        return flipped_look if info.mirrored else track
+
+    monkeypatch.setattr(job, "estimate_track", fake_pose)
+    monkeypatch.setattr(mirror, "estimate_track", fake_pose)
+    out = tmp_path / "out" / "client"
+    job.run_job(_video_for(track, tmp_path / "client.mp4"), out, SETTINGS, BackendPlan("hybrid", "model"))
+    assert calls == [False, True] and (out / FLIP_CACHE_NAME).is_file()
+    result = json.loads((out / "result.json").read_text())
+    assert result["flip_check"] == {"knee_track_left": False}
+    assert {v["area"]: v["colour"] for v in result["verdicts"]}["knee_tracking"] == "green"

@@ -414,6 +414,10 @@ def test_a_reading_red_only_without_its_error_allowance_is_unsure_not_green() ->
     assert "measurement error" in m.reason
     amber_raw = metric_value(left, judged, "", "squat", SETTINGS.metrics, spec.amber - 1.0)
     assert amber_raw.colour == "green" and not amber_raw.unsure  # between green and amber there is no harm in green
+    cleared = metric_value(
+        left, judged, "", "squat", SETTINGS.metrics, raw, cleared=True
+    )  # the flipped look read it green
+    assert cleared.colour == "green" and not cleared.unsure and cleared.reason == ""
 
 
 def test_a_green_set_with_a_rep_read_past_the_readable_range_asks_for_a_check() -> None:
@@ -445,6 +449,10 @@ def test_a_green_set_with_a_rep_read_past_the_readable_range_asks_for_a_check() 
     assert knees(hidden)[:2] == ("green", "green")
     caved = [*good, rep(-30.0, 3.0), rep(-30.0, 3.0), rep(np.nan, 3.0, FOOT_TOWARD_REASON)]
     assert knees(caved)[1] in ("amber", "red")  # a fault that is read still shows
+    # the flipped look read that knee green (`pipeline.mirror.held`): the set's green stands
+    clip = _clip_metrics([*good, rep(np.nan, 3.0, FOOT_TOWARD_REASON)], "squat", SETTINGS.metrics, ["knee_track_left"])
+    (v,) = [v for v in _verdicts(clip, True, "", "", "squat") if v.area == "knee_tracking"]
+    assert (v.colour, v.state) == ("green", "green")
 
 
 def test_a_knee_card_that_asks_for_a_check_names_the_rep_to_look_at() -> None:

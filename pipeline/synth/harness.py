@@ -20,7 +20,7 @@ from pipeline.cache import file_sha256, save_track
 from pipeline.clean import clean_track
 from pipeline.job import cached_track, pose_stage, run_key
 from pipeline.keypoints import PAIRS_BY_PART, Kp
-from pipeline.mirror import checked, red_areas, second_look
+from pipeline.mirror import checked, second_look, second_look_for
 from pipeline.pose import BackendPlan, estimate_track
 from pipeline.scoring import evaluate_cleaned
 from pipeline.settings import Settings
@@ -315,7 +315,7 @@ def run_case(case: Case, video: Path, truth_path: Path, settings: Settings, plan
         save_track(cached, track, key, pose_stage(plan))
     cleaned, clean = clean_track(track, settings.clean)
     result = evaluate_cleaned(cleaned, clean, settings, video.name)
-    if settings.analysis.flip_check and red_areas(result):  # as the job: a red card's second look, flipped
+    if settings.analysis.flip_check and second_look_for(result):  # as the job: the second look, flipped
         cached = cached.with_suffix(".flipped.npz")
         flipped = cached_track(cached, key, settings)
         if flipped is None:
