@@ -400,7 +400,7 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
         else f"Watch your {watch} in {'this' if one else 'these'} {noun}",
         "red": f"Your {noun} {'needs' if one else 'need'} work on {worst.label.lower()}",
     }[worst.colour]
-    return headline, f"{_rep_tally(result)}{_not_checked(result)}"
+    return headline, f"{_rep_tally(result, check_rep(result.verdicts, result.clip_metrics))}{_not_checked(result)}"
 
 
 def _mostly_good(result: ClipResult) -> bool:
@@ -443,26 +443,33 @@ ONE_REP = {
     "amber": "Your one rep is one to watch.",
     "red": "Your one rep is one to work on.",
     "grey": "Your one rep could not be measured.",
+    "check": "Your one rep needs a look in the video.",
 }
 
 
-def _rep_tally(result: ClipResult) -> str:
+def _rep_tally(result: ClipResult, check: int | None = None) -> str:
     """'Across your 3 reps: 2 good, 1 to work on (rep 2).' Colour words, never colours alone. Reps cut off by the
-    video's start or end are named apart when whole ones exist: the verdict reads only those."""
+    video's start or end are named apart when whole ones exist: the verdict reads only those. `check`: the rep a
+    knee card asks to check (`check_rep`), counted "to check" unless flagged (a real set's tally read "all good"
+    under a card asking to check its last rep, whose knees were not read)."""
     n = len(result.reps)
     if n == 0:
         return "We did not find a whole rep in this video."
+
+    def kind(r: Any) -> str:
+        return "check" if r.index == check and r.colour in ("green", "grey") else r.colour
+
     if n == 1:
-        return ONE_REP[result.reps[0].colour]
+        return ONE_REP[kind(result.reps[0])]
     whole = whole_reps(result.reps)
     cut = [str(r.index) for r in result.reps if len(whole) < n and not r.complete]
     parts = []
-    for colour, words in (("green", "good"), ("amber", "to watch"), ("red", "to work on"), ("grey", "not measured")):
-        idx = [str(r.index) for r in whole if r.colour == colour]
+    words_for = (("green", "good"), ("amber", "to watch"), ("red", "to work on"), ("check", "to check in the video"))
+    for colour, words in (*words_for, ("grey", "not measured")):
+        idx = [str(r.index) for r in whole if kind(r) == colour]
         if idx:
-            which = (
-                f" (rep{'s' * (len(idx) > 1)} {', '.join(idx)})" if colour in ("amber", "red") and len(idx) < n else ""
-            )
+            named = colour in ("amber", "red", "check") and len(idx) < n
+            which = f" (rep{'s' * (len(idx) > 1)} {', '.join(idx)})" if named else ""
             parts.append(f"{'all' if len(idx) == n else len(idx)} {words}{which}")
     if cut:
         parts.append(

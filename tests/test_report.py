@@ -144,6 +144,19 @@ def test_one_rep_is_told_as_one_not_as_all_of_one(colour: str, words: str) -> No
     assert _rep_tally(replace(r, reps=[replace(r.reps[0], colour=colour)])) == words  # not "Across your 1 rep: all"
 
 
+def test_the_tally_counts_the_rep_a_knee_card_asks_to_check_apart_from_the_good_ones() -> None:
+    """A set read green but for its last rep, whose knees were not read (past the readable range): its tally said "all
+    good" under a knee card asking to check that rep. The rep to check is counted apart, unless flagged anyway."""
+    r = make_result()
+    green = replace(r, reps=[replace(x, colour="green") for x in r.reps])
+    assert _rep_tally(green) == "Across your 3 reps: all good."
+    assert _rep_tally(green, 3) == "Across your 3 reps: 2 good, 1 to check in the video (rep 3)."
+    flagged = replace(green, reps=[*green.reps[:2], replace(green.reps[2], colour="amber")])
+    assert _rep_tally(flagged, 3) == _rep_tally(flagged) == "Across your 3 reps: 2 good, 1 to watch (rep 3)."
+    one = replace(r, reps=[replace(r.reps[0], colour="green")])
+    assert _rep_tally(one, 1) == "Your one rep needs a look in the video."
+
+
 def test_report_top_says_the_verdict_in_words_and_at_most_two_cues(soup: BeautifulSoup) -> None:
     assert (
         soup.select_one(".hero .detail").get_text()
