@@ -788,8 +788,9 @@ def evaluate(
         settings: loaded settings; uses `.clean`, `.analysis` and `.metrics`.
         video_name: file name shown in the report.
         flip_check: for a second scoring after the pose model's look at the flipped video (`pipeline.mirror`):
-            each red card checked -> whether the flipped look confirmed it (`pipeline.mirror.held`). One it did not is
-            amber.
+            each red card checked (by area) -> whether the flipped look confirmed it, one it did not being amber; each
+            knee reading to check (by metric key) -> whether its doubt held there, one that did not being green
+            (`pipeline.mirror.held`).
 
     Returns:
         The clip's result. Never raises for an empty or useless track: its verdicts are grey with the reason
