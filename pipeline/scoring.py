@@ -130,6 +130,8 @@ TOES_OUT = (
     "ahead, and none did; with your feet in the video the knees can be fully checked"
 )
 TOES_SUMMARY = "Your knees looked to move inward. Your feet were cut off: check this with your feet in the video."
+# a squat's knee card green on one knee alone (`one_knee_read`)
+ONE_KNEE = "only your {leg} knee could be checked, and it stayed in line with your foot; for your {other} knee, {why}"
 # a knee card amber because the pair moved to one side together (`SHIFTED`)
 SHIFTED_SUMMARY = (
     "One knee moved inside the line of its foot while the other moved outside: your knees, and maybe your hips, "
@@ -487,8 +489,30 @@ def _verdicts(clip: list[MetricValue], passed: bool, gate_reason: str, note: str
         if area == "knee_tracking" and exercise == "lunge" and colour == "green":
             out.append(Verdict(area, label, "grey", "Not measurable from this video.", False, LUNGE_KNEE_REASON))
             continue
+        one = one_knee_read(ms, scored) if area == "knee_tracking" and exercise != "lunge" and colour == "green" else ""
+        if one:
+            out.append(Verdict(area, label, "grey", UNSURE_SUMMARY, False, one, unsure=True))
+            continue
         out.append(Verdict(area, label, colour, _summary(area, colour, exercise, scored)))
     return hips_follow_knees(out, exercise)
+
+
+def one_knee_read(ms: list[MetricValue], scored: list[MetricValue]) -> str:
+    """`ONE_KNEE` where a squat's knee card would be green on one knee's readings alone (`scored`), the other knee not
+    judged (its reason from `ms`); "" where both knees were read, or neither. A squat's card speaks for both knees, and
+    a cave is often one-sided: a real cave filmed from behind, the knee that caved more at the picture's edge, read
+    green on the other knee alone."""
+    legs = {MetricId.from_key(m.key).leg for m in scored if MetricId.from_key(m.key).metric in PAIRED}
+    if len(legs) != 1:
+        return ""
+    (leg,) = legs
+    other = "right" if leg == "left" else "left"
+    mine = sorted(
+        (m for m in ms if MetricId.from_key(m.key).leg == other and MetricId.from_key(m.key).metric in PAIRED),
+        key=lambda m: MetricId.from_key(m.key).metric != "knee_track",
+    )
+    why = next((m.reason for m in mine if m.reason), "it could not be read")
+    return ONE_KNEE.format(leg=leg, other=other, why=why)
 
 
 def hips_follow_knees(verdicts: list[Verdict], exercise: str) -> list[Verdict]:

@@ -1034,3 +1034,37 @@ def test_a_trunk_past_horizontal_is_a_misplaced_point_not_a_lean() -> None:
     r = evaluate(replace(track, xy=unseen), SETTINGS, "x.mp4")
     gone = next(m for m in r.clip_metrics if m.key == "trunk_incline_deg")
     assert gone.value is None and gone.reason != TRUNK_MISPLACED_REASON
+
+
+def test_a_squat_knee_card_is_green_only_where_both_knees_were_read() -> None:
+    """A real cave filmed from behind read green on one knee alone: the knee that caved more sat at the picture's edge,
+    its toes cut off, and was not judged. A squat's card speaks for both knees, so one knee read in line is a check,
+    naming the knee that was not read and why; the knee that was read keeps its green reading, and a flag on one knee
+    alone still flags."""
+    from pipeline.scoring import ONE_KNEE, TOES_OUT, _verdicts, metric_value, one_knee_read
+
+    track = make_track(Spec(toe_out_deg=10.0, cave_deg=(0.0, 0.0), reps=2))[0]
+    xy = np.array(track.xy, copy=True)
+    xy[:, int(Kp.L_TOE), 1] = track.frame_wh[1] + 40.0  # the left foot's toes below the picture's edge
+    whole = evaluate(track, SETTINGS, "full.mp4")
+    half = evaluate(track.with_xy(xy), SETTINGS, "left-toes-cut.mp4")
+    assert {v.area: v.colour for v in whole.verdicts}["knee_tracking"] == "green"
+    knee = {v.area: v for v in half.verdicts}["knee_tracking"]
+    assert knee.state == "check"
+    assert knee.reason == ONE_KNEE.format(leg="right", other="left", why=TOES_OUT)
+    metrics = {m.key: m for m in half.clip_metrics}
+    assert metrics["knee_track_right"].colour == "green" and metrics["knee_track_left"].colour == "grey"
+
+    specs = SETTINGS.metrics
+    right = metric_value(MetricId("knee_track", "right"), 5.0, "", "squat", specs)
+    left = metric_value(MetricId("knee_track", "left"), 3.0, "", "squat", specs)
+    unread = metric_value(
+        MetricId("knee_track", "left"), float("nan"), "the foot was out of the picture", "squat", specs
+    )
+    caved = metric_value(MetricId("knee_track", "left"), -20.0, "", "squat", specs)
+    assert one_knee_read([right, left], [right, left]) == ""
+    assert "for your left knee, the foot was out of the picture" in one_knee_read([right, unread], [right])
+    cards = {v.area: v for v in _verdicts([caved], True, "", "", "squat")}
+    assert cards["knee_tracking"].colour == "red"  # one knee caved is a flag however the other read
+    lunge = {v.area: v for v in _verdicts([right, unread], True, "", "", "lunge")}
+    assert lunge["knee_tracking"].reason != one_knee_read([right, unread], [right])  # a lunge judges one knee anyway
