@@ -31,6 +31,18 @@ def _frames(clip: Path, every: int = 10, stop: int = 60) -> list[np.ndarray]:
     return [f.copy() for i, _, f in read_frames(info, max_height=h, stop=stop) if i % every == 0]
 
 
+def test_the_model_id_names_the_runtime_release() -> None:
+    """The same weights gave other keypoints on another install (a real cave read amber on one and green on the next),
+    so the runtime's release is recorded beside the weights' digest, in result.json and on the report."""
+    import openvino as ov
+
+    export = exported_model(WEIGHTS)
+    assert export is not None
+    model_id = OpenVinoYoloPose(export, 0.25, threads=1).model_id
+    release = ov.__version__.split("-")[0]
+    assert model_id.startswith("yolov8n-pose_int8_openvino_model@") and model_id.endswith(f"(OpenVINO {release})")
+
+
 @pytest.mark.slow
 def test_same_people_and_keypoints_as_ultralytics() -> None:
     from pipeline.pose.yolo import YoloPose

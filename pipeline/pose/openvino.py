@@ -79,7 +79,8 @@ class OpenVinoYoloPose:
             self._net: Any = ov.Core().compile_model(str(model.xml), "CPU", config)
         except Exception as e:  # OpenVINO raises RuntimeError subclasses for any unreadable model
             raise PoseError(f"{model.xml.parent.name}: cannot load the OpenVINO model ({e})") from None
-        self.model_id = f"{model.xml.parent.name}@{sha256_prefix(model.xml.parent)}"
+        # the runtime's version beside the weights': the same weights give other keypoints under another runtime
+        self.model_id = f"{model.xml.parent.name}@{sha256_prefix(model.xml.parent)} (OpenVINO {_version(ov)})"
 
     def __call__(self, frame_bgr: npt.NDArray[np.uint8]) -> FramePoses:
         x, gain, pad = letterbox(frame_bgr, self.size)
@@ -88,6 +89,11 @@ class OpenVinoYoloPose:
 
     def close(self) -> None:
         self._net = None
+
+
+def _version(ov: Any) -> str:
+    """OpenVINO's release, e.g. "2026.4.1" (its `__version__` carries a build suffix)."""
+    return str(getattr(ov, "__version__", "?")).split("-")[0]
 
 
 def letterbox(

@@ -75,7 +75,7 @@ class YoloPose:
         allow_download: bool = False,
         threads: int | None = None,
     ):
-        import_ultralytics(allow_download)
+        ultralytics = import_ultralytics(allow_download)
         from ultralytics import YOLO
 
         self.imgsz, self.conf, self.threads = imgsz, conf, threads
@@ -88,7 +88,7 @@ class YoloPose:
         if getattr(self._model, "task", "pose") != "pose":
             raise PoseError(f"{label}: not a pose model (task={self._model.task}); use a *-pose model")
         digest = sha256_prefix(weights) if isinstance(weights, Path) else "download"
-        self.model_id = f"{label}@{digest}"
+        self.model_id = f"{label}@{digest} (ultralytics {getattr(ultralytics, '__version__', '?')})"
 
     def __call__(self, frame_bgr: npt.NDArray[np.uint8]) -> FramePoses:
         # ultralytics compiles the model inside its first predict: only that one needs the thread setting
