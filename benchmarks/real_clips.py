@@ -25,11 +25,13 @@ import os
 import subprocess
 import sys
 import tempfile
+from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 from corpus import MANIFEST, SHARED_MANIFEST, SHARED_VIDEOS, Clip, check, load
 
+from pipeline import __version__
 from pipeline.cache import FLIP_CACHE_NAME, read_track, track_pose
 from pipeline.keypoints import Kp, PoseTrack
 from pipeline.mirror import checked, second_look_for
@@ -174,6 +176,19 @@ def _hidden(track: PoseTrack, hide: list[int] | None) -> PoseTrack:
     return track.with_xy(xy)
 
 
+def pose_stack() -> str:
+    """The installed releases the keypoints depend on: the same clips read differently on another install, so a table
+    names the one it was measured on (keypoints reused from OUT were made by the install that made them)."""
+    names = ("mediapipe", "openvino", "ultralytics", "imageio-ffmpeg", "numpy", "opencv-contrib-python")
+    have = [f"formreview {__version__}"]  # the package's metadata is stale in an editable install
+    for name in names:
+        try:
+            have.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return "installed: " + ", ".join(have)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("out", type=Path, help="batch output folder (keypoints cached there)")
@@ -186,6 +201,7 @@ def main() -> int:
     settings = load_settings(args.config)
     got_all = scored_all(found, args.out, settings, HIDE[args.hide] if args.hide else None)
     head = f"{'clip':46} {'truth':24} {'ours':24} {'v/e/r':5} {'knee':11} {'label':6} {'hip':6} {'gate':4}"
+    print(pose_stack())
     print(head)
     print("-" * len(head))
     n_vex = n_seen = n_knee = n_knee_ok = 0
