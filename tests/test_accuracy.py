@@ -51,3 +51,17 @@ def test_rendered_good_forward_lunges_count_each_lunge_once_and_raise_no_flag(re
         assert r.exercise_found == "lunge" and r.reps_exact, (r.name, r.reps_found, r.leads_found)
         assert r.view_found == "front", r.name
         assert r.knee_colour not in ("amber", "red") and r.hip_colour not in ("amber", "red"), (r.name, r.hip_colour)
+
+
+def test_a_good_squat_whose_foot_points_past_the_readable_direction_may_read_grey() -> None:
+    """The harness asks green of a good squat, and accepts grey too where one foot points further across the camera
+    than the product reads a knee over (the camera's yaw plus the toe-out past acos(min_foot_cos) ≈ 49.5°): that
+    knee is hidden and the card asks for a check. A cave must still be flagged there."""
+    from pipeline.synth.harness import FOOT_ACROSS_DEG, expected_knee
+
+    assert 49.0 < FOOT_ACROSS_DEG < 50.0
+    assert expected_knee((0.0, 0.0), 30.0, 10.0) == "green"  # 40°: both knees read
+    assert expected_knee((0.0, 0.0), 30.0, 30.0) == "green|grey"  # 60°
+    assert expected_knee((0.0, 0.0), -30.0, 20.0) == "green|grey"  # 50°, the camera on the other side
+    assert expected_knee((20.0, 20.0), 30.0, 30.0) == "red"
+    assert expected_knee((0.0, 0.0), 0.0, 30.0) == "green"

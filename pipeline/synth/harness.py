@@ -6,6 +6,7 @@ Used by `benchmarks/accuracy.py` (the full sweep) and by a small test. Reads cli
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -23,7 +24,7 @@ from pipeline.keypoints import PAIRS_BY_PART, Kp
 from pipeline.mirror import checked, second_look, second_look_for
 from pipeline.pose import BackendPlan, estimate_track
 from pipeline.scoring import evaluate_cleaned
-from pipeline.settings import Settings
+from pipeline.settings import AnalysisSettings, Settings
 from pipeline.synth import truth as tr
 from pipeline.synth.camera import Camera
 from pipeline.synth.clips import ClipPlan, render_clip
@@ -76,22 +77,29 @@ class CaseResult:
         return None if self.expect_knee is None else self.knee_colour in self.expect_knee.split("|")
 
 
-def expected_knee(valgus: tuple[float, float], yaw_deg: float) -> str | None:
+# a foot turned further across the camera than this hides its knee's cave (`AnalysisSettings.min_foot_cos`)
+FOOT_ACROSS_DEG = math.degrees(math.acos(AnalysisSettings().min_foot_cos))
+
+
+def expected_knee(valgus: tuple[float, float], yaw_deg: float, toe_out_deg: float = 0.0) -> str | None:
     """≤ 5° on both legs → green, ≥ 15° on either → red, up to 30° from the front. Around 45° the product stops
     judging knees (from an estimated 35°: BlazePose read the rendered caves at about half their size), so there
-    "not judged" (grey) is right too, and a judged verdict must still be right; side views: grey.
-    Several acceptable colours are joined with "|"."""
+    "not judged" (grey) is right too, and a judged verdict must still be right; side views: grey. One foot turned
+    past `FOOT_ACROSS_DEG` from the camera (the camera's yaw plus the toe-out) hides that knee, and a squat's knee
+    card green on the other knee alone asks for a check (`scoring.one_knee_read`): grey is right for a good squat
+    there too. Several acceptable colours are joined with "|"."""
     if abs(yaw_deg) >= 70:
         return "grey"
     worst = max(valgus)
     colour = "green" if worst <= 5 else "red" if worst >= 15 else None
-    return f"{colour}|grey" if colour and abs(yaw_deg) >= 40 else colour
+    hidden = colour == "green" and abs(yaw_deg) + toe_out_deg > FOOT_ACROSS_DEG
+    return f"{colour}|grey" if colour and (abs(yaw_deg) >= 40 or hidden) else colour
 
 
-def expected_phase_knee(valgus: tuple[float, float], yaw_deg: float) -> str | None:
+def expected_phase_knee(valgus: tuple[float, float], yaw_deg: float, toe_out_deg: float = 0.0) -> str | None:
     """`expected_knee` on the PEAK cave of a cave seen on only part of the rep, where amber counts as caught too:
     fewer frames show it, so the product may well grade it milder, but it must not pass it as green."""
-    colour = expected_knee(valgus, yaw_deg)
+    colour = expected_knee(valgus, yaw_deg, toe_out_deg)
     return colour.replace("red", "amber|red") if colour else colour
 
 
@@ -177,7 +185,8 @@ def variation_cases(size: tuple[int, int] = (360, 640), reps: int = 2) -> list[C
         cam = Camera(yaw_deg=float(yaw), height_m=ch, distance_m=cd, W=size[0], H=size[1])
         name = f"val{i:02d}_v{vl}-{vr}_st{st}_toe{toe}_yaw{yaw}_d{d}"
         look = Look(skin=SKIN_TONES[skin], background=room)
-        out.append(Case(ClipPlan(name, spec, cam, look), expected_knee((float(vl), float(vr)), float(yaw))))
+        expect = expected_knee((float(vl), float(vr)), float(yaw), float(toe))
+        out.append(Case(ClipPlan(name, spec, cam, look), expect))
     return out
 
 
@@ -242,7 +251,7 @@ def phase_cases(size: tuple[int, int] = (360, 640), reps: int = 2) -> list[Case]
         cam = Camera(yaw_deg=float(yaw), W=size[0], H=size[1])
         wide = f"_wide_toe{toe}" if st != base.stance_width or toe != base.toe_out_deg else ""
         name = f"{ph}_v{cave}_yaw{yaw}_d{d:g}{wide}"  # the phase first: the table's case column shows it
-        out.append(Case(ClipPlan(name, spec, cam), expected_phase_knee(v, float(yaw))))
+        out.append(Case(ClipPlan(name, spec, cam), expected_phase_knee(v, float(yaw), float(toe))))
     return out
 
 
