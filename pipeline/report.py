@@ -13,6 +13,7 @@ import base64
 import json
 import logging
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -357,8 +358,11 @@ def _unmeasured(result: ClipResult, never: set[str]) -> list[str]:
     return [f"{why}: {', '.join(labels)}." for why, labels in by_reason.items()]
 
 
-def _rep_view(r: Any, result: ClipResult, never: set[str], check: int | None = None) -> RepView:
-    """`check`: the rep the knee card asks to check (`check_rep`), tagged so where it is the one held up."""
+def _rep_view(
+    r: Any, result: ClipResult, never: set[str], check: int | None = None, checks: Collection[int] = ()
+) -> RepView:
+    """`check`: the rep the knee card asks to check (`check_rep`), tagged so where it is the one held up; a rep in
+    `checks` (`reps_to_check`) is badged "check" unless flagged."""
     hardest = "to check" if r.index == check else "hardest"
     tags = [t for t, on in ((hardest, r.index == result.worst_rep), ("best", r.index == result.best_rep)) if on]
     tags = [] if len(result.reps) == 1 else tags  # a single rep is neither hardest nor best
@@ -371,7 +375,7 @@ def _rep_view(r: Any, result: ClipResult, never: set[str], check: int | None = N
         bits.append("cut off by the start or end of the video")
     title = f"Rep {r.index}" + (f" ({', '.join(tags)})" if tags else "")
     rows = [_metric_row(m, "in this rep") for m in r.metrics if m.key not in never]
-    return RepView(title, " · ".join(b for b in bits if b), badge(r.colour), rows)
+    return RepView(title, " · ".join(b for b in bits if b), CHECK if _to_check(r, checks) else badge(r.colour), rows)
 
 
 KNEES_AND_HIPS = ("knee_tracking", "hip_control")
@@ -400,7 +404,7 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
         else f"Watch your {watch} in {'this' if one else 'these'} {noun}",
         "red": f"Your {noun} {'needs' if one else 'need'} work on {worst.label.lower()}",
     }[worst.colour]
-    return headline, f"{_rep_tally(result, check_rep(result.verdicts, result.clip_metrics))}{_not_checked(result)}"
+    return headline, f"{_rep_tally(result, reps_to_check(result))}{_not_checked(result)}"
 
 
 def _mostly_good(result: ClipResult) -> bool:
@@ -447,17 +451,32 @@ ONE_REP = {
 }
 
 
-def _rep_tally(result: ClipResult, check: int | None = None) -> str:
+def reps_to_check(result: ClipResult) -> frozenset[int]:
+    """The reps a knee card that asks for a check points at: the one it names (`check_rep`), or, where it names none
+    (a squat's card read on one knee alone, `scoring.one_knee_read`), every rep read good: "Rep 1 ✓ Good" under
+    such a card told the client the knee it could not see was fine."""
+    if not any(v.area == "knee_tracking" and v.unsure for v in result.verdicts):
+        return frozenset()
+    named = check_rep(result.verdicts, result.clip_metrics)
+    return frozenset({named} if named is not None else {r.index for r in result.reps if r.colour == "green"})
+
+
+def _to_check(r: Any, checks: Collection[int]) -> bool:
+    """A rep counted and badged "to check" (`reps_to_check`) unless flagged."""
+    return r.index in checks and r.colour in ("green", "grey")
+
+
+def _rep_tally(result: ClipResult, checks: Collection[int] = ()) -> str:
     """'Across your 3 reps: 2 good, 1 to work on (rep 2).' Colour words, never colours alone. Reps cut off by the
-    video's start or end are named apart when whole ones exist: the verdict reads only those. `check`: the rep a
-    knee card asks to check (`check_rep`), counted "to check" unless flagged (a real set's tally read "all good"
+    video's start or end are named apart when whole ones exist: the verdict reads only those. `checks`: the reps a
+    knee card asks to check (`reps_to_check`), counted "to check" unless flagged (a real set's tally read "all good"
     under a card asking to check its last rep, whose knees were not read)."""
     n = len(result.reps)
     if n == 0:
         return "We did not find a whole rep in this video."
 
     def kind(r: Any) -> str:
-        return "check" if r.index == check and r.colour in ("green", "grey") else r.colour
+        return "check" if _to_check(r, checks) else r.colour
 
     if n == 1:
         return ONE_REP[kind(result.reps[0])]
@@ -511,7 +530,7 @@ def build_context(
             f"{pictures[0].title} next to your best" if len(pictures) > 1 else pictures[0].title if pictures else ""
         ),
         clip_rows=[_metric_row(m) for m in result.clip_metrics if m.key not in never],
-        reps=[_rep_view(r, result, never, check) for r in result.reps],
+        reps=[_rep_view(r, result, never, check, reps_to_check(result)) for r in result.reps],
         unmeasured=_unmeasured(result, never),
         plots=_plots(result),
         facts=_facts(result, meta),

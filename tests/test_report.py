@@ -150,11 +150,38 @@ def test_the_tally_counts_the_rep_a_knee_card_asks_to_check_apart_from_the_good_
     r = make_result()
     green = replace(r, reps=[replace(x, colour="green") for x in r.reps])
     assert _rep_tally(green) == "Across your 3 reps: all good."
-    assert _rep_tally(green, 3) == "Across your 3 reps: 2 good, 1 to check in the video (rep 3)."
+    assert _rep_tally(green, {3}) == "Across your 3 reps: 2 good, 1 to check in the video (rep 3)."
     flagged = replace(green, reps=[*green.reps[:2], replace(green.reps[2], colour="amber")])
-    assert _rep_tally(flagged, 3) == _rep_tally(flagged) == "Across your 3 reps: 2 good, 1 to watch (rep 3)."
+    assert _rep_tally(flagged, {3}) == _rep_tally(flagged) == "Across your 3 reps: 2 good, 1 to watch (rep 3)."
     one = replace(r, reps=[replace(r.reps[0], colour="green")])
-    assert _rep_tally(one, 1) == "Your one rep needs a look in the video."
+    assert _rep_tally(one, {1}) == "Your one rep needs a look in the video."
+
+
+def test_a_knee_card_read_on_one_knee_puts_every_good_rep_to_check() -> None:
+    """A real cave filmed from behind, one knee at the picture's edge: its knee card asked for a check (one knee read)
+    while the rep list said "Rep 1 ✓ Good". A check that names no rep puts every rep read good to check, in the tally
+    and on each rep's badge; a flagged rep keeps its flag, and a card that asks nothing changes nothing."""
+    from pipeline.report import build_context, reps_to_check
+    from pipeline.scoring import ONE_KNEE, UNSURE_SUMMARY
+
+    r = make_result()
+    reps = [replace(x, colour=c) for x, c in zip(r.reps, ("green", "amber", "green"), strict=True)]
+    why = ONE_KNEE.format(leg="right", other="left", why="the foot was out of the picture")
+    cards = [
+        Verdict(v.area, v.label, "grey", UNSURE_SUMMARY, False, why, unsure=True) if v.area == "knee_tracking" else v
+        for v in r.verdicts
+    ]
+    asked = replace(r, reps=reps, verdicts=cards, clip_metrics=[replace(m, unsure=False) for m in r.clip_metrics])
+    assert reps_to_check(asked) == {1, 3}
+    assert (
+        _rep_tally(asked, reps_to_check(asked))
+        == "Across your 3 reps: 1 to watch (rep 2), 2 to check in the video (reps 1, 3)."
+    )
+    badges = [v.badge.word for v in build_context(asked, meta(), None, ReportSettings()).reps]
+    assert badges == ["Check video", "Watch", "Check video"]
+    quiet = replace(asked, verdicts=r.verdicts)
+    assert reps_to_check(quiet) == frozenset()
+    assert "Check video" not in [v.badge.word for v in build_context(quiet, meta(), None, ReportSettings()).reps]
 
 
 def test_report_top_says_the_verdict_in_words_and_at_most_two_cues(soup: BeautifulSoup) -> None:
