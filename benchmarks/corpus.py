@@ -88,6 +88,9 @@ def load(path: Path) -> list[Clip]:
             bad.append(f"trim_s {clip.trim_s!r}")
         if (clip.trim_s or clip.crop) and not clip.source_sha256:
             bad.append("trim_s or crop without source_sha256")
+        if "_trimmed_" in clip.file and not clip.trim_s:
+            # restored without it, the clip is its whole source: ten such read 24.6 s where the labels describe 7.5 s
+            bad.append("a trimmed clip without trim_s")
         if bad or len(clip.sha256) != 64 or len(clip.commit) != 40 or len(clip.source_sha256) not in (0, 64):
             raise ValueError(f"{path.name} clip {i + 1} ({clip.file}): bad {', '.join(bad) or 'sha256 or commit'}")
         clips.append(clip)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from pipeline.video import ffmpeg_exe
 
@@ -165,3 +166,23 @@ def test_no_clip_is_in_the_corpus_twice() -> None:
     # a clip cut from a source: the source itself must not be an entry too (two panels of one reel may share one)
     whole = {c.sha256 for c in clips}
     assert [c.file for c in clips if c.source_sha256 in whole] == []
+
+
+def test_a_trimmed_clip_without_its_cut_is_refused(tmp_path: Path) -> None:
+    """Ten clips named "_trimmed_" carried their source's sha256 but no `trim_s`, so a restore on a fresh machine wrote
+    each whole source: a 24.6 s video labelled with the 3 reps of its 7.5 s cut read 9. The manifest refuses such an
+    entry."""
+    from corpus import load
+
+    entry = (
+        '[[clip]]\nfile = "squat_front_home_trimmed_1.mp4"\nrepo = "a/b"\npath = "v.mp4"\n'
+        f'commit = "{"0" * 40}"\nsha256 = "{"1" * 64}"\nsource_sha256 = "{"2" * 64}"\n'
+        'view = "front"\nexercise = "squat"\nreps = 3\nknee = "good"\n'
+    )
+    bad = tmp_path / "bad.toml"
+    bad.write_text(entry)
+    with pytest.raises(ValueError, match="a trimmed clip without trim_s"):
+        load(bad)
+    good = tmp_path / "good.toml"
+    good.write_text(entry.replace('view = "front"', 'trim_s = [12.0, 19.5]\nview = "front"'))
+    assert load(good)[0].trim_s == (12.0, 19.5)
