@@ -424,7 +424,8 @@ def test_a_green_set_with_a_rep_read_past_the_readable_range_asks_for_a_check() 
     """A knee read in line on four reps, and on the fifth as moving far inside the line of its foot (past what can be
     read: a foot turned toward the camera, or a knee caving in), is not green: the set says "check this in the
     video" and names the rep. A leg unread for that reason on every rep asks the same; one unread for any other
-    reason leaves the other leg's green standing."""
+    reason asks too, since a squat's green speaks for both knees, but names the knee it could not read
+    (`one_knee_read`), not a rep."""
     from pipeline.analysis.analyse import FOOT_TOWARD_REASON, RepAnalysis
     from pipeline.analysis.reps import RepEvents
     from pipeline.scoring import _clip_metrics, _verdicts
@@ -446,7 +447,8 @@ def test_a_green_set_with_a_rep_read_past_the_readable_range_asks_for_a_check() 
     every = [rep(np.nan, 3.0, FOOT_TOWARD_REASON) for _ in range(3)]
     assert knees(every)[1] == "check" and "in rep 1" in knees(every)[2]
     hidden = [rep(np.nan, 3.0, "too few knee points in the loaded part of the rep") for _ in range(3)]
-    assert knees(hidden)[:2] == ("green", "green")
+    colour, state, reason = knees(hidden)
+    assert (colour, state) == ("grey", "check") and reason.startswith("only your right knee could be checked")
     caved = [*good, rep(-30.0, 3.0), rep(-30.0, 3.0), rep(np.nan, 3.0, FOOT_TOWARD_REASON)]
     assert knees(caved)[1] in ("amber", "red")  # a fault that is read still shows
     # the flipped look read that knee green (`pipeline.mirror.held`): the set's green stands
@@ -542,21 +544,23 @@ def test_an_angled_camera_is_quoted_at_one_angle_on_the_whole_page(yaw: float) -
 
 
 @pytest.mark.parametrize(
-    ("yaw", "cave", "knee", "frames"),
+    ("yaw", "cave", "knee", "frames", "toe"),
     [
-        (40.0, 25.0, "amber", {"amber", "grey"}),  # flagged, never red: the angle hides how far
-        (40.0, 0.0, "grey", {"grey"}),  # a knee in line proves nothing from here: never green
-        (28.0, 25.0, "red", {"green", "amber", "red", "grey"}),  # within 35°: judged as before
-        (28.0, 0.0, "green", {"green", "grey"}),
+        (40.0, 25.0, "amber", {"amber", "grey"}, 30.0),  # flagged, never red: the angle hides how far
+        (40.0, 0.0, "grey", {"grey"}, 30.0),  # a knee in line proves nothing from here: never green
+        (28.0, 25.0, "red", {"green", "amber", "red", "grey"}, 15.0),  # within 35°: judged as before
+        (28.0, 0.0, "green", {"green", "grey"}, 15.0),  # (toes 30° out, one foot points past what is read)
     ],
 )
-def test_a_squat_filmed_35_to_45_degrees_off_is_only_flagged(yaw: float, cave: float, knee: str, frames: set) -> None:
+def test_a_squat_filmed_35_to_45_degrees_off_is_only_flagged(
+    yaw: float, cave: float, knee: str, frames: set, toe: float
+) -> None:
     """From 35° to 45° off square-on a knee is read but only shown when it flags: true-joint caves read in full
     there, but BlazePose read rendered 15° and 25° caves in line with the foot at 45°. Whatever a leg reads, nothing
     there is red (not even a frame of the annotated clip) and nothing green."""
     from pipeline.scoring import ANGLED_FLAG, ANGLED_SUMMARY
 
-    spec = Spec(reps=2, yaw_deg=yaw, cave_deg=(cave, cave), toe_out_deg=30.0, mirror=False, noise_px=0.5)
+    spec = Spec(reps=2, yaw_deg=yaw, cave_deg=(cave, cave), toe_out_deg=toe, mirror=False, noise_px=0.5)
     r = evaluate(make_track(spec)[0], SETTINGS, "x.mp4")
     (headline,) = [n for n in r.notes if n.startswith("Filmed at an angle")]
     assert (35 <= int(re.findall(r"about (\d+)°", headline)[0]) < 45) == (yaw == 40.0)
@@ -911,6 +915,7 @@ def test_hip_control_is_never_green_beside_knees_flagged_inside_the_feet(
         metric_value(MetricId("trunk_lateral_lean"), 1.0, "", exercise, specs),
         metric_value(MetricId("hip_adduction", "right"), 2.0, "", exercise, specs),
         metric_value(MetricId("knee_track", "right"), knee_deg, "", exercise, specs),
+        metric_value(MetricId("knee_track", "left"), knee_deg, "", exercise, specs),  # both: a squat's green needs both
     ]
     assert "green" in {m.colour for m in clip[:3]} <= {"green", "grey"}  # a lunge's pelvis is context only
     cards = {v.area: v for v in _verdicts(clip, True, "", "", exercise)}
