@@ -386,3 +386,33 @@ def test_the_standing_view_of_a_side_split_stance_with_the_heel_up_comes_from_th
     got = _standing_view(xy, np.array([0]), 1.0, 0.55)
     assert got.source == source
     assert (got.view == "side") == heel_up
+
+
+def test_a_dip_too_shallow_to_be_a_rep_casts_no_vote_on_squat_or_lunge() -> None:
+    """A real side back squat (one heavy rep, then a re-rack step 0.36 as deep whose ankles spread 0.72 shank along
+    the image) read as a one-rep lunge: its two dips tied, one squat and one lunge, and their median decided. A dip
+    under half the set's typical depth is no rep, so it casts no vote. By hand: dips 0.7 and 0.25 deep, the upper
+    quartile 0.59, half of it 0.29 > 0.25; the rep reads no split (0), the dip 1.4 (ankles 150 px apart, 10 px
+    standing, shank 100 px)."""
+    from pipeline.analysis.analyse import _exercise_and_reps
+    from pipeline.analysis.reps import RepEvents
+    from pipeline.analysis.view import ViewEstimate
+    from pipeline.keypoints import Kp
+
+    n = 40
+    t = np.arange(n) / 10.0
+    arc = np.sin(np.pi * np.arange(20) / 19)
+    h = np.concatenate([1.0 - 0.7 * arc, 1.0 - 0.25 * arc])
+    p = {k: np.full((n, 2), np.nan) for k in Kp}
+    for k, x in ((Kp.L_HIP, 300.0), (Kp.R_HIP, 305.0)):
+        p[k][:] = (x, 300.0)
+    for (knee, ankle), x in (((Kp.L_KNEE, Kp.L_ANKLE), 300.0), ((Kp.R_KNEE, Kp.R_ANKLE), 310.0)):
+        p[knee][:] = (x, 400.0)
+        p[ankle][:] = (x, 500.0)
+    step = np.arange(25, 36)  # the dip's bottom: the ankles step apart along the image
+    p[Kp.L_ANKLE][step, 0], p[Kp.R_ANKLE][step, 0] = 230.0, 380.0
+    p[Kp.L_KNEE][step, 0], p[Kp.R_KNEE][step, 0] = 230.0, 380.0
+    events = [RepEvents(0, 10, 19, True, 0.7), RepEvents(20, 30, 39, True, 0.25)]
+    side = ViewEstimate("side", 1.0, 90.0, None, "feet")
+    exercise, kept, _ = _exercise_and_reps(p, h, t, events, side, np.array([0]), [10.0, 10.0], [False, False])
+    assert exercise.exercise == "squat" and kept == events[:1]

@@ -468,6 +468,12 @@ def _exercise_and_reps(
         hidden = np.array([_one_leg_hidden(p, r.bottom) for r in events])
         if np.nanmax(votes) < ex.CLEARLY_LUNGE:
             votes = np.where(~np.isfinite(votes) & hidden, 0.0, votes)
+    if events:
+        # a dip under `MIN_REP_SHARE` of the set's typical depth is no rep (below), so it casts no vote on what the
+        # reps are: a real side back squat's re-rack step, 0.36 of its one rep's depth, split 0.72 and tied the set
+        # to a lunge
+        depth = np.array([r.depth for r in events])
+        votes = np.where(depth < MIN_REP_SHARE * float(np.percentile(depth, 75)), np.nan, votes)
     exercise = ex.classify_exercise(votes, [x[1] for x in splits], travel)
     notes: list[str] = []
     if exercise.exercise == "unknown" and profile and events:
