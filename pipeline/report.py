@@ -510,6 +510,7 @@ def build_context(
     warn = "" if q.passed else "The video was hard to read, so take these results with care. " + " ".join(q.notes)
     footer = "Generated " + (f"{meta.generated_at} " if meta.generated_at else "") + f"by formreview {meta.version}"
     check = check_rep(result.verdicts, result.clip_metrics)
+    checks = reps_to_check(result)
     pictures = _pictures(keyframes, len(result.reps), check)
     return ReportContext(
         page=page_chrome(f"{noun} review{who}", s, footer),
@@ -530,7 +531,7 @@ def build_context(
             f"{pictures[0].title} next to your best" if len(pictures) > 1 else pictures[0].title if pictures else ""
         ),
         clip_rows=[_metric_row(m) for m in result.clip_metrics if m.key not in never],
-        reps=[_rep_view(r, result, never, check, reps_to_check(result)) for r in result.reps],
+        reps=[_rep_view(r, result, never, check, checks) for r in result.reps],
         unmeasured=_unmeasured(result, never),
         plots=_plots(result),
         facts=_facts(result, meta),
