@@ -520,3 +520,31 @@ def test_a_squat_whose_feet_turn_out_unevenly_is_still_filmed_from_the_front(
         assert all(np.isnan(r.values[lean]) and "unevenly" in r.reasons[lean] for r in a.reps)
         assert all(np.isnan(r.values[mid]) and "unevenly" in r.reasons[mid] for r in a.reps)
         assert all(np.isfinite(r.values[MetricId("knee_track", "right")]) for r in a.reps)
+
+
+@pytest.mark.parametrize("yaw", [0.0, 30.0])
+def test_feet_lost_while_standing_are_read_over_the_rep(yaw: float) -> None:
+    """Real looping GIFs of knee caves lost the feet and shoulders points while standing and kept them through the
+    rep: the view read from standing was unknown, so neither cave was judged. The feet stay planted through a squat,
+    so the rep's frames that show them give the camera's angle."""
+    from pipeline.analysis.analyse import analyse
+    from pipeline.clean import clean_track
+    from pipeline.metrics import MetricId
+    from tests.synthetic_tracks import phases
+
+    spec = Spec(reps=3, mirror=False, noise_px=0.5, yaw_deg=yaw)
+    track, _ = make_track(spec)
+    depth, _ = phases(spec, np.asarray(track.t_s))
+    xy, conf = track.xy.copy(), track.conf.copy()
+    lost = depth < 0.1  # standing: feet and shoulders not found
+    gone = [int(k) for k in (Kp.L_SHOULDER, Kp.R_SHOULDER, Kp.L_HEEL, Kp.L_TOE, Kp.R_HEEL, Kp.R_TOE)]
+    for k in gone:
+        xy[lost, k] = np.nan
+        conf[lost, k] = 0.0
+    a = analyse(clean_track(replace(track, xy=xy, conf=conf), SETTINGS.clean)[0], SETTINGS.analysis)
+    assert len(a.reps) == 3
+    assert a.view.source == "feet" and a.view.yaw_deg == pytest.approx(yaw, abs=6.0)
+    if yaw == 0.0:
+        assert a.view.view == "front"
+        track_left = MetricId("knee_track", "left")
+        assert all(np.isfinite(r.values[track_left]) for r in a.reps), [r.reasons.get(track_left) for r in a.reps]

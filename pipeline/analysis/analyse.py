@@ -208,7 +208,24 @@ OUTSIDE_FOOT_LINE_REASON = (
 )
 
 
-def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_ratio: float) -> vw.ViewEstimate:
+FOOT_POINTS = (Kp.L_HEEL, Kp.L_TOE, Kp.R_HEEL, Kp.R_TOE)
+
+
+def _planted_feet(xy: F64, frames: npt.NDArray[np.intp]) -> list[F64] | None:
+    """The four feet points' medians over those of `frames` that show all four, in `FOOT_POINTS` order; None when
+    none does."""
+    pts = xy[frames][:, [int(k) for k in FOOT_POINTS]]
+    shown = np.isfinite(pts).all(axis=(1, 2))
+    return list(np.median(pts[shown], axis=0)) if shown.any() else None
+
+
+def _standing_view(
+    xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_ratio: float, rep: npt.NDArray[np.intp] | None = None
+) -> vw.ViewEstimate:
+    """The view from the standing `frames`: the feet, the hips where they overlap, else the shoulders. Where none of
+    them was seen standing, the feet are read over the frames of `rep` that show them: the feet stay where they stand
+    through a rep, and a model can lose the feet and shoulders while standing (two real looping GIFs of knee caves
+    lost them exactly there, which left no view and no knee reading)."""
     med = nanmedian(xy[frames], axis=0)
     torso = abs(
         mid(med[int(Kp.L_HIP)], med[int(Kp.R_HIP)])[1] - mid(med[int(Kp.L_SHOULDER)], med[int(Kp.R_SHOULDER)])[1]
@@ -222,17 +239,23 @@ def _standing_view(xy: F64, frames: npt.NDArray[np.intp], lat_l: float, foot_rat
     shank = nanmedian(  # of two: their mean, and NaN without a warning when neither leg was seen
         [dist(med[int(Kp.L_KNEE)], med[int(Kp.L_ANKLE)]), dist(med[int(Kp.R_KNEE)], med[int(Kp.R_ANKLE)])]
     )
-    feet = [med[int(k)] for k in (Kp.L_HEEL, Kp.L_TOE, Kp.R_HEEL, Kp.R_TOE)]
     gap = abs(med[int(Kp.L_ANKLE), 0] - med[int(Kp.R_ANKLE), 0])
-    if (
-        np.isfinite(np.array(feet)).all()
-        and np.isfinite(shank)
-        and not vw.heel_up_in_split(feet[0], feet[1], feet[2], feet[3], gap, float(shank))
-    ):
+
+    def from_feet(feet: list[F64]) -> vw.ViewEstimate | None:
+        if not (np.isfinite(np.array(feet)).all() and np.isfinite(shank)) or vw.heel_up_in_split(
+            feet[0], feet[1], feet[2], feet[3], gap, float(shank)
+        ):
+            return None
         yaw, toe = vw.yaw_from_feet(feet[0], feet[1], feet[2], feet[3], lat_l, foot_ratio * float(shank))
         return replace(vw.classify_view(vw.side_checked_by_hips(yaw, hip_yaw), "feet", toe), hip_yaw_deg=hip_yaw)
+
+    if standing := from_feet([med[int(k)] for k in FOOT_POINTS]):
+        return standing
     sh_w = abs(med[int(Kp.L_SHOULDER), 0] - med[int(Kp.R_SHOULDER), 0])
-    return replace(vw.classify_view(vw.yaw_from_shoulders(sh_w, torso), "shoulders"), hip_yaw_deg=hip_yaw)
+    shoulders = replace(vw.classify_view(vw.yaw_from_shoulders(sh_w, torso), "shoulders"), hip_yaw_deg=hip_yaw)
+    if np.isfinite(shoulders.yaw_deg) or rep is None or (planted := _planted_feet(xy, rep)) is None:
+        return shoulders
+    return from_feet(planted) or shoulders
 
 
 def _front_by_agreement(
@@ -306,7 +329,10 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     seen = np.flatnonzero(np.isfinite(h))
     bases = [_baseline_frames(h, events, i, t_s) for i in range(len(events))]  # standing before each rep found
     first = bases[0] if events else seen[: max(1, int(BASELINE_S / dt))]
-    per_rep = [_standing_view(xy, b, lat_l, s.foot_to_shank) for b in bases]
+    per_rep = [
+        _standing_view(xy, b, lat_l, s.foot_to_shank, np.arange(r.start, r.end + 1))
+        for b, r in zip(bases, events, strict=True)
+    ]
     view = vw.combine_views(per_rep) if events else _standing_view(xy, first, lat_l, s.foot_to_shank)
     spreads = [float(nanmedian(np.abs(p[Kp.L_ANKLE][b, 0] - p[Kp.R_ANKLE][b, 0]))) for b in bases]
     walks = [_walked(p, r, b, int(BASELINE_S / dt)) for r, b in zip(events, bases, strict=True)]
@@ -340,7 +366,7 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
             after = _standing_after(h, events, i, t_s)
             if after.size and _stood(h, top, r, after):
                 base, stood = after, True
-        own = _standing_view(xy, base, lat_l, s.foot_to_shank)  # a camera may move during the set
+        own = _standing_view(xy, base, lat_l, s.foot_to_shank, np.arange(r.start, r.end + 1))  # the camera may move
         c = _Rep(
             p, h, r, base, lateral, view, exercise.exercise, lead, feet, s, pf, foot_out, stood, own, pa, ankle_out
         )
