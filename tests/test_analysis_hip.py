@@ -174,3 +174,35 @@ def test_a_squat_reads_the_hip_line_only_while_the_thighs_are_seen(where: str, f
     got = analyse(replace(track, xy=xy), SETTINGS.analysis).reps[-1].values[MetricId("pelvic_drop")]
     clean = a.reps[-1].values[MetricId("pelvic_drop")]
     assert (got >= 5.0) == flagged and (got <= clean + 1.0) == (not flagged), (got, clean)
+
+
+def test_pelvic_tilt_bound_by_hand() -> None:
+    hip_l = np.array([[100.0, 300.0], [100.0, 300.0], [np.nan, np.nan]])
+    hip_r = np.array([[140.0, 300.0], [220.0, 310.0], [140.0, 300.0]])
+    got = hip.pelvic_tilt_bound_deg(hip_l, hip_r, 1.5)
+    # the two heights each off by 1.5 px: their difference by up to √2 × 1.5 px, over 40 and 120 px
+    np.testing.assert_allclose(got[:2], np.degrees(np.arctan([np.sqrt(2) * 1.5 / 40, np.sqrt(2) * 1.5 / 120])))
+    assert np.isnan(got[2])
+
+
+@pytest.mark.parametrize(("scale", "colour"), [(1.0, "amber"), (0.3, "green")])
+def test_a_hip_line_tilt_within_the_keypoint_error_is_not_read_as_a_tilt(scale: float, colour: str) -> None:
+    """A real good squat filmed from 5 m, the client's hips 28 px apart, read its hip line tipped 13° (red): 1.5 px
+    of keypoint error on each hip makes 4° there. The same 10° tilt reads past amber on a client filling the frame and
+    within the error, green, on one filmed small."""
+    track = make_track(Spec(depth=0.8))[0]
+    xy = np.array(track.xy)
+    xy = 360.0 + scale * (xy - 360.0)  # about a point near the picture's middle: the client filmed smaller
+    a = analyse(replace(track, xy=xy), SETTINGS.analysis)
+    rep = a.reps[-1].events
+    seg = np.arange(rep.start, rep.end + 1)
+    loaded = seg[np.abs(seg - rep.bottom) <= (rep.end - rep.start) // 4]
+    hip_l, hip_r = xy[:, int(Kp.L_HIP)], xy[:, int(Kp.R_HIP)]
+    width = np.abs(hip_r[loaded, 0] - hip_l[loaded, 0])
+    xy[loaded, int(Kp.R_HIP), 1] -= width * np.tan(np.radians(10.0))  # the right hip up: the line tips 10°
+    got = analyse(replace(track, xy=xy), SETTINGS.analysis).reps[-1]
+    pelvis = got.values[MetricId("pelvic_drop")]
+    spec = SETTINGS.metrics["pelvic_drop"]
+    read = "green" if pelvis < spec.amber else "amber" if pelvis < spec.red else "red"
+    assert read == colour, (scale, pelvis)
+    assert pelvis < 10.0 - 2.0  # what the error could make is taken off, large or small

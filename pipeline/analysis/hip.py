@@ -61,6 +61,14 @@ def pelvic_tilt_deg(hip_l: F64, hip_r: F64) -> F64:
     return np.degrees(np.arctan2(d[..., 1], np.abs(d[..., 0])))
 
 
+def pelvic_tilt_bound_deg(hip_l: F64, hip_r: F64, err_px: float) -> F64:
+    """Per-frame uncertainty of `pelvic_tilt_deg`, degrees, for a keypoint error of `err_px` on each hip: their
+    height difference is off by up to √2 × err_px over the hips' width apart on screen. hips: (T, 2) px."""
+    dx = np.abs(np.asarray(hip_r, np.float64)[..., 0] - np.asarray(hip_l, np.float64)[..., 0])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.degrees(np.arctan2(np.sqrt(2.0) * err_px, dx))
+
+
 def trunk_lateral_lean_deg(hip_l: F64, hip_r: F64, sh_l: F64, sh_r: F64) -> F64:
     """Mid-hip→mid-shoulder line from vertical in the image plane, + leaning image-right. (T, 2) px each."""
     return tilt_from_vertical_deg(mid(hip_l, hip_r), mid(sh_l, sh_r))
