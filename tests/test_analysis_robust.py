@@ -524,7 +524,7 @@ def test_a_squat_whose_feet_turn_out_unevenly_is_still_filmed_from_the_front(
 
 @pytest.mark.parametrize("yaw", [0.0, 30.0])
 def test_feet_lost_while_standing_are_read_over_the_rep(yaw: float) -> None:
-    """Real looping GIFs of knee caves lost the feet and shoulders points while standing and kept them through the
+    """Real looping GIFs of knee caves lost the feet and shoulder points while standing and kept them through the
     rep: the view read from standing was unknown, so neither cave was judged. The feet stay planted through a squat,
     so the rep's frames that show them give the camera's angle."""
     from pipeline.analysis.analyse import analyse
