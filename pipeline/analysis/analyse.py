@@ -475,9 +475,7 @@ def _exercise_and_reps(
     profile, the rear leg hides straight behind the front one (every such dip in the real lunge sets, five clips, was
     one of the set's lunges by the labels, 0.86-1.06 of their depth); its front leg stays unnamed, so its knee is not
     judged."""
-    shank0 = nanmedian(  # of two: their mean, and NaN without a warning when neither leg was seen
-        [nanmedian(dist(p[Kp.L_KNEE], p[Kp.L_ANKLE])[first]), nanmedian(dist(p[Kp.R_KNEE], p[Kp.R_ANKLE])[first])]
-    )
+    shank0 = _standing_shank(p, first)
     splits = [
         _split_at_bottom(p, h, r, shank0, view.view, spread) for r, spread in zip(events, standing_spreads, strict=True)
     ]
@@ -618,6 +616,11 @@ def _foot_moved(ankle: F64, r: RepEvents, base: npt.NDArray[np.intp], shank: flo
     return bool(
         np.isfinite(at_bottom).all() and float(dist(nanmedian(ankle[base], 0), at_bottom)) > FOOT_MOVED_SHANK * shank
     )
+
+
+def _standing_shank(p: dict[Kp, F64], frames: npt.NDArray[np.intp]) -> float:
+    """The two legs' shanks over `frames`, px: their mean, and NaN without a warning when neither leg was seen."""
+    return float(nanmedian([nanmedian(dist(p[k], p[a])[frames]) for _, k, a, _, _ in LEGS.values()]))
 
 
 def _keypoint_error(s: AnalysisSettings, shank: float) -> float:
@@ -1103,7 +1106,7 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
     stretched = bool(long[seg].mean() > 0.5)
     # the hip line's tilt within what the hips' keypoint error could make is not read as a tilt (as the knee's
     # angles): a small client's hips, 28 px apart on a good squat filmed from 5 m, tipped 13° on screen
-    shank = float(nanmedian([nanmedian(dist(p[k], p[a])[c.base]) for _, k, a, _, _ in LEGS.values()]))  # of two
+    shank = _standing_shank(p, c.base)
     err_px = _keypoint_error(c.s, shank) * shank if np.isfinite(shank) else 0.0
     noise = {"pelvic_drop": hip.pelvic_tilt_bound_deg(p[Kp.L_HIP][seg], p[Kp.R_HIP][seg], err_px)}
     for name, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
