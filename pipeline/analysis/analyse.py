@@ -166,7 +166,7 @@ LEG_SCALE_S = 2.0  # rolling-max leg length over about one rep: a client walking
 FEET_SEEN_SHARE = 0.5  # a model "gives feet points" when they come with the ankle in over half the frames
 HIDDEN_LEG_CONFIDENCE = 0.5  # a squat read from a far leg hidden at every bottom: likely, not seen
 FOOT_MOVED_SHANK = 0.25  # a lunge's foot this far (shanks) from where it stood has stepped: no standing reference
-HIP_YAW_SLACK_DEG = 10.0  # the hip-width yaw reads real front clips up to 34°: it vetoes knee tracking only past 45°
+HIP_YAW_SLACK_DEG = 10.0  # the hips veto knee tracking only past 45° from them (`Analysis.hips_round`)
 MIN_HIP_HEIGHT = 0.1  # leg lengths: even a full squat's hips stay ~0.3 above the ankles
 # a rep drops the hip at least this share of the set's typical rep depth, read at the dips' upper quartile: a short
 # clip can hold as many non-reps as reps (stepping into place, walking off), which pull a median down to their level
@@ -825,9 +825,18 @@ class _Rep:
 
     @property
     def hips_round(self) -> bool:
-        """A camera on the floor foreshortens the feet: a 60° real view read 35° from them, and its knee red. The
-        hips read it 58° (real front clips: 13–34°), so they veto a knee verdict the feet alone would allow."""
-        return bool(self.view.hip_yaw_deg > self.s.max_yaw_knee_deg + HIP_YAW_SLACK_DEG)
+        """The hips veto a knee verdict the feet alone would allow: a camera on the floor foreshortens the feet, and a
+        60° real view read 35° from them, its knee red (the hips read it 58°). The hips' width is coarse, biased by
+        build: of 229 real front clips, slim people read up to 52° from their hips with the feet square-on. So the
+        veto needs the view's own reading (the feet's, else the shoulders') to put the camera off the front
+        (`view.FRONT_MAX_DEG`), where foreshortening could hide a camera past `max_yaw_knee_deg`: of the six real
+        clips the hips vetoed, the four whose feet read 28–32° were filmed from 45° or the side, and the two whose
+        feet read under 5° were square-on."""
+        own = self.view.feet_yaw_deg if np.isfinite(self.view.feet_yaw_deg) else self.view.yaw_deg
+        return bool(
+            self.view.hip_yaw_deg > self.s.max_yaw_knee_deg + HIP_YAW_SLACK_DEG
+            and not own < vw.FRONT_MAX_DEG  # NaN (no reading): the hips decide
+        )
 
     @property
     def front_ok(self) -> bool:
