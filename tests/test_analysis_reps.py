@@ -127,7 +127,7 @@ def _pts(*yx: tuple[float, float]) -> list[np.ndarray]:
 def test_a_lunge_drops_the_rear_knee_to_its_ankle_in_every_view(view: str) -> None:
     # front shin upright (knee a shank above its ankle), rear knee level with its own ankle: 1 shank apart
     kl, kr, al, ar = _pts((900.0, 0.0), (1000.0, 40.0), (1000.0, 10.0), (1000.0, 50.0))
-    score, lead = exercise.split_stance(kl, kr, al, ar, 100.0, view)
+    score, lead, _ = exercise.split_stance(kl, kr, al, ar, 100.0, view)
     assert score == pytest.approx(1.0) and lead == "left" and score >= exercise.LUNGE_SPLIT
 
 
@@ -135,7 +135,7 @@ def test_a_lunge_drops_the_rear_knee_to_its_ankle_in_every_view(view: str) -> No
 def test_a_squat_filmed_low_at_an_angle_is_not_a_lunge(view: str) -> None:
     # the far leg sits half a shank higher on screen (perspective), knee and ankle alike: the shins match
     kl, kr, al, ar = _pts((920.0, 0.0), (870.0, 30.0), (1000.0, 5.0), (950.0, 35.0))
-    score, _ = exercise.split_stance(kl, kr, al, ar, 100.0, view)
+    score, _, _ = exercise.split_stance(kl, kr, al, ar, 100.0, view)
     assert score < exercise.LUNGE_SPLIT
     # the old front-view rule ("the front ankle is lower on screen") read this as a lunge
     assert abs(al[1] - ar[1]) / 100.0 >= 0.3
@@ -149,23 +149,34 @@ def test_a_flatter_shin_on_the_higher_knee_is_a_misdrawn_far_leg_not_a_lunge(vie
     assert exercise.split_stance(kl, kr, al, ar, 100.0, view)[0] == pytest.approx(0.0)
     # the same shins with that knee 0.3 shank LOWER on screen: the rear knee dropping, a lunge
     kl, kr, al, ar = _pts((900.0, 0.0), (930.0, 30.0), (1000.0, 5.0), (960.0, 35.0))
-    score, lead = exercise.split_stance(kl, kr, al, ar, 100.0, view)
+    score, lead, _ = exercise.split_stance(kl, kr, al, ar, 100.0, view)
     assert score == pytest.approx(0.7) and lead == "left" and score >= exercise.LUNGE_SPLIT
 
 
 def test_from_the_side_a_step_spreads_the_ankles_beyond_where_they_stood() -> None:
-    # shins alike (a lunge where both knees read bent alike) but the ankles 2.4 shanks apart, 0.2 when standing
-    kl, kr, al, ar = _pts((920.0, 0.0), (920.0, 200.0), (1000.0, -20.0), (1000.0, 220.0))
-    assert exercise.split_stance(kl, kr, al, ar, 100.0, "side", 20.0)[0] == pytest.approx(2.2)
+    # shins alike (a lunge where both knees read bent alike), the ankles 2.4 shanks apart, 0.2 when standing, and
+    # the lower knee 0.2 shank above the lower ankle: a rear knee down near the floor
+    kl, kr, al, ar = _pts((980.0, 0.0), (980.0, 200.0), (1000.0, -20.0), (1000.0, 220.0))
+    assert exercise.split_stance(kl, kr, al, ar, 100.0, "side", 20.0).lunge == pytest.approx(2.2)
     assert exercise.split_stance(kl, kr, al, ar, 100.0, "front", 20.0)[0] == pytest.approx(0.0)  # no spread rule there
     # the same ankles already that far apart while standing: a wide stance seen at an angle, not a step
     assert exercise.split_stance(kl, kr, al, ar, 100.0, "oblique", 240.0)[0] == pytest.approx(0.0)
     assert exercise.split_stance(kl, kr, al, ar, 100.0, "side")[0] == pytest.approx(0.0)  # standing unknown: shins
 
 
+def test_from_the_side_feet_stepped_apart_with_the_knees_high_are_a_step_not_a_lunge() -> None:
+    # the same spread with both knees 0.8 shank above the lower ankle (above `LUNGE_KNEE_FLOOR`): real side squats'
+    # knees sat 0.59 shank or more above it at the bottom, lunges' rear knee 0.49 or less; a chair box squat whose
+    # far foot was drawn 2 shanks out read a lunge from the spread alone
+    kl, kr, al, ar = _pts((920.0, 0.0), (920.0, 200.0), (1000.0, -20.0), (1000.0, 220.0))
+    got = exercise.split_stance(kl, kr, al, ar, 100.0, "side", 20.0)
+    assert got.lunge == pytest.approx(0.0)  # no vote for a lunge
+    assert got.apart == pytest.approx(2.2) and got.apart >= exercise.CLEARLY_LUNGE  # but no squat rep: a step
+
+
 def test_a_hidden_leg_falls_back_to_screen_heights_from_the_front_only() -> None:
     kl, kr, al, ar = _pts((900.0, 0.0), (1000.0, 40.0), (1100.0, 10.0), (float("nan"), 50.0))
-    score, lead = exercise.split_stance(kl, kr, al, ar, 100.0, "front")
+    score, lead, _ = exercise.split_stance(kl, kr, al, ar, 100.0, "front")
     assert score == pytest.approx(1.0) and lead == "left"  # the right knee is a shank lower on screen
     assert np.isnan(exercise.split_stance(kl, kr, al, ar, 100.0, "side")[0])
 

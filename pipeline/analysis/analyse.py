@@ -482,7 +482,7 @@ def _exercise_and_reps(
     hip_mid = mid(p[Kp.L_HIP], p[Kp.R_HIP])
     travel = float(np.nanmax(hip_mid[:, 0]) - np.nanmin(hip_mid[:, 0])) / shank0 if np.isfinite(hip_mid).any() else 0.0
     profile = view.view == "side" or (view.view == "oblique" and view.yaw_deg >= NEAR_PROFILE_DEG)
-    votes = np.array([x[0] for x in splits])
+    votes = np.array([x.lunge for x in splits])
     if profile and np.isfinite(votes).any():
         # in profile the far leg hides behind the near one when the legs are together: a bottom with one leg hidden
         # is a squat's (a rear 41° barbell squat hid its far knee at two of three bottoms, and the third, half seen,
@@ -498,16 +498,18 @@ def _exercise_and_reps(
         # to a lunge
         depth = np.array([r.depth for r in events])
         votes = np.where(depth < MIN_REP_SHARE * float(np.percentile(depth, 75)), np.nan, votes)
-    exercise = ex.classify_exercise(votes, [x[1] for x in splits], travel)
+    exercise = ex.classify_exercise(votes, [x.lead for x in splits], travel)
     notes: list[str] = []
     if exercise.exercise == "unknown" and profile and events:
         # in profile the far leg hides behind the near one only when the legs are together: a lunge shows both
         exercise = ex.ExerciseEstimate("squat", HIDDEN_LEG_CONFIDENCE, [None] * len(events), "")
         notes.append("The far leg was hidden behind the near one at every bottom, so this was read as a squat.")
     lunge = exercise.exercise == "lunge"
+    # a squat set keeps no dip that split its stance or stepped its feet apart (`Stance.apart`)
+    apart = [x.apart for x in splits]
     keep = [
         i
-        for i, (x, _) in enumerate(splits)
+        for i, x in enumerate(apart)
         if not np.isfinite(x) or exercise.exercise == "unknown" or lunge or x < ex.CLEARLY_LUNGE
     ]
     if exercise.exercise == "squat":
@@ -533,22 +535,21 @@ def _exercise_and_reps(
 BOTTOM_SHARE = 0.9  # of the rep's drop: the frames this deep are its bottom, where the stance is read
 
 
-def _split_at_bottom(
-    p: dict[Kp, F64], h: F64, r: RepEvents, shank: float, view: str, spread: float
-) -> tuple[float, str]:
+def _split_at_bottom(p: dict[Kp, F64], h: F64, r: RepEvents, shank: float, view: str, spread: float) -> ex.Stance:
     """`exercise.split_stance` over the bottom of rep r (the frames where the hip has dropped `BOTTOM_SHARE` of the
-    rep's drop): the median score, and the lead leg most of those frames name, so that one frame's misplaced far
+    rep's drop): the median scores, and the lead leg most of those frames name, so that one frame's misplaced far
     knee or ankle cannot decide the rep."""
     frames = _window(h, r, BOTTOM_SHARE)
     got = [
         ex.split_stance(p[Kp.L_KNEE][i], p[Kp.R_KNEE][i], p[Kp.L_ANKLE][i], p[Kp.R_ANKLE][i], shank, view, spread)
         for i in frames
     ]
-    scores = np.array([g[0] for g in got], np.float64)
-    if not np.isfinite(scores).any():
-        return float("nan"), ""
-    leads = [g[1] for g in got if g[1]]
-    return float(np.nanmedian(scores)), max(("left", "right"), key=leads.count) if leads else ""
+    lunge, apart = np.array([g.lunge for g in got], np.float64), np.array([g.apart for g in got], np.float64)
+    if not np.isfinite(lunge).any():
+        return ex.Stance(float("nan"), "", float("nan"))
+    leads = [g.lead for g in got if g.lead]
+    lead = max(("left", "right"), key=leads.count) if leads else ""
+    return ex.Stance(float(np.nanmedian(lunge)), lead, float(np.nanmedian(apart)))
 
 
 def _walked(p: dict[Kp, F64], r: RepEvents, before: npt.NDArray[np.intp], after_n: int) -> bool:

@@ -6,6 +6,7 @@ Also names the lead (front) leg per rep and the lunge pattern (same leg, alterna
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +20,20 @@ LUNGE_SPLIT = 0.45
 # lunge's front leg is named only past CLEARLY_SQUAT (a rendered forward lunge's bottom with the rear ankle hidden read
 # 0.45; a rear leg hidden straight behind the front one reads about 0, and that rep stays in the set unnamed)
 CLEARLY_SQUAT, CLEARLY_LUNGE = 0.3, 0.6
+# From the side or at an angle, the ankles spreading along the image reads a step only where the lower knee comes
+# down within this many shanks of the lower ankle's height (a lunge's rear knee dropping toward the floor). Over the
+# real side and 45° clips' rep bottoms, lunges' lower knee sat at 0.05 shank (median; 90th percentile 0.49) and
+# squats' at 0.88 (5th percentile 0.59). Every squat bottom whose ankles spread with no split in the shins (a
+# re-rack step, a far foot drawn apart) read 0.75-1.00, and every lunge bottom that needed the spread, 0.16-0.24.
+LUNGE_KNEE_FLOOR = 0.5
+
+
+class Stance(NamedTuple):
+    """One rep bottom's stance (`split_stance`), in shank lengths."""
+
+    lunge: float  # how split it is as a lunge's is: the vote on squat or lunge (NaN: unknown)
+    lead: str  # the front leg, "left" | "right"; "" when unknown
+    apart: float  # `lunge`, or where more the feet's step apart with the knees high: no squat rep either way
 
 
 @dataclass(frozen=True)
@@ -39,7 +54,7 @@ def split_stance(
     shank_px: float,
     view: str,
     standing_spread_px: float = float("nan"),
-) -> tuple[float, str]:
+) -> Stance:
     """How split the stance is at one rep bottom, in shank lengths, and which leg is in front.
 
     What holds in every view: a lunge's rear knee drops to the floor, level with or below its own ankle, while the
@@ -48,7 +63,8 @@ def split_stance(
     higher on screen: from a low camera at 45° or from the side, a squat's far ankle sat 0.4–0.5 shank higher
     than the near one, which the old "front ankle lower on screen" rule read as a lunge. From the side or at an
     angle a stepping lunge also spreads the ankles along the image beyond where they stood (a wide stance seen at
-    45° spreads them as much, but standing too). From the front the screen heights count too: the front
+    45° spreads them as much, but standing too), with its rear knee down near the floor; feet spread with the knees
+    high are a step, no lunge, though no squat either. From the front the screen heights count too: the front
     foot, nearer the camera, sits lower, and the rear knee drops (at one bottom of a rendered forward lunge the
     shins alone read 0.45, the screen heights 1.0).
 
@@ -60,28 +76,32 @@ def split_stance(
             spread is not used).
 
     Returns:
-        (score, lead leg "left"/"right"; "" when the points are missing).
+        The `Stance`; its lead leg "" and scores NaN when the points are missing.
     """
     shins = (ankle_l[1] - knee_l[1]) / shank_px - (ankle_r[1] - knee_r[1]) / shank_px  # + when the left shin is upright
     if view in ("side", "oblique"):
         if not np.isfinite(shins):  # a leg hidden from the side: nothing here tells a squat from a lunge
-            return float("nan"), ""
+            return Stance(float("nan"), "", float("nan"))
         # a step spreads the ankles along the image beyond where they stood; a wide stance (a sumo squat at 45°
-        # read 1.65 shanks apart standing and at the bottom) does not
+        # read 1.65 shanks apart standing and at the bottom) does not. It reads a lunge only with a knee down
+        # near the floor (`LUNGE_KNEE_FLOOR`)
         spread = (abs(ankle_l[0] - ankle_r[0]) - standing_spread_px) / shank_px
+        knee_floor = (max(ankle_l[1], ankle_r[1]) - max(knee_l[1], knee_r[1])) / shank_px
         # the rear knee, on the flatter shin, drops toward the floor below the front one (real side and 45° lunges:
         # 0.06 shank lower or more); a flatter shin on the higher knee is a far leg the model drew folded (side
         # squats' far ankle drawn up at the knee read 0.5-0.8 with that knee 0.3-1.3 shank higher)
         rear_lower = shins * (knee_r[1] - knee_l[1]) / shank_px
         split = abs(shins) if not np.isfinite(rear_lower) or rear_lower > 0 else 0.0
-        return float(np.nanmax([split, spread])), "left" if shins > 0 else "right"
+        lunge = float(np.nanmax([split, spread])) if knee_floor < LUNGE_KNEE_FLOOR else split
+        return Stance(lunge, "left" if shins > 0 else "right", float(np.nanmax([split, spread])))
     knee_gap = (knee_r[1] - knee_l[1]) / shank_px  # + when the left knee is higher: left leads
     ankle_gap = (ankle_l[1] - ankle_r[1]) / shank_px  # + when the left ankle is lower on screen: left in front
     parts = np.array([shins, knee_gap, ankle_gap], np.float64)
     if not np.isfinite(parts).any():
-        return float("nan"), ""
+        return Stance(float("nan"), "", float("nan"))
     vote = shins if np.isfinite(shins) else np.nansum([ankle_gap, knee_gap])
-    return float(np.nanmax(np.abs(parts))), "left" if vote > 0 else "right"
+    score = float(np.nanmax(np.abs(parts)))
+    return Stance(score, "left" if vote > 0 else "right", score)
 
 
 def classify_exercise(split: F64, leads: list[str], travel_legs: float) -> ExerciseEstimate:
