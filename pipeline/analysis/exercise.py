@@ -20,7 +20,7 @@ LUNGE_SPLIT = 0.45
 # lunge's front leg is named only past CLEARLY_SQUAT (a rendered forward lunge's bottom with the rear ankle hidden read
 # 0.45; a rear leg hidden straight behind the front one reads about 0, and that rep stays in the set unnamed)
 CLEARLY_SQUAT, CLEARLY_LUNGE = 0.3, 0.6
-# From the side or at an angle, the ankles spreading along the image reads a step only where the lower knee comes
+# From the side or at an angle, the ankles spreading along the image reads a lunge only where the lower knee comes
 # down within this many shanks of the lower ankle's height (a lunge's rear knee dropping toward the floor). Over the
 # real side and 45° clips' rep bottoms, lunges' lower knee sat at 0.05 shank (median; 90th percentile 0.49) and
 # squats' at 0.88 (5th percentile 0.59). Every squat bottom whose ankles spread with no split in the shins (a
@@ -31,9 +31,9 @@ LUNGE_KNEE_FLOOR = 0.5
 class Stance(NamedTuple):
     """One rep bottom's stance (`split_stance`), in shank lengths."""
 
-    lunge: float  # how split it is as a lunge's is: the vote on squat or lunge (NaN: unknown)
+    lunge: float  # how split it is the way a lunge's is: the vote on squat or lunge (NaN: unknown)
     lead: str  # the front leg, "left" | "right"; "" when unknown
-    apart: float  # `lunge`, or where more the feet's step apart with the knees high: no squat rep either way
+    apart: float  # `lunge`, or the feet's step apart where larger, knees down or not: past `CLEARLY_LUNGE`, no squat
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,8 @@ def split_stance(
         # squats' far ankle drawn up at the knee read 0.5-0.8 with that knee 0.3-1.3 shank higher)
         rear_lower = shins * (knee_r[1] - knee_l[1]) / shank_px
         split = abs(shins) if not np.isfinite(rear_lower) or rear_lower > 0 else 0.0
-        lunge = float(np.nanmax([split, spread])) if knee_floor < LUNGE_KNEE_FLOOR else split
-        return Stance(lunge, "left" if shins > 0 else "right", float(np.nanmax([split, spread])))
+        apart = float(np.nanmax([split, spread]))
+        return Stance(apart if knee_floor < LUNGE_KNEE_FLOOR else split, "left" if shins > 0 else "right", apart)
     knee_gap = (knee_r[1] - knee_l[1]) / shank_px  # + when the left knee is higher: left leads
     ankle_gap = (ankle_l[1] - ankle_r[1]) / shank_px  # + when the left ankle is lower on screen: left in front
     parts = np.array([shins, knee_gap, ankle_gap], np.float64)
