@@ -27,6 +27,36 @@ def _legs_px(hip_z: float, ankle_l_z: float, ankle_r_z: float) -> list[np.ndarra
     return [project(p, 0.0, 2.5, 1.3) for p in pts]
 
 
+def _framed_at_the_feet(track: PoseTrack) -> tuple[int, int]:
+    """A frame whose bottom edge sits just below the feet: `EDGE_MARGIN` (1 %) of it holds them."""
+    ankle = float(np.nanmax(track.xy[:, [Kp.L_ANKLE, Kp.R_ANKLE], 1]))
+    return track.frame_wh[0], int(np.ceil(ankle / 0.99)) + 2
+
+
+def test_a_foot_guessed_past_the_frames_edge_does_not_drag_the_floor_down() -> None:
+    # a real lunge toward the camera took its front foot out of the bottom of the frame; the model placed the ankle
+    # below the picture, sinking with the hips, and one of two lunges read no dip. Here one ankle's guess sinks
+    # twice as far as the hips on the second of three squats, past the bottom edge: the floor stands on the other
+    track = make_track(Spec(reps=3, noise_px=0.5))[0]
+    xy = track.xy.astype(np.float64)
+    hip = (xy[:, Kp.L_HIP, 1] + xy[:, Kp.R_HIP, 1]) / 2
+    second = (track.t_s > 3.4) & (track.t_s < 5.8)  # the second rep's bottom is at 4.5 s
+    xy[second, Kp.L_ANKLE, 1] += 2.0 * (hip[second] - hip[:10].min())
+    dragged = replace(track, xy=xy.astype(track.xy.dtype), frame_wh=_framed_at_the_feet(track))
+    assert len(evaluate(dragged, SETTINGS, "x.mp4").reps) == 3
+    # the same guess inside a taller picture cannot be told from a foot: that reads as the floor sinking
+    assert len(evaluate(replace(dragged, frame_wh=track.frame_wh), SETTINGS, "x.mp4").reps) < 3
+
+
+def test_feet_out_of_the_picture_on_most_frames_keep_their_guessed_place() -> None:
+    # a phone framing the client from the shins up: the feet are past the bottom edge on every frame, and their
+    # guessed place, moving with the client, is all the hip height has to stand on
+    track = make_track(Spec(reps=3, noise_px=0.5))[0]
+    w, h = _framed_at_the_feet(track)
+    cropped = replace(track, frame_wh=(w, h - 60))
+    assert len(evaluate(cropped, SETTINGS, "x.mp4").reps) == 3
+
+
 def test_feet_together_after_split_stance_is_not_a_dip() -> None:
     """Front view: a split-stance top (front foot nearer: lower on screen, leg longer) then feet together.
 

@@ -316,12 +316,13 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         return Analysis(t_s, view0, unknown, [], nan, {}, np.zeros(n, np.int64), 0.0, False, ["too few frames"])
     dt = float(np.median(np.diff(t_s)))
     p = {k: _pt(xy, k) for k in Kp}
-    h = _hip_height(p, dt)
+    h = _hip_height(_without_feet_outside(p, _feet_out_for_a_while(p, track.frame_wh)), dt)
     events = find_reps(h, t_s, s.rep_min_prominence, s.rep_min_separation_s, s.rep_min_depth)
     lat_l = _lateral_left(xy)
     feet = _feet_given(xy)
-    # reps, view and exercise take the feet's rough place even when the model guessed it past the frame's edge (a
-    # view read without them fell back on the shoulders, which a barbell skews); knee-to-foot readings need more
+    # view and exercise take the feet's rough place even when the model guessed it past the frame's edge (a view
+    # read without them fell back on the shoulders, which a barbell skews), and so does the hip height where a foot
+    # is out of the picture most of the time (`_feet_out_for_a_while`); knee-to-foot readings need more
     foot_out = {leg: _foot_outside(p, leg, feet, track.frame_wh) for leg in LEGS}
     pf = _without_feet_outside(p, foot_out)
     ankle_out = {leg: _foot_outside(p, leg, False, track.frame_wh) for leg in LEGS}
@@ -414,6 +415,23 @@ def _foot_outside(p: dict[Kp, F64], leg: str, feet: bool, frame_wh: tuple[int, i
     _, _, a, _, to = LEGS[leg]
     pts = (p[a], p[to]) if feet else (p[a],)
     return np.any([np.isfinite(x[:, 0]) & ~in_picture(x, frame_wh, EDGE_MARGIN) for x in pts], axis=0)
+
+
+def _feet_out_for_a_while(p: dict[Kp, F64], frame_wh: tuple[int, int]) -> dict[str, npt.NDArray[np.bool_]]:
+    """Per leg (T,): its ankle was guessed outside the picture on a frame, in a clip that shows it inside on most.
+
+    The hip height stands on the ankles, and a guessed ankle drags the floor with it: a real lunge toward the
+    camera took its front foot out of the bottom of the frame, the model placed the ankle below the picture, and
+    the floor sank with the hips, so one of its two lunges read no dip. Those frames stand on the other foot (on
+    neither, NaN, where both are out). A
+    foot out of the picture on most frames (a phone framing the client from the shins up) has only its guess, which
+    still moves with the client, so it stays (`FOOT_OUT_SHARE`)."""
+    out = {}
+    for leg in LEGS:
+        gone = _foot_outside(p, leg, False, frame_wh)
+        seen = np.isfinite(p[LEGS[leg][2]][:, 0])
+        out[leg] = gone if seen.any() and gone[seen].mean() <= FOOT_OUT_SHARE else np.zeros_like(gone)
+    return out
 
 
 def _without_feet_outside(p: dict[Kp, F64], foot_out: dict[str, npt.NDArray[np.bool_]]) -> dict[Kp, F64]:
