@@ -423,9 +423,8 @@ def _feet_out_for_a_while(p: dict[Kp, F64], frame_wh: tuple[int, int]) -> dict[s
     The hip height stands on the ankles, and a guessed ankle drags the floor with it: a real lunge toward the
     camera took its front foot out of the bottom of the frame, the model placed the ankle below the picture, and
     the floor sank with the hips, so one of its two lunges read no dip. Those frames stand on the other foot (on
-    neither, NaN, where both are out). A
-    foot out of the picture on most frames (a phone framing the client from the shins up) has only its guess, which
-    still moves with the client, so it stays (`FOOT_OUT_SHARE`)."""
+    neither, NaN, where both are out). A foot out of the picture on most frames (a phone framing the client from
+    the shins up) has only its guess, which still moves with the client, so it stays (`FOOT_OUT_SHARE`)."""
     out = {}
     for leg in LEGS:
         gone = _foot_outside(p, leg, False, frame_wh)
