@@ -316,7 +316,8 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
         return Analysis(t_s, view0, unknown, [], nan, {}, np.zeros(n, np.int64), 0.0, False, ["too few frames"])
     dt = float(np.median(np.diff(t_s)))
     p = {k: _pt(xy, k) for k in Kp}
-    h = _hip_height(_without_feet_outside(p, _feet_out_for_a_while(p, track.frame_wh)), dt)
+    ankle_out = {leg: _foot_outside(p, leg, False, track.frame_wh) for leg in LEGS}
+    h = _hip_height(_without_feet_outside(p, _feet_out_for_a_while(p, ankle_out)), dt)
     events = find_reps(h, t_s, s.rep_min_prominence, s.rep_min_separation_s, s.rep_min_depth)
     lat_l = _lateral_left(xy)
     feet = _feet_given(xy)
@@ -325,7 +326,6 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     # is out of the picture most of the time (`_feet_out_for_a_while`); knee-to-foot readings need more
     foot_out = {leg: _foot_outside(p, leg, feet, track.frame_wh) for leg in LEGS}
     pf = _without_feet_outside(p, foot_out)
-    ankle_out = {leg: _foot_outside(p, leg, False, track.frame_wh) for leg in LEGS}
     pa = _without_feet_outside(p, ankle_out)
     seen = np.flatnonzero(np.isfinite(h))
     bases = [_baseline_frames(h, events, i, t_s) for i in range(len(events))]  # standing before each rep found
@@ -417,8 +417,11 @@ def _foot_outside(p: dict[Kp, F64], leg: str, feet: bool, frame_wh: tuple[int, i
     return np.any([np.isfinite(x[:, 0]) & ~in_picture(x, frame_wh, EDGE_MARGIN) for x in pts], axis=0)
 
 
-def _feet_out_for_a_while(p: dict[Kp, F64], frame_wh: tuple[int, int]) -> dict[str, npt.NDArray[np.bool_]]:
-    """Per leg (T,): its ankle was guessed outside the picture on a frame, in a clip that shows it inside on most.
+def _feet_out_for_a_while(
+    p: dict[Kp, F64], ankle_out: dict[str, npt.NDArray[np.bool_]]
+) -> dict[str, npt.NDArray[np.bool_]]:
+    """Per leg (T,): its ankle was guessed outside the picture on a frame (`ankle_out`, per leg (T,) from
+    `_foot_outside`), in a clip that shows it inside on most.
 
     The hip height stands on the ankles, and a guessed ankle drags the floor with it: a real lunge toward the
     camera took its front foot out of the bottom of the frame, the model placed the ankle below the picture, and
@@ -426,8 +429,7 @@ def _feet_out_for_a_while(p: dict[Kp, F64], frame_wh: tuple[int, int]) -> dict[s
     neither, NaN, where both are out). A foot out of the picture on most frames (a phone framing the client from
     the shins up) has only its guess, which still moves with the client, so it stays (`FOOT_OUT_SHARE`)."""
     out = {}
-    for leg in LEGS:
-        gone = _foot_outside(p, leg, False, frame_wh)
+    for leg, gone in ankle_out.items():
         seen = np.isfinite(p[LEGS[leg][2]][:, 0])
         out[leg] = gone if seen.any() and gone[seen].mean() <= FOOT_OUT_SHARE else np.zeros_like(gone)
     return out
@@ -574,8 +576,7 @@ def _walked(p: dict[Kp, F64], r: RepEvents, before: npt.NDArray[np.intp], after_
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # frames with both legs missing are NaN
         leg = np.nanmean([dist(p[h], p[k]) + dist(p[k], p[a]) for h, k, a, _, _ in LEGS.values()], axis=0)
-        shank = float(np.nanmean([nanmedian(dist(p[k], p[a])[before]) for _, k, a, _, _ in LEGS.values()]))
-    return walked(leg, p[Kp.L_ANKLE], p[Kp.R_ANKLE], shank, r, before, after_n)
+    return walked(leg, p[Kp.L_ANKLE], p[Kp.R_ANKLE], _standing_shank(p, before), r, before, after_n)
 
 
 def _one_leg_hidden(p: dict[Kp, F64], i: int) -> bool:
@@ -1135,11 +1136,11 @@ def _pelvis_and_trunk(c: _Rep, out: _Readings) -> None:
     # angles): a small client's hips, 28 px apart on a good squat filmed from 5 m, tipped 13° on screen
     shank = _standing_shank(p, c.base)
     err_px = _keypoint_error(c.s, shank) * shank if np.isfinite(shank) else 0.0
-    noise = {"pelvic_drop": hip.pelvic_tilt_bound_deg(p[Kp.L_HIP][seg], p[Kp.R_HIP][seg], err_px)}
+    tilt_bound = hip.pelvic_tilt_bound_deg(p[Kp.L_HIP][seg], p[Kp.R_HIP][seg], err_px)
     for name, x in (("pelvic_drop", tilt), ("trunk_lateral_lean", lean)):
         dev = np.where(unread, np.nan, np.abs(x[seg] - nanmedian(x[c.base])))
-        if name in noise:
-            dev = np.maximum(dev - noise[name], 0.0)
+        if name == "pelvic_drop":
+            dev = np.maximum(dev - tilt_bound, 0.0)
         held = -rolling_persistent_min(-dev, c.s.persist_frames)
         seen = c.square and bool(np.isfinite(held)) and not stretched
         why = (
