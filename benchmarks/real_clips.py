@@ -3,6 +3,7 @@
     python benchmarks/real_clips.py OUT                              # batch into OUT where needed, then score
     python benchmarks/real_clips.py OUT --corpus ~/formreview-corpus  # + the clips of corpus.toml in that folder
     python benchmarks/real_clips.py OUT --corpus ... --hide upper       # as if filmed from the hips down
+    python benchmarks/real_clips.py OUT2 --corpus ... --pose mediapipe  # BlazePose alone: no YOLO weights given
 
 Labels come from the manifests (`benchmarks/corpus_shared.toml` for ../shared/videos, `benchmarks/corpus.toml` for
 clips fetched from public repositories; see `benchmarks/corpus.py`). A clip whose keypoints are already in
@@ -41,6 +42,7 @@ from pipeline.scoring import evaluate
 from pipeline.settings import Settings, load_settings
 
 MODEL = SHARED_VIDEOS.parent / "models" / "yolov8n-pose_int8_openvino_model"
+POSE = "hybrid" if MODEL.exists() else "mediapipe"  # what a batch here runs unless told: the job's own `auto`
 DEFAULTS = load_settings(None)  # what `run_batch`'s `formreview batch` runs with
 HIDE = {"upper": [int(k) for k in (Kp.NOSE, Kp.L_EYE, Kp.R_EYE, Kp.L_EAR, Kp.R_EAR, Kp.L_SHOULDER, Kp.R_SHOULDER)]}
 
@@ -65,16 +67,17 @@ def current(cache: Path, settings: Settings) -> bool:
     return current_track(cache, settings) is not None
 
 
-def run_batch(clips: list[tuple[Clip, Path]], out: Path, force: bool = False) -> None:
+def run_batch(clips: list[tuple[Clip, Path]], out: Path, force: bool = False, pose: str = POSE) -> None:
     """`formreview batch` over the clips that have no keypoints in `out` yet, or keypoints from an older pose stage
     (the batch's own cache key then redoes their pose), linked into one input folder. With `force`, over all of
     `clips` (the batch then reuses their keypoints and makes what is missing: the flipped look of a red card or of a
-    knee reading to check)."""
+    knee reading to check). `pose`: "hybrid" (with `MODEL`) or "mediapipe" (BlazePose alone, as a coach without
+    YOLO weights runs it); keypoints another set-up made are made again, so keep one output folder per set-up."""
     caches = [(c, f, out / c.file / "keypoints.npz") for c, f in clips]
     made = {k: track_pose(k) for _, _, k in caches if k.exists()}  # each file's record, read once
-    old = [k for k, m in made.items() if not _this_stage(m) or not made_alike(read_track(k)[0], DEFAULTS)]
+    old = [k for k, m in made.items() if not _this_stage(m) or not _made_here(read_track(k)[0], pose)]
     if old:
-        print(f"{len(old)} clips have keypoints from an older pose stage: running them again", flush=True)
+        print(f"{len(old)} clips have keypoints from an older pose stage or set-up: running them again", flush=True)
     unsure = sum(not m for m in made.values())
     if unsure:
         print(
@@ -89,8 +92,7 @@ def run_batch(clips: list[tuple[Clip, Path]], out: Path, force: bool = False) ->
         for c, f in todo:
             os.symlink(f.resolve(), Path(tmp) / c.file)
         cmd = [sys.executable, "-m", "pipeline.cli", "batch", tmp, "-o", str(out), *(["--force"] if force else [])]
-        if MODEL.exists():
-            cmd += ["--model", str(MODEL)]
+        cmd += ["--model", str(MODEL)] if pose == "hybrid" else ["--pose", pose]
         print("running:", " ".join(cmd), flush=True)
         subprocess.run(cmd, check=False)
 
@@ -145,8 +147,17 @@ def scored(
     return (r, *score(c, r))
 
 
+def _made_here(track: PoseTrack, pose: str) -> bool:
+    """The track is what `run_batch` makes with set-up `pose` (`pose.made_alike`, and the same set-up)."""
+    return track.backend == pose and made_alike(track, DEFAULTS)
+
+
 def scored_all(
-    found: list[tuple[Clip, Path]], out: Path, settings: Settings, hide: list[int] | None = None
+    found: list[tuple[Clip, Path]],
+    out: Path,
+    settings: Settings,
+    hide: list[int] | None = None,
+    pose: str = POSE,
 ) -> dict[str, tuple[ClipResult, bool, bool | None] | None]:
     """`scored` of each clip from its keypoints in `out`, by file name. A clip that needs a flipped look
     (`pipeline.mirror.second_look_for`) with none yet (made before the flip check, or by a batch with other settings)
@@ -163,7 +174,7 @@ def scored_all(
     ]
     if pending and not hide:
         print(f"{len(pending)} clips need a flipped look not made yet: running them again", flush=True)
-        run_batch(pending, out, force=True)
+        run_batch(pending, out, force=True, pose=pose)
         got.update({c.file: scored(c, out / c.file / "keypoints.npz", settings) for c, _ in pending})
     return got
 
@@ -195,11 +206,18 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, help="folder holding the clips of benchmarks/corpus.toml")
     ap.add_argument("-c", "--config", type=Path, help="settings overrides, as for formreview batch")
     ap.add_argument("--hide", choices=sorted(HIDE), help="score with these keypoints out of the picture")
+    ap.add_argument(
+        "--pose",
+        choices=("hybrid", "mediapipe"),
+        default=POSE,
+        help="the pose set-up batches here run: hybrid (YOLO weights from ../shared/models; the default where they "
+        "are) or mediapipe (BlazePose alone, what a coach without YOLO weights gets); one OUT folder per set-up",
+    )
     args = ap.parse_args()
     found = found_clips(args.corpus)
-    run_batch(found, args.out)
+    run_batch(found, args.out, pose=args.pose)
     settings = load_settings(args.config)
-    got_all = scored_all(found, args.out, settings, HIDE[args.hide] if args.hide else None)
+    got_all = scored_all(found, args.out, settings, HIDE[args.hide] if args.hide else None, args.pose)
     head = f"{'clip':46} {'truth':24} {'ours':24} {'v/e/r':5} {'knee':11} {'label':6} {'hip':6} {'gate':4}"
     print(pose_stack())
     print(head)

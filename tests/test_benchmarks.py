@@ -14,7 +14,7 @@ from pipeline.video import ffmpeg_exe
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 from mirror_clips import mirror  # noqa: E402
-from real_clips import HIDE, current, scored  # noqa: E402
+from real_clips import HIDE, _made_here, current, scored  # noqa: E402
 
 
 def _gray_frame(path: Path, w: int, h: int) -> np.ndarray:
@@ -71,6 +71,19 @@ def test_keypoints_made_with_another_yolo_stride_for_their_frame_rate_are_not_cu
     fast = replace(make_track(Spec(fps=30.0))[0], backend="hybrid")
     save_track(tmp_path / "fast.npz", fast, "k", stage)  # 30 fps: every 3rd frame, then and now
     assert current(tmp_path / "fast.npz", settings)
+
+
+def test_keypoints_another_pose_set_up_made_are_made_again() -> None:
+    """A folder read with BlazePose alone (`--pose mediapipe`, what a coach without YOLO weights gets) must not pass
+    for the hybrid set-up's, nor the other way round: a table would mix the two set-ups' keypoints."""
+    from dataclasses import replace
+
+    from tests.synthetic_tracks import Spec, make_track
+
+    track = make_track(Spec(fps=30.0))[0]
+    hybrid, blazepose = replace(track, backend="hybrid"), replace(track, backend="mediapipe")
+    assert _made_here(hybrid, "hybrid") and not _made_here(hybrid, "mediapipe")
+    assert _made_here(blazepose, "mediapipe") and not _made_here(blazepose, "hybrid")
 
 
 def test_a_clip_scored_with_its_upper_body_hidden_loses_the_trunk_but_not_the_reps(tmp_path: Path) -> None:
