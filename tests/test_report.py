@@ -15,6 +15,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from pipeline.index import IndexContext, IndexEntry, build_index_context, write_index
+from pipeline.metrics import whole_reps
 from pipeline.progress import ClientContext
 from pipeline.report import (
     ReportContext,
@@ -658,6 +659,10 @@ def test_an_amber_headline_names_what_to_watch() -> None:
     # one good rep of three is not "Good squats" (a real set drifted in on 5 of 8)
     one_good = replace(amber_knee, reps=[replace(x, colour="green" if x.index == 1 else "amber") for x in r.reps])
     assert _headline(one_good, worst_verdict(one_good.verdicts))[0] == "Watch your knees in these squats"
+    # half the reps to watch is not "Good squats" either (a coach's four caved reps, then four good ones)
+    half = replace(one_good, reps=one_good.reps[:2])
+    assert [x.colour for x in whole_reps(half.reps)] == ["green", "amber"]
+    assert _headline(half, worst_verdict(half.verdicts))[0] == "Watch your knees in these squats"
     both = replace(r, verdicts=[replace(knee, colour="amber"), replace(hip, colour="amber"), depth])
     assert _headline(both, worst_verdict(both.verdicts))[0] == "Good squats: watch your knees and hip control"
     # with no rep good, "Good squats" would contradict the tally under it
