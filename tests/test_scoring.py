@@ -106,6 +106,26 @@ def test_view_exercise_reps(spec: Spec, view: str, exercise: str, leads: list[st
     assert all(re.fullmatch(said, n) for n in angled)
 
 
+@pytest.mark.parametrize(("which", "reps"), [(1, 3), (2, 2)], ids=["mid-set", "after-the-last"])
+def test_only_a_sets_first_or_last_dip_reads_as_a_walk(which: int, reps: int) -> None:
+    """A dip after which the client reads 1.4 times the size, with a foot moved a shank during it, is a walk to the
+    phone after the last rep; between two reps it is a rep whose size reading slipped (a real clip's tracking gap
+    did this), since a walk changes the size for good."""
+    track, truth = make_track(Spec(reps=3))
+    t = np.asarray(track.t_s)
+    bottom = float(truth["bottoms_s"][which])  # type: ignore[index]
+    xy = np.array(track.xy)
+    ankle_y = np.nanmax(xy[:, int(Kp.L_ANKLE), 1])
+    shank = float(np.linalg.norm(xy[0, int(Kp.L_KNEE)] - xy[0, int(Kp.L_ANKLE)]))
+    later = t >= bottom
+    xy[later] = (xy[later] - [360.0, ankle_y]) * 1.4 + [360.0, ankle_y]  # the client 1.4 times the size on screen
+    dip = np.abs(t - bottom) < 0.8
+    for k in (Kp.R_ANKLE, Kp.R_HEEL, Kp.R_TOE):
+        xy[dip, int(k), 0] += shank  # the right foot steps out and back during the dip
+    r = evaluate(replace(track, xy=xy), SETTINGS, "x.mp4")
+    assert (r.exercise, len(r.reps)) == ("squat", reps)
+
+
 @pytest.mark.parametrize("far_leg_hidden", [False, True], ids=["all-seen", "far-leg-hidden"])
 def test_side_view_scores_depth_and_trunk_not_knees(far_leg_hidden: bool) -> None:
     """From the side the far leg hides behind the near one by nature: that alone must not fail the clip."""

@@ -336,7 +336,12 @@ def analyse(track: PoseTrack, s: AnalysisSettings) -> Analysis:
     ]
     view = vw.combine_views(per_rep) if events else _standing_view(xy, first, lat_l, s.foot_to_shank)
     spreads = [float(nanmedian(np.abs(p[Kp.L_ANKLE][b, 0] - p[Kp.R_ANKLE][b, 0]))) for b in bases]
-    walks = [_walked(p, r, b, int(BASELINE_S / dt)) for r, b in zip(events, bases, strict=True)]
+    # a walk to or from the phone changes the client's size for good, so only the set's first dip (walking into
+    # place) or its last (walking up to the phone) can be one (`reps.walked`)
+    walks = [
+        i in (0, len(events) - 1) and _walked(p, r, b, int(BASELINE_S / dt))
+        for i, (r, b) in enumerate(zip(events, bases, strict=True))
+    ]
     exercise, events, notes = _exercise_and_reps(p, h, t_s, events, view, first, spreads, walks)
     if exercise.exercise == "squat" and view.view == "oblique" and view.source == "feet" and feet:
         view = _front_by_agreement(p, h, t_s, events, view, s.foot_to_shank)
