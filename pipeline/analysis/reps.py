@@ -236,7 +236,7 @@ def tempo_s(height: F64, t_s: F64, rep: RepEvents, pause_frac: float = 0.95) -> 
 # (sizes up to 2.63 with the feet within 0.43: cut or tightly framed clips; feet up to 0.90 at sizes within 1.13:
 # the far leg in profile). A lunge steps by nature, and walking lunges toward the camera change size too (1.62):
 # never asked of lunges. Only a set's first or last dip is asked (`analyse.analyse`): on 651 real clips every walk
-# was one of those (seven clips), and the three dips between reps that read as walks were reps whose size reading
+# was one of those (six clips), and the three dips between reps that read as walks were reps whose size reading
 # slipped (a tracking gap; a noisy side view).
 WALK_SCALE = 1.25
 WALK_FEET_SHANKS = 0.5
