@@ -6,6 +6,8 @@
 
 `--look sent` checks the clips as a client's phone would send them through a messaging app instead: the short side
 cut to 480 px and compressed hard (x264 CRF 30). The same reasoning holds: nothing but the pixels changes.
+`--look tilt` turns each clip 5° clockwise, as a phone propped on the floor or held by hand is seldom level (same
+size, the corners filled black): only the camera's roll changes, which no verdict should depend on.
 
 A mirror image holds the same person, motion and camera angle, so view, exercise, reps and every verdict colour
 should stay the same (a left knee's reading becomes the right knee's). What changes is only what the pose model sees,
@@ -34,6 +36,7 @@ LOOKS = {
         "scale='if(gt(iw,ih),-2,trunc(min(480,iw)/2)*2)':'if(gt(iw,ih),trunc(min(480,ih)/2)*2,-2)',setsar=1",
         "30",
     ),
+    "tilt": ("rotate=5*PI/180:fillcolor=black,setsar=1", "17"),
 }
 
 
@@ -61,7 +64,7 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, help="folder holding the clips of benchmarks/corpus.toml")
     ap.add_argument("-c", "--config", type=Path, help="settings overrides, as for formreview batch")
     ap.add_argument(
-        "--look", choices=sorted(LOOKS), default="mirror", help="mirrored (default), or as a phone sends it"
+        "--look", choices=sorted(LOOKS), default="mirror", help="mirrored (default), as a phone sends it, or turned 5°"
     )
     args = ap.parse_args()
     found = found_clips(args.corpus)

@@ -36,6 +36,26 @@ def test_mirror_flips_left_and_right_and_writes_whole_files(tmp_path: Path) -> N
     assert [p.name for p in dst.parent.iterdir()] == ["in.mov"]
 
 
+def test_tilt_turns_the_clip_clockwise_and_keeps_its_size(tmp_path: Path) -> None:
+    """A vertical white bar through the middle leans right at the top after `--look tilt`: 40 px above the centre
+    a 5° clockwise turn moves it 40·sin 5° ≈ 3.5 px right, and as far left 40 px below."""
+    src, dst = tmp_path / "in.mp4", tmp_path / "out" / "in.mp4"
+    lavfi = "color=black:s=64x96:d=0.5,drawbox=x=28:y=0:w=8:h=96:color=white:t=fill"
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", lavfi, "-pix_fmt", "yuv420p", str(src)], check=True
+    )
+    mirror(src, dst, "tilt")
+    frame = _gray_frame(dst, 64, 96).astype(np.float64)
+    x = np.arange(64)
+
+    def centre_x(row: int) -> float:
+        w = np.clip(frame[row] - 40.0, 0.0, None)
+        return float((w * x).sum() / w.sum())
+
+    assert centre_x(8) - 32.0 == pytest.approx(40 * np.sin(np.radians(5)), abs=1.0)
+    assert 32.0 - centre_x(88) == pytest.approx(40 * np.sin(np.radians(5)), abs=1.0)
+
+
 def test_keypoints_from_an_older_pose_stage_are_not_scored_as_current(tmp_path: Path) -> None:
     """After a pose change the real-clip and mirror checks must not re-score the old keypoints as if new."""
     from test_cache import make_track
