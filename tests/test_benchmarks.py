@@ -22,13 +22,17 @@ def _gray_frame(path: Path, w: int, h: int) -> np.ndarray:
     return np.frombuffer(subprocess.run(cmd, check=True, capture_output=True).stdout, np.uint8).reshape(h, w)
 
 
+def _lavfi_clip(lavfi: str, dst: Path) -> None:
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", lavfi, "-pix_fmt", "yuv420p", str(dst)], check=True
+    )
+
+
 def test_mirror_flips_left_and_right_and_writes_whole_files(tmp_path: Path) -> None:
     """A white block in the left quarter of a black clip ends in the right quarter, and no part file is left."""
     src, dst = tmp_path / "in.mp4", tmp_path / "out" / "in.mov"
     lavfi = "color=black:s=64x48:d=0.5,drawbox=x=0:y=0:w=16:h=48:color=white:t=fill"
-    subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", lavfi, "-pix_fmt", "yuv420p", str(src)], check=True
-    )
+    _lavfi_clip(lavfi, src)
     mirror(src, dst)
     before, after = _gray_frame(src, 64, 48), _gray_frame(dst, 64, 48)
     assert before[:, :12].mean() > 200 and before[:, -12:].mean() < 40
@@ -41,9 +45,7 @@ def test_tilt_turns_the_clip_clockwise_and_keeps_its_size(tmp_path: Path) -> Non
     a 5° clockwise turn moves it 40·sin 5° ≈ 3.5 px right, and as far left 40 px below."""
     src, dst = tmp_path / "in.mp4", tmp_path / "out" / "in.mp4"
     lavfi = "color=black:s=64x96:d=0.5,drawbox=x=28:y=0:w=8:h=96:color=white:t=fill"
-    subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", lavfi, "-pix_fmt", "yuv420p", str(src)], check=True
-    )
+    _lavfi_clip(lavfi, src)
     mirror(src, dst, "tilt")
     frame = _gray_frame(dst, 64, 96).astype(np.float64)
     x = np.arange(64)
