@@ -246,9 +246,16 @@ MIDFOOT_ALONE = (
 )
 TRACK_ALONE = (
     "the knee moved inside the line of the foot, but not clearly inside the middle of the foot (or that could not "
-    "be seen from this camera), and good squats have read like this"
+    "be seen from this camera) and the other knee did not go as far in, and good squats have read like this"
 )
 PAIRED = {"knee_track": ("knee_midfoot", TRACK_ALONE), "knee_midfoot": ("knee_track", MIDFOOT_ALONE)}
+# In a two-leg squat, a knee reading whose red the other leg's same reading, red too, confirms. A slip of one knee's
+# keypoint or one foot's direction moves one knee; both knees caving past the red line together is the textbook
+# two-knee cave. On real good squats' reps the less caved knee reads -9° at worst, -15° on one mirror image
+# (bands.toml knee_track); the caves whose knees both pass red read red anyway. Inside the middle of the foot is not
+# confirmed so: a good wide turned-out stance reads both knees there. A lunge judges one knee a rep, its front one.
+BOTH_LEGS = frozenset({"knee_track"})
+OTHER_LEG: dict[str, Leg] = {"left": "right", "right": "left"}
 ASYMMETRY_ALONE = "one knee went further inside the line of its foot than the other, but neither clearly caved in"
 # the thigh's angle in from the hip is drawn to the same knee point as the knee readings: real good squats and real
 # caves overlap from its red line up (bands.toml), so it stands red only beside that leg's red knee reading
@@ -302,10 +309,13 @@ def clip_shifted(reps: list[RepAnalysis], scored: list[Rep]) -> frozenset[str]:
     return frozenset(out)
 
 
-def paired_colour(colour: Colour, value: float, spec: MetricSpec, other: Colour | None) -> Colour:
-    """A knee reading's colour given the same leg's other knee reading's band colour (None or grey: not read): red
-    stands when the other is amber or red too, or when `value` is past the band's `red_alone`; else amber."""
-    if colour != "red" or spec.red_alone is None or other in ("amber", "red"):
+def paired_colour(
+    colour: Colour, value: float, spec: MetricSpec, other: Colour | None, other_leg: Colour | None = None
+) -> Colour:
+    """A knee reading's colour given the same leg's other knee reading's band colour (None or grey: not read) and,
+    for a `BOTH_LEGS` reading, the other leg's same reading's: red stands when the first is amber or red too, when
+    the second is red too, or when `value` is past the band's `red_alone`; else amber."""
+    if colour != "red" or spec.red_alone is None or other in ("amber", "red") or other_leg == "red":
         return colour
     return "red" if spec.beyond(value, spec.red_alone) else "amber"
 
@@ -315,8 +325,10 @@ def corroborated(
     specs: dict[str, MetricSpec],
     not_held: Collection[str] = (),
     shifted: Collection[str] = (),
+    two_legs: bool = False,
 ) -> list[MetricValue]:
-    """`ms` with each knee reading coloured by `paired_colour`; where that made it amber, its `PAIRED` reason; a red
+    """`ms` with each knee reading coloured by `paired_colour` (with the other leg's `BOTH_LEGS` reading where
+    `two_legs`, a two-leg squat's); where that made it amber, its `PAIRED` reason; a red
     knee reading whose key is in `shifted` amber (`SHIFTED`); then `flip_capped` by `not_held`. Two readings come
     from the knee points too, so they stand red only where a knee reading stays red: the left/right knee difference,
     read from the two travel angles (else amber, with `ASYMMETRY_ALONE`), and each thigh's angle in from the hip,
@@ -327,7 +339,8 @@ def corroborated(
         base, leg = MetricId.from_key(m.key)
         if base in PAIRED and base in specs and m.value is not None:
             other, why = PAIRED[base]
-            if paired_colour(m.colour, m.value, specs[base], colour.get(MetricId(other, leg).key)) != m.colour:
+            both = colour.get(MetricId(base, OTHER_LEG[leg]).key) if two_legs and base in BOTH_LEGS and leg else None
+            if paired_colour(m.colour, m.value, specs[base], colour.get(MetricId(other, leg).key), both) != m.colour:
                 m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": why})
             elif m.colour == "red" and m.key in shifted:
                 m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": SHIFTED})
@@ -632,6 +645,18 @@ def _flags(x: np.ndarray | None) -> list[bool]:
     return [bool(v) for v in x] if x is not None and x.any() else []
 
 
+def _held_colours(
+    a: Analysis, key: str, leg: str, specs: dict[str, MetricSpec], persist: int
+) -> tuple[MetricSpec, np.ndarray, list[Colour]] | None:
+    """A judged knee reading's frames for one leg, each held over `persist` frames (`held_values`), and their band
+    colours; None where it is not read or not scored for this exercise."""
+    spec, x = specs.get(key), {"knee_track": a.knee_angle, "knee_midfoot": a.knee_midfoot}[key].get(leg)
+    if spec is None or x is None or a.exercise.exercise not in spec.scored_for:
+        return None
+    held = held_values(np.asarray(x, np.float64), persist, spec.direction == "low_bad")
+    return spec, held, [spec.colour(float(v)) for v in held]
+
+
 def _frame_colours(
     a: Analysis, leg: str, specs: dict[str, MetricSpec], persist: int, not_held: Collection[str] = ()
 ) -> list[str]:
@@ -642,21 +667,19 @@ def _frame_colours(
     knee tracking in `not_held` (its red card not confirmed by the flipped look) no frame is red, nor in a rep where
     this leg is shifted (`shifted_legs`)."""
     n = a.t_s.size
-    read: dict[str, tuple[MetricSpec, np.ndarray, list[Colour]]] = {}
-    for key, series in (("knee_track", a.knee_angle), ("knee_midfoot", a.knee_midfoot)):
-        spec, x = specs.get(key), series.get(leg)
-        if spec is None or x is None or a.exercise.exercise not in spec.scored_for:
-            continue
-        held = held_values(np.asarray(x, np.float64), persist, spec.direction == "low_bad")
-        read[key] = spec, held, [spec.colour(float(v)) for v in held]
+    read = {key: r for key in PAIRED if (r := _held_colours(a, key, leg, specs, persist))}
     out: list[str] = ["grey"] * n
     toes = a.toes_assumed.get(leg)
     shifted = np.array([False] + [leg in _rep_shifted(r) for r in a.reps])[np.asarray(a.rep_of_frame, np.intp)]
     for key, (spec, held, colours) in read.items():
         other = read.get(PAIRED[key][0])
+        two_legs = a.exercise.exercise == "squat" and key in BOTH_LEGS and leg in OTHER_LEG
+        both = _held_colours(a, key, OTHER_LEG[leg], specs, persist) if two_legs else None
         for i in np.flatnonzero(np.isfinite(held)):
             # `corroborated`, frame by frame
-            c = paired_colour(colours[i], float(held[i]), spec, other[2][i] if other else None)
+            c = paired_colour(
+                colours[i], float(held[i]), spec, other[2][i] if other else None, both[2][i] if both else None
+            )
             c = "amber" if c == "red" and shifted[i] else c  # `SHIFTED`, frame by frame
             c = flip_held(c, spec.area, not_held)
             c = flag_only_frame(c, a.knee_flag_only) if key == "knee_track" else c
@@ -683,6 +706,7 @@ def _reps(
                 specs,
                 not_held,
                 {MetricId(base, leg).key for base in PAIRED for leg in _rep_shifted(r)},
+                ex == "squat",
             ),
             a.knee_flag_only,
         )
@@ -844,7 +868,11 @@ def evaluate_cleaned(
         toes_only(
             flag_only(
                 corroborated(
-                    _clip_metrics(a.reps, exercise, specs, cleared), specs, not_held, clip_shifted(a.reps, reps)
+                    _clip_metrics(a.reps, exercise, specs, cleared),
+                    specs,
+                    not_held,
+                    clip_shifted(a.reps, reps),
+                    exercise == "squat",
                 ),
                 a.knee_flag_only,
             ),

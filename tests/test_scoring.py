@@ -651,6 +651,59 @@ def test_the_knee_travel_angle_is_red_alone_only_far_past_red(track: float, midf
 
 
 @pytest.mark.parametrize(
+    ("right", "want"),
+    [
+        (-20.0, "red"),  # both past red: a two-knee cave (good squats: the other knee -15° at worst)
+        (-17.0, "red"),
+        (-14.0, "amber"),  # the other knee only amber: one knee's reading alone, as before
+        (5.0, "amber"),
+        (None, "amber"),  # the other knee not read
+    ],
+)
+def test_the_knee_travel_angle_is_red_where_the_other_knee_reads_red_too(right: float | None, want: str) -> None:
+    """In a two-leg squat, outside the middle of the foot (a wide, turned-out stance), a -20° knee is red only with
+    the other knee past red too; inside the middle of the foot stays a same-leg reading (both knees there read so in
+    good wide squats)."""
+    from pipeline.scoring import TRACK_ALONE, corroborated, metric_value
+
+    specs = SETTINGS.metrics
+    assert specs["knee_track"].red > -17.0 and specs["knee_track"].amber > -14.0 > specs["knee_track"].red
+    ms = [
+        metric_value(MetricId("knee_track", "left"), -20.0, "", "squat", specs),
+        metric_value(MetricId("knee_midfoot", "left"), -4.0, "", "squat", specs),
+        metric_value(MetricId("knee_midfoot", "right"), -4.0, "", "squat", specs),
+    ]
+    if right is not None:
+        ms.append(metric_value(MetricId("knee_track", "right"), right, "", "squat", specs))
+    out = {m.key: m for m in corroborated(ms, specs, two_legs=True)}
+    assert out["knee_track_left"].colour == want and (out["knee_track_left"].reason == TRACK_ALONE) == (want == "amber")
+    if right is not None:
+        assert out["knee_track_right"].colour == {"red": "red", "amber": ms[3].colour}[want]
+    # a lunge's two knee readings come from different reps, each its front knee's: no pair to confirm
+    assert next(m for m in corroborated(ms, specs) if m.key == "knee_track_left").colour == "amber"
+
+
+def test_a_two_knee_cave_in_a_wide_turned_out_stance_is_red_and_a_one_knee_one_amber() -> None:
+    """An 18° cave with the toes 30° out and the feet wide: the knees stay outside the middle of the foot, so one
+    knee's -20° travel angle alone is amber (real good squats reach -15°, and move 8° between two looks). Both knees
+    caving so is red on the card, the reps and the annotated clip's frames; one knee alone stays amber, no red frame."""
+    base = Spec(reps=3, toe_out_deg=30.0, stance_half_m=0.22, mirror=False, noise_px=0.5)
+    both = evaluate(make_track(replace(base, cave_deg=(18.0, 18.0)))[0], SETTINGS, "x.mp4")
+    one = evaluate(make_track(replace(base, cave_deg=(18.0, 0.0)))[0], SETTINGS, "x.mp4")
+    for r in (both, one):
+        mid = next(m for m in r.clip_metrics if m.key == "knee_midfoot_left")
+        assert mid.colour == "green"  # not inside the middle of the foot: that reading does not confirm
+    card = {
+        r: next(v.colour for v in x.verdicts if v.area == "knee_tracking") for r, x in (("both", both), ("one", one))
+    }
+    assert card == {"both": "red", "one": "amber"}
+    assert "red" in both.series.knee_colour_left and "red" in both.series.knee_colour_right
+    assert all(any(m.colour == "red" for m in rep.metrics if m.key == "knee_track_left") for rep in both.reps)
+    assert "red" not in one.series.knee_colour_left + one.series.knee_colour_right
+    assert "amber" in one.series.knee_colour_left
+
+
+@pytest.mark.parametrize(
     ("left", "midfoot", "want"),
     [
         (-22.0, -4.0, "amber"),  # the caving knee's angle is amber once paired: so is the difference it makes
