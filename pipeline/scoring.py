@@ -246,6 +246,10 @@ MIDFOOT_ALONE = (
 )
 TRACK_ALONE = (
     "the knee moved inside the line of the foot, but not clearly inside the middle of the foot (or that could not "
+    "be seen from this camera), and good squats have read like this"
+)
+TRACK_ALONE_BOTH = (  # `TRACK_ALONE` in a two-leg squat (`BOTH_LEGS`)
+    "the knee moved inside the line of the foot, but not clearly inside the middle of the foot (or that could not "
     "be seen from this camera) and the other knee did not go as far in, and good squats have read like this"
 )
 PAIRED = {"knee_track": ("knee_midfoot", TRACK_ALONE), "knee_midfoot": ("knee_track", MIDFOOT_ALONE)}
@@ -341,6 +345,7 @@ def corroborated(
             other, why = PAIRED[base]
             both = colour.get(MetricId(base, OTHER_LEG[leg]).key) if two_legs and base in BOTH_LEGS and leg else None
             if paired_colour(m.colour, m.value, specs[base], colour.get(MetricId(other, leg).key), both) != m.colour:
+                why = TRACK_ALONE_BOTH if why == TRACK_ALONE and two_legs else why
                 m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": why})
             elif m.colour == "red" and m.key in shifted:
                 m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": SHIFTED})

@@ -664,7 +664,7 @@ def test_the_knee_travel_angle_is_red_where_the_other_knee_reads_red_too(right: 
     """In a two-leg squat, outside the middle of the foot (a wide, turned-out stance), a -20° knee is red only with
     the other knee past red too; inside the middle of the foot stays a same-leg reading (both knees there read so in
     good wide squats)."""
-    from pipeline.scoring import TRACK_ALONE, corroborated, metric_value
+    from pipeline.scoring import TRACK_ALONE, TRACK_ALONE_BOTH, corroborated, metric_value
 
     specs = SETTINGS.metrics
     assert specs["knee_track"].red > -17.0 and specs["knee_track"].amber > -14.0 > specs["knee_track"].red
@@ -676,11 +676,13 @@ def test_the_knee_travel_angle_is_red_where_the_other_knee_reads_red_too(right: 
     if right is not None:
         ms.append(metric_value(MetricId("knee_track", "right"), right, "", "squat", specs))
     out = {m.key: m for m in corroborated(ms, specs, two_legs=True)}
-    assert out["knee_track_left"].colour == want and (out["knee_track_left"].reason == TRACK_ALONE) == (want == "amber")
+    left = out["knee_track_left"]
+    assert left.colour == want and (left.reason == TRACK_ALONE_BOTH) == (want == "amber")
     if right is not None:
         assert out["knee_track_right"].colour == {"red": "red", "amber": ms[3].colour}[want]
     # a lunge's two knee readings come from different reps, each its front knee's: no pair to confirm
-    assert next(m for m in corroborated(ms, specs) if m.key == "knee_track_left").colour == "amber"
+    lunge = next(m for m in corroborated(ms, specs) if m.key == "knee_track_left")
+    assert (lunge.colour, lunge.reason) == ("amber", TRACK_ALONE)
 
 
 def test_a_two_knee_cave_in_a_wide_turned_out_stance_is_red_and_a_one_knee_one_amber() -> None:
