@@ -19,6 +19,7 @@ from pipeline.result import Colour, Rep
 
 Leg = Literal["left", "right"]
 LEG_NAMES: tuple[Leg, Leg] = ("left", "right")
+OTHER_LEG: dict[str, Leg] = {"left": "right", "right": "left"}
 Area = Literal["knee_tracking", "hip_control", "depth", "trunk"]
 AREAS: dict[str, str] = {
     "knee_tracking": "Knee tracking",

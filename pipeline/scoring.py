@@ -19,7 +19,18 @@ from pipeline.analysis.reps import MIN_FRAMES
 from pipeline.clean import CleanReport, clean_track
 from pipeline.errors import SettingsError
 from pipeline.keypoints import PoseTrack
-from pipeline.metrics import AREAS, SEVERITY, Leg, MetricId, MetricSpec, capitalised, counted_reps, metric_ids
+from pipeline.metrics import (
+    AREAS,
+    LEG_NAMES,
+    OTHER_LEG,
+    SEVERITY,
+    Leg,
+    MetricId,
+    MetricSpec,
+    capitalised,
+    counted_reps,
+    metric_ids,
+)
 from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict, check_rep
 from pipeline.settings import Settings
 
@@ -248,7 +259,7 @@ TRACK_ALONE = (
     "the knee moved inside the line of the foot, but not clearly inside the middle of the foot (or that could not "
     "be seen from this camera), and good squats have read like this"
 )
-TRACK_ALONE_BOTH = (  # `TRACK_ALONE` in a two-leg squat (`BOTH_LEGS`)
+TRACK_ALONE_BOTH = (  # `TRACK_ALONE` in a two-leg squat
     "the knee moved inside the line of the foot, but not clearly inside the middle of the foot (or that could not "
     "be seen from this camera) and the other knee did not go as far in, and good squats have read like this"
 )
@@ -258,8 +269,8 @@ PAIRED = {"knee_track": ("knee_midfoot", TRACK_ALONE), "knee_midfoot": ("knee_tr
 # two-knee cave. On real good squats' reps the less caved knee reads -9° at worst, -15° on one mirror image
 # (bands.toml knee_track); the caves whose knees both pass red read red anyway. Inside the middle of the foot is not
 # confirmed so: a good wide turned-out stance reads both knees there. A lunge judges one knee a rep, its front one.
-BOTH_LEGS = frozenset({"knee_track"})
-OTHER_LEG: dict[str, Leg] = {"left": "right", "right": "left"}
+# Each such reading: its `PAIRED` reason where it stays amber in a two-leg squat.
+BOTH_LEGS = {"knee_track": TRACK_ALONE_BOTH}
 ASYMMETRY_ALONE = "one knee went further inside the line of its foot than the other, but neither clearly caved in"
 # the thigh's angle in from the hip is drawn to the same knee point as the knee readings: real good squats and real
 # caves overlap from its red line up (bands.toml), so it stands red only beside that leg's red knee reading
@@ -343,10 +354,10 @@ def corroborated(
         base, leg = MetricId.from_key(m.key)
         if base in PAIRED and base in specs and m.value is not None:
             other, why = PAIRED[base]
-            both = colour.get(MetricId(base, OTHER_LEG[leg]).key) if two_legs and base in BOTH_LEGS and leg else None
+            pair = two_legs and base in BOTH_LEGS
+            both = colour.get(MetricId(base, OTHER_LEG[leg]).key) if pair and leg else None
             if paired_colour(m.colour, m.value, specs[base], colour.get(MetricId(other, leg).key), both) != m.colour:
-                why = TRACK_ALONE_BOTH if why == TRACK_ALONE and two_legs else why
-                m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": why})
+                m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": BOTH_LEGS[base] if pair else why})
             elif m.colour == "red" and m.key in shifted:
                 m = MetricValue(**{**m.__dict__, "colour": "amber", "reason": SHIFTED})
         out.append(m)
@@ -627,13 +638,14 @@ def _series(
         return Series(list(map(float, t_s)), nan, nan, nan, ["grey"] * n, ["grey"] * n, [0] * n)
     kl = a.knee_angle.get("left", np.full(n, np.nan))
     kr = a.knee_angle.get("right", np.full(n, np.nan))
+    judged = {(key, leg): r for key in PAIRED for leg in LEG_NAMES if (r := _held_colours(a, key, leg, specs, persist))}
     return Series(
         t_s=[float(x) for x in t_s],
         hip_depth=[float(x) for x in np.clip(a.depth, 0.0, 1.0)],
         knee_left=[float(x) for x in kl],
         knee_right=[float(x) for x in kr],
-        knee_colour_left=_frame_colours(a, "left", specs, persist, not_held),
-        knee_colour_right=_frame_colours(a, "right", specs, persist, not_held),
+        knee_colour_left=_frame_colours(a, "left", judged, not_held),
+        knee_colour_right=_frame_colours(a, "right", judged, not_held),
         rep_of_frame=[int(x) for x in a.rep_of_frame],
         knee_metric=spec.key,
         knee_unit=spec.unit,
@@ -663,23 +675,25 @@ def _held_colours(
 
 
 def _frame_colours(
-    a: Analysis, leg: str, specs: dict[str, MetricSpec], persist: int, not_held: Collection[str] = ()
+    a: Analysis,
+    leg: Leg,
+    judged: Mapping[tuple[str, Leg], tuple[MetricSpec, np.ndarray, list[Colour]]],
+    not_held: Collection[str] = (),
 ) -> list[str]:
     """Per frame, the worse colour of the knee's judged readings that are scored for this exercise (its travel angle
     and how far inside the midfoot it sits); grey where neither is read. The annotated clip colours what is judged:
     like the rep's reading, a frame takes a colour only inside a run of `persist` frames that all reach it (a
     one-frame flash past red beside a held amber showed a red knee on a clip whose verdict was "watch"). With
     knee tracking in `not_held` (its red card not confirmed by the flipped look) no frame is red, nor in a rep where
-    this leg is shifted (`shifted_legs`)."""
+    this leg is shifted (`shifted_legs`). `judged`: each leg's `_held_colours` by (reading, leg)."""
     n = a.t_s.size
-    read = {key: r for key in PAIRED if (r := _held_colours(a, key, leg, specs, persist))}
+    read = {key: r for key in PAIRED if (r := judged.get((key, leg)))}
     out: list[str] = ["grey"] * n
     toes = a.toes_assumed.get(leg)
     shifted = np.array([False] + [leg in _rep_shifted(r) for r in a.reps])[np.asarray(a.rep_of_frame, np.intp)]
     for key, (spec, held, colours) in read.items():
         other = read.get(PAIRED[key][0])
-        two_legs = a.exercise.exercise == "squat" and key in BOTH_LEGS and leg in OTHER_LEG
-        both = _held_colours(a, key, OTHER_LEG[leg], specs, persist) if two_legs else None
+        both = judged.get((key, OTHER_LEG[leg])) if a.exercise.exercise == "squat" and key in BOTH_LEGS else None
         for i in np.flatnonzero(np.isfinite(held)):
             # `corroborated`, frame by frame
             c = paired_colour(

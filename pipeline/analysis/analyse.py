@@ -40,7 +40,7 @@ from pipeline.analysis.reps import (
     walked,
 )
 from pipeline.keypoints import Kp, PoseTrack
-from pipeline.metrics import LEG_NAMES, Leg, MetricId
+from pipeline.metrics import LEG_NAMES, OTHER_LEG, Leg, MetricId
 from pipeline.settings import AnalysisSettings
 
 F64 = npt.NDArray[np.float64]
@@ -1070,7 +1070,7 @@ def _frontal_angles(c: _Rep, leg: Leg, out: _Readings) -> None:
     value = -rolling_persistent_min(-np.where(usable, f, np.nan), s.persist_frames)
     disp = knee.knee_medial_disp_pct(hp[ecc], k[ecc], a[ecc], lat)  # FPPA's geometry as a distance, read alike
     disp_max = -rolling_persistent_min(-np.where(usable, disp, np.nan), s.persist_frames)
-    add = hip.hip_adduction_2d_deg(hp, c.p[LEGS["right" if leg == "left" else "left"][0]], k)
+    add = hip.hip_adduction_2d_deg(hp, c.p[LEGS[OTHER_LEG[leg]][0]], k)
     # like FPPA, the 2D thigh angle means nothing while the thigh points at the camera; held for persist_frames:
     # the thigh shortens fast near the gate, and one frame there read a good real lunge rep's thigh 13° in
     add_max = -rolling_persistent_min(-np.where(usable, add[ecc], np.nan), s.persist_frames)
