@@ -25,11 +25,11 @@ from pipeline.report import (
     data_uri,
     doc_field,
     environment,
+    overall_state,
     page_chrome,
     verdict_badge,
-    worst_verdict,
 )
-from pipeline.result import UNKNOWN_VIEW, VIEW_WORDS, ClipResult, Verdict
+from pipeline.result import UNKNOWN_VIEW, VIEW_WORDS, ClipResult
 from pipeline.settings import ReportSettings
 
 if TYPE_CHECKING:
@@ -100,15 +100,6 @@ class IndexContext:
 # "check": a card the evidence could not decide asks the coach to look at the video, so it sorts with what needs
 # attention, after the flags and before what was not measured
 RANK = {"error": 0, "red": 1, "amber": 2, "check": 3, "grey": 4, "green": 5}
-
-
-def overall_state(verdicts: list[Verdict]) -> str:
-    """A video's overall state for the index's order and summary.csv: its worst judged colour, but "check" where a
-    card asks for a look and nothing is amber or red (a set that asks is not filed with the good ones)."""
-    worst = worst_verdict(verdicts)
-    if (worst is None or worst.colour == "green") and any(v.unsure for v in verdicts):
-        return "check"
-    return worst.colour if worst else "grey"
 
 
 def _areas(entries: list[IndexEntry]) -> list[str]:

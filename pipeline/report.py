@@ -329,6 +329,16 @@ def worst_verdict(verdicts: list[Verdict]) -> Verdict | None:
     return max(scored, key=lambda v: SEVERITY[v.colour], default=None)
 
 
+def overall_state(verdicts: list[Verdict]) -> str:
+    """A video's overall state, for the page's badge, the index's order and summary.csv: its worst judged colour, but
+    "check" where a card asks for a look and nothing is amber or red (a set that asks is not filed with the good ones,
+    and a page over a real knee cave that read "check" opened with "Good squat")."""
+    worst = worst_verdict(verdicts)
+    if (worst is None or worst.colour == "green") and any(v.unsure for v in verdicts):
+        return "check"
+    return worst.colour if worst else "grey"
+
+
 def _metric_row(m: MetricValue, where: str = "from this video") -> MetricRow:
     """`where` the metric could not be measured: the set's rows say "from this video", a rep's rows "in this rep"
     (one rep's foot turned toward the camera says nothing about the others)."""
@@ -386,6 +396,9 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
     one = len(whole_reps(result.reps)) == 1
     noun = {"squat": "squat", "lunge": "lunge"}.get(result.exercise, "rep") + ("" if one else "s")
     unsure = [v.label.lower() for v in result.verdicts if v.unsure]
+    tally = f"{_rep_tally(result, reps_to_check(result))}{_not_checked(result)}"
+    if worst is not None and worst.colour == "green" and unsure:  # `overall_state`: no good news before the look
+        return f"Check your {unsure[0]} in the video", tally
     if worst is None:  # an angled camera is the one thing the coach can change: say how to film, before the rest
         angled = [n for n in result.notes if n.startswith(ANGLED_NOTE)]
         reasons = [*angled, *(v.reason for v in result.verdicts if v.reason and not v.unsure), *result.quality.notes]
@@ -398,13 +411,13 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
     # amber names what to watch: "one thing to watch" over knees that drifted in on 5 of 8 reps said too little
     watch = " and ".join(WATCH_WORDS[v.area] for v in result.verdicts if v.measurable and v.colour == "amber")
     headline = {
-        "green": f"Good {noun}: check your {unsure[0]} in the video" if unsure else f"Solid {noun}: keep it up",
+        "green": f"Solid {noun}: keep it up",
         "amber": f"Good {noun}: watch your {watch}"
         if _mostly_good(result)
         else f"Watch your {watch} in {'this' if one else 'these'} {noun}",
         "red": f"Your {noun} {'needs' if one else 'need'} work on {worst.label.lower()}",
     }[worst.colour]
-    return headline, f"{_rep_tally(result, reps_to_check(result))}{_not_checked(result)}"
+    return headline, tally
 
 
 def _mostly_good(result: ClipResult) -> bool:
@@ -517,7 +530,7 @@ def build_context(
         page=page_chrome(f"{noun} review{who}", s, footer),
         heading=f"{noun} review{who}",
         subtitle=_subtitle(result, meta),
-        verdict=badge(worst.colour) if worst else CHECK if any(v.unsure for v in result.verdicts) else badge("grey"),
+        verdict=CHECK if (state := overall_state(result.verdicts)) == "check" else badge(state),
         headline=headline,
         detail=detail,
         quality_warning=warn.strip(),

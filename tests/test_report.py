@@ -434,7 +434,9 @@ def test_a_verdict_the_evidence_cannot_decide_says_check_the_video(tmp_path: Pat
     assert light.select_one("p").get_text() == f"Check this in the video: {why}."
     calm = replace(r, verdicts=[unsure, *(replace(v, colour="green", measurable=True) for v in r.verdicts[1:])])
     soup = BeautifulSoup(write_report(calm, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
-    assert soup.select_one("#verdict").get_text() == "Good squats: check your knee tracking in the video"
+    # the rest judged green: the page opens as the index files it, "check", not with good news before the look
+    assert soup.select_one("#verdict").get_text() == "Check your knee tracking in the video"
+    assert "Check video" in soup.select_one(".hero").get_text() and "Good" not in soup.select_one(".hero").get_text()
     # nothing else judged: the page does not open with "we could not check your form" above a card asking for a look
     why_not = "needs a front view"
     alone = replace(
