@@ -656,6 +656,33 @@ def _series(
     )
 
 
+def checked_frames(ser: Series, verdicts: list[Verdict], clip: list[MetricValue]) -> Series:
+    """`ser` with the green frames of the rep a knee card asks to check (`check_rep`) turned grey ("not judged") on
+    the knee its reason names, both where it names none: the annotated clip paused on that rep with both knee lines
+    green under a card saying the knee read −21° and could not be told (a frame is coloured after its noise bound, a
+    card's doubt is about the reading before it)."""
+    rep = check_rep(verdicts, clip)
+    knee = next((v for v in verdicts if v.area == "knee_tracking" and v.unsure), None)
+    if rep is None or knee is None:
+        return ser
+    legs = {
+        MetricId.from_key(m.key).leg for m in clip if m.unsure and m.area == "knee_tracking" and m.reason == knee.reason
+    }
+    legs = set(LEG_NAMES) if None in legs else legs
+    in_rep = np.asarray(ser.rep_of_frame, np.intp) == rep
+
+    def greyed(colours: list[str], leg: str) -> list[str]:
+        if leg not in legs:
+            return colours
+        return ["grey" if c == "green" and inside else c for c, inside in zip(colours, in_rep, strict=True)]
+
+    return replace(
+        ser,
+        knee_colour_left=greyed(ser.knee_colour_left, "left"),
+        knee_colour_right=greyed(ser.knee_colour_right, "right"),
+    )
+
+
 def _flags(x: np.ndarray | None) -> list[bool]:
     """Per-frame flags for the result file; none set: empty (a leg lost is rare, and a clip runs to thousands of
     frames)."""
@@ -919,7 +946,7 @@ def evaluate_cleaned(
         clip_metrics=clip,
         verdicts=verdicts,
         cues=_cues(verdicts, clip) if quality.passed else [],
-        series=_series(a, t_s, specs, settings.analysis.persist_frames, not_held),
+        series=checked_frames(_series(a, t_s, specs, settings.analysis.persist_frames, not_held), verdicts, clip),
         notes=_notes(a, not_held, cleared),
         worst_rep=worst if reps else None,
         best_rep=best if reps else None,

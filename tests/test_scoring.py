@@ -15,8 +15,8 @@ from synthetic_tracks import Spec, make_track
 
 from pipeline.keypoints import Kp
 from pipeline.metrics import MetricId
-from pipeline.result import ANGLED_NOTE, ClipResult, MetricValue
-from pipeline.scoring import evaluate
+from pipeline.result import ANGLED_NOTE, ClipResult, MetricValue, Series, Verdict
+from pipeline.scoring import checked_frames, evaluate
 from pipeline.settings import Settings, load_settings
 
 SETTINGS: Settings = load_settings()
@@ -1148,3 +1148,23 @@ def test_a_squat_knee_card_is_green_only_where_both_knees_were_read() -> None:
     assert cards["knee_tracking"].colour == "red"  # one knee caved is a flag however the other read
     lunge = {v.area: v for v in _verdicts([right, unread], True, "", "", "lunge")}
     assert lunge["knee_tracking"].reason != one_knee_read([right, unread], [right])  # a lunge judges one knee anyway
+
+
+def test_the_rep_a_knee_card_asks_to_check_shows_that_knee_not_judged_in_the_clip() -> None:
+    """A knee read −21° before its noise bound and green after it: the card asks to check rep 2, so the annotated
+    clip shows that knee grey ("not judged") in rep 2, not green; the other knee, and the other reps, keep their
+    colours; a flagged frame keeps its flag. A card naming no knee greys both."""
+    why = "the right knee over foot read −21° at its worst, but that is within this video's measurement error"
+    knee = Verdict("knee_tracking", "Knee tracking", "grey", "Check this in the video.", False, why, unsure=True)
+    m = MetricValue("knee_track_right", "Right knee over foot", -9.0, "°", "-9°", "grey", True, why)
+    m = replace(m, unsure=True, worst_rep=2, area="knee_tracking")
+    reps = [0, 1, 1, 2, 2, 2, 0]
+    ser = Series(
+        [0.0] * 7, [0.0] * 7, [0.0] * 7, [0.0] * 7, ["green"] * 7, ["green"] * 4 + ["amber", "green", "grey"], reps
+    )
+    out = checked_frames(ser, [knee], [m])
+    assert out.knee_colour_left == ["green"] * 7
+    assert out.knee_colour_right == ["green", "green", "green", "grey", "amber", "grey", "grey"]
+    both = checked_frames(ser, [knee], [replace(m, key="knee_asymmetry")])
+    assert both.knee_colour_left == ["green", "green", "green", "grey", "grey", "grey", "green"]
+    assert checked_frames(ser, [replace(knee, unsure=False, colour="green")], [m]) == ser
