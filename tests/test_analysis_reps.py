@@ -107,6 +107,35 @@ def test_exercise_from_split_stance() -> None:
 
 
 @pytest.mark.parametrize(
+    ("leads", "travel", "pattern"),
+    [
+        (["right", "left", "right", None, "right", "left", "right"], 4.0, "walking"),
+        (["right", "left", "right", None, "right", "left", "right"], 0.5, "alternating"),
+        (["left", None, "left", "left"], 0.5, "same leg"),
+        (["left", "right", "right", "left"], 0.5, ""),
+        (["left", None, "right"], 0.5, ""),
+        (["left", None, "left", None, "left", "right"], 0.5, ""),
+        (["left", "right", None, "left", "right"], 0.5, ""),
+        (["left"], 0.5, ""),
+    ],
+    ids=[
+        "walking-one-unnamed",
+        "alternating-one-unnamed",
+        "same-leg",
+        "mixed",
+        "no-neighbours",
+        "few-neighbours",
+        "out-of-step",
+        "one-rep",
+    ],
+)
+def test_the_lunge_pattern_is_read_from_neighbouring_named_reps(
+    leads: list[str | None], travel: float, pattern: str
+) -> None:
+    assert exercise.lunge_pattern(leads, travel) == pattern
+
+
+@pytest.mark.parametrize(
     ("scores", "name"),
     [([0.65, 0.16], "squat"), ([0.7, 0.3], "lunge"), ([0.9, 0.8, 0.1, 0.2], "lunge"), ([0.5, 0.46, 0.1], "lunge")],
     ids=["tie-median-squat", "tie-median-lunge", "tie-of-four", "majority"],

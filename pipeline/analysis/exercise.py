@@ -5,6 +5,7 @@ Also names the lead (front) leg per rep and the lunge pattern (same leg, alterna
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -130,7 +131,20 @@ def classify_exercise(split: F64, leads: list[str], travel_legs: float) -> Exerc
     out: list[str | None] = [
         lead if np.isfinite(x) and x >= CLEARLY_SQUAT and lead else None for x, lead in zip(g, leads, strict=True)
     ]
-    known = [x for x in out if x]
-    alternating = len(known) > 1 and all(a != b for a, b in zip(known[:-1], known[1:], strict=True))
-    pattern = "walking" if travel_legs > 2.0 and alternating else "alternating" if alternating else "same leg"
-    return ExerciseEstimate("lunge", conf, out, pattern)
+    return ExerciseEstimate("lunge", conf, out, lunge_pattern(out, travel_legs))
+
+
+def lunge_pattern(leads: list[str | None], travel_legs: float) -> str:
+    """What the named front legs show, or "": "alternating" (or "walking", the mid-hip travelling over 2 shanks) where
+    at least half the neighbouring reps are both named and every named rep fits one leg then the other; "same leg"
+    where neighbours are named and every named rep is the same leg. A rep whose front leg is not named breaks no
+    pattern and proves none: a real walking lunge read right, left, right, unnamed, right, left, right was said to be
+    "on the same leg each rep" above that very list."""
+    named = [(i, x) for i, x in enumerate(leads) if x]
+    pairs = sum(1 for a, b in zip(leads[:-1], leads[1:], strict=True) if a and b)
+    if not pairs:
+        return ""
+    fits = all((a == b) == ((j - i) % 2 == 0) for (i, a), (j, b) in itertools.combinations(named, 2))
+    if fits and 2 * pairs >= len(leads) - 1:
+        return "walking" if travel_legs > 2.0 else "alternating"
+    return "same leg" if len({x for _, x in named}) == 1 else ""
