@@ -179,6 +179,15 @@ def band_words(spec: MetricSpec) -> str:
     return f"green ≥ {a}{u} · amber {a}…{r}{u} · red < {r}{u}"
 
 
+def shown(value: float, spec: MetricSpec) -> str:
+    """A finite value as the page shows it: whole units ("+12%", "−9°"; a ratio to hundredths), or one more decimal
+    where rounding would carry it across a band's edge (a real thigh angle read just under 10° showed "10°, Watch"
+    beside "red ≥ 10°")."""
+    first = 2 if not spec.unit else 0
+    d = next((d for d in range(first, first + 2) if spec.colour(round(value, d)) == spec.colour(value)), first + 2)
+    return f"{value:+.{d}f}%" if spec.unit == "%" else f"{value:.{d}f}{spec.unit}"
+
+
 def _num(x: float) -> str:
     s = f"{x:g}"
     return s.replace("-", "−")
@@ -209,15 +218,7 @@ def metric_value(
     label = spec.label_for(mid.leg)
     ok = bool(np.isfinite(value))
     unit = spec.unit
-    display = (
-        "—"
-        if not ok
-        else f"{value:+.0f}{unit}"
-        if unit == "%"
-        else f"{value:.2f}"
-        if not unit
-        else f"{value:.0f}{unit}"
-    )
+    display = shown(value, spec) if ok else "—"
     colour: Colour = spec.colour(value)
     scored = spec.scored(exercise)
     # green once the error is allowed for, red without it: the evidence cannot tell (between green and amber it can

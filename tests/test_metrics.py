@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from synthetic_tracks import Spec, make_track
 from pipeline.analysis.analyse import analyse
 from pipeline.clean import clean_track
 from pipeline.metrics import PER_LEG, SEVERITY, MetricId, MetricSpec, capitalised, metric_ids
-from pipeline.scoring import evaluate
+from pipeline.scoring import evaluate, shown
 from pipeline.settings import load_settings
 
 SETTINGS = load_settings()
@@ -83,3 +84,15 @@ def test_capitalised_keeps_the_rest_of_the_text(text: str, want: str) -> None:
 @pytest.mark.parametrize("mid", metric_ids(), ids=lambda m: m.key)
 def test_a_metric_key_reads_back_to_its_metric_and_leg(mid: MetricId) -> None:
     assert MetricId.from_key(mid.key) == mid
+
+
+def test_a_shown_value_never_rounds_across_a_band_edge() -> None:
+    """Whole units, unless rounding would show the value on the other side of a band edge: 9.6° under a red line at
+    10° shows "9.6°", not "10°" beside "red ≥ 10°"; −16.2° under a red line "< −16°" shows "−16.2°", while −15.7°,
+    amber, may show "−16°"."""
+    high = _spec("high_bad", 5.0, 10.0)
+    assert [shown(v, high) for v in (9.6, 9.96, 10.2, 7.0, 4.7)] == ["9.6°", "9.96°", "10°", "7°", "4.7°"]
+    low = _spec("low_bad", -13.0, -16.0)
+    assert [shown(v, low) for v in (-15.7, -16.2, -9.0)] == ["-16°", "-16.2°", "-9°"]
+    pct = replace(high, unit="%")
+    assert shown(12.4, pct) == "+12%" and shown(9.7, pct) == "+9.7%"
