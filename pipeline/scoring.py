@@ -180,7 +180,7 @@ def band_words(spec: MetricSpec) -> str:
 
 
 def shown(value: float, spec: MetricSpec) -> str:
-    """A finite value as the page shows it: whole units ("+12%", "−9°"; a ratio to hundredths), or one more decimal
+    """A finite value as the page shows it: whole units ("+12%", "-9°"; a ratio to hundredths), or one more decimal
     where rounding would carry it across a band's edge (a real thigh angle read just under 10° showed "10°, Watch"
     beside "red ≥ 10°")."""
     first = 2 if not spec.unit else 0
