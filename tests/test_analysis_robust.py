@@ -244,6 +244,18 @@ def test_hips_turned_far_from_the_camera_veto_the_knee_verdict_the_feet_would_al
     assert knee.colour == "grey" and "your hips were turned about" in knee.reason
 
 
+def test_a_hip_veto_on_a_view_read_front_says_the_cues_disagree() -> None:
+    # a real square-on squat with unevenly turned-out feet (read 38° off) and narrow hips (52°): its thighs and stance
+    # put the camera in front and the page said "front view", while the knee card said only "your hips were turned
+    # about 52° from it". Rendered so: feet 45° uneven, hips drawn 0.7 as wide
+    spec = Spec(reps=3, mirror=False, noise_px=0.5)
+    knee = _knee_verdict(_hips_squeezed(_feet_turned(spec, 45.0), 0.7))
+    assert (
+        knee.colour == "grey" and "your thighs and stance put it in front, but your hips read it about" in knee.reason
+    )
+    assert "turned out unevenly" in knee.reason and "your hips were turned" not in knee.reason
+
+
 def test_narrow_hips_do_not_veto_a_knee_verdict_where_the_feet_read_square_on() -> None:
     # the hips' width is biased by build: real square-on clips of slim people read up to 52° from it. Filmed
     # square-on, hips drawn 0.7 as wide read 49°, but the feet read the camera square-on: the knee is judged

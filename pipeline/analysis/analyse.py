@@ -888,6 +888,16 @@ class _Rep:
         limit = self.s.max_yaw_knee_deg
         if self.view.view not in ("front", "oblique"):
             return "needs a front or near-front view"
+        if self.view.view == "front" and self.hips_round:
+            # the thighs and stance put it in front (`_front_by_agreement`), the hips and feet did not: the page says
+            # "front view", so "your hips were turned 52°" alone read as a contradiction on a square-on clinic squat
+            feet = self.view.feet_yaw_deg
+            also = f" and your feet, turned out unevenly, about {feet:.0f}°" if np.isfinite(feet) else ""
+            return (
+                "needs the camera's angle known closely: your thighs and stance put it in front, but your hips read "
+                f"it about {self.view.hip_yaw_deg:.0f}° off{also}; from 45° a knee caving in looks about half as far "
+                "in as it is"
+            )
         # the page's headline gives the camera's angle from the feet: quote that one when it is past the limit, and
         # name the hips when they are what turned the verdict away (a rear 41° squat's card said "52° off")
         off = (
