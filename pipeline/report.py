@@ -25,7 +25,16 @@ from pipeline.files import write_atomic
 from pipeline.metrics import SEVERITY, capitalised, whole_reps
 from pipeline.plots import depth_plot_svg, knee_plot_svg
 from pipeline.resources import data_dir
-from pipeline.result import ANGLED_NOTE, UNKNOWN_VIEW, VIEW_WORDS, ClipResult, MetricValue, Verdict, check_rep
+from pipeline.result import (
+    ANGLED_NOTE,
+    OTHER_EXERCISE,
+    UNKNOWN_VIEW,
+    VIEW_WORDS,
+    ClipResult,
+    MetricValue,
+    Verdict,
+    check_rep,
+)
 from pipeline.settings import ReportSettings
 
 if TYPE_CHECKING:
@@ -359,10 +368,11 @@ def _never_measured(result: ClipResult) -> set[str]:
 
 
 def _unmeasured(result: ClipResult, never: set[str]) -> list[str]:
-    """'Needs a side view: thigh angle at the bottom, …' lines, grouped by reason, in table order."""
+    """'Needs a side view: thigh angle at the bottom, …' lines, grouped by reason, in table order; the other
+    exercise's measures are not missing (every squat's page listed a lunge's side-to-side stance)."""
     by_reason: dict[str, list[str]] = {}
     for m in result.clip_metrics:
-        if m.key in never:
+        if m.key in never and m.reason != OTHER_EXERCISE:
             why = m.reason or "not measurable from this video"
             by_reason.setdefault(capitalised(why), []).append(m.label)
     return [f"{why}: {', '.join(labels)}." for why, labels in by_reason.items()]
@@ -659,10 +669,10 @@ def _facts(result: ClipResult, meta: ReportMeta) -> list[Fact]:
 
 
 def _band_facts(result: ClipResult) -> list[Fact]:
-    """Each band shown once, in words, with its source in plain words."""
+    """Each band shown once, in words, with its source in plain words; not the other exercise's (`_unmeasured`)."""
     bands: dict[str, Fact] = {}
     for m in [*result.clip_metrics, *(m for r in result.reps for m in r.metrics)]:
-        if m.band and m.key not in bands:
+        if m.band and m.key not in bands and m.reason != OTHER_EXERCISE:
             source = plain_source(m.source)
             bands[m.key] = Fact(m.label, m.band + (f". {source}" if source else ""))
     return list(bands.values())

@@ -29,6 +29,9 @@ from typing import Any, Literal
 Colour = Literal["green", "amber", "red", "grey"]  # grey = not measurable from this video (never shown as green)
 COLOURS: tuple[str, ...] = ("green", "amber", "red", "grey")
 SCHEMA_VERSION = 1
+# a metric's reason where it measures the other exercise only (a lunge's side-to-side stance in a squat): not read,
+# and not listed on the page as missing
+OTHER_EXERCISE = "a measure of the other exercise"
 # how `ClipResult.notes` words an angled camera; the report leads with that note when nothing could be judged
 ANGLED_NOTE = "Filmed at an angle"
 # a view in the words of the pages a coach and a client read ("oblique" is ours, not theirs)

@@ -31,7 +31,18 @@ from pipeline.metrics import (
     counted_reps,
     metric_ids,
 )
-from pipeline.result import ANGLED_NOTE, ClipResult, Colour, MetricValue, Quality, Rep, Series, Verdict, check_rep
+from pipeline.result import (
+    ANGLED_NOTE,
+    OTHER_EXERCISE,
+    ClipResult,
+    Colour,
+    MetricValue,
+    Quality,
+    Rep,
+    Series,
+    Verdict,
+    check_rep,
+)
 from pipeline.settings import Settings
 
 CUES = {
@@ -230,6 +241,8 @@ def metric_value(
         colour, reason = "grey", f"context only: this band is not used for {exercise}s"
     elif unsure:
         colour, reason = "grey", UNSURE_METRIC.format(label=label.lower(), raw=_num(round(raw)) + unit)
+    elif not ok and spec.scored_for and not scored:
+        reason = OTHER_EXERCISE
     return MetricValue(
         key=mid.key,
         label=label,

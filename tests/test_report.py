@@ -674,3 +674,23 @@ def test_an_amber_headline_names_what_to_watch() -> None:
     assert _headline(one, worst_verdict(one.verdicts))[0] == "Watch your knees in this squat"
     red_one = replace(one, verdicts=r.verdicts)
     assert _headline(red_one, worst_verdict(red_one.verdicts))[0] == "Your squat needs work on knee tracking"
+
+
+def test_a_squat_page_does_not_list_a_lunge_measure_as_not_measured(tmp_path: Path) -> None:
+    """Every real squat's page listed "Lunges filmed square-on from the front only: Feet apart side to side" under
+    "Not measured": a lunge's measure is not missing from a squat. A lunge's page keeps it where it was not read,
+    and a squat's page still lists its own missing measures (the side view's)."""
+    from synthetic_tracks import Spec, make_track
+
+    from pipeline.scoring import evaluate
+    from pipeline.settings import load_settings
+
+    s = load_settings()
+    squat = evaluate(make_track(Spec())[0], s, "x.mp4")
+    soup = BeautifulSoup(write_report(squat, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    text = soup.get_text(" ")
+    assert "Feet apart side to side" not in text and "Needs a side view" in text
+    lunge = evaluate(make_track(Spec(exercise="lunge", yaw_deg=30.0))[0], s, "x.mp4")
+    assert lunge.exercise == "lunge"
+    soup = BeautifulSoup(write_report(lunge, tmp_path, meta(), None, ReportSettings()).read_text(), "html.parser")
+    assert "Feet apart side to side" in soup.get_text(" ")
