@@ -577,9 +577,9 @@ def _grey_reason(ms: list[MetricValue], default: str) -> str:
     """Why an area could not be judged: the knees' travel angles' reasons first (the knee card's own reading), and not
     one a lunge never reads (its rear knee, the middle of its front foot) while another says why the front knee was
     not judged (a forward lunge's card said "rear leg in a lunge: only the front knee is judged", and not that the
-    front foot stepped away)."""
+    front foot stepped away); never that a reading measures the other exercise (`OTHER_EXERCISE`)."""
     first = sorted(ms, key=lambda m: MetricId.from_key(m.key).metric != "knee_track")  # stable: legs stay in order
-    reasons = [m.reason for m in first if m.reason]
+    reasons = [m.reason for m in first if m.reason and m.reason != OTHER_EXERCISE]
     return next((r for r in reasons if r not in (REAR_LEG, LUNGE_MIDFOOT)), reasons[0] if reasons else default)
 
 

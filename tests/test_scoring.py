@@ -853,7 +853,7 @@ def test_a_lunges_knee_card_says_why_its_front_knee_was_not_judged() -> None:
     """A forward lunge's knee card said "rear leg in a lunge: only the front knee is judged" (the left leg's reason
     comes first) where the front knee's own reason, its foot stepping away, is what the client needs."""
     from pipeline.analysis.analyse import LEAD_UNKNOWN, LUNGE_MIDFOOT, REAR_LEG
-    from pipeline.result import MetricValue
+    from pipeline.result import OTHER_EXERCISE, MetricValue
     from pipeline.scoring import _grey_reason
 
     def grey(key: str, reason: str) -> MetricValue:
@@ -882,6 +882,8 @@ def test_a_lunges_knee_card_says_why_its_front_knee_was_not_judged() -> None:
     assert _grey_reason(card[:3], "x") == REAR_LEG  # nothing else to say: the first reason
     assert _grey_reason([grey("knee_track_left", LEAD_UNKNOWN), *card[2:4]], "x") == LEAD_UNKNOWN
     assert _grey_reason([], "not measurable in this view") == "not measurable in this view"
+    other = grey("stance_width", OTHER_EXERCISE)
+    assert _grey_reason([other, card[3]], "x") == "needs a front view" and _grey_reason([other], "y") == "y"
 
 
 def _toes_cut(spec: Spec) -> tuple[ClipResult, ClipResult]:
