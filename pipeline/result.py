@@ -226,12 +226,16 @@ def _none_to_nan(x: Any) -> Any:
     return x
 
 
-def check_rep(verdicts: list[Verdict], clip_metrics: list[MetricValue]) -> int | None:
-    """The rep a knee card that asks for a check ("check this in the video") names: the `worst_rep` of the reading
-    its reason comes from; None when the knee card does not ask."""
+def check_readings(verdicts: list[Verdict], clip_metrics: list[MetricValue]) -> list[MetricValue]:
+    """The knee readings a knee card that asks for a check ("check this in the video") takes its reason from; none
+    when the knee card does not ask."""
     knee = next((v for v in verdicts if v.area == "knee_tracking" and v.unsure), None)
     if knee is None:
-        return None
-    return next(
-        (m.worst_rep for m in clip_metrics if m.unsure and m.area == "knee_tracking" and m.reason == knee.reason), None
-    )
+        return []
+    return [m for m in clip_metrics if m.unsure and m.area == "knee_tracking" and m.reason == knee.reason]
+
+
+def check_rep(verdicts: list[Verdict], clip_metrics: list[MetricValue]) -> int | None:
+    """The rep a knee card that asks for a check names: the `worst_rep` of the first of its `check_readings`; None
+    when the knee card does not ask."""
+    return next((m.worst_rep for m in check_readings(verdicts, clip_metrics)), None)

@@ -41,6 +41,7 @@ from pipeline.result import (
     Rep,
     Series,
     Verdict,
+    check_readings,
     check_rep,
 )
 from pipeline.settings import Settings
@@ -675,13 +676,11 @@ def checked_frames(ser: Series, verdicts: list[Verdict], clip: list[MetricValue]
     the knee its reason names, both where it names none: the annotated clip paused on that rep with both knee lines
     green under a card saying the knee read −21° and could not be told (a frame is coloured after its noise bound, a
     card's doubt is about the reading before it)."""
-    rep = check_rep(verdicts, clip)
-    knee = next((v for v in verdicts if v.area == "knee_tracking" and v.unsure), None)
-    if rep is None or knee is None:
+    readings = check_readings(verdicts, clip)
+    rep = readings[0].worst_rep if readings else None  # `check_rep`
+    if rep is None:
         return ser
-    legs = {
-        MetricId.from_key(m.key).leg for m in clip if m.unsure and m.area == "knee_tracking" and m.reason == knee.reason
-    }
+    legs = {MetricId.from_key(m.key).leg for m in readings}
     legs = set(LEG_NAMES) if None in legs else legs
     in_rep = np.asarray(ser.rep_of_frame, np.intp) == rep
 
