@@ -13,7 +13,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from pipeline.analysis.analyse import FOOT_TOWARD_REASON, LUNGE_MIDFOOT, REAR_LEG, Analysis, RepAnalysis, analyse
+from pipeline.analysis.analyse import FOOT_TOWARD_REASON, REAR_LEG, Analysis, RepAnalysis, analyse
 from pipeline.analysis.geometry import held_values
 from pipeline.analysis.reps import MIN_FRAMES
 from pipeline.clean import CleanReport, clean_track
@@ -576,12 +576,12 @@ def hips_follow_knees(verdicts: list[Verdict], exercise: str) -> list[Verdict]:
 
 def _grey_reason(ms: list[MetricValue], default: str) -> str:
     """Why an area could not be judged: the knees' travel angles' reasons first (the knee card's own reading), and not
-    one a lunge never reads (its rear knee, the middle of its front foot) while another says why the front knee was
-    not judged (a forward lunge's card said "rear leg in a lunge: only the front knee is judged", and not that the
-    front foot stepped away); never that a reading measures the other exercise (`OTHER_EXERCISE`)."""
+    its rear knee's while another says why the front knee was not judged (a forward lunge's card said "rear leg in a
+    lunge: only the front knee is judged", and not that the front foot stepped away); never that a reading measures
+    the other exercise (`OTHER_EXERCISE`: a lunge's middle of the foot among them)."""
     first = sorted(ms, key=lambda m: MetricId.from_key(m.key).metric != "knee_track")  # stable: legs stay in order
     reasons = [m.reason for m in first if m.reason and m.reason != OTHER_EXERCISE]
-    return next((r for r in reasons if r not in (REAR_LEG, LUNGE_MIDFOOT)), reasons[0] if reasons else default)
+    return next((r for r in reasons if r != REAR_LEG), reasons[0] if reasons else default)
 
 
 def _summary(area: str, colour: Colour, exercise: str, scored: list[MetricValue]) -> str:
