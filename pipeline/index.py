@@ -58,7 +58,7 @@ class IndexRow:
     name: str
     href: str
     ok: bool
-    status: str
+    status: str  # "Reviewed"; shown only when it is not: "Error" or "Reviewed earlier"
     error: str
     thumb_uri: str
     what: str
@@ -173,7 +173,7 @@ def build_index_context(entries: list[IndexEntry], s: ReportSettings | None = No
         heading="Form reviews",
         summary=summary,
         areas=[labels[a] for a in areas],
-        columns=3 + len(areas),
+        columns=2 + len(areas),
         groups=groups,
     )
 

@@ -26,8 +26,11 @@ def chromium_or_skip() -> str:
     return found
 
 
-def dump_dom(chromium: str, url: str, budget_ms: int = 8000) -> subprocess.CompletedProcess[str]:
-    """Load `url` headless, let its scripts run for `budget_ms` of virtual time, and return the DOM on stdout."""
+def dump_dom(
+    chromium: str, url: str, budget_ms: int = 8000, window: tuple[int, int] = (800, 600)
+) -> subprocess.CompletedProcess[str]:
+    """Load `url` headless in a `window` (width, height) px, let its scripts run for `budget_ms` of virtual time, and
+    return the DOM on stdout."""
     with tempfile.TemporaryDirectory() as profile:
         return subprocess.run(
             [
@@ -42,6 +45,7 @@ def dump_dom(chromium: str, url: str, budget_ms: int = 8000) -> subprocess.Compl
                 f"--user-data-dir={profile}",
                 "--allow-file-access-from-files",
                 f"--virtual-time-budget={budget_ms}",
+                f"--window-size={window[0]},{window[1]}",
                 "--dump-dom",
                 url,
             ],

@@ -30,6 +30,7 @@ from pipeline.report import (
 )
 from pipeline.result import ClipResult, MetricValue, Quality, Rep, Series, Verdict
 from pipeline.settings import ReportSettings
+from tests.browser import chromium_or_skip, dump_dom
 
 KNEE_BAND = "green ≥ −5% · amber −5…−12% · red < −12%"
 
@@ -393,11 +394,43 @@ def test_index_lists_errors_with_causes_worst_first(tmp_path: Path) -> None:
     assert [r["data-name"] for r in rows] == ["=broken<b>.mov", "anna.mp4", "good.mp4"]
     assert rows[0].select_one(".cause").get_text() == "=broken<b>.mov: no video stream found; is it audio-only?"
     assert not rows[0].find("a") and not soup.find("b") and not rows[0].select(".light")
-    assert [th.get_text() for th in soup.select("thead th")][3:] == ["Knee tracking", "Hip control"]  # no depth
+    assert [th.get_text() for th in soup.select("thead th")][2:] == ["Knee tracking", "Hip control"]  # no depth
     assert rows[1].select_one("a")["href"] == "anna.mp4/report.html"
     assert rows[2].select_one("img")["src"].startswith("data:image/jpeg;base64,")
     assert "Work on" in rows[1].get_text() and "3 videos · 2 reviewed · 1 failed" in soup.get_text()
+    # the status is said only where it is not a plain review: every row would read "Reviewed"
+    assert rows[0].select_one(".status-error").get_text() == "Error" and "Reviewed" not in rows[1].get_text()
     assert not soup.select("script[src]")
+
+
+@pytest.mark.parametrize("width", [1000, 1280])
+def test_every_verdict_column_of_the_index_shows_on_a_laptop_window(tmp_path: Path, width: int) -> None:
+    """At 1000 px the Trunk column lay past the table's right edge, to be scrolled to: the badges did not wrap."""
+    chromium = chromium_or_skip()
+    side = [Verdict(a, a.title(), "green", "Fine.") for a in ("depth", "trunk")]
+    unread = [Verdict(a, a.title(), "grey", "", measurable=False, reason="side view") for a in ("depth", "trunk")]
+    entries = _entries()
+    good, anna = entries[0].result, entries[2].result
+    long_name = "client_video_with_a_long_descriptive_file_name_from_the_phone_2026.mp4"
+    entries[0] = replace(entries[0], video_name=long_name, result=replace(good, verdicts=[*good.verdicts[:2], *side]))
+    entries[2] = replace(entries[2], result=replace(anna, verdicts=[*anna.verdicts[:2], *unread]))
+    write_index(entries, tmp_path)
+    page = (tmp_path / "index.html").read_text(encoding="utf-8")
+    probe = (
+        "<pre id=out>pending</pre><script>const w=document.querySelector('.table-wrap');"
+        "document.getElementById('out').textContent=[w.scrollWidth,w.clientWidth].join(' ');</script>"
+    )
+    (tmp_path / "probe.html").write_text(page.replace("</body>", probe + "</body>"), encoding="utf-8")
+    p = dump_dom(chromium, (tmp_path / "probe.html").as_uri(), window=(width, 800))
+    m = re.search(r'<pre id="out">(\d+) (\d+)</pre>', p.stdout)
+    assert m, p.stdout[-500:] + p.stderr[-500:]
+    assert int(m.group(1)) <= int(m.group(2)), f"the table is {m.group(1)} px wide in a {m.group(2)} px box"
+    assert [th.get_text() for th in BeautifulSoup(page, "html.parser").select("thead th")][2:] == [
+        "Knee tracking",
+        "Hip control",
+        "Depth",
+        "Trunk",
+    ]
 
 
 def test_the_index_names_views_in_the_pages_words(tmp_path: Path) -> None:
