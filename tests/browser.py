@@ -7,9 +7,11 @@ sets CI, and then a missing browser is a failure, never a silent skip.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -53,3 +55,12 @@ def dump_dom(
             text=True,
             timeout=120,
         )
+
+
+def probe_text(chromium: str, page: Path, window: tuple[int, int] = (800, 600)) -> str:
+    """Load `page`, whose script writes what it measured into `<pre id="out">` (which starts as "pending"), and
+    return that text; fails with the browser's output when the script never wrote it."""
+    p = dump_dom(chromium, page.as_uri(), window=window)
+    m = re.search(r'<pre id="out">([^<]*)</pre>', p.stdout)
+    assert m and m.group(1) != "pending", p.stdout[-500:] + p.stderr[-500:]
+    return m.group(1)

@@ -19,7 +19,7 @@ from pipeline.cache import track_pose
 from pipeline.cli import cli
 from pipeline.pose import POSE_VERSION
 from pipeline.video import probe
-from tests.browser import chromium_or_skip, dump_dom
+from tests.browser import chromium_or_skip, probe_text
 
 WEIGHTS = SHARED / "models" / "yolov8n-pose_int8_openvino_model"
 CLIP = SHARED / "videos" / "squat_front_barbell_good_05.mp4"  # 5.8 s, portrait, 1 rep, front view
@@ -114,8 +114,6 @@ def _browser_video_metadata(chromium: str, folder: Path) -> dict:
         "v.onloadedmetadata=()=>{o.textContent=JSON.stringify({duration:v.duration,w:v.videoWidth})};"
         "v.onerror=()=>{o.textContent=JSON.stringify({error:v.error&&v.error.code})};</script>"
     )
-    p = dump_dom(chromium, probe_page.as_uri())
+    out = probe_text(chromium, probe_page)
     probe_page.unlink()
-    m = re.search(r'<pre id="out">([^<]*)</pre>', p.stdout)
-    assert m and m.group(1) != "pending", p.stdout[-500:] + p.stderr[-500:]
-    return json.loads(m.group(1))
+    return json.loads(out)

@@ -30,7 +30,7 @@ from pipeline.report import (
 )
 from pipeline.result import ClipResult, MetricValue, Quality, Rep, Series, Verdict
 from pipeline.settings import ReportSettings
-from tests.browser import chromium_or_skip, dump_dom
+from tests.browser import chromium_or_skip, probe_text
 
 KNEE_BAND = "green ≥ −5% · amber −5…−12% · red < −12%"
 
@@ -421,10 +421,8 @@ def test_every_verdict_column_of_the_index_shows_on_a_laptop_window(tmp_path: Pa
         "document.getElementById('out').textContent=[w.scrollWidth,w.clientWidth].join(' ');</script>"
     )
     (tmp_path / "probe.html").write_text(page.replace("</body>", probe + "</body>"), encoding="utf-8")
-    p = dump_dom(chromium, (tmp_path / "probe.html").as_uri(), window=(width, 800))
-    m = re.search(r'<pre id="out">(\d+) (\d+)</pre>', p.stdout)
-    assert m, p.stdout[-500:] + p.stderr[-500:]
-    assert int(m.group(1)) <= int(m.group(2)), f"the table is {m.group(1)} px wide in a {m.group(2)} px box"
+    table, box = map(int, probe_text(chromium, tmp_path / "probe.html", window=(width, 800)).split())
+    assert table <= box, f"the table is {table} px wide in a {box} px box"
     assert [th.get_text() for th in BeautifulSoup(page, "html.parser").select("thead th")][2:] == [
         "Knee tracking",
         "Hip control",
