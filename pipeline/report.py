@@ -407,7 +407,7 @@ def _headline(result: ClipResult, worst: Verdict | None) -> tuple[str, str]:
     noun = {"squat": "squat", "lunge": "lunge"}.get(result.exercise, "rep") + ("" if one else "s")
     unsure = [v.label.lower() for v in result.verdicts if v.unsure]
     tally = f"{_rep_tally(result, reps_to_check(result))}{_not_checked(result)}"
-    if worst is not None and worst.colour == "green" and unsure:  # `overall_state`: no good news before the look
+    if worst is not None and overall_state(result.verdicts) == "check":  # no good news before the look
         return f"Check your {unsure[0]} in the video", tally
     if worst is None:  # an angled camera is the one thing the coach can change: say how to film, before the rest
         angled = [n for n in result.notes if n.startswith(ANGLED_NOTE)]
