@@ -311,7 +311,7 @@ def test_a_walk_in_from_out_of_the_picture_is_read_from_the_dips_first_seen_feet
     assert walked(leg, ankle_l, ankle_r, 50.0, rep, np.arange(0, 10), 10) is walk
 
 
-def test_the_stance_is_read_over_the_bottom_not_at_one_frame() -> None:
+def test_the_feet_are_read_over_the_bottom_not_at_one_frame() -> None:
     """A side squat's far ankle, misplaced by the model on the one deepest frame of a rep, split that rep's stance
     by two shanks: read there, the dip "did not look like" the set's squats and went uncounted. Read over the frames
     of the bottom, its median is the squat's."""
@@ -456,3 +456,81 @@ def test_a_dip_too_shallow_to_be_a_rep_casts_no_vote_on_squat_or_lunge() -> None
     side = ViewEstimate("side", 1.0, 90.0, None, "feet")
     exercise, kept, _ = _exercise_and_reps(p, h, t, events, side, np.array([0]), [10.0, 10.0], [False, False])
     assert exercise.exercise == "squat" and kept == events[:1]
+
+
+def test_the_feet_are_read_over_at_least_five_keypoint_samples_around_a_short_bottom() -> None:
+    """A fast rep's bottom (the hip within a tenth of the drop of its lowest) can last a few frames, one or two samples
+    of the 12 Hz keypoint model. By hand: a V-shaped dip 30 frames long at 30 fps, bottom at frame 15, hip
+    1 - 0.6 (1 - |i - 15| / 15). Its 90 % bottom is |i - 15| <= 1.5 (frames 14-16, 0.07 s); the window widens in
+    steps of 0.05 of the drop until it lasts 0.42 s: at 0.55 it is |i - 15| <= 6.75 (0.40 s), at 0.5 frames 8-22
+    (0.47 s). A rep whose bottom lasts long enough keeps its 90 % window."""
+    from pipeline.analysis.analyse import _planted_frames
+    from pipeline.analysis.reps import RepEvents
+
+    i = np.arange(31)
+    t = i / 30.0
+    h = 1.0 - 0.6 * (1.0 - np.abs(i - 15) / 15.0)
+    assert list(_planted_frames(h, t, RepEvents(0, 15, 30, True, 0.6))) == list(range(8, 23))
+    slow = np.arange(31) / 3.0  # the same dip at 3 fps: its 90 % bottom already lasts 0.67 s
+    assert list(_planted_frames(h, slow, RepEvents(0, 15, 30, True, 0.6))) == [14, 15, 16]
+
+
+@pytest.mark.parametrize("exercise", ["squat", "lunge"])
+def test_an_ankle_misdrawn_for_two_frames_of_a_short_bottom_does_not_decide_squat_or_lunge(exercise: str) -> None:
+    """A real one-rep front squat's bottom lasted four frames, and in two of them the model drew one ankle half a shank
+    and more low: the median over the four read a split of 0.70, a lunge. By hand (front view, shank 100 px): the
+    90 % bottom of a V-shaped dip (frames 14-16, `test_the_feet_are_read_over_…`) holds the left ankle 100 px low
+    in frames 14 and 15, a split of 1.0 there and 0 elsewhere: over those three frames the median is 1.0 (a lunge).
+    The ankles' place is the median over frames 8-22, where they stood, and the split 0. A lunge's rear knee is down
+    only near the bottom: here the left knee stands 100 px above the right in frames 14-16 alone, and the rep stays a
+    lunge (its knees are read at the bottom's own frames, a split of 1.0 in each)."""
+    from pipeline.analysis.analyse import _exercise_and_reps
+    from pipeline.analysis.reps import RepEvents
+    from pipeline.analysis.view import ViewEstimate
+    from pipeline.keypoints import Kp
+
+    i = np.arange(31)
+    t = i / 30.0
+    h = 1.0 - 0.6 * (1.0 - np.abs(i - 15) / 15.0)
+    p = {k: np.full((31, 2), np.nan) for k in Kp}
+    for k, x in ((Kp.L_HIP, 300.0), (Kp.R_HIP, 340.0)):
+        p[k][:] = (x, 300.0)
+    for (knee, ankle), x in (((Kp.L_KNEE, Kp.L_ANKLE), 300.0), ((Kp.R_KNEE, Kp.R_ANKLE), 340.0)):
+        p[knee][:] = (x, 400.0)
+        p[ankle][:] = (x, 500.0)
+    if exercise == "lunge":
+        p[Kp.L_KNEE][[14, 15, 16], 1] -= 100.0
+    else:
+        p[Kp.L_ANKLE][[14, 15], 1] += 100.0
+    front = ViewEstimate("front", 1.0, 0.0, None, "feet")
+    rep = RepEvents(0, 15, 30, True, 0.6)
+    got, kept, _ = _exercise_and_reps(p, h, t, [rep], front, np.array([0]), [40.0], [False])
+    assert got.exercise == exercise and kept == [rep]
+
+
+def test_from_the_side_a_far_leg_drawn_folded_keeps_its_own_ankle_and_reads_no_lunge() -> None:
+    """From the side the model can draw the far leg folded up, knee and ankle misplaced together, which reads no
+    split frame by frame (`test_a_flatter_shin_on_the_higher_knee_…`). By hand (shank 100 px): the far (right) knee
+    and ankle drawn 100 px high in the bottom's frames 14-16 give both shins 1.0 upright, a split of 0. The right
+    ankle where it stood over frames 8-22 (500 px) would make that shin 2.0 against the left's 1.0, with the rear
+    knee higher and 1.0 shank over the floor: a split of 1.0, a lunge. So from the side each frame keeps its ankles."""
+    from pipeline.analysis.analyse import _exercise_and_reps
+    from pipeline.analysis.reps import RepEvents
+    from pipeline.analysis.view import ViewEstimate
+    from pipeline.keypoints import Kp
+
+    i = np.arange(31)
+    t = i / 30.0
+    h = 1.0 - 0.6 * (1.0 - np.abs(i - 15) / 15.0)
+    p = {k: np.full((31, 2), np.nan) for k in Kp}
+    for k in (Kp.L_HIP, Kp.R_HIP):
+        p[k][:] = (300.0, 300.0)
+    for knee, ankle in ((Kp.L_KNEE, Kp.L_ANKLE), (Kp.R_KNEE, Kp.R_ANKLE)):
+        p[knee][:] = (340.0, 400.0)
+        p[ankle][:] = (300.0, 500.0)
+    p[Kp.R_KNEE][[14, 15, 16], 1] -= 100.0
+    p[Kp.R_ANKLE][[14, 15, 16], 1] -= 100.0
+    side = ViewEstimate("side", 1.0, 90.0, None, "feet")
+    rep = RepEvents(0, 15, 30, True, 0.6)
+    got, kept, _ = _exercise_and_reps(p, h, t, [rep], side, np.array([0]), [0.0], [False])
+    assert got.exercise == "squat" and kept == [rep]

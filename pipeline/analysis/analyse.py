@@ -501,7 +501,8 @@ def _exercise_and_reps(
     judged."""
     shank0 = _standing_shank(p, first)
     splits = [
-        _split_at_bottom(p, h, r, shank0, view.view, spread) for r, spread in zip(events, standing_spreads, strict=True)
+        _split_at_bottom(p, h, t_s, r, shank0, view.view, spread)
+        for r, spread in zip(events, standing_spreads, strict=True)
     ]
     hip_mid = mid(p[Kp.L_HIP], p[Kp.R_HIP])
     travel = float(np.nanmax(hip_mid[:, 0]) - np.nanmin(hip_mid[:, 0])) / shank0 if np.isfinite(hip_mid).any() else 0.0
@@ -557,16 +558,48 @@ def _exercise_and_reps(
 
 
 BOTTOM_SHARE = 0.9  # of the rep's drop: the frames this deep are its bottom, where the stance is read
+# The feet stand still through the loaded part of a squat or a lunge (a stepping lunge's foot lands before the hip is
+# halfway down), so from the front where they stand at the bottom is read over at least this long, the deepest frames
+# first: five samples of the 12 Hz keypoint model (`pose.keypoint_hz`), so that one or two misplaced samples, each
+# smeared over two or three frames by cleaning, cannot outvote the rest. A real one-rep front squat's bottom lasted
+# 0.13 s (four frames), an ankle drawn half a shank and more low in two of them read a split of 0.70, and the set read
+# a lunge. The knees move, so they are read at the bottom's own frames: a lunge's rear knee is down only near the
+# bottom (a real side lunge's splits read 0.6-1.8 there and 0-0.3 at half depth).
+PLANTED_S = 0.42
+PLANTED_SHARE_MIN = 0.5  # ... but no shallower than this share of the rep's drop
 
 
-def _split_at_bottom(p: dict[Kp, F64], h: F64, r: RepEvents, shank: float, view: str, spread: float) -> ex.Stance:
+def _planted_frames(h: F64, t_s: F64, r: RepEvents) -> npt.NDArray[np.intp]:
+    """The frames of rep r its feet are read over: where the hip has dropped `BOTTOM_SHARE` of the rep's drop, or,
+    where those last under `PLANTED_S`, down to the shallowest share (not under `PLANTED_SHARE_MIN`) that lasts it."""
+    frac = BOTTOM_SHARE
+    frames = _window(h, r, frac)
+    while t_s[frames[-1]] - t_s[frames[0]] < PLANTED_S and frac > PLANTED_SHARE_MIN + 1e-9:
+        frac = max(PLANTED_SHARE_MIN, frac - 0.05)
+        frames = _window(h, r, frac)
+    return frames
+
+
+def _split_at_bottom(
+    p: dict[Kp, F64], h: F64, t_s: F64, r: RepEvents, shank: float, view: str, spread: float
+) -> ex.Stance:
     """`exercise.split_stance` over the bottom of rep r (the frames where the hip has dropped `BOTTOM_SHARE` of the
-    rep's drop): the median scores, and the lead leg most of those frames name, so that one frame's misplaced far
-    knee or ankle cannot decide the rep."""
-    frames = _window(h, r, BOTTOM_SHARE)
+    rep's drop), from the front each seen ankle put where it stood over the rep's `_planted_frames`: the median
+    scores, and the lead leg most of those frames name, so that one frame's misplaced knee or ankle cannot decide."""
+    planted = _planted_frames(h, t_s, r)
+    feet = {k: nanmedian(p[k][planted], 0) for k in (Kp.L_ANKLE, Kp.R_ANKLE)}
+
+    def ankle(k: Kp, i: int) -> F64:
+        # from the side or at an angle the model draws the far leg folded, knee and ankle misplaced together, and
+        # `split_stance` tells that from a lunge's rear leg frame by frame: there each frame keeps its own ankles
+        # (on real side squats planted ankles beside a folded far knee read 0.9, a lunge)
+        return feet[k] if view not in ("side", "oblique") and np.isfinite(p[k][i]).all() else p[k][i]
+
     got = [
-        ex.split_stance(p[Kp.L_KNEE][i], p[Kp.R_KNEE][i], p[Kp.L_ANKLE][i], p[Kp.R_ANKLE][i], shank, view, spread)
-        for i in frames
+        ex.split_stance(
+            p[Kp.L_KNEE][i], p[Kp.R_KNEE][i], ankle(Kp.L_ANKLE, i), ankle(Kp.R_ANKLE, i), shank, view, spread
+        )
+        for i in _window(h, r, BOTTOM_SHARE)
     ]
     lunge, apart = np.array([g.lunge for g in got], np.float64), np.array([g.apart for g in got], np.float64)
     if not np.isfinite(lunge).any():
