@@ -311,7 +311,7 @@ def test_a_walk_in_from_out_of_the_picture_is_read_from_the_dips_first_seen_feet
     assert walked(leg, ankle_l, ankle_r, 50.0, rep, np.arange(0, 10), 10) is walk
 
 
-def test_the_feet_are_read_over_the_bottom_not_at_one_frame() -> None:
+def test_the_stance_is_read_over_the_bottom_not_at_one_frame() -> None:
     """A side squat's far ankle, misplaced by the model on the one deepest frame of a rep, split that rep's stance
     by two shanks: read there, the dip "did not look like" the set's squats and went uncounted. Read over the frames
     of the bottom, its median is the squat's."""
@@ -512,8 +512,8 @@ def test_from_the_side_a_far_leg_drawn_folded_keeps_its_own_ankle_and_reads_no_l
     """From the side the model can draw the far leg folded up, knee and ankle misplaced together, which reads no
     split frame by frame (`test_a_flatter_shin_on_the_higher_knee_…`). By hand (shank 100 px): the far (right) knee
     and ankle drawn 100 px high in the bottom's frames 14-16 give both shins 1.0 upright, a split of 0. The right
-    ankle where it stood over frames 8-22 (500 px) would make that shin 2.0 against the left's 1.0, with the rear
-    knee higher and 1.0 shank over the floor: a split of 1.0, a lunge. So from the side each frame keeps its ankles."""
+    ankle where it stood over frames 8-22 (500 px) would make that shin 2.0 against the left's 1.0, the knees 1.0
+    shank over the floor: a split of 1.0, a lunge. So from the side each frame keeps its own ankles."""
     from pipeline.analysis.analyse import _exercise_and_reps
     from pipeline.analysis.reps import RepEvents
     from pipeline.analysis.view import ViewEstimate
