@@ -586,14 +586,14 @@ def _split_at_bottom(
     """`exercise.split_stance` over the bottom of rep r (the frames where the hip has dropped `BOTTOM_SHARE` of the
     rep's drop), from the front each seen ankle put where it stood over the rep's `_planted_frames`: the median
     scores, and the lead leg most of those frames name, so that one frame's misplaced knee or ankle cannot decide."""
-    planted = _planted_frames(h, t_s, r)
-    feet = {k: nanmedian(p[k][planted], 0) for k in (Kp.L_ANKLE, Kp.R_ANKLE)}
+    # from the side or at an angle the model draws the far leg folded, knee and ankle misplaced together, and
+    # `split_stance` tells that from a lunge's rear leg frame by frame: there each frame keeps its own ankles (on real
+    # side squats planted ankles beside a folded far knee read 0.9, a lunge)
+    planted = _planted_frames(h, t_s, r) if view not in ("side", "oblique") else None
+    feet = {k: nanmedian(p[k][planted], 0) for k in (Kp.L_ANKLE, Kp.R_ANKLE)} if planted is not None else {}
 
     def ankle(k: Kp, i: int) -> F64:
-        # from the side or at an angle the model draws the far leg folded, knee and ankle misplaced together, and
-        # `split_stance` tells that from a lunge's rear leg frame by frame: there each frame keeps its own ankles
-        # (on real side squats planted ankles beside a folded far knee read 0.9, a lunge)
-        return feet[k] if view not in ("side", "oblique") and np.isfinite(p[k][i]).all() else p[k][i]
+        return feet[k] if feet and np.isfinite(p[k][i]).all() else p[k][i]
 
     got = [
         ex.split_stance(
