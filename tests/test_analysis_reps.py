@@ -534,3 +534,48 @@ def test_from_the_side_a_far_leg_drawn_folded_keeps_its_own_ankle_and_reads_no_l
     rep = RepEvents(0, 15, 30, True, 0.6)
     got, kept, _ = _exercise_and_reps(p, h, t, [rep], side, np.array([0]), [0.0], [False])
     assert got.exercise == "squat" and kept == [rep]
+
+
+def test_an_ankle_misdrawn_over_most_of_a_fast_reps_planted_frames_does_not_make_it_a_lunge() -> None:
+    """A fast front rep's planted frames (widened to half the drop, no further) can be fewer than twice an ankle
+    misdrawn for two 12 Hz looks, and their median is then the misdrawn place: a split, a lunge. By hand: a V-shaped
+    dip of 18 frames at 30 fps, hip 1 - 0.6 (1 - |i - 9| / 9); its half-drop window is |i - 9| <= 4.5
+    (frames 5-13, 0.27 s). The left ankle is 100 px (one shank) low in frames 7-11. Each ankle is first a running
+    median over `ANKLE_MEDIAN_S` (0.5 s: 15 frames), which holds at most those five bad frames, so it reads 500 px
+    and the split 0: a squat."""
+    from pipeline.analysis.analyse import _exercise_and_reps, _planted_frames
+    from pipeline.analysis.reps import RepEvents
+    from pipeline.analysis.view import ViewEstimate
+    from pipeline.keypoints import Kp
+
+    i = np.arange(19)
+    t = i / 30.0
+    h = 1.0 - 0.6 * (1.0 - np.abs(i - 9) / 9.0)
+    rep = RepEvents(0, 9, 18, True, 0.6)
+    assert list(_planted_frames(h, t, rep)) == list(range(5, 14))
+    p = {k: np.full((19, 2), np.nan) for k in Kp}
+    for k, x in ((Kp.L_HIP, 300.0), (Kp.R_HIP, 340.0)):
+        p[k][:] = (x, 300.0)
+    for (knee, ankle), x in (((Kp.L_KNEE, Kp.L_ANKLE), 300.0), ((Kp.R_KNEE, Kp.R_ANKLE), 340.0)):
+        p[knee][:] = (x, 400.0)
+        p[ankle][:] = (x, 500.0)
+    p[Kp.L_ANKLE][7:12, 1] += 100.0
+    front = ViewEstimate("front", 1.0, 0.0, None, "feet")
+    got, kept, _ = _exercise_and_reps(p, h, t, [rep], front, np.array([0]), [40.0], [False])
+    assert got.exercise == "squat" and kept == [rep]
+
+
+def test_a_steady_ankle_drops_a_two_look_misdraw_and_keeps_a_step_and_the_gaps() -> None:
+    """`reps.steady` by hand, over 15 frames: an ankle at y 500 drawn 100 px low on 5 frames reads 500 throughout;
+    a step (x 300 -> 360 over 12 frames, then standing) is monotone, so each window's median is its own middle and the
+    step reads as drawn; a frame where the ankle was not seen stays unseen."""
+    from pipeline.analysis.reps import steady
+
+    y = np.full(40, 500.0)
+    y[18:23] += 100.0
+    x = np.concatenate([np.full(10, 300.0), np.linspace(300.0, 360.0, 12), np.full(18, 360.0)])
+    xy = np.stack([x, y], axis=1)
+    xy[30] = np.nan
+    got = steady(xy, 15)
+    np.testing.assert_allclose(np.delete(got, 30, axis=0), np.delete(np.stack([x, np.full(40, 500.0)], 1), 30, 0))
+    assert np.isnan(got[30]).all()

@@ -36,6 +36,7 @@ from pipeline.analysis.reps import (
     find_reps,
     hip_height,
     standing_level,
+    steady,
     tempo_s,
     walked,
 )
@@ -167,6 +168,9 @@ FEET_SEEN_SHARE = 0.5  # a model "gives feet points" when they come with the ank
 HIDDEN_LEG_CONFIDENCE = 0.5  # a squat read from a far leg hidden at every bottom: likely, not seen
 FOOT_MOVED_SHANK = 0.25  # a lunge's foot this far (shanks) from where it stood has stepped: no standing reference
 HIP_YAW_SLACK_DEG = 10.0  # the hips veto knee tracking only past 45° from them (`Analysis.hips_round`)
+# A standing foot's ankle is read as its running median over this long: longer than twice a misdrawn ankle's two
+# 12 Hz looks (0.17 s), shorter than a rep's way down
+ANKLE_MEDIAN_S = 0.5
 MIN_HIP_HEIGHT = 0.1  # leg lengths: even a full squat's hips stay ~0.3 above the ankles
 # a rep drops the hip at least this share of the set's typical rep depth, read at the dips' upper quartile: a short
 # clip can hold as many non-reps as reps (stepping into place, walking off), which pull a median down to their level
@@ -461,6 +465,11 @@ def _hip_height(p: dict[Kp, F64], dt: float) -> F64:
         return np.where(h < MIN_HIP_HEIGHT, np.nan, h)
 
 
+def _median_frames(dt: float) -> int:
+    """`ANKLE_MEDIAN_S` in frames of `dt` seconds, odd (a running median centred on its frame)."""
+    return int(round(ANKLE_MEDIAN_S / dt)) | 1
+
+
 def _depth(h: F64, top: float) -> F64:
     """(T,) hip drop from the standing level `top` (`reps.standing_level`), 0 standing … 1 the clip's deepest point."""
     drop = top - h
@@ -590,7 +599,12 @@ def _split_at_bottom(
     # `split_stance` tells that from a lunge's rear leg frame by frame: there each frame keeps its own ankles (on real
     # side squats planted ankles beside a folded far knee read 0.9, a lunge)
     planted = _planted_frames(h, t_s, r) if view not in ("side", "oblique") else None
-    feet = {k: nanmedian(p[k][planted], 0) for k in (Kp.L_ANKLE, Kp.R_ANKLE)} if planted is not None else {}
+    # ... and each ankle a running median first: a fast rep's planted frames can be fewer than twice a misdrawn
+    # ankle's (a 0.6 s rep at 30 fps has nine; an ankle drawn low for two 12 Hz looks spans five)
+    win = _median_frames(float(np.median(np.diff(t_s))))
+    feet = (
+        {k: nanmedian(steady(p[k], win)[planted], 0) for k in (Kp.L_ANKLE, Kp.R_ANKLE)} if planted is not None else {}
+    )
 
     def ankle(k: Kp, i: int) -> F64:
         return feet[k] if feet and np.isfinite(p[k][i]).all() else p[k][i]

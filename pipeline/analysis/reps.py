@@ -57,6 +57,20 @@ def _ground_y(ankle_l_y: F64, ankle_r_y: F64) -> F64:
         return np.where(np.isfinite(left) & np.isfinite(right), (left + right) / 2.0, one)
 
 
+def steady(xy: F64, win: int) -> F64:
+    """(T, D) points, each coordinate a running median over `win` frames of its gap-bridged values (edges held): a
+    point misdrawn for under half the window is dropped, a step's ramp kept; NaN where the point was not seen. `xy`
+    itself when `win` < 2."""
+    from scipy.ndimage import median_filter  # here: see `pipeline.clean.lowpass`
+
+    if win < 2:
+        return xy
+    out = np.stack([_bridge(xy[:, j]) for j in range(xy.shape[1])], axis=1)
+    if np.isfinite(out).all():
+        out = median_filter(out, size=(win, 1), mode="nearest")
+    return np.where(np.isfinite(xy), out, np.nan)
+
+
 def _bridge(y: F64) -> F64:
     """(T,) y with its gaps filled linearly in frames between the values around them; edges held; NaN if never seen."""
     ok = np.isfinite(y)
