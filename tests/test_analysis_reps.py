@@ -7,6 +7,7 @@ import pytest
 
 from pipeline.analysis import exercise, view
 from pipeline.analysis.reps import RepEvents, find_reps, tempo_s, walked
+from pipeline.keypoints import Kp
 
 T = np.arange(0, 12, 1 / 30)
 
@@ -475,6 +476,18 @@ def test_the_feet_are_read_over_at_least_five_keypoint_samples_around_a_short_bo
     assert list(_planted_frames(h, slow, RepEvents(0, 15, 30, True, 0.6))) == [14, 15, 16]
 
 
+def _standing_front_legs(n: int) -> dict[Kp, np.ndarray]:
+    """n frames of legs standing still from the front, shank 100 px: hips at y 300, knees 400, ankles 500, the left
+    leg at x 300 and the right at 340; every other point unseen."""
+    p = {k: np.full((n, 2), np.nan) for k in Kp}
+    for k, x in ((Kp.L_HIP, 300.0), (Kp.R_HIP, 340.0)):
+        p[k][:] = (x, 300.0)
+    for (knee, ankle), x in (((Kp.L_KNEE, Kp.L_ANKLE), 300.0), ((Kp.R_KNEE, Kp.R_ANKLE), 340.0)):
+        p[knee][:] = (x, 400.0)
+        p[ankle][:] = (x, 500.0)
+    return p
+
+
 @pytest.mark.parametrize("exercise", ["squat", "lunge"])
 def test_an_ankle_misdrawn_for_two_frames_of_a_short_bottom_does_not_decide_squat_or_lunge(exercise: str) -> None:
     """A real one-rep front squat's bottom lasted four frames, and in two of them the model drew one ankle half a shank
@@ -492,12 +505,7 @@ def test_an_ankle_misdrawn_for_two_frames_of_a_short_bottom_does_not_decide_squa
     i = np.arange(31)
     t = i / 30.0
     h = 1.0 - 0.6 * (1.0 - np.abs(i - 15) / 15.0)
-    p = {k: np.full((31, 2), np.nan) for k in Kp}
-    for k, x in ((Kp.L_HIP, 300.0), (Kp.R_HIP, 340.0)):
-        p[k][:] = (x, 300.0)
-    for (knee, ankle), x in (((Kp.L_KNEE, Kp.L_ANKLE), 300.0), ((Kp.R_KNEE, Kp.R_ANKLE), 340.0)):
-        p[knee][:] = (x, 400.0)
-        p[ankle][:] = (x, 500.0)
+    p = _standing_front_legs(31)
     if exercise == "lunge":
         p[Kp.L_KNEE][[14, 15, 16], 1] -= 100.0
     else:
@@ -553,12 +561,7 @@ def test_an_ankle_misdrawn_over_most_of_a_fast_reps_planted_frames_does_not_make
     h = 1.0 - 0.6 * (1.0 - np.abs(i - 9) / 9.0)
     rep = RepEvents(0, 9, 18, True, 0.6)
     assert list(_planted_frames(h, t, rep)) == list(range(5, 14))
-    p = {k: np.full((19, 2), np.nan) for k in Kp}
-    for k, x in ((Kp.L_HIP, 300.0), (Kp.R_HIP, 340.0)):
-        p[k][:] = (x, 300.0)
-    for (knee, ankle), x in (((Kp.L_KNEE, Kp.L_ANKLE), 300.0), ((Kp.R_KNEE, Kp.R_ANKLE), 340.0)):
-        p[knee][:] = (x, 400.0)
-        p[ankle][:] = (x, 500.0)
+    p = _standing_front_legs(19)
     p[Kp.L_ANKLE][7:12, 1] += 100.0
     front = ViewEstimate("front", 1.0, 0.0, None, "feet")
     got, kept, _ = _exercise_and_reps(p, h, t, [rep], front, np.array([0]), [40.0], [False])

@@ -599,12 +599,12 @@ def _split_at_bottom(
     # `split_stance` tells that from a lunge's rear leg frame by frame: there each frame keeps its own ankles (on real
     # side squats planted ankles beside a folded far knee read 0.9, a lunge)
     planted = _planted_frames(h, t_s, r) if view not in ("side", "oblique") else None
-    # ... and each ankle a running median first: a fast rep's planted frames can be fewer than twice a misdrawn
-    # ankle's (a 0.6 s rep at 30 fps has nine; an ankle drawn low for two 12 Hz looks spans five)
-    win = _median_frames(float(np.median(np.diff(t_s))))
-    feet = (
-        {k: nanmedian(steady(p[k], win)[planted], 0) for k in (Kp.L_ANKLE, Kp.R_ANKLE)} if planted is not None else {}
-    )
+    feet: dict[Kp, F64] = {}
+    if planted is not None:
+        # ... each ankle a running median first: a fast rep's planted frames can be fewer than twice a misdrawn
+        # ankle's (a 0.6 s rep at 30 fps has nine; an ankle drawn low for two 12 Hz looks spans five)
+        win = _median_frames(float(np.median(np.diff(t_s))))
+        feet = {k: nanmedian(steady(p[k], win)[planted], 0) for k in (Kp.L_ANKLE, Kp.R_ANKLE)}
 
     def ankle(k: Kp, i: int) -> F64:
         return feet[k] if feet and np.isfinite(p[k][i]).all() else p[k][i]
