@@ -466,7 +466,6 @@ def test_the_feet_are_read_over_at_least_five_keypoint_samples_around_a_short_bo
     steps of 0.05 of the drop until it lasts 0.42 s: at 0.55 it is |i - 15| <= 6.75 (0.40 s), at 0.5 frames 8-22
     (0.47 s). A rep whose bottom lasts long enough keeps its 90 % window."""
     from pipeline.analysis.analyse import _planted_frames
-    from pipeline.analysis.reps import RepEvents
 
     i = np.arange(31)
     t = i / 30.0
@@ -498,9 +497,7 @@ def test_an_ankle_misdrawn_for_two_frames_of_a_short_bottom_does_not_decide_squa
     only near the bottom: here the left knee stands 100 px above the right in frames 14-16 alone, and the rep stays a
     lunge (its knees are read at the bottom's own frames, a split of 1.0 in each)."""
     from pipeline.analysis.analyse import _exercise_and_reps
-    from pipeline.analysis.reps import RepEvents
     from pipeline.analysis.view import ViewEstimate
-    from pipeline.keypoints import Kp
 
     i = np.arange(31)
     t = i / 30.0
@@ -523,9 +520,7 @@ def test_from_the_side_a_far_leg_drawn_folded_keeps_its_own_ankle_and_reads_no_l
     ankle where it stood over frames 8-22 (500 px) would make that shin 2.0 against the left's 1.0, the knees 1.0
     shank over the floor: a split of 1.0, a lunge. So from the side each frame keeps its own ankles."""
     from pipeline.analysis.analyse import _exercise_and_reps
-    from pipeline.analysis.reps import RepEvents
     from pipeline.analysis.view import ViewEstimate
-    from pipeline.keypoints import Kp
 
     i = np.arange(31)
     t = i / 30.0
@@ -552,9 +547,7 @@ def test_an_ankle_misdrawn_over_most_of_a_fast_reps_planted_frames_does_not_make
     median over `ANKLE_MEDIAN_S` (0.5 s: 15 frames), which holds at most those five bad frames, so it reads 500 px
     and the split 0: a squat."""
     from pipeline.analysis.analyse import _exercise_and_reps, _planted_frames
-    from pipeline.analysis.reps import RepEvents
     from pipeline.analysis.view import ViewEstimate
-    from pipeline.keypoints import Kp
 
     i = np.arange(19)
     t = i / 30.0

@@ -509,8 +509,17 @@ def _exercise_and_reps(
     one of the set's lunges by the labels, 0.86-1.06 of their depth); its front leg stays unnamed, so its knee is not
     judged."""
     shank0 = _standing_shank(p, first)
+    # from the front each ankle is read where it stood (`_split_at_bottom`), from its running median: a fast rep's
+    # planted frames can be fewer than twice a misdrawn ankle's (a 0.6 s rep at 30 fps has nine; an ankle drawn low
+    # for two 12 Hz looks spans five). From the side or at an angle the model draws the far leg folded, knee and
+    # ankle misplaced together, and `split_stance` tells that from a lunge's rear leg frame by frame: there each frame
+    # keeps its own ankles (on real side squats planted ankles beside a folded far knee read 0.9, a lunge)
+    still = None
+    if events and view.view not in ("side", "oblique"):
+        win = _median_frames(float(np.median(np.diff(t_s))))
+        still = {k: steady(p[k], win) for k in (Kp.L_ANKLE, Kp.R_ANKLE)}
     splits = [
-        _split_at_bottom(p, h, t_s, r, shank0, view.view, spread)
+        _split_at_bottom(p, h, t_s, r, shank0, view.view, spread, still)
         for r, spread in zip(events, standing_spreads, strict=True)
     ]
     hip_mid = mid(p[Kp.L_HIP], p[Kp.R_HIP])
@@ -590,21 +599,23 @@ def _planted_frames(h: F64, t_s: F64, r: RepEvents) -> npt.NDArray[np.intp]:
 
 
 def _split_at_bottom(
-    p: dict[Kp, F64], h: F64, t_s: F64, r: RepEvents, shank: float, view: str, spread: float
+    p: dict[Kp, F64],
+    h: F64,
+    t_s: F64,
+    r: RepEvents,
+    shank: float,
+    view: str,
+    spread: float,
+    still: dict[Kp, F64] | None,
 ) -> ex.Stance:
     """`exercise.split_stance` over the bottom of rep r (the frames where the hip has dropped `BOTTOM_SHARE` of the
-    rep's drop), from the front each seen ankle put where it stood over the rep's `_planted_frames`: the median
-    scores, and the lead leg most of those frames name, so that one frame's misplaced knee or ankle cannot decide."""
-    # from the side or at an angle the model draws the far leg folded, knee and ankle misplaced together, and
-    # `split_stance` tells that from a lunge's rear leg frame by frame: there each frame keeps its own ankles (on real
-    # side squats planted ankles beside a folded far knee read 0.9, a lunge)
-    planted = _planted_frames(h, t_s, r) if view not in ("side", "oblique") else None
+    rep's drop), each seen ankle put where `still` (its running median, (T, 2) px; None: each frame's own) stood over
+    the rep's `_planted_frames`: the median scores, and the lead leg most of those frames name, so that one frame's
+    misplaced knee or ankle cannot decide."""
     feet: dict[Kp, F64] = {}
-    if planted is not None:
-        # ... each ankle a running median first: a fast rep's planted frames can be fewer than twice a misdrawn
-        # ankle's (a 0.6 s rep at 30 fps has nine; an ankle drawn low for two 12 Hz looks spans five)
-        win = _median_frames(float(np.median(np.diff(t_s))))
-        feet = {k: nanmedian(steady(p[k], win)[planted], 0) for k in (Kp.L_ANKLE, Kp.R_ANKLE)}
+    if still is not None:
+        planted = _planted_frames(h, t_s, r)
+        feet = {k: nanmedian(y[planted], 0) for k, y in still.items()}
 
     def ankle(k: Kp, i: int) -> F64:
         return feet[k] if feet and np.isfinite(p[k][i]).all() else p[k][i]
