@@ -34,8 +34,9 @@ YOLO_RUNTIMES = ("auto", "ultralytics")
 # (2: the hybrid refines each clip in two halves; 3: keypoints at `keypoint_hz`, skipped frames left empty; 4: the
 # client's track is stitched across video cuts; 5: YOLO looks sparsely while the scene is calm; 6: a track never
 # links to a box of a very different height; 7: a BlazePose leg laid on someone else is dropped; 8: the client boxed
-# twice for more than a few looks stays one track), so an upgrade never reuses a cache made by the old code.
-POSE_VERSION = 8
+# twice for more than a few looks stays one track; 9: YOLO's float layers in f32 on every CPU), so an upgrade never
+# reuses a cache made by the old code.
+POSE_VERSION = 9
 # Long side of the frames YOLO sees: it letterboxes to imgsz anyway, so decoding larger only costs time.
 YOLO_DECODE_LONG_SIDE = 640
 # BlazePose's landmark net works at 256 px; 1280 keeps a small client sharp in a wide frame.

@@ -91,8 +91,8 @@ class YoloPose:
         self.model_id = f"{label}@{digest} (ultralytics {getattr(ultralytics, '__version__', '?')})"
 
     def __call__(self, frame_bgr: npt.NDArray[np.uint8]) -> FramePoses:
-        # ultralytics compiles the model inside its first predict: only that one needs the thread setting
-        with _openvino_threads(None if self._started else self.threads):
+        # ultralytics compiles the model inside its first predict: only that one needs the settings
+        with _openvino_config(self.threads, first=not self._started):
             r = self._model.predict(frame_bgr, imgsz=self.imgsz, conf=self.conf, classes=[0], verbose=False)[0]
         self._started = True
         return frame_poses_from_ultralytics(r)
@@ -102,26 +102,31 @@ class YoloPose:
 
 
 @contextmanager
-def _openvino_threads(threads: int | None) -> Iterator[None]:
-    """While active, OpenVINO models compiled for the CPU get `threads` inference threads (None: no change).
+def _openvino_config(threads: int | None, first: bool) -> Iterator[None]:
+    """While active, OpenVINO models compiled for the CPU get `threads` inference threads (None: OpenVINO's default)
+    and f32 inference, as `OpenVinoYoloPose` compiles them (`F32`: the keypoints must not depend on the CPU).
 
     Ultralytics compiles its OpenVINO model inside the first predict() with a fixed config and offers no
-    thread setting, and recompiling afterwards costs about as long as the first compile, so the compile call is
-    wrapped for that one predict. Other model formats never call it.
+    setting, and recompiling afterwards costs about as long as the first compile, so the compile call is
+    wrapped for that one predict (`first`). Other model formats never call it.
     """
-    if threads:  # checked first: every predict after the first passes None and should cost nothing here
+    if first:  # checked first: every predict after the first should cost nothing here
         try:
             import openvino as ov
         except ImportError:  # pragma: no cover - a declared dependency; without it nothing compiles for OpenVINO
-            threads = None
-    if not threads:
+            first = False
+    if not first:
         yield
         return
+    from pipeline.pose.openvino import F32
+
     real = ov.Core.compile_model
 
     def compile_model(core: Any, model: Any, device_name: str | None = None, config: Any = None, **kw: Any) -> Any:
         if device_name in (None, "CPU"):
-            config = {**(config or {}), "INFERENCE_NUM_THREADS": int(threads)}
+            config = {**(config or {}), "INFERENCE_PRECISION_HINT": F32}
+            if threads:
+                config["INFERENCE_NUM_THREADS"] = int(threads)
         return real(core, model, device_name, config, **kw)
 
     ov.Core.compile_model = compile_model
